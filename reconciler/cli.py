@@ -1,0 +1,171 @@
+"""The `reconciler` command: argument parsing, dispatch and exit codes (all in one place).
+
+Each subcommand imports what it needs when it runs, so `reconciler validate` stays light
+and never imports Pulumi.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+EXIT_OK = 0
+EXIT_INVALID = 1
+EXIT_USAGE = 2
+EXIT_DRIFT = 3
+EXIT_BLOCKED = 4
+EXIT_FAILED = 5
+
+EXIT_CODES_HELP = """\
+exit codes:
+  0  success: everything valid, converged, or no drift
+  1  invalid manifests or platform settings: nothing was deployed or destroyed
+  2  usage or internal error
+  3  drift: deployed resources differ from git (drift only)
+  4  blocked: a change needs explicit approval (protected delete, identity-tenant
+     replace, fleet delete guard); the rest of the run went ahead
+  5  an engine operation failed for at least one tenant (the others went ahead)
+"""
+
+
+def _shard(text: str) -> tuple[int, int]:
+    try:
+        index, total = (int(part) for part in text.split("/"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a shard: write I/N, e.g. 1/4") from None
+    if not 1 <= index <= total:
+        raise argparse.ArgumentTypeError(f"shard {text}: I must be between 1 and N")
+    return index, total
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _add_selection(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--tenant", action="append", default=[], metavar="NAME",
+        help="only this tenant (repeatable)",
+    )
+    parser.add_argument(
+        "--changed-since", metavar="GIT_REF",
+        help="only tenants whose manifest changed since this git ref (plus any program change)",
+    )
+    parser.add_argument(
+        "--shard", type=_shard, metavar="I/N",
+        help="only the I-th of N shards of the selected tenants (for parallel CI jobs)",
+    )
+
+
+def _add_output(parser: argparse.ArgumentParser, formats: Sequence[str]) -> None:
+    parser.add_argument("--format", choices=formats, default="text", help="output format")
+    parser.add_argument(
+        "--json-out", type=Path, metavar="FILE", help="also write the machine-readable report here"
+    )
+    parser.add_argument(
+        "--markdown-out", type=Path, metavar="FILE",
+        help="also write the Markdown report here (pull-request comment, job summary)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="reconciler",
+        description="GitOps for ML-platform tenants: one manifest under tenants/, one Pulumi stack.",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--root", type=Path, default=Path(os.environ.get("RECONCILER_ROOT", ".")),
+        help="repository root holding platform.yaml and tenants/ (default: current directory)",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, help_text: str) -> argparse.ArgumentParser:
+        return sub.add_parser(
+            name, help=help_text, description=help_text, epilog=EXIT_CODES_HELP,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+
+    p = add("validate", "check tenant manifests against the schema and the cross-file rules")
+    p.add_argument("paths", nargs="*", type=Path, metavar="PATH",
+                   help="manifests to check (default: every file under tenants/)")
+    p.add_argument("--format", choices=("text", "json", "github"), default="text")
+
+    p = add("plan", "compare tenants/ with the deployed stacks; runs no engine")
+    _add_selection(p)
+    _add_output(p, ("text", "json", "markdown"))
+    p.add_argument("--matrix", type=_positive, metavar="N",
+                   help="print a GitHub Actions matrix of at most N shards of tenants to change")
+
+    p = add("preview", "preview the tenants that will change, in parallel")
+    _add_selection(p)
+    _add_output(p, ("text", "json", "markdown"))
+    p.add_argument("--parallel", type=_positive, metavar="N", help="engine operations at once")
+
+    p = add("apply", "bring the deployed stacks into line with tenants/")
+    _add_selection(p)
+    _add_output(p, ("text", "json", "markdown"))
+    p.add_argument("--parallel", type=_positive, metavar="N", help="engine operations at once")
+    p.add_argument("--allow-replace", action="append", default=[], metavar="NAME",
+                   help="allow replacing this tenant's identity tenant (its users are lost)")
+    p.add_argument("--lock-wait", type=float, default=120.0, metavar="SECONDS",
+                   help="how long to retry a stack locked by another run (default 120)")
+
+    p = add("drift", "refresh (preview only) and report resources changed outside git")
+    _add_selection(p)
+    _add_output(p, ("text", "json", "markdown"))
+    p.add_argument("--parallel", type=_positive, metavar="N", help="engine operations at once")
+
+    p = add("outputs", "show the deployed stacks' outputs (secrets masked)")
+    p.add_argument("--tenant", action="append", default=[], metavar="NAME")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+
+    p = add("report", "merge JSON reports (e.g. from CI shards) into one")
+    p.add_argument("reports", nargs="+", type=Path, metavar="FILE")
+    p.add_argument("--format", choices=("text", "json", "markdown"), default="markdown")
+
+    p = add("new", "write a valid starting manifest for a new tenant")
+    p.add_argument("name", help="tenant name (lowercase letters, digits, hyphens)")
+    p.add_argument("--owner", default="owner@example.com", help="owner email")
+    p.add_argument("--force", action="store_true", help="overwrite an existing file")
+
+    add("schema", "print the tenant manifest JSON Schema")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        from reconciler import commands
+
+        handler = getattr(commands, f"run_{args.command}")
+        return int(handler(args))
+    except KeyboardInterrupt:
+        print("reconciler: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as error:  # the last line of defence: no traceback for users
+        if os.environ.get("RECONCILER_DEBUG"):
+            raise
+        print(
+            f"reconciler: internal error: {type(error).__name__}: {error}\n"
+            "  This is a bug; run again with RECONCILER_DEBUG=1 for the traceback.",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())
