@@ -1,0 +1,103 @@
+"""Names for a tenant's resources: logical (Pulumi) names and physical (GCP) names.
+
+Every name here is a pure function of stable facts — the tenant name, the GCP project,
+an IdP id, an IAM role and member — never of list positions or anything that changes
+from run to run. Renaming a logical name makes Pulumi delete and recreate the resource,
+and renaming a physical name replaces a bucket full of data, so these rules are part of
+the stack's contract: change them only together with aliases.
+
+Pure Python with no Pulumi import, so the planner can show names cheaply.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+BUCKET_NAME_MAX = 63
+"""GCS bucket names are 3-63 characters."""
+ACCOUNT_ID_MIN, ACCOUNT_ID_MAX = 6, 30
+"""Service-account ids are 6-30 characters."""
+ACCOUNT_ID_PATTERN = re.compile(r"^[a-z](?:[-a-z0-9]{4,28}[a-z0-9])$")
+"""The rule GCP applies to service-account ids."""
+LABEL_VALUE_MAX = 63
+"""GCP label values are at most 63 characters."""
+
+_NOT_LABEL_CHAR = re.compile(r"[^a-z0-9_-]")
+_NOT_NAME_CHAR = re.compile(r"[^A-Za-z0-9._-]+")
+# GCS refuses bucket names that contain "google" or look like it ("g00gle", "goog...").
+_GOOGLE_LOOKALIKE = re.compile(r"g[o0]{2}g(?:[l1]e)?")
+
+
+def short_hash(text: str, length: int = 6) -> str:
+    """The first `length` hex digits of the SHA-256 of `text`."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:length]
+
+
+def _fit(prefix: str, room: int) -> str:
+    """`prefix` cut to `room` characters, without a dangling hyphen."""
+    return prefix[:room].rstrip("-")
+
+
+# --- physical names (what GCP sees) -------------------------------------------------
+
+
+def bucket_name(project: str, tenant: str) -> str:
+    """The tenant's data bucket: `<tenant>-data-<6 hex of sha256(project/tenant)>`.
+
+    Bucket names are global across all of GCS, so the hash of project and tenant keeps
+    two platforms (or two projects) from colliding while staying the same on every run.
+    """
+    suffix = f"-data-{short_hash(f'{project}/{tenant}')}"
+    stem = _GOOGLE_LOOKALIKE.sub("g-g", tenant.lower())
+    return _fit(stem, BUCKET_NAME_MAX - len(suffix)) + suffix
+
+
+def service_account_id(tenant: str) -> str:
+    """The workload service account's id: `t-<tenant>`, or cut + hashed to fit 6-30 chars."""
+    candidate = f"t-{tenant.lower()}"
+    if ACCOUNT_ID_MIN <= len(candidate) <= ACCOUNT_ID_MAX and ACCOUNT_ID_PATTERN.match(candidate):
+        return candidate
+    # Too long (or too short): keep a readable prefix and make it unique with a hash.
+    suffix = f"-{short_hash(tenant)}"
+    return _fit(candidate, ACCOUNT_ID_MAX - len(suffix)) + suffix
+
+
+def label_value(text: str) -> str:
+    """`text` as a GCP label value: lowercase letters, digits, `_` and `-`, at most 63."""
+    lowered = text.strip().lower().replace("@", "_at_")
+    return _NOT_LABEL_CHAR.sub("_", lowered)[:LABEL_VALUE_MAX]
+
+
+# --- logical names (what Pulumi sees) -----------------------------------------------
+
+
+def identity_tenant_name(tenant: str) -> str:
+    """The Identity Platform tenant."""
+    return f"{tenant}-identity"
+
+
+def idp_name(tenant: str, idp_id: str) -> str:
+    """An IdP config, by its provider id (unique within a tenant)."""
+    return f"{tenant}-idp-{idp_id}"
+
+
+def bucket_resource_name(tenant: str) -> str:
+    """The data bucket."""
+    return f"{tenant}-data"
+
+
+def service_account_resource_name(tenant: str) -> str:
+    """The workload service account."""
+    return f"{tenant}-workload"
+
+
+def iam_member_name(scope: str, role: str, member: str) -> str:
+    """One IAM grant on `scope` (a logical name): readable slug plus a hash of the exact pair.
+
+    The slug makes previews readable; the hash keeps two members whose slugs coincide
+    (`user:a.b@x` and `user:a-b@x`) apart.
+    """
+    role_slug = role.removeprefix("roles/")
+    member_slug = _NOT_NAME_CHAR.sub("-", member.replace("@", "-at-").replace(":", "-"))
+    return f"{scope}-{role_slug}-{member_slug.strip('-')}-{short_hash(f'{role} {member}')}"

@@ -1,0 +1,66 @@
+"""The Pulumi program for one tenant: a validated `Tenant` in, GCP resources out.
+
+`tenant_program` returns the inline program the engine module hands to Pulumi's
+Automation API (this package never imports `pulumi.automation`). Declaring resources is
+all it does; it reads nothing from the environment, so the same manifest, platform,
+fingerprint and secrets always declare the same resources.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pulumi
+
+from reconciler.manifests.model import Tenant
+from reconciler.platform import Platform
+from reconciler.program import identity, isolation
+from reconciler.program.context import TenantContext
+from reconciler.program.secrets import ResolvedSecrets, used_secret_refs
+
+
+def tenant_program(
+    tenant: Tenant, platform: Platform, fingerprint: str, secrets: ResolvedSecrets
+) -> Callable[[], None]:
+    """The inline program declaring `tenant`'s resources.
+
+    `fingerprint` (manifest digest + program version, computed by the reconciler) is
+    exported as is, so the planner can tell from stack outputs alone what was deployed.
+    Raises `ValueError` at once, before any engine starts, if `secrets` belong to another
+    tenant or lack a client secret the program needs.
+    """
+    _check_secrets(tenant, secrets)
+    context = TenantContext(tenant=tenant, platform=platform, secrets=secrets)
+
+    def program() -> None:
+        declare_tenant(context, fingerprint)
+
+    return program
+
+
+def declare_tenant(ctx: TenantContext, fingerprint: str) -> None:
+    """Declare every resource of the tenant and export the stack outputs."""
+    # Identity first: the IdP configs need the tenant's server-assigned name.
+    tenant = identity.identity_tenant(ctx)
+    identity.identity_providers(ctx, tenant)
+    # Isolation does not depend on identity, so the engine creates both in parallel.
+    bucket = isolation.data_bucket(ctx)
+    account = isolation.workload_account(ctx)
+    isolation.grant_access(ctx, bucket, account)
+    # Outputs are what the planner and `reconciler outputs` read back; keep names stable.
+    pulumi.export("tenantName", ctx.tenant.name)
+    pulumi.export("tenantId", tenant.name)
+    pulumi.export("identityProviders", [idp.id for idp in ctx.tenant.identity_providers])
+    pulumi.export("bucketName", bucket.name)
+    pulumi.export("serviceAccountEmail", account.email)
+    pulumi.export("fingerprint", fingerprint)
+
+
+def _check_secrets(tenant: Tenant, secrets: ResolvedSecrets) -> None:
+    if secrets.tenant != tenant.name:
+        raise ValueError(f"secrets resolved for tenant {secrets.tenant}, not {tenant.name}")
+    missing = sorted({idp_id for idp_id, _ in used_secret_refs(tenant)} - set(secrets.idp_ids()))
+    if missing:
+        raise ValueError(
+            f"tenant {tenant.name}: no client secret resolved for {', '.join(missing)}"
+        )
