@@ -1,0 +1,224 @@
+"""Act: the only stage with side effects. Runs the planned changes on a bounded worker pool.
+
+One tenant's failure never stops the others; every change ends as an `Outcome`. A stack
+locked by another run is waited for with backoff, for a bounded time, and never unlocked by
+force. On SIGINT/SIGTERM no new work starts, running engine operations are cancelled
+gracefully (they release their locks), and what completed is still reported.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from types import FrameType
+
+from reconciler.engine import Cancelled, Engine, EngineError, StackLocked
+from reconciler.plan import Action, Change
+from reconciler.platform import Platform
+from reconciler.records import StackRecord
+from reconciler.results import (
+    BLOCKED,
+    CANCELLED,
+    DRIFTED,
+    FAILED,
+    IN_SYNC,
+    PLANNED,
+    SUCCEEDED,
+    Outcome,
+    StackRun,
+)
+
+
+@dataclass(frozen=True)
+class ActContext:
+    """What every worker needs; one per run."""
+
+    engine: Engine
+    platform: Platform
+    environ: Mapping[str, str]
+    parallel: int
+    progress: Callable[[str], None]
+    allow_replace: frozenset[str] = frozenset()
+    lock_wait: float = 120.0
+
+
+class _Blocked(Exception):
+    """The change needs an explicit approval this run does not carry."""
+
+
+def _program_for(change: Change, ctx: ActContext) -> Callable[[], None]:
+    """The tenant's inline program, with its secrets resolved before any engine starts."""
+    from reconciler.program.secrets import resolve_secrets
+    from reconciler.program.tenant import tenant_program
+
+    assert change.desired is not None
+    tenant = change.desired.tenant
+    resolved = resolve_secrets(tenant, ctx.environ)
+    return tenant_program(tenant, ctx.platform, change.desired.fingerprint, resolved)
+
+
+def _with_lock_retry(ctx: ActContext, operation: Callable[[], StackRun]) -> StackRun:
+    deadline = time.monotonic() + ctx.lock_wait
+    delay = 2.0
+    while True:
+        try:
+            return operation()
+        except StackLocked:
+            if time.monotonic() + delay > deadline or ctx.engine.cancelled:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 30.0)
+
+
+def _check_replacements(change: Change, run: StackRun, ctx: ActContext) -> None:
+    losing = [step for step in run.steps if step.loses_identity_tenant]
+    if losing and change.tenant not in ctx.allow_replace:
+        what = ", ".join(f"{s.op} of {s.name} (changed: {', '.join(s.replace_keys) or '-'})"
+                         for s in losing)
+        raise _Blocked(
+            f"would {what}: the identity tenant and all its users would be lost; "
+            f"if that is intended, apply with --allow-replace {change.tenant}"
+        )
+
+
+def _apply_one(change: Change, ctx: ActContext) -> tuple[str, str, StackRun]:
+    engine = ctx.engine
+    if change.action is Action.DELETE:
+        if change.decommission:
+            # Lift protection (and the provider's deletion policy) first, then destroy.
+            _with_lock_retry(ctx, lambda: engine.up(change.tenant, _program_for(change, ctx)))
+        run = _with_lock_retry(ctx, lambda: engine.destroy(change.tenant))
+        return SUCCEEDED, "destroyed and its stack removed", run
+    desired = change.desired
+    assert desired is not None
+    program = _program_for(change, ctx)
+    if change.deployed is not None:
+        preview = _with_lock_retry(ctx, lambda: engine.preview(change.tenant, program, True))
+        _check_replacements(change, preview, ctx)
+    try:
+        run = _with_lock_retry(ctx, lambda: engine.up(change.tenant, program))
+    except (Cancelled, StackLocked):
+        raise
+    except EngineError:
+        _record(ctx, change, StackRecord(
+            fingerprint=change.deployed.record.fingerprint if change.deployed else None,
+            result="failed", protected=desired.protected or _was_protected(change),
+        ))
+        raise
+    _record(ctx, change, StackRecord(desired.fingerprint, "succeeded", desired.protected))
+    return SUCCEEDED, change.reason, run
+
+
+def _was_protected(change: Change) -> bool:
+    return change.deployed is not None and change.deployed.record.protected
+
+
+def _record(ctx: ActContext, change: Change, record: StackRecord) -> None:
+    try:
+        ctx.engine.record(change.tenant, record)
+    except EngineError as error:
+        # The next run sees no fresh record and retries the tenant: safe, just slower.
+        ctx.progress(f"{change.tenant}: could not record the result: {error.message}")
+
+
+def _preview_one(change: Change, ctx: ActContext) -> tuple[str, str, StackRun]:
+    engine = ctx.engine
+    if change.action is Action.DELETE:
+        run = engine.preview_destroy(change.tenant)
+        return PLANNED, change.reason, run
+    program = _program_for(change, ctx)
+    run = engine.preview(change.tenant, program, change.deployed is not None)
+    if change.deployed is not None:
+        _check_replacements(change, run, ctx)
+    return PLANNED, change.reason, run
+
+
+def _drift_one(change: Change, ctx: ActContext) -> tuple[str, str, StackRun]:
+    run = ctx.engine.drift(change.tenant)
+    if run.steps:
+        return DRIFTED, f"{len(run.steps)} resource(s) changed outside git", run
+    return IN_SYNC, "no drift", run
+
+
+Worker = Callable[[Change, ActContext], tuple[str, str, StackRun]]
+
+
+def _run_one(worker: Worker, change: Change, ctx: ActContext, label: str) -> Outcome:
+    start = time.monotonic()
+    try:
+        if ctx.engine.cancelled:
+            raise Cancelled("not started: the run was cancelled")
+        status, reason, run = worker(change, ctx)
+    except _Blocked as blocked:
+        status, reason, run = BLOCKED, str(blocked), StackRun()
+    except Cancelled as cancelled:
+        status, reason, run = CANCELLED, cancelled.message, StackRun()
+    except EngineError as error:
+        status, reason, run = FAILED, error.message, StackRun()
+    except Exception as error:  # e.g. a missing secret: this tenant fails, the others go on
+        status, reason, run = FAILED, str(error) or type(error).__name__, StackRun()
+    seconds = round(time.monotonic() - start, 2)
+    ctx.progress(f"{label} {change.tenant}: {change.action.value} -> {status} ({seconds:.1f}s)"
+                 + (f": {reason}" if status in (FAILED, BLOCKED, CANCELLED) else ""))
+    return Outcome(
+        tenant=change.tenant, action=change.action.value, status=status, reason=reason,
+        steps=run.steps, outputs=run.outputs, seconds=seconds,
+    )
+
+
+@contextmanager
+def _cancel_on_signals(engine: Engine) -> Iterator[None]:
+    """SIGINT/SIGTERM: stop starting work and cancel running operations gracefully."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, _frame: FrameType | None) -> None:
+        engine.cancel()
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def _run_all(changes: Sequence[Change], ctx: ActContext, worker: Worker) -> list[Outcome]:
+    total = len(changes)
+    labels = {c.tenant: f"[{i}/{total}]" for i, c in enumerate(changes, start=1)}
+    with _cancel_on_signals(ctx.engine), ThreadPoolExecutor(max_workers=ctx.parallel) as pool:
+        futures = [pool.submit(_run_one, worker, c, ctx, labels[c.tenant]) for c in changes]
+        return [future.result() for future in futures]
+
+
+def _split(changes: Sequence[Change]) -> tuple[list[Change], list[Outcome]]:
+    work = [c for c in changes if c.action.runs_engine]
+    rest = [c.outcome() for c in changes if not c.action.runs_engine]
+    return work, rest
+
+
+def apply(changes: Sequence[Change], ctx: ActContext) -> list[Outcome]:
+    work, rest = _split(changes)
+    return sorted([*_run_all(work, ctx, _apply_one), *rest], key=lambda o: o.tenant)
+
+
+def preview(changes: Sequence[Change], ctx: ActContext) -> list[Outcome]:
+    work, rest = _split(changes)
+    return sorted([*_run_all(work, ctx, _preview_one), *rest], key=lambda o: o.tenant)
+
+
+def drift(changes: Sequence[Change], ctx: ActContext) -> list[Outcome]:
+    """Refresh-preview every selected tenant that has a stack."""
+    deployed = [c for c in changes if c.deployed is not None]
+    rest = [
+        Outcome(tenant=c.tenant, action=c.action.value, status=PLANNED,
+                reason="no stack deployed yet")
+        for c in changes if c.deployed is None
+    ]
+    return sorted([*_run_all(deployed, ctx, _drift_one), *rest], key=lambda o: o.tenant)

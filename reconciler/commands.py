@@ -1,0 +1,246 @@
+"""Subcommand handlers: observe → plan → act, each command taking the stages it needs.
+
+`validate`, `plan`, `report`, `new` and `schema` never import Pulumi; `preview`, `apply`,
+`drift` and `outputs` load the engine only after the manifests proved valid.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from reconciler.cli import (
+    EXIT_BLOCKED,
+    EXIT_DRIFT,
+    EXIT_FAILED,
+    EXIT_INVALID,
+    EXIT_OK,
+    EXIT_USAGE,
+)
+from reconciler.manifests.report import render_issues
+from reconciler.manifests.validate import ValidationResult, validate_tree
+from reconciler.plan import Change, Plan, make_plan, select
+from reconciler.platform import Platform, PlatformError, load_platform
+from reconciler.reports import exit_status, render, render_json, render_markdown
+from reconciler.results import BLOCKED, DRIFTED, Report, merge
+from reconciler.state import BackendError
+
+SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schema" / "tenant.schema.json"
+
+
+class CommandFailed(Exception):
+    """Stop the command with this exit code; the message has been printed."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def _err(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _platform(args: argparse.Namespace) -> Platform:
+    try:
+        return load_platform(args.root.resolve(), os.environ)
+    except PlatformError as error:
+        _err(render_issues(ValidationResult(issues=error.issues, tenants=(), files=()), "text"))
+        raise CommandFailed(EXIT_INVALID) from None
+
+
+def _fail_on_invalid(validation: ValidationResult, fmt: str) -> None:
+    if validation.ok:
+        return
+    _err(render_issues(validation, "github" if fmt == "github" else "text"))
+    _err("reconciler: invalid manifests: nothing was planned, deployed or destroyed")
+    raise CommandFailed(EXIT_INVALID)
+
+
+def _plan(args: argparse.Namespace, platform: Platform) -> tuple[Plan, tuple[Change, ...]]:
+    """Observe desired and deployed state (failing closed), plan, then select."""
+    from reconciler.observe import GitError, changed_tenants, observe_deployed, observe_desired
+
+    desired = observe_desired(platform)
+    _fail_on_invalid(desired.validation, "text")
+    try:
+        deployed = observe_deployed(platform)
+    except BackendError as error:
+        _err(f"reconciler: {error}")
+        raise CommandFailed(EXIT_USAGE) from None
+    plan = make_plan(desired.desired, deployed, platform.max_delete_fraction)
+    changed = None
+    if args.changed_since:
+        try:
+            changed = changed_tenants(platform.root, args.changed_since)
+        except GitError as error:
+            _err(f"reconciler: {error}")
+            raise CommandFailed(EXIT_USAGE) from None
+    unknown = sorted(set(args.tenant) - set(plan.by_tenant()))
+    if unknown:
+        _err(f"reconciler: no tenant named {', '.join(unknown)} in tenants/ or the backend")
+        raise CommandFailed(EXIT_USAGE)
+    return plan, select(plan, args.tenant, changed, args.shard)
+
+
+def _emit(report: Report, args: argparse.Namespace) -> int:
+    print(render(report, args.format), end="", flush=True)
+    if getattr(args, "json_out", None):
+        args.json_out.write_text(render_json(report), encoding="utf-8")
+    if getattr(args, "markdown_out", None):
+        args.markdown_out.write_text(render_markdown(report), encoding="utf-8")
+    worst = exit_status(report)
+    return {
+        None: EXIT_OK, DRIFTED: EXIT_DRIFT, BLOCKED: EXIT_BLOCKED,
+    }.get(worst, EXIT_FAILED)
+
+
+def _guarded(func):  # type: ignore[no-untyped-def]
+    def wrapper(args: argparse.Namespace) -> int:
+        try:
+            return int(func(args))
+        except CommandFailed as failed:
+            return failed.code
+
+    wrapper.__name__ = func.__name__
+    return wrapper
+
+
+@_guarded
+def run_validate(args: argparse.Namespace) -> int:
+    root = args.root.resolve()
+    paths = [p if p.is_absolute() else Path.cwd() / p for p in args.paths] or None
+    result = validate_tree(root, paths)
+    print(render_issues(result, args.format), end="", flush=True)
+    return EXIT_OK if result.ok else EXIT_INVALID
+
+
+@_guarded
+def run_plan(args: argparse.Namespace) -> int:
+    platform = _platform(args)
+    plan, chosen = _plan(args, platform)
+    if args.matrix:
+        print(json.dumps(_matrix(chosen, args.matrix)))
+        return EXIT_OK
+    report = Report("plan", tuple(c.outcome() for c in chosen), guard=plan.guard)
+    code = _emit(report, args)
+    return EXIT_BLOCKED if code == EXIT_BLOCKED else EXIT_OK
+
+
+def _matrix(changes: Sequence[Change], most: int) -> dict[str, object]:
+    """A GitHub Actions matrix: one entry per shard of the tenants that need the engine."""
+    work = [c for c in changes if c.action.runs_engine]
+    shards = max(1, min(most, len(work)))
+    return {"shard": [f"{i}/{shards}" for i in range(1, shards + 1)], "tenants": len(work)}
+
+
+def _context(args: argparse.Namespace, platform: Platform):  # type: ignore[no-untyped-def]
+    from reconciler.act import ActContext
+    from reconciler.engine import Engine
+    from reconciler.runtime import SetupError, engine_settings
+
+    try:
+        settings = engine_settings(platform, os.environ)
+    except SetupError as error:
+        _err(f"reconciler: {error}")
+        raise CommandFailed(EXIT_USAGE) from None
+    return ActContext(
+        engine=Engine(settings),
+        platform=platform,
+        environ=dict(os.environ),
+        parallel=getattr(args, "parallel", None) or platform.parallelism,
+        progress=_err,
+        allow_replace=frozenset(getattr(args, "allow_replace", ()) or ()),
+        lock_wait=getattr(args, "lock_wait", 120.0),
+    )
+
+
+def _act(args: argparse.Namespace, stage: str) -> int:
+    from reconciler import act
+
+    platform = _platform(args)
+    plan, chosen = _plan(args, platform)
+    ctx = _context(args, platform)
+    outcomes = getattr(act, stage)(chosen, ctx)
+    report = Report(stage, tuple(outcomes), guard=plan.guard,
+                    engine_operations=ctx.engine.operations)
+    return _emit(report, args)
+
+
+@_guarded
+def run_preview(args: argparse.Namespace) -> int:
+    return _act(args, "preview")
+
+
+@_guarded
+def run_apply(args: argparse.Namespace) -> int:
+    return _act(args, "apply")
+
+
+@_guarded
+def run_drift(args: argparse.Namespace) -> int:
+    return _act(args, "drift")
+
+
+@_guarded
+def run_outputs(args: argparse.Namespace) -> int:
+    from reconciler.engine import EngineError
+    from reconciler.observe import observe_deployed
+
+    platform = _platform(args)
+    deployed = observe_deployed(platform)
+    names = args.tenant or sorted(deployed)
+    ctx = _context(args, platform)
+    result: dict[str, object] = {}
+    code = EXIT_OK
+    for name in names:
+        try:
+            result[name] = ctx.engine.outputs(name)
+        except EngineError as error:
+            _err(f"{name}: {error.message}")
+            code = EXIT_FAILED
+    if args.format == "json":
+        print(json.dumps(result, indent=2, sort_keys=True))
+    else:
+        for name, outputs in result.items():
+            print(name)
+            for key, value in sorted(outputs.items()):  # type: ignore[attr-defined]
+                print(f"  {key} = {json.dumps(value)}")
+    return code
+
+
+@_guarded
+def run_report(args: argparse.Namespace) -> int:
+    reports = []
+    for path in args.reports:
+        try:
+            reports.append(Report.from_json(json.loads(path.read_text(encoding="utf-8"))))
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            _err(f"{path}: not a reconciler JSON report ({error})")
+            return EXIT_USAGE
+    merged = merge(reports)
+    print(render(merged, args.format), end="")
+    status = exit_status(merged)
+    return {None: EXIT_OK, DRIFTED: EXIT_DRIFT, BLOCKED: EXIT_BLOCKED}.get(status, EXIT_FAILED)
+
+
+@_guarded
+def run_schema(args: argparse.Namespace) -> int:
+    print(SCHEMA_PATH.read_text(encoding="utf-8"), end="")
+    return EXIT_OK
+
+
+@_guarded
+def run_new(args: argparse.Namespace) -> int:
+    from reconciler.scaffold import ScaffoldError, write_manifest
+
+    try:
+        path = write_manifest(args.root.resolve(), args.name, args.owner, force=args.force)
+    except ScaffoldError as error:
+        _err(f"reconciler: {error}")
+        return EXIT_USAGE
+    print(f"wrote {path}: edit it, then run `reconciler validate {path}`")
+    return EXIT_OK

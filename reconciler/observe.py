@@ -1,0 +1,84 @@
+"""Observe: the desired state (validated manifests) and the deployed state (the backend).
+
+Fail closed: when any manifest is invalid or unreadable, observation stops with the
+validation result and no plan is made, so a broken file can never read as a removed tenant.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from reconciler.fingerprint import fingerprint, protected
+from reconciler.manifests.validate import ValidationResult, validate_tree
+from reconciler.plan import Desired
+from reconciler.platform import Platform
+from reconciler.program.version import program_version
+from reconciler.state import DeployedStack, open_bucket, read_deployed
+
+# Paths whose change affects every tenant (the program, the platform settings, the schema).
+_FLEET_WIDE = ("reconciler/program/", "platform.yaml", "schema/", "pyproject.toml", "uv.lock")
+
+
+class GitError(Exception):
+    """`--changed-since` could not be answered from git."""
+
+
+@dataclass(frozen=True)
+class Desiredness:
+    """The validated manifest set: valid tenants, or the issues that stop the run."""
+
+    validation: ValidationResult
+    desired: tuple[Desired, ...]
+
+
+def observe_desired(platform: Platform) -> Desiredness:
+    validation = validate_tree(platform.root)
+    if not validation.ok:
+        return Desiredness(validation, ())
+    version = program_version()
+    desired = tuple(
+        Desired(
+            tenant=tenant,
+            fingerprint=fingerprint(tenant, platform, version),
+            protected=protected(tenant, platform),
+        )
+        for tenant in validation.tenants
+    )
+    return Desiredness(validation, desired)
+
+
+def observe_deployed(platform: Platform) -> dict[str, DeployedStack]:
+    """Every stack of the project, with its record and lock, in bulk (no CLI process)."""
+    url = platform.resolved_backend_url()
+    return read_deployed(open_bucket(url), platform.pulumi_project)
+
+
+def changed_tenants(root: Path, ref: str) -> set[str] | None:
+    """Tenants whose manifest changed since `ref` (None: a fleet-wide input changed)."""
+    try:
+        base = subprocess.run(
+            ["git", "merge-base", ref, "HEAD"], cwd=root, capture_output=True, text=True,
+            check=True,
+        ).stdout.strip()
+        # Against the working tree, so uncommitted edits count locally as they will in CI.
+        names = subprocess.run(
+            ["git", "diff", "--name-only", "--no-renames", base, "--"], cwd=root,
+            capture_output=True, text=True, check=True,
+        ).stdout.splitlines()
+        untracked = subprocess.run(
+            ["git", "ls-files", "--others", "--exclude-standard", "--", "tenants"], cwd=root,
+            capture_output=True, text=True, check=True,
+        ).stdout.splitlines()
+    except (OSError, subprocess.CalledProcessError) as error:
+        detail = getattr(error, "stderr", "") or str(error)
+        raise GitError(f"cannot compare with git ref {ref!r}: {detail.strip()}") from error
+    changed: set[str] = set()
+    for name in [*names, *untracked]:
+        if name.startswith(_FLEET_WIDE):
+            return None
+        path = Path(name)
+        if path.parts[:1] == ("tenants",) and path.suffix == ".yaml":
+            changed.add(path.stem)
+    return changed

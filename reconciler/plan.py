@@ -1,0 +1,164 @@
+"""Plan: a pure function from (desired tenants, deployed stacks, settings) to typed changes.
+
+No I/O and no engine: the same inputs always give the same plan, which is what lets
+`reconciler plan` run without starting a single Pulumi process and lets the tests pin
+every safety rule in a table.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+from reconciler.manifests.model import Tenant
+from reconciler.results import BLOCKED, PLANNED, UNCHANGED, Outcome
+from reconciler.state import DeployedStack
+
+
+class Action(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    UNCHANGED = "unchanged"
+    RETRY = "retry"
+    DELETE = "delete"
+    BLOCKED = "blocked"
+
+    @property
+    def runs_engine(self) -> bool:
+        return self in (Action.CREATE, Action.UPDATE, Action.RETRY, Action.DELETE)
+
+
+@dataclass(frozen=True)
+class Desired:
+    """A valid manifest with what the planner needs to know about it."""
+
+    tenant: Tenant
+    fingerprint: str
+    protected: bool
+
+
+@dataclass(frozen=True)
+class Change:
+    """What the run will do to one tenant, and why."""
+
+    tenant: str
+    action: Action
+    reason: str
+    desired: Desired | None = None
+    deployed: DeployedStack | None = None
+
+    @property
+    def decommission(self) -> bool:
+        return self.desired is not None and self.desired.tenant.decommission
+
+    def outcome(self) -> Outcome:
+        """The report line for this change before (or without) any engine run."""
+        status = {Action.UNCHANGED: UNCHANGED, Action.BLOCKED: BLOCKED}.get(self.action, PLANNED)
+        return Outcome(tenant=self.tenant, action=self.action.value, status=status,
+                       reason=self.reason)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Every tenant's change, sorted by name."""
+
+    changes: tuple[Change, ...]
+    guard: str | None = None
+    """Why the fleet-wide delete guard refused the run's deletions, if it did."""
+
+    def count(self, action: Action) -> int:
+        return sum(1 for change in self.changes if change.action is action)
+
+    def actionable(self) -> tuple[Change, ...]:
+        return tuple(c for c in self.changes if c.action.runs_engine)
+
+    def by_tenant(self) -> dict[str, Change]:
+        return {c.tenant: c for c in self.changes}
+
+
+def _change_for(desired: Desired, stack: DeployedStack | None) -> Change:
+    name = desired.tenant.name
+    source = desired.tenant.source.as_posix()
+    if desired.tenant.decommission:
+        if stack is None:
+            return Change(name, Action.UNCHANGED, f"decommissioned ({source}); no stack", desired)
+        return Change(
+            name, Action.DELETE, f"decommission requested in {source}", desired, stack
+        )
+    if stack is None:
+        return Change(name, Action.CREATE, f"new manifest {source}", desired)
+    record = stack.record
+    if record.result == "failed":
+        return Change(name, Action.RETRY, "the last run on this stack failed", desired, stack)
+    if record.result is None:
+        return Change(
+            name, Action.RETRY, "the stack has no record of a successful run", desired, stack
+        )
+    if record.fingerprint != desired.fingerprint:
+        return Change(name, Action.UPDATE, f"{source} or the program changed", desired, stack)
+    return Change(name, Action.UNCHANGED, "up to date", desired, stack)
+
+
+def _orphan(stack: DeployedStack) -> Change:
+    if stack.record.protected:
+        return Change(
+            stack.name,
+            Action.BLOCKED,
+            f"tenants/{stack.name}.yaml is gone but the tenant has deletion protection: "
+            f"restore the file and set spec.decommission: true to destroy it",
+            deployed=stack,
+        )
+    return Change(
+        stack.name, Action.DELETE, f"tenants/{stack.name}.yaml was removed", deployed=stack
+    )
+
+
+def make_plan(
+    desired: Iterable[Desired],
+    deployed: Mapping[str, DeployedStack],
+    max_delete_fraction: float,
+) -> Plan:
+    """Compare desired tenants with deployed stacks; apply the fleet-wide delete guard."""
+    wanted = {d.tenant.name: d for d in desired}
+    changes = [_change_for(d, deployed.get(name)) for name, d in wanted.items()]
+    changes += [_orphan(stack) for name, stack in deployed.items() if name not in wanted]
+    changes.sort(key=lambda change: change.tenant)
+
+    deletes = [c for c in changes if c.action is Action.DELETE]
+    # A floor of one: removing a single tenant is never a fleet-wide accident.
+    allowed = max(1, math.floor(max_delete_fraction * len(deployed)))
+    if len(deletes) <= allowed:
+        return Plan(tuple(changes))
+    guard = (
+        f"{len(deletes)} of {len(deployed)} deployed tenants would be deleted, more than the "
+        f"{max_delete_fraction:.0%} allowed (reconcile.maxDeleteFraction); nothing is deleted"
+    )
+    guarded = [
+        replace(c, action=Action.BLOCKED, reason=f"{c.reason}; refused: {guard}")
+        if c.action is Action.DELETE
+        else c
+        for c in changes
+    ]
+    return Plan(tuple(guarded), guard=guard)
+
+
+def select(
+    plan: Plan,
+    tenants: Sequence[str] = (),
+    changed: set[str] | None = None,
+    shard: tuple[int, int] | None = None,
+) -> tuple[Change, ...]:
+    """The changes a command acts on: named tenants, changed files, one shard of the rest."""
+    chosen = [
+        c
+        for c in plan.changes
+        if (not tenants or c.tenant in tenants) and (changed is None or c.tenant in changed)
+    ]
+    if shard is not None:
+        index, total = shard
+        # Shard over the tenants that do work, so shards get even amounts of engine time.
+        work = [c for c in chosen if c.action.runs_engine]
+        chosen = work[index - 1 :: total]
+    return tuple(chosen)

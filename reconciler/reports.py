@@ -1,0 +1,152 @@
+"""Reports for people and machines: text for terminals, JSON for tools, Markdown for PRs.
+
+Reports hold names, actions, resource steps and masked outputs only; no secret value ever
+reaches them. The Markdown form is kept under GitHub's 65,536-character comment limit:
+details are dropped first, then rows, and the report says where the full JSON is.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+from reconciler.results import (
+    BLOCKED,
+    CANCELLED,
+    DRIFTED,
+    FAILED,
+    SKIPPED,
+    Outcome,
+    Report,
+)
+
+COMMENT_LIMIT = 65_536
+MARKER = "<!-- tenant-gitops-report -->"
+"""First line of every Markdown report: lets CI find and edit its own sticky comment."""
+
+_ICONS = {
+    "succeeded": "✅", "unchanged": "⚪", "planned": "🔵", "in-sync": "✅", "drifted": "🟠",
+    "blocked": "⛔", "skipped": "⏭️", "cancelled": "⏹️", "failed": "❌",
+}
+_TITLES = {
+    "plan": "Tenant plan", "preview": "Tenant preview", "apply": "Tenant apply",
+    "drift": "Tenant drift check", "report": "Tenant report",
+}
+
+
+def _counts(steps: Iterable[object]) -> str:
+    totals: dict[str, int] = {}
+    for step in steps:
+        op = getattr(step, "op", "?")
+        totals[op] = totals.get(op, 0) + 1
+    return ", ".join(f"{n} {op}" for op, n in sorted(totals.items())) or "-"
+
+
+def summary_line(report: Report) -> str:
+    totals: dict[str, int] = {}
+    for outcome in report.outcomes:
+        totals[outcome.status] = totals.get(outcome.status, 0) + 1
+    parts = [f"{n} {status}" for status, n in sorted(totals.items())]
+    line = f"{len(report.outcomes)} tenant(s): " + (", ".join(parts) or "none")
+    return line + f"; {report.engine_operations} engine operation(s)"
+
+
+def render_text(report: Report) -> str:
+    lines = []
+    width = max((len(o.tenant) for o in report.outcomes), default=6)
+    for o in report.outcomes:
+        lines.append(f"{o.tenant:<{width}}  {o.action:<9}  {o.status:<9}  {o.reason}")
+        for step in o.steps:
+            diff = f" ({', '.join(step.diffs)})" if step.diffs else ""
+            lines.append(f"{'':<{width}}    {step.op:<18} {step.type}  {step.name}{diff}")
+        for key, value in sorted(o.outputs.items()):
+            lines.append(f"{'':<{width}}    output {key} = {json.dumps(value)}")
+    if report.guard:
+        lines.append(f"fleet guard: {report.guard}")
+    lines.append(summary_line(report))
+    return "\n".join(lines) + "\n"
+
+
+def render_json(report: Report) -> str:
+    return json.dumps(report.to_json(), indent=2, sort_keys=True) + "\n"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _row(o: Outcome) -> str:
+    icon = _ICONS.get(o.status, "")
+    return (f"| `{o.tenant}` | {o.action} | {icon} {o.status} | {_counts(o.steps)} | "
+            f"{_cell(o.reason)} |")
+
+
+def _details(o: Outcome) -> str:
+    if not o.steps:
+        return ""
+    body = "\n".join(
+        f"- `{s.op}` {s.type} `{s.name}`" + (f" ({', '.join(s.diffs)})" if s.diffs else "")
+        for s in o.steps
+    )
+    return f"<details><summary><code>{o.tenant}</code>: {len(o.steps)} step(s)</summary>\n\n{body}\n\n</details>\n"
+
+
+def render_markdown(report: Report, limit: int = COMMENT_LIMIT, artifact: str = "") -> str:
+    """The report as a pull-request comment: attention first, then every tenant."""
+    attention = [o for o in report.outcomes if o.status in (FAILED, BLOCKED, CANCELLED, DRIFTED)]
+    head = [MARKER, f"### {_TITLES.get(report.command, 'Tenant report')}", "",
+            f"**{summary_line(report)}**", ""]
+    if report.guard:
+        head += [f"> ⛔ **Fleet guard:** {report.guard}", ""]
+    for o in attention:
+        head.append(f"- {_ICONS.get(o.status, '')} `{o.tenant}` {o.status}: {_cell(o.reason)}")
+    if attention:
+        head.append("")
+    table = ["| Tenant | Action | Result | Resources | Why |", "|---|---|---|---|---|"]
+    ordered = sorted(report.outcomes, key=lambda o: (o.status not in (FAILED, BLOCKED), o.tenant))
+    rows = [_row(o) for o in ordered]
+    details = [_details(o) for o in ordered if o.steps]
+    where = f" (full report: {artifact})" if artifact else " (full report: the JSON artifact)"
+
+    def assemble(rows_kept: int, with_details: bool) -> str:
+        parts = head + table + rows[:rows_kept]
+        if rows_kept < len(rows):
+            parts.append(f"\n_…and {len(rows) - rows_kept} more tenant(s){where}._")
+        if with_details and details:
+            parts += ["", *details]
+        elif details:
+            parts.append(f"\n_Resource details left out to fit the comment limit{where}._")
+        return "\n".join(parts) + "\n"
+
+    text = assemble(len(rows), True)
+    if len(text) <= limit:
+        return text
+    text = assemble(len(rows), False)
+    if len(text) <= limit:
+        return text
+    low, high = 0, len(rows)
+    while low < high:  # the most rows that fit
+        mid = (low + high + 1) // 2
+        if len(assemble(mid, False)) <= limit:
+            low = mid
+        else:
+            high = mid - 1
+    return assemble(low, False)
+
+
+def render(report: Report, fmt: str) -> str:
+    if fmt == "json":
+        return render_json(report)
+    if fmt == "markdown":
+        return render_markdown(report)
+    return render_text(report)
+
+
+def exit_status(report: Report) -> str | None:
+    """The worst status in the report that should fail the command, if any."""
+    for status in (FAILED, CANCELLED, SKIPPED, BLOCKED, DRIFTED):
+        if report.count(status):
+            return status
+    if report.guard:
+        return BLOCKED
+    return None

@@ -1,0 +1,142 @@
+"""What engine operations did, per tenant: plain data shared by the engine, act and reports.
+
+No Pulumi import here, so reports can be rendered and merged (e.g. from CI shards) anywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+IDENTITY_TENANT_TYPE = "gcp:identityplatform/tenant:Tenant"
+
+
+@dataclass(frozen=True)
+class ResourceStep:
+    """One planned or performed change to one resource."""
+
+    op: str
+    type: str
+    name: str
+    diffs: tuple[str, ...] = ()
+    replace_keys: tuple[str, ...] = ()
+
+    @property
+    def is_replace(self) -> bool:
+        return self.op in ("replace", "create-replacement", "delete-replaced")
+
+    @property
+    def loses_identity_tenant(self) -> bool:
+        """Replacing or deleting an identity tenant loses its user pool."""
+        return self.type == IDENTITY_TENANT_TYPE and (self.is_replace or self.op == "delete")
+
+
+@dataclass(frozen=True)
+class StackRun:
+    """What one engine operation did (or, for previews, would do) to one stack."""
+
+    steps: tuple[ResourceStep, ...] = ()
+    outputs: Mapping[str, Any] = field(default_factory=dict)
+    """Stack outputs with secret values replaced by "[secret]"."""
+
+    def counts(self) -> dict[str, int]:
+        totals: dict[str, int] = {}
+        for step in self.steps:
+            totals[step.op] = totals.get(step.op, 0) + 1
+        return totals
+
+
+# Outcome statuses, from best to worst.
+SUCCEEDED = "succeeded"
+UNCHANGED = "unchanged"
+PLANNED = "planned"
+IN_SYNC = "in-sync"
+DRIFTED = "drifted"
+BLOCKED = "blocked"
+SKIPPED = "skipped"
+CANCELLED = "cancelled"
+FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One tenant's line in a report."""
+
+    tenant: str
+    action: str
+    """The planned action (create, update, unchanged, retry, delete, blocked)."""
+    status: str
+    """One of the statuses above."""
+    reason: str
+    steps: tuple[ResourceStep, ...] = ()
+    outputs: Mapping[str, Any] = field(default_factory=dict)
+    seconds: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        body = asdict(self)
+        body["steps"] = [asdict(step) for step in self.steps]
+        return body
+
+    @classmethod
+    def from_json(cls, body: Mapping[str, Any]) -> Outcome:
+        steps = tuple(
+            ResourceStep(
+                op=s["op"], type=s["type"], name=s["name"], diffs=tuple(s.get("diffs", ())),
+                replace_keys=tuple(s.get("replace_keys", ())),
+            )
+            for s in body.get("steps", ())
+        )
+        return cls(
+            tenant=body["tenant"], action=body["action"], status=body["status"],
+            reason=body.get("reason", ""), steps=steps, outputs=body.get("outputs", {}),
+            seconds=body.get("seconds"),
+        )
+
+
+@dataclass(frozen=True)
+class Report:
+    """A command's whole result."""
+
+    command: str
+    outcomes: tuple[Outcome, ...]
+    guard: str | None = None
+    engine_operations: int = 0
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "command": self.command,
+            "guard": self.guard,
+            "engineOperations": self.engine_operations,
+            "tenants": [o.to_json() for o in self.outcomes],
+        }
+
+    @classmethod
+    def from_json(cls, body: Mapping[str, Any]) -> Report:
+        return cls(
+            command=body["command"],
+            outcomes=tuple(Outcome.from_json(o) for o in body.get("tenants", ())),
+            guard=body.get("guard"),
+            engine_operations=int(body.get("engineOperations", 0)),
+        )
+
+
+def merge(reports: list[Report]) -> Report:
+    """One report from several (CI shards); a tenant seen twice keeps its worst line."""
+    order = [SUCCEEDED, UNCHANGED, PLANNED, IN_SYNC, DRIFTED, BLOCKED, SKIPPED, CANCELLED, FAILED]
+    best: dict[str, Outcome] = {}
+    for report in reports:
+        for outcome in report.outcomes:
+            seen = best.get(outcome.tenant)
+            if seen is None or order.index(outcome.status) > order.index(seen.status):
+                best[outcome.tenant] = outcome
+    guards = sorted({r.guard for r in reports if r.guard})
+    return Report(
+        command=reports[0].command if reports else "report",
+        outcomes=tuple(best[name] for name in sorted(best)),
+        guard="; ".join(guards) or None,
+        engine_operations=sum(r.engine_operations for r in reports),
+    )
