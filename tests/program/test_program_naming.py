@@ -1,0 +1,132 @@
+"""Naming rules: physical names fit GCP's rules, logical names are stable and unique.
+
+The literal names pinned here are deployed contracts: if one of these tests fails after a
+change to `naming`, every existing tenant would see its resources replaced.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import pytest
+
+from reconciler.program import naming
+
+BUCKET_RULE = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,61}[a-z0-9]$")
+
+
+def sha6(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:6]
+
+
+@pytest.mark.parametrize(
+    ("project", "tenant", "expected"),
+    [
+        ("demo-mlaas", "tenant-one", "tenant-one-data-d285bd"),
+        ("demo-mlaas", "tenant-two", "tenant-two-data-0c1f8e"),
+    ],
+)
+def test_bucket_name_is_pinned_for_deployed_tenants(project: str, tenant: str, expected: str):
+    assert naming.bucket_name(project, tenant) == expected
+
+
+def test_bucket_name_is_tenant_data_and_hash_of_project_and_tenant():
+    assert naming.bucket_name("p1", "acme") == f"acme-data-{sha6('p1/acme')}"
+
+
+def test_bucket_name_differs_between_projects():
+    assert naming.bucket_name("p1", "acme") != naming.bucket_name("p2", "acme")
+
+
+@pytest.mark.parametrize(
+    "tenant", ["a", "ab", "tenant-one", "x" * 40, "y" * 51, "z" * 52, "long-" * 20, "ab-" * 20]
+)
+def test_bucket_name_fits_gcs_rules_for_any_tenant_length(tenant: str):
+    name = naming.bucket_name("demo-mlaas", tenant)
+    assert 3 <= len(name) <= 63
+    assert BUCKET_RULE.match(name), name
+    assert "--data-" not in name
+
+
+def test_bucket_name_of_truncated_tenants_stays_unique():
+    first, second = "a" * 60 + "-one", "a" * 60 + "-two"
+    assert naming.bucket_name("p", first) != naming.bucket_name("p", second)
+
+
+@pytest.mark.parametrize("tenant", ["google-research", "goog", "my-g00gle", "googlers"])
+def test_bucket_name_never_looks_like_google(tenant: str):
+    name = naming.bucket_name("p", tenant)
+    assert not name.startswith("goog")
+    assert not re.search(r"g[o0]{2}g", name), name
+
+
+@pytest.mark.parametrize(
+    ("tenant", "expected"),
+    [
+        ("tenant-one", "t-tenant-one"),
+        ("abcd", "t-abcd"),
+        ("a" * 28, "t-" + "a" * 28),
+        ("ab", f"t-ab-{sha6('ab')}"),
+        ("a" * 29, f"t-{'a' * 21}-{sha6('a' * 29)}"),
+        ("x" * 20 + "-" + "y" * 10, f"t-{'x' * 20}-{sha6('x' * 20 + '-' + 'y' * 10)}"),
+    ],
+)
+def test_service_account_id_is_t_dash_tenant_or_cut_and_hashed(tenant: str, expected: str):
+    assert naming.service_account_id(tenant) == expected
+
+
+@pytest.mark.parametrize("tenant", ["a", "ab", "abc", "tenant-one", "a" * 28, "a" * 29, "b-" * 30])
+def test_service_account_id_matches_gcp_rule(tenant: str):
+    assert naming.ACCOUNT_ID_PATTERN.match(naming.service_account_id(tenant))
+
+
+def test_service_account_ids_of_long_tenants_with_one_prefix_differ():
+    assert naming.service_account_id("a" * 40 + "1") != naming.service_account_id("a" * 40 + "2")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ml-platform@example.com", "ml-platform_at_example_com"),
+        ("Owner@ACME.example.com", "owner_at_acme_example_com"),
+        ("tenant-one", "tenant-one"),
+        ("a b+c", "a_b_c"),
+        ("x" * 80, "x" * 63),
+    ],
+)
+def test_label_value_is_lowercase_and_gcp_safe(text: str, expected: str):
+    assert naming.label_value(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        (naming.identity_tenant_name("acme"), "acme-identity"),
+        (naming.idp_name("acme", "oidc.okta"), "acme-idp-oidc.okta"),
+        (naming.bucket_resource_name("acme"), "acme-data"),
+        (naming.service_account_resource_name("acme"), "acme-workload"),
+    ],
+)
+def test_logical_names_derive_from_tenant_and_idp_id(name: str, expected: str):
+    assert name == expected
+
+
+def test_iam_member_name_is_scope_role_member_and_hash():
+    name = naming.iam_member_name("acme-data", "roles/storage.admin", "user:alice@acme.com")
+    expected_hash = sha6("roles/storage.admin user:alice@acme.com")
+    assert name == f"acme-data-storage.admin-user-alice-at-acme.com-{expected_hash}"
+
+
+def test_iam_member_names_differ_when_sanitized_slugs_coincide():
+    first = naming.iam_member_name("s", "roles/x", "user:a@b.com")
+    second = naming.iam_member_name("s", "roles/x", "user:a-at-b.com")
+    assert first.rsplit("-", 1)[0] == second.rsplit("-", 1)[0]
+    assert first != second
+
+
+def test_iam_member_names_differ_by_role():
+    member = "group:g@acme.com"
+    assert naming.iam_member_name("s", "roles/a", member) != naming.iam_member_name(
+        "s", "roles/b", member
+    )

@@ -1,0 +1,78 @@
+"""The program version: stable, sensitive to every source change, and light to compute."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from reconciler.program.version import PROGRAM_DIR, program_version
+
+
+@pytest.fixture
+def sources(tmp_path: Path) -> Path:
+    """A private copy of the program's sources to edit."""
+    copy = tmp_path / "program"
+    shutil.copytree(PROGRAM_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    return copy
+
+
+def test_version_is_stable_across_calls():
+    assert program_version() == program_version()
+
+
+def test_version_is_a_sha256_hex_digest():
+    version = program_version()
+    assert len(version) == 64
+    int(version, 16)
+
+
+def test_version_of_an_identical_copy_is_the_same(sources: Path):
+    assert program_version(sources) == program_version()
+
+
+def test_version_ignores_compiled_files(sources: Path):
+    (sources / "__pycache__").mkdir()
+    (sources / "__pycache__" / "tenant.cpython-311.pyc").write_bytes(b"\0compiled")
+    assert program_version(sources) == program_version()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(lambda d: (d / "tenant.py").write_text("# edited\n", "utf-8"), id="edit"),
+        pytest.param(
+            lambda d: (d / "tenant.py").write_bytes((d / "tenant.py").read_bytes() + b"\n"),
+            id="whitespace",
+        ),
+        pytest.param(lambda d: (d / "added.py").write_text("", "utf-8"), id="add"),
+        pytest.param(lambda d: (d / "naming.py").unlink(), id="remove"),
+        pytest.param(lambda d: (d / "naming.py").rename(d / "names.py"), id="rename"),
+    ],
+)
+def test_version_changes_when_a_source_file_changes(sources: Path, change):
+    before = program_version(sources)
+    change(sources)
+    assert program_version(sources) != before
+
+
+def test_version_includes_the_provider_version(monkeypatch: pytest.MonkeyPatch):
+    import reconciler.program.version as version_module
+
+    before = program_version()
+    monkeypatch.setattr(version_module, "package_version", lambda name: "0.0.0-test")
+    assert program_version() != before
+
+
+def test_version_is_computed_without_importing_pulumi():
+    code = (
+        "import sys\n"
+        "from reconciler.program.version import program_version\n"
+        "program_version()\n"
+        "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('pulumi', 'pulumi_gcp'))\n"
+        "assert not loaded, loaded\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=PROGRAM_DIR.parents[1])
