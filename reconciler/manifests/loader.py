@@ -1,0 +1,372 @@
+"""Safe YAML loading that keeps every node's position.
+
+Manifests are parsed by libyaml (`yaml.CSafeLoader`) into a node tree, which carries the
+line and column of every key and value; this module turns that tree into plain JSON-like
+data itself, so it can refuse what PyYAML would accept silently or dangerously:
+
+- syntax errors, bytes that are not UTF-8, files over `MAX_FILE_BYTES`, empty files,
+  several documents in one file, a top level that is not a mapping;
+- duplicate keys (PyYAML keeps the last one without a word);
+- tags outside the JSON-like core (`!!python/...`, `!Ref`, `!!binary`, `!!set`, merge keys);
+- alias bombs and recursive aliases (an expanded size limit), and deep nesting.
+
+The result keeps the node tree so any JSON path can be mapped back to (line, column).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.constructor import SafeConstructor
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from reconciler.manifests.issues import Issue, PathPart, json_path
+
+MAX_FILE_BYTES = 256 * 1024
+"""Manifests are small; anything bigger is a mistake (or an attack on the runner)."""
+MAX_NODES = 100_000
+"""Upper bound on values in one document, counting every expansion of an alias."""
+MAX_DEPTH = 64
+"""Nesting deeper than this is not a manifest."""
+
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_TAG = "tag:yaml.org,2002:"
+_STR, _NULL, _BOOL = _TAG + "str", _TAG + "null", _TAG + "bool"
+_INT, _FLOAT, _TIMESTAMP = _TAG + "int", _TAG + "float", _TAG + "timestamp"
+_SEQ, _MAP, _MERGE = _TAG + "seq", _TAG + "map", _TAG + "merge"
+_SCALAR_TAGS = frozenset({_STR, _NULL, _BOOL, _INT, _FLOAT, _TIMESTAMP})
+# PyYAML's own scalar constructors (bool words, 0x/0o/1_000 ints, .inf) keep YAML 1.1
+# semantics identical to yaml.safe_load without building arbitrary objects.
+_SCALARS = SafeConstructor()
+
+
+@dataclass(frozen=True)
+class LoadedYaml:
+    """One YAML file read as plain data, or the issues that stopped it."""
+
+    file: str
+    """Display name of the file (as in `Issue.file`)."""
+    document: Any = None
+    """The plain data (dicts, lists, str, int, float, bool, None); None when unreadable."""
+    issues: tuple[Issue, ...] = ()
+    """Problems found while reading; the document is unusable when there is any."""
+    root: Node | None = field(default=None, repr=False, compare=False)
+    """The composed node tree, for positions."""
+
+    @property
+    def ok(self) -> bool:
+        return not self.issues and self.root is not None
+
+    def node_at(self, path: Sequence[PathPart]) -> Node | None:
+        """The node at `path`, or None when the path leads nowhere."""
+        node = self.root
+        for part in path:
+            node = _child(node, part)[1] if node is not None else None
+        return node
+
+    def locate(self, path: Sequence[PathPart], *, key: bool = False) -> tuple[int, int]:
+        """1-based (line, column) of the node at `path`; of its key when `key` is true.
+
+        A path that leads nowhere (a missing key) stops at the deepest node that exists.
+        """
+        node = self.root
+        if node is None:
+            return 1, 1
+        mark = node.start_mark
+        for index, part in enumerate(path):
+            key_node, child = _child(node, part)
+            if child is None:
+                break
+            last = index == len(path) - 1
+            mark = (
+                key_node.start_mark if key and last and key_node is not None else child.start_mark
+            )
+            node = child
+        return mark.line + 1, mark.column + 1
+
+
+def _child(node: Node, part: PathPart) -> tuple[Node | None, Node | None]:
+    """(key node, value node) of one path step; the last of duplicate keys, as in the data."""
+    found: tuple[Node | None, Node | None] = (None, None)
+    if isinstance(node, MappingNode) and isinstance(part, str):
+        for key_node, value_node in node.value:
+            if isinstance(key_node, ScalarNode) and key_node.value == part:
+                found = (key_node, value_node)
+    elif isinstance(node, SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+        found = (None, node.value[part])
+    return found
+
+
+def load_yaml_file(path: Path, display: str) -> LoadedYaml:
+    """Read and load one YAML file; every problem becomes an `Issue`, nothing raises."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return _failed(
+                display, 1, 1, f"file is too large ({size} bytes; at most {MAX_FILE_BYTES})"
+            )
+        with path.open("rb") as stream:
+            data = stream.read(MAX_FILE_BYTES + 1)
+    except OSError as error:
+        return _failed(display, 1, 1, f"cannot read the file: {error.strerror or error}")
+    return load_yaml_bytes(data, display)
+
+
+def load_yaml_bytes(data: bytes, display: str) -> LoadedYaml:
+    """Load one YAML document from bytes (the file's content)."""
+    if len(data) > MAX_FILE_BYTES:
+        return _failed(display, 1, 1, f"file is too large (more than {MAX_FILE_BYTES} bytes)")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line, column = _text_position(data[: error.start].decode("utf-8", "replace"))
+        return _failed(
+            display,
+            line,
+            column,
+            f"the file is not UTF-8 (byte 0x{data[error.start]:02x})",
+            "save the file as UTF-8",
+        )
+    return load_yaml_text(text, display)
+
+
+def load_yaml_text(text: str, display: str) -> LoadedYaml:
+    """Load one YAML document from text; the top level must be a mapping."""
+    root, issue = _compose(text, display)
+    if issue is not None:
+        return LoadedYaml(display, issues=(issue,))
+    if root is None:
+        return _failed(display, 1, 1, "the file is empty", "a manifest is a YAML mapping")
+    if not isinstance(root, MappingNode):
+        line, column = root.start_mark.line + 1, root.start_mark.column + 1
+        return LoadedYaml(
+            display,
+            issues=(
+                Issue(
+                    display,
+                    line,
+                    column,
+                    "$",
+                    "the top level must be a mapping of keys",
+                    "start with `apiVersion:`, `kind:`, ..., one key per line",
+                ),
+            ),
+            root=root,
+        )
+    builder = _Builder(display)
+    document = builder.build(root)
+    return LoadedYaml(display, document, tuple(builder.issues), root)
+
+
+def _compose(text: str, display: str) -> tuple[Node | None, Issue | None]:
+    """libyaml's node tree of the single document in `text`, or the issue that stops it."""
+    loader = _LOADER(text)
+    try:
+        if not loader.check_node():
+            return None, None
+        root = loader.get_node()
+        if not loader.check_event(yaml.StreamEndEvent):
+            mark = loader.peek_event().start_mark
+            return None, Issue(
+                display,
+                mark.line + 1,
+                mark.column + 1,
+                "$",
+                "the file holds more than one YAML document",
+                "one tenant per file: remove the `---` line and what follows",
+            )
+        return root, None
+    except yaml.MarkedYAMLError as error:
+        return None, _syntax_issue(display, error)
+    except yaml.reader.ReaderError as error:
+        prefix = text.encode("utf-8")[: error.position].decode("utf-8", "replace")
+        line, column = _text_position(prefix)
+        return None, Issue(
+            display, line, column, "$", f"character not allowed in YAML ({error.reason})"
+        )
+    except (yaml.YAMLError, ValueError, RecursionError, UnboundLocalError) as error:
+        # libyaml and its binding can still fail in ways that carry no position.
+        return None, Issue(display, 1, 1, "$", f"cannot read the YAML: {type(error).__name__}")
+    finally:
+        loader.dispose()
+
+
+def _syntax_issue(display: str, error: yaml.MarkedYAMLError) -> Issue:
+    mark = error.problem_mark or error.context_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+    message = f"YAML syntax error: {error.problem or error.context or 'unreadable'}"
+    if error.context and error.problem and error.context_mark is not None:
+        message += f" ({error.context} at line {error.context_mark.line + 1})"
+    hint = None
+    if "\t" in (error.problem or "") or "cannot start any token" in (error.problem or ""):
+        hint = "YAML indents with spaces, never tabs"
+    elif "found undefined alias" in (error.problem or ""):
+        hint = "define the anchor (&name) before using the alias (*name)"
+    return Issue(display, line, column, "$", message, hint)
+
+
+def _text_position(prefix: str) -> tuple[int, int]:
+    """1-based (line, column) just after `prefix`."""
+    return prefix.count("\n") + 1, len(prefix) - (prefix.rfind("\n") + 1) + 1
+
+
+def _failed(
+    display: str, line: int, column: int, message: str, hint: str | None = None
+) -> LoadedYaml:
+    return LoadedYaml(display, issues=(Issue(display, line, column, "$", message, hint),))
+
+
+class _Builder:
+    """Turns a composed node tree into plain data, collecting issues on the way."""
+
+    def __init__(self, display: str) -> None:
+        self.display = display
+        self.issues: list[Issue] = []
+        self._built: dict[int, Any] = {}  # id(node) -> value, so aliases share the value
+        self._sizes: dict[int, int] = {}  # id(node) -> expanded size, for the alias limit
+        self._open: set[int] = set()  # nodes being built, to catch recursive aliases
+        self._first_alias: Node | None = None  # only aliases can outgrow the file-size limit
+        self._path: list[PathPart] = []
+
+    def build(self, root: Node) -> Any:
+        value = self._node(root, 0)
+        if self._first_alias is not None and not self.issues:
+            size = self._size(root)
+            if size > MAX_NODES:
+                self._path = []
+                self._issue(
+                    self._first_alias,
+                    f"aliases expand the document to {size} values (at most {MAX_NODES})",
+                    "an alias (*name) repeats its anchor's content each time; write the values out",
+                )
+        return value
+
+    def _issue(self, node: Node, message: str, hint: str | None = None) -> None:
+        mark = node.start_mark
+        self.issues.append(
+            Issue(
+                self.display, mark.line + 1, mark.column + 1, json_path(self._path), message, hint
+            )
+        )
+
+    def _node(self, node: Node, depth: int) -> Any:
+        key = id(node)
+        if key in self._built:
+            self._first_alias = self._first_alias or node
+            return self._built[key]
+        if key in self._open:
+            self._issue(node, "recursive alias: a value contains itself")
+            return None
+        if depth > MAX_DEPTH:
+            self._issue(node, f"nesting is deeper than {MAX_DEPTH} levels")
+            return None
+        self._open.add(key)
+        try:
+            if isinstance(node, ScalarNode):
+                value = self._scalar(node)
+            elif isinstance(node, SequenceNode):
+                value = self._sequence(node, depth)
+            elif isinstance(node, MappingNode):
+                value = self._mapping(node, depth)
+            else:  # pragma: no cover - the composer makes no other kind of node
+                value = None
+        finally:
+            self._open.discard(key)
+        self._built[key] = value
+        return value
+
+    def _scalar(self, node: ScalarNode) -> Any:
+        tag = node.tag
+        if tag in (_STR, _TIMESTAMP):
+            # Dates stay text: JSON has no date type and nothing in a manifest is one.
+            return node.value
+        if tag == _NULL:
+            return None
+        if tag == _BOOL:
+            return _SCALARS.bool_values[node.value.lower()]
+        try:
+            if tag == _INT:
+                return _SCALARS.construct_yaml_int(node)
+            if tag == _FLOAT:
+                return _SCALARS.construct_yaml_float(node)
+        except ValueError:
+            self._issue(node, "this number is too large to read")
+            return None
+        self._bad_tag(node)
+        return None
+
+    def _sequence(self, node: SequenceNode, depth: int) -> Any:
+        if node.tag != _SEQ:
+            self._bad_tag(node)
+            return None
+        items = []
+        for index, item in enumerate(node.value):
+            self._path.append(index)
+            items.append(self._node(item, depth + 1))
+            self._path.pop()
+        return items
+
+    def _mapping(self, node: MappingNode, depth: int) -> Any:
+        if node.tag != _MAP:
+            self._bad_tag(node)
+            return None
+        mapping: dict[str, Any] = {}
+        first_line: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, ScalarNode):
+                self._issue(key_node, "a key must be plain text, not a list or a mapping")
+                continue
+            if key_node.tag == _MERGE:
+                self._issue(key_node, "merge keys (<<) are not supported", "write the keys out")
+                continue
+            if key_node.tag not in _SCALAR_TAGS:
+                self._bad_tag(key_node)
+                continue
+            # Keys are always text: `on:` or `1:` mean the words, whatever YAML 1.1 says.
+            name = key_node.value
+            if name in first_line:
+                self._path.append(name)
+                self._issue(
+                    key_node,
+                    f"duplicate key '{name}' (first at line {first_line[name]})",
+                    "YAML would silently keep only the last one; keep one",
+                )
+                self._path.pop()
+            first_line.setdefault(name, key_node.start_mark.line + 1)
+            self._path.append(name)
+            mapping[name] = self._node(value_node, depth + 1)
+            self._path.pop()
+        return mapping
+
+    def _bad_tag(self, node: Node) -> None:
+        tag = node.tag
+        shown = "!!" + tag[len(_TAG) :] if tag.startswith(_TAG) else tag
+        self._issue(
+            node,
+            f"YAML tag '{shown}' is not allowed: manifests are plain data",
+            "remove the tag; quote the value if it is meant as text",
+        )
+
+    def _size(self, root: Node) -> int:
+        """Values in the document once every alias is expanded (memoised, so bombs are cheap)."""
+        stack: list[tuple[Node, bool]] = [(root, False)]
+        while stack:
+            node, children_done = stack.pop()
+            key = id(node)
+            if key in self._sizes:
+                continue
+            children: list[Node] = []
+            if isinstance(node, SequenceNode):
+                children = list(node.value)
+            elif isinstance(node, MappingNode):
+                children = [value for _, value in node.value]
+            if children_done:
+                self._sizes[key] = 1 + sum(self._sizes.get(id(child), 0) for child in children)
+            else:
+                stack.append((node, True))
+                stack.extend((child, False) for child in children if id(child) not in self._sizes)
+        return self._sizes[id(root)]

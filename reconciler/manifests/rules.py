@@ -1,0 +1,152 @@
+"""The rules a JSON Schema cannot state: within one manifest, and across the tenants/ set.
+
+- the tenant name equals the file stem (tenants/<name>.yaml is the stack <name>);
+- an identity-provider id appears once per tenant;
+- tenant names and display names are unique across tenants (display names compared
+  case-insensitively: "Acme" and "ACME" on two sign-in pages would confuse people).
+
+Each rule reads values the schema has already typed where it can, and skips values of the
+wrong type (the schema reports those), so a broken file never crashes a rule.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from reconciler.manifests.issues import Issue, json_path
+from reconciler.manifests.loader import LoadedYaml
+
+NAME_PATH = ("metadata", "name")
+DISPLAY_NAME_PATH = ("spec", "displayName")
+
+
+@dataclass(frozen=True)
+class Located:
+    """A value read from a manifest, with where it was written."""
+
+    value: str
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
+class ManifestFacts:
+    """What the cross-file rules need from one manifest (small, so workers can send it back)."""
+
+    file: str
+    """Display name of the file."""
+    name: Located | None
+    """`metadata.name`, when it is text."""
+    display_name: Located | None
+    """`spec.displayName`, when it is text."""
+
+
+def facts_of(loaded: LoadedYaml) -> ManifestFacts:
+    """The facts of one loaded manifest."""
+    return ManifestFacts(
+        loaded.file, _text_at(loaded, NAME_PATH), _text_at(loaded, DISPLAY_NAME_PATH)
+    )
+
+
+def manifest_rules(loaded: LoadedYaml, stem: str) -> list[Issue]:
+    """The rules within one manifest: its name matches its file, its IdP ids are unique."""
+    issues = []
+    name = _text_at(loaded, NAME_PATH)
+    if name is not None and name.value != stem:
+        issues.append(
+            Issue(
+                loaded.file,
+                name.line,
+                name.column,
+                json_path(NAME_PATH),
+                f"metadata.name: '{name.value}' does not match the file name '{stem}.yaml'",
+                f"rename the file to {name.value}.yaml or the tenant to '{stem}' (renaming a "
+                "deployed tenant replaces its stack and resources)",
+            )
+        )
+    issues.extend(_repeated_idp_ids(loaded))
+    return issues
+
+
+def fleet_rules(facts: Iterable[ManifestFacts]) -> list[Issue]:
+    """The rules across manifests: names and display names are unique."""
+    facts = list(facts)
+    issues = _unique(facts, "name", lambda f: f.name, "tenant name")
+    issues += _unique(facts, "displayName", lambda f: f.display_name, "display name")
+    return issues
+
+
+def _repeated_idp_ids(loaded: LoadedYaml) -> list[Issue]:
+    providers = _mapping_get(loaded.document, "spec", "identityProviders")
+    if not isinstance(providers, list):
+        return []
+    first: dict[str, int] = {}
+    issues = []
+    for index, provider in enumerate(providers):
+        idp_id = provider.get("id") if isinstance(provider, dict) else None
+        if not isinstance(idp_id, str):
+            continue
+        path = ("spec", "identityProviders", index, "id")
+        line, column = loaded.locate(path)
+        if idp_id in first:
+            issues.append(
+                Issue(
+                    loaded.file,
+                    line,
+                    column,
+                    json_path(path),
+                    f"spec.identityProviders[{index}].id: '{idp_id}' is already configured "
+                    f"(first at line {first[idp_id]})",
+                    "a tenant has one configuration per provider; merge the two entries",
+                )
+            )
+        else:
+            first[idp_id] = line
+    return issues
+
+
+def _unique(facts: list[ManifestFacts], key: str, pick: Any, label: str) -> list[Issue]:
+    groups: dict[str, list[tuple[ManifestFacts, Located]]] = defaultdict(list)
+    for fact in facts:
+        located = pick(fact)
+        if located is not None:
+            groups[located.value.casefold()].append((fact, located))
+    issues = []
+    path = json_path(NAME_PATH if key == "name" else DISPLAY_NAME_PATH)
+    for group in groups.values():
+        if len(group) < 2:
+            continue
+        for fact, located in group:
+            others = ", ".join(
+                sorted(f"{other.file}:{where.line}" for other, where in group if other is not fact)
+            )
+            issues.append(
+                Issue(
+                    fact.file,
+                    located.line,
+                    located.column,
+                    path,
+                    f"{path[2:]}: {label} '{located.value}' is also used by {others}",
+                    f"each tenant needs its own {label}",
+                )
+            )
+    return issues
+
+
+def _text_at(loaded: LoadedYaml, path: tuple[str, ...]) -> Located | None:
+    value = _mapping_get(loaded.document, *path)
+    if not isinstance(value, str):
+        return None
+    line, column = loaded.locate(path)
+    return Located(value, line, column)
+
+
+def _mapping_get(document: Any, *keys: str) -> Any:
+    for key in keys:
+        if not isinstance(document, dict):
+            return None
+        document = document.get(key)
+    return document

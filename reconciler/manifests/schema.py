@@ -1,0 +1,258 @@
+"""The JSON Schemas in `schema/` as checkers that answer with `Issue`s at lines and columns.
+
+The schema is the contract: this module adds no rule of its own. It loads a schema once,
+compiles a fast gate for valid documents (`compiled.py`), and for an invalid document turns
+each `jsonschema` error into a one-line message at the offending node. Messages come from
+the schema where it says more than a generic sentence could (`x-errors`, VS Code's
+`patternErrorMessage`), and hints suggest the nearest allowed word for typos.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+from yaml.nodes import ScalarNode
+
+from reconciler.manifests.compiled import Check, Unsupported, compile_gate
+from reconciler.manifests.issues import Issue, PathPart, dotted, json_path
+from reconciler.manifests.loader import LoadedYaml
+
+SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schema"
+"""Where `tenant.schema.json` and `platform.schema.json` live (the repository's schema/)."""
+
+_EXPECTED = {
+    "object": "a mapping",
+    "array": "a list",
+    "string": "text",
+    "boolean": "true or false",
+    "integer": "a whole number",
+    "number": "a number",
+    "null": "empty",
+}
+
+
+@dataclass(frozen=True)
+class SchemaChecker:
+    """One compiled schema."""
+
+    schema: Mapping[str, Any]
+    """The schema document."""
+    validator: Draft202012Validator
+    """The reference validator, used to explain invalid documents."""
+    gate: Check
+    """Fast validity check; `validator.is_valid` when the schema cannot be compiled."""
+
+    def check(self, loaded: LoadedYaml) -> list[Issue]:
+        """Every schema issue of a loaded document, at its node; none when it is valid."""
+        document = loaded.document
+        if self.gate(document):
+            return []
+        found: dict[tuple[str, str], Issue] = {}
+        for error in self.validator.iter_errors(document):
+            for issue in _Explainer(self.schema, loaded, error).issues():
+                found.setdefault((issue.path, issue.message), issue)
+        return list(found.values())
+
+
+@functools.cache
+def checker(name: str) -> SchemaChecker:
+    """The checker for `schema/<name>.schema.json`, built once per process."""
+    schema = json.loads((SCHEMA_DIR / f"{name}.schema.json").read_text(encoding="utf-8"))
+    Draft202012Validator.check_schema(schema)
+    validator = Draft202012Validator(schema)
+    try:
+        gate = compile_gate(schema)
+    except Unsupported:
+        gate = validator.is_valid
+    return SchemaChecker(schema, validator, gate)
+
+
+class _Explainer:
+    """Turns one `jsonschema` error into issues people can act on."""
+
+    def __init__(self, root: Mapping[str, Any], loaded: LoadedYaml, error: ValidationError):
+        self.root = root
+        self.loaded = loaded
+        self.error = error
+        self.path: list[PathPart] = list(error.absolute_path)
+        self.schema: Mapping[str, Any] = error.schema if isinstance(error.schema, Mapping) else {}
+        self.where = dotted(self.path)
+
+    def issues(self) -> Iterator[Issue]:
+        keyword: Any = self.error.validator
+        value: Any = self.error.instance
+        schema_path = list(self.error.absolute_schema_path)
+        if len(schema_path) >= 2 and schema_path[-2] == "propertyNames":
+            yield self._at([*self.path, value], True, *self._message(keyword, value, value))
+        elif keyword == "additionalProperties" and isinstance(value, dict):
+            allowed = list(self.schema.get("properties", {}))
+            for key in value:
+                if key not in allowed:
+                    yield self._at(
+                        [*self.path, key],
+                        True,
+                        self._prefixed(f"unknown key '{key}'"),
+                        self._unknown_key_hint(key, allowed),
+                    )
+        elif keyword == "required" and isinstance(value, dict):
+            required: Any = self.error.validator_value
+            for key in required:
+                if key not in value:
+                    custom = self._custom("required", value, key)
+                    message = custom[0] or self._prefixed(f"missing required key '{key}'")
+                    yield self._at([*self.path, key], None, message, custom[1])
+        elif keyword == "uniqueItems" and isinstance(value, list):
+            for index, item in enumerate(value):
+                if item in value[:index]:
+                    yield self._at(
+                        [*self.path, index],
+                        False,
+                        self._prefixed(f"{_shown(item)} is listed twice"),
+                        "remove the repeated entry",
+                    )
+        else:
+            yield self._at(self.path, False, *self._message(keyword, value, None))
+
+    def _at(
+        self, path: Sequence[PathPart], key: bool | None, message: str, hint: str | None
+    ) -> Issue:
+        # A missing key (key=None) is reported at its parent's key: `spec:` lacks displayName.
+        if key is None:
+            line, column = self.loaded.locate(path[:-1], key=True)
+        else:
+            line, column = self.loaded.locate(path, key=key)
+        return Issue(self.loaded.file, line, column, json_path(path), message, hint)
+
+    def _prefixed(self, text: str) -> str:
+        return f"{self.where}: {text}" if self.where else text
+
+    def _custom(self, keyword: str, value: Any, key: Any) -> tuple[str | None, str | None]:
+        """The schema's own message and hint for this keyword (`x-errors`), if any."""
+        spec = self.schema.get("x-errors", {}).get(keyword)
+        if not spec:
+            return None, None
+        last = (
+            str(key)
+            if key is not None
+            else next((p for p in reversed(self.path) if isinstance(p, str)), "value")
+        )
+
+        def fill(template: str) -> str:
+            # Plain replacement, so braces in YAML examples need no escaping in the schema.
+            return template.replace("{value}", _shown(value, quoted=False)).replace("{key}", last)
+
+        return self._prefixed(fill(spec["message"])), fill(spec["hint"]) if "hint" in spec else None
+
+    def _message(self, keyword: str | None, value: Any, key: Any) -> tuple[str, str | None]:
+        message, hint = self._custom(keyword or "", value, key)
+        want: Any = self.error.validator_value
+        if keyword == "pattern":
+            hint = hint or self.schema.get("patternErrorMessage")
+            message = message or self._prefixed(f"{_shown(value)} does not have the expected form")
+        elif keyword in ("enum", "const", "anyOf", "oneOf"):
+            options = [want] if keyword == "const" else self._options(self.schema)
+            hint = _did_you_mean(value, options) or hint
+            if message is None and keyword == "const":
+                message = self._prefixed(f"must be {_shown(want)}, not {_shown(value)}")
+            elif message is None and keyword == "enum":
+                choices = ", ".join(str(option) for option in want)
+                message = self._prefixed(f"{_shown(value)} is not one of: {choices}")
+        elif keyword == "type" and message is None:
+            message = self._prefixed(f"must be {_expected(want)}, not {_actual(value)}")
+            hint = self._type_hint(want, value)
+        return message or self._prefixed(_generic(keyword, want, value)), hint
+
+    def _options(self, schema: Mapping[str, Any]) -> list[Any]:
+        """Allowed words for did-you-mean: `enum`s, also inside `anyOf`/`oneOf` branches."""
+        schema = self._resolve(schema)
+        options = list(schema.get("enum", ()))
+        for branch in [*schema.get("anyOf", ()), *schema.get("oneOf", ())]:
+            options += self._options(branch)
+        return options
+
+    def _resolve(self, schema: Any) -> Mapping[str, Any]:
+        if isinstance(schema, Mapping) and str(schema.get("$ref", "")).startswith("#/$defs/"):
+            return {**self.root["$defs"][schema["$ref"][len("#/$defs/") :]], **schema}
+        return schema if isinstance(schema, Mapping) else {}
+
+    def _unknown_key_hint(self, key: str, allowed: list[str]) -> str:
+        suggestion = _did_you_mean(key, allowed)
+        if suggestion:
+            return suggestion
+        # A key written one level too high, e.g. `displayName:` next to `spec:`.
+        for parent in allowed:
+            child = self._resolve(self.schema["properties"][parent])
+            if key in child.get("properties", {}):
+                return f"'{key}' belongs under '{parent}'"
+        return f"allowed here: {', '.join(allowed)}" if allowed else "no keys are allowed here"
+
+    def _type_hint(self, want: Any, value: Any) -> str | None:
+        node = self.loaded.node_at(self.path)
+        wants_text = want == "string" or (isinstance(want, list) and "string" in want)
+        if wants_text and isinstance(node, ScalarNode) and not node.style and node.value:
+            return f'YAML reads {node.value} as {_actual(value)}; write "{node.value}" for the text'
+        if want == "array" and not isinstance(value, list):
+            return "write a list: one `- item` per line"
+        return None
+
+
+def _did_you_mean(value: Any, options: Sequence[Any]) -> str | None:
+    words = [str(option) for option in options if isinstance(option, str)]
+    if not isinstance(value, str) or not words:
+        return None
+    lowered = {word.lower(): word for word in words}
+    close = difflib.get_close_matches(value.lower(), list(lowered), n=1, cutoff=0.6)
+    return f"did you mean '{lowered[close[0]]}'?" if close else None
+
+
+def _generic(keyword: str | None, want: Any, value: Any) -> str:
+    size = len(value) if isinstance(value, (str, list, dict)) else 0
+    texts = {
+        "minLength": f"{_shown(value)} is too short (at least {want} characters)",
+        "maxLength": f"{_shown(value)} is too long ({size} characters; at most {want})",
+        "minimum": f"{_shown(value)} is less than the minimum, {want}",
+        "maximum": f"{_shown(value)} is more than the maximum, {want}",
+        "minItems": f"needs at least {want} item{'s' if want != 1 else ''}",
+        "maxItems": f"has {size} items; at most {want}",
+        "minProperties": f"needs at least {want} key{'s' if want != 1 else ''}",
+        "maxProperties": f"has {size} keys; at most {want}",
+        "const": f"must be {_shown(want)}",
+        "anyOf": f"{_shown(value)} matches none of the allowed forms",
+        "oneOf": f"{_shown(value)} must match exactly one of the allowed forms",
+    }
+    return texts.get(keyword or "", f"{_shown(value)} is not allowed here")
+
+
+def _expected(want: Any) -> str:
+    names = [want] if isinstance(want, str) else list(want)
+    return " or ".join(_EXPECTED.get(name, name) for name in names)
+
+
+def _actual(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if value is None:
+        return "empty"
+    kinds: dict[type, str] = {dict: "a mapping", list: "a list", str: "text"}
+    return kinds.get(type(value), type(value).__name__)
+
+
+def _shown(value: Any, *, quoted: bool = True) -> str:
+    """A value for a one-line message: escaped, shortened, never a whole PEM block."""
+    if isinstance(value, str):
+        text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in value)
+        text = text if len(text) <= 60 else text[:57] + "..."
+        return f"'{text}'" if quoted else text
+    if isinstance(value, (dict, list)):
+        return _actual(value)
+    return json.dumps(value)

@@ -1,0 +1,109 @@
+"""The layout of tenants/: which entries are manifests, and which are mistakes.
+
+tenants/ is flat: one `<name>.yaml` per tenant. Everything else is reported, because an
+entry the reconciler does not read would make its tenant look deleted:
+
+- other files (`.yml`, `.json`, editor backups such as `x.yaml~` or `.x.yaml.swp`);
+- sub-directories (manifests in them would silently not count);
+- symlinks that lead outside tenants/ (the fleet would change without a reviewed change
+  here), and broken symlinks.
+
+`.gitkeep` is allowed, so an empty fleet can be kept in git.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from reconciler.manifests.issues import Issue
+
+TENANTS_DIR = "tenants"
+MANIFEST_SUFFIX = ".yaml"
+ALLOWED_EXTRAS = frozenset({".gitkeep"})
+_BACKUP_SUFFIXES = (".bak", ".orig", ".swp", ".swo", ".tmp", ".rej", "~")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One entry of tenants/."""
+
+    path: Path
+    """Its path, `root/tenants/<name>` (symlinks not resolved)."""
+    display: str
+    """How issues name it: `tenants/<name>`."""
+    manifest: bool
+    """A `.yaml` file to load and validate."""
+    issue: Issue | None = None
+    """What is wrong with it as an entry of tenants/, if anything."""
+
+
+def scan_tenants(root: Path) -> tuple[list[Entry], list[Issue]]:
+    """Every entry of root/tenants/, and the issues of the directory itself."""
+    directory = root / TENANTS_DIR
+    if not directory.is_dir():
+        return [], [
+            Issue(
+                TENANTS_DIR,
+                1,
+                1,
+                "$",
+                f"no {TENANTS_DIR}/ directory under {root}",
+                "create it; an empty fleet is kept in git with tenants/.gitkeep",
+            )
+        ]
+    real = Path(os.path.realpath(directory))
+    try:
+        names = sorted(os.listdir(directory))
+    except OSError as error:
+        return [], [Issue(TENANTS_DIR, 1, 1, "$", f"cannot list {TENANTS_DIR}/: {error.strerror}")]
+    entries = [
+        _entry(directory / name, f"{TENANTS_DIR}/{name}", real)
+        for name in names
+        if name not in ALLOWED_EXTRAS
+    ]
+    return entries, []
+
+
+def _entry(path: Path, display: str, real_dir: Path) -> Entry:
+    name = path.name
+    if path.is_symlink():
+        target = Path(os.path.realpath(path))
+        if not path.exists():
+            return _bad(path, display, "broken symlink", "remove it or point it at a manifest")
+        if target.parent != real_dir:
+            return _bad(
+                path,
+                display,
+                f"symlink leads outside {TENANTS_DIR}/ (to {target})",
+                f"copy the manifest into {TENANTS_DIR}/: every tenant change must be reviewed here",
+            )
+    if path.is_dir():
+        return _bad(
+            path,
+            display,
+            f"sub-directory in {TENANTS_DIR}/: manifests in it are not read",
+            f"{TENANTS_DIR}/ is flat: move manifests to {TENANTS_DIR}/<name>.yaml",
+        )
+    if name.endswith(MANIFEST_SUFFIX) and path.is_file():
+        return Entry(path, display, manifest=True)
+    return _bad(
+        path,
+        display,
+        f"not a manifest: only *{MANIFEST_SUFFIX} files belong in {TENANTS_DIR}/",
+        _stray_hint(name),
+    )
+
+
+def _stray_hint(name: str) -> str:
+    stem, _, suffix = name.rpartition(".")
+    if suffix in ("yml", "json") and stem:
+        return f"rename it to {stem}.yaml (written in YAML) if it is a manifest"
+    if name.endswith(_BACKUP_SUFFIXES) or name.startswith((".#", "#")):
+        return "an editor backup or temporary file: delete it"
+    return f"move it out of {TENANTS_DIR}/"
+
+
+def _bad(path: Path, display: str, message: str, hint: str) -> Entry:
+    return Entry(path, display, manifest=False, issue=Issue(display, 1, 1, "$", message, hint))

@@ -1,0 +1,188 @@
+"""The validation gate: every manifest under tenants/, checked and reported in one pass.
+
+Stages, each collecting issues and none stopping the others:
+
+1. layout: what tenants/ holds (`tree.py`);
+2. per file: safe YAML loading (`loader.py`), the JSON Schema (`schema.py`), the rules
+   within one manifest (`rules.py`); large sets are spread over processes;
+3. across files: unique names and display names (`rules.py`), always over the whole
+   tenants/ set, even when only some files were asked for;
+4. the typed `Tenant`s (`model.py`) of the requested files that have no issue.
+
+This module must stay light: `reconciler validate` never imports Pulumi.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from multiprocessing import get_all_start_methods, get_context
+from pathlib import Path
+from typing import Any
+
+from reconciler.manifests import rules
+from reconciler.manifests.issues import Issue, sort_key
+from reconciler.manifests.loader import load_yaml_file
+from reconciler.manifests.model import Tenant, tenant_from_document
+from reconciler.manifests.schema import checker
+from reconciler.manifests.tree import MANIFEST_SUFFIX, TENANTS_DIR, Entry, scan_tenants
+
+PARALLEL_FROM = 1500
+"""Below this many files, starting worker processes costs more than it saves."""
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    """Everything one validation run found."""
+
+    issues: tuple[Issue, ...]
+    """Every problem in the requested files, ordered by file and position."""
+    tenants: tuple[Tenant, ...]
+    """The tenants of the requested manifests that have no issue, ordered by file."""
+    files: tuple[Path, ...]
+    """The files that were checked (requested manifests and stray entries of tenants/)."""
+
+    @property
+    def ok(self) -> bool:
+        """True when there is no issue at all."""
+        return not self.issues
+
+
+@dataclass(frozen=True)
+class FileCheck:
+    """The outcome of checking one manifest file (picklable, for worker processes)."""
+
+    issues: tuple[Issue, ...]
+    document: Any
+    facts: rules.ManifestFacts
+
+
+@dataclass(frozen=True)
+class _Job:
+    path: Path
+    display: str
+    full: bool
+    """False: load only, for the cross-file rules (a tenants/ file that was not requested)."""
+
+
+def validate_tree(root: Path, paths: Sequence[Path] | None = None) -> ValidationResult:
+    """Validate the manifests under `root/tenants/`, or only `paths` (with tenants/ as context).
+
+    `paths` may name files in tenants/ (their issues are reported, and the cross-file rules
+    still see every manifest in tenants/), the tenants/ directory itself (same as None), or
+    manifests elsewhere, which get the per-file checks only.
+    """
+    entries, issues = scan_tenants(root)
+    selected, outside, selection_issues = _select(root, entries, paths)
+    issues += selection_issues
+    jobs = [
+        _Job(entry.path, entry.display, entry.display in selected)
+        for entry in entries
+        if entry.manifest
+    ]
+    jobs += [_Job(path, display, True) for path, display in outside]
+    checks = dict(zip((job.display for job in jobs), _run(jobs), strict=True))
+
+    for entry in entries:
+        if entry.issue is not None:
+            issues.append(entry.issue)
+    for check in checks.values():
+        issues.extend(check.issues)
+    in_tenants = [checks[e.display].facts for e in entries if e.manifest]
+    issues += rules.fleet_rules(in_tenants)
+
+    wanted = set(selected) | {display for _, display in outside} | {TENANTS_DIR}
+    wanted |= {issue.file for issue in selection_issues}
+    issues = sorted({i for i in issues if i.file in wanted}, key=sort_key)
+    bad_files = {issue.file for issue in issues}
+    requested = [(e.path, e.display) for e in entries if e.display in selected] + outside
+    tenants = tuple(
+        tenant_from_document(checks[display].document, path)
+        for path, display in requested
+        if display not in bad_files and display in checks
+    )
+    return ValidationResult(tuple(issues), tenants, tuple(path for path, _ in requested))
+
+
+def check_manifest(path: Path, display: str, *, full: bool = True) -> FileCheck:
+    """Load one manifest and (when `full`) run the schema and the per-manifest rules."""
+    loaded = load_yaml_file(path, display)
+    issues = list(loaded.issues)
+    if full and isinstance(loaded.document, dict):
+        refused = {issue.path for issue in issues}
+        # A value the loader refused (a tag, a duplicate) would only add schema noise.
+        issues += [i for i in checker("tenant").check(loaded) if not _under(i.path, refused)]
+        stem = (
+            path.name[: -len(MANIFEST_SUFFIX)] if path.name.endswith(MANIFEST_SUFFIX) else path.stem
+        )
+        issues += rules.manifest_rules(loaded, stem)
+    document = loaded.document if full else None
+    return FileCheck(tuple(issues), document, rules.facts_of(loaded))
+
+
+def _under(path: str, prefixes: set[str]) -> bool:
+    return any(path == p or path.startswith((p + ".", p + "[")) for p in prefixes)
+
+
+def _select(
+    root: Path, entries: list[Entry], paths: Sequence[Path] | None
+) -> tuple[set[str], list[tuple[Path, str]], list[Issue]]:
+    """Which tenants/ entries were asked for, which files outside it, and bad arguments."""
+    everything = {entry.display for entry in entries}
+    if paths is None:
+        return everything, [], []
+    tenants_real = os.path.realpath(root / TENANTS_DIR)
+    by_name = {entry.path.name: entry.display for entry in entries}
+    selected: set[str] = set()
+    outside: list[tuple[Path, str]] = []
+    issues: list[Issue] = []
+    for path in paths:
+        display = _display(root, path)
+        parent_real = os.path.realpath(path.parent)
+        if os.path.realpath(path) == tenants_real:
+            selected |= everything
+        elif parent_real == tenants_real and path.name in by_name:
+            selected.add(by_name[path.name])
+        elif parent_real == tenants_real or not path.exists():
+            issues.append(Issue(display, 1, 1, "$", "no such file"))
+        elif tenants_real in (os.path.realpath(p) for p in path.parents):
+            issues.append(
+                Issue(
+                    display,
+                    1,
+                    1,
+                    "$",
+                    f"not directly in {TENANTS_DIR}/",
+                    f"{TENANTS_DIR}/ is flat: move it to {TENANTS_DIR}/<name>.yaml",
+                )
+            )
+        elif path.is_dir():
+            issues.append(Issue(display, 1, 1, "$", "is a directory, not a manifest"))
+        else:
+            outside.append((path, display))
+    return selected, outside, issues
+
+
+def _display(root: Path, path: Path) -> str:
+    """`path` relative to the root when it is inside it, POSIX style; else as given."""
+    try:
+        return Path(os.path.abspath(path)).relative_to(os.path.abspath(root)).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _run(jobs: list[_Job]) -> list[FileCheck]:
+    """Check every job, in worker processes when there are many and cores to spare."""
+    workers = min(os.cpu_count() or 1, 8)
+    if len(jobs) < PARALLEL_FROM or workers < 2 or "fork" not in get_all_start_methods():
+        return [_check(job) for job in jobs]
+    checker("tenant")  # compiled once here, inherited by the forked workers
+    chunk = max(64, len(jobs) // (workers * 4))
+    with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
+        return list(pool.map(_check, jobs, chunksize=chunk))
+
+
+def _check(job: _Job) -> FileCheck:
+    return check_manifest(job.path, job.display, full=job.full)
