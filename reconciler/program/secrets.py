@@ -129,10 +129,9 @@ class ResolvedSecrets:
         raise KeyError(f"tenant {self.tenant}: no client secret was resolved for {idp_id}")
 
     def __repr__(self) -> str:
-        sources = [f"{idp}=env:{var}" for idp, (var, _) in sorted(self._env.items())]
-        sources += [
-            f"{idp}=secret-manager:{ref.path()}" for idp, ref in self._secret_manager.items()
-        ]
+        # Where each secret comes from, never what it is.
+        sources = [f"{idp}=env:{var}" for idp, (var, _) in self._env.items()]
+        sources += [f"{idp}=secret-manager:{r.path()}" for idp, r in self._secret_manager.items()]
         return f"ResolvedSecrets(tenant={self.tenant!r}, {', '.join(sorted(sources))})"
 
     __str__ = __repr__

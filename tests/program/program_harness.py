@@ -3,7 +3,7 @@
 Imported by the program tests as `program_harness` (pytest puts this folder on the path);
 `conftest.py` turns it into fixtures.
 
-Pulumi's mocks are process-global, so `run_program` resets the runtime and installs a
+Pulumi's mocks are process-global, so `execute` resets the runtime and installs a
 fresh mock monitor for every run, and the fixture puts the runtime back afterwards. The
 monitor below records what the stock `MockMonitor` drops: each registration's parent,
 dependencies and `protect` flag, with the inputs exactly as the engine would receive
@@ -120,7 +120,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         self.registrations: list[Registration] = []
         self._lock = threading.Lock()
 
-    def RegisterResource(self, request: Any) -> Any:  # the gRPC method name
+    def RegisterResource(self, request: Any) -> Any:  # named after the gRPC method
         response = super().RegisterResource(request)
         if request.type != STACK_TYPE:
             registration = Registration(
