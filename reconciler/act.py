@@ -76,12 +76,12 @@ def _with_lock_retry(ctx: ActContext, operation: Callable[[], StackRun]) -> Stac
 
 
 def _check_replacements(change: Change, run: StackRun, ctx: ActContext) -> None:
-    losing = [step for step in run.steps if step.loses_identity_tenant]
+    losing = [step for step in run.steps if step.loses_state]
     if losing and change.tenant not in ctx.allow_replace:
         what = ", ".join(f"{s.op} of {s.name} (changed: {', '.join(s.replace_keys) or '-'})"
                          for s in losing)
         raise _Blocked(
-            f"would {what}: the identity tenant and all its users would be lost; "
+            f"would {what}: its users or data would be lost; "
             f"if that is intended, apply with --allow-replace {change.tenant}"
         )
 
@@ -97,7 +97,9 @@ def _apply_one(change: Change, ctx: ActContext) -> tuple[str, str, StackRun]:
     desired = change.desired
     assert desired is not None
     program = _program_for(change, ctx)
-    if change.deployed is not None:
+    deployed = change.deployed
+    if deployed is not None and deployed.record.shape != desired.shape:
+        # A stateful resource (users, data) could be replaced: look before leaping.
         preview = _with_lock_retry(ctx, lambda: engine.preview(change.tenant, program, True))
         _check_replacements(change, preview, ctx)
     try:
@@ -106,11 +108,14 @@ def _apply_one(change: Change, ctx: ActContext) -> tuple[str, str, StackRun]:
         raise
     except EngineError:
         _record(ctx, change, StackRecord(
-            fingerprint=change.deployed.record.fingerprint if change.deployed else None,
+            fingerprint=deployed.record.fingerprint if deployed else None,
             result="failed", protected=desired.protected or _was_protected(change),
+            shape=deployed.record.shape if deployed else None,
         ))
         raise
-    _record(ctx, change, StackRecord(desired.fingerprint, "succeeded", desired.protected))
+    _record(ctx, change, StackRecord(
+        desired.fingerprint, "succeeded", desired.protected, desired.shape
+    ))
     return SUCCEEDED, change.reason, run
 
 

@@ -117,7 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_output(p, ("text", "json", "markdown"))
     p.add_argument("--parallel", type=_positive, metavar="N", help="engine operations at once")
     p.add_argument("--allow-replace", action="append", default=[], metavar="NAME",
-                   help="allow replacing this tenant's identity tenant (its users are lost)")
+                   help="allow replacing or deleting this tenant's identity tenant or data bucket "
+                        "(its users or data are lost)")
     p.add_argument("--lock-wait", type=float, default=120.0, metavar="SECONDS",
                    help="how long to retry a stack locked by another run (default 120)")
 

@@ -249,11 +249,13 @@ class Engine:
         )
 
     @contextmanager
-    def _operation(self) -> Any:
+    def _operation(self, engine_run: bool = True) -> Any:
+        """One CLI interaction; `engine_run` when it runs the deployment engine."""
         if self._cancel.is_set():
             raise Cancelled("not started: the run was cancelled")
-        with self._count_lock:
-            self.operations += 1
+        if engine_run:
+            with self._count_lock:
+                self.operations += 1
         steps, diagnostics, on_event = _steps_recorder()
         try:
             yield steps, on_event
@@ -327,10 +329,10 @@ class Engine:
             return StackRun(steps=tuple(steps))
 
     def outputs(self, tenant: str) -> dict[str, Any]:
-        with self._operation():
+        with self._operation(engine_run=False):
             return _masked_outputs(self._stack(tenant, None, create=False).outputs())
 
     def record(self, tenant: str, record: StackRecord) -> None:
         """Write the reconciler's record on the stack (one tag, one CLI call)."""
-        with self._operation():
+        with self._operation(engine_run=False):
             self._stack(tenant, None, create=False).set_tag(STATUS_TAG, record.encode())

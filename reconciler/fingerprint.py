@@ -11,7 +11,10 @@ import hashlib
 
 from reconciler.manifests.model import Tenant
 from reconciler.platform import Platform
+from reconciler.program.context import deletion_protected as protected
 from reconciler.program.version import program_version
+
+__all__ = ["fingerprint", "protected", "shape_key"]
 
 
 def fingerprint(tenant: Tenant, platform: Platform, program: str | None = None) -> str:
@@ -27,10 +30,17 @@ def fingerprint(tenant: Tenant, platform: Platform, program: str | None = None) 
     return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
 
 
-def protected(tenant: Tenant, platform: Platform) -> bool:
-    """Whether deletion protection is in force for the tenant (manifest, else platform)."""
-    if tenant.decommission:
-        return False
-    if tenant.deletion_protection is None:
-        return platform.default_deletion_protection
-    return tenant.deletion_protection
+def shape_key(tenant: Tenant, platform: Platform, program: str | None = None) -> str:
+    """Everything that could make the engine replace or delete a stateful resource.
+
+    The identity tenant and the data bucket hold what cannot be recreated (users, data).
+    The engine replaces them only when their logical names change (program code) or a
+    replace-forcing input changes: the project (both), the bucket's location. Those are
+    all here, with the pulumi-gcp version (inside the program version), which decides
+    what forces a replacement. While this key is unchanged, apply may skip the safety
+    preview; when it changes, apply previews first and blocks a replacement.
+    """
+    version = program if program is not None else program_version()
+    location = (tenant.storage.location or platform.default_location).upper()
+    text = "\n".join((version, platform.gcp_project, location))
+    return hashlib.sha256(text.encode()).hexdigest()[:32]

@@ -10,7 +10,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from reconciler.fingerprint import fingerprint, protected
+from reconciler.fingerprint import fingerprint, protected, shape_key
 from reconciler.manifests.validate import ValidationResult, validate_tree
 from reconciler.plan import Desired
 from reconciler.platform import Platform
@@ -26,27 +26,28 @@ class GitError(Exception):
 
 
 @dataclass(frozen=True)
-class Desiredness:
+class DesiredState:
     """The validated manifest set: valid tenants, or the issues that stop the run."""
 
     validation: ValidationResult
     desired: tuple[Desired, ...]
 
 
-def observe_desired(platform: Platform) -> Desiredness:
+def observe_desired(platform: Platform) -> DesiredState:
     validation = validate_tree(platform.root)
     if not validation.ok:
-        return Desiredness(validation, ())
+        return DesiredState(validation, ())
     version = program_version()
     desired = tuple(
         Desired(
             tenant=tenant,
             fingerprint=fingerprint(tenant, platform, version),
             protected=protected(tenant, platform),
+            shape=shape_key(tenant, platform, version),
         )
         for tenant in validation.tenants
     )
-    return Desiredness(validation, desired)
+    return DesiredState(validation, desired)
 
 
 def observe_deployed(platform: Platform) -> dict[str, DeployedStack]:

@@ -37,6 +37,8 @@ class Desired:
     tenant: Tenant
     fingerprint: str
     protected: bool
+    shape: str = ""
+    """What could force a stateful resource's replacement (see fingerprint.shape_key)."""
 
 
 @dataclass(frozen=True)

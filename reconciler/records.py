@@ -23,9 +23,14 @@ class StackRecord:
     """`succeeded` or `failed`; None when the reconciler never recorded a run."""
     protected: bool
     """Whether deletion protection was on at the last successful apply."""
+    shape: str | None = None
+    """Shape key (see fingerprint.shape_key) of the last successful apply."""
 
     def encode(self) -> str:
-        body = {"fingerprint": self.fingerprint, "result": self.result, "protected": self.protected}
+        body = {
+            "fingerprint": self.fingerprint, "result": self.result, "protected": self.protected,
+            "shape": self.shape,
+        }
         return json.dumps(body, sort_keys=True, separators=(",", ":"))
 
 
@@ -37,9 +42,10 @@ def decode_record(value: str | None) -> StackRecord:
         body = {}
     if not isinstance(body, dict):
         body = {}
-    fingerprint, result = body.get("fingerprint"), body.get("result")
+    fingerprint, result, shape = body.get("fingerprint"), body.get("result"), body.get("shape")
     return StackRecord(
         fingerprint=fingerprint if isinstance(fingerprint, str) else None,
         result=result if result in ("succeeded", "failed") else None,
         protected=body.get("protected") is not False,
+        shape=shape if isinstance(shape, str) else None,
     )

@@ -9,7 +9,11 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-IDENTITY_TENANT_TYPE = "gcp:identityplatform/tenant:Tenant"
+STATEFUL_TYPES = frozenset({
+    "gcp:identityplatform/tenant:Tenant",  # the tenant's user pool
+    "gcp:storage/bucket:Bucket",  # the tenant's data
+})
+"""Resources whose replacement or deletion loses what cannot be recreated."""
 
 
 @dataclass(frozen=True)
@@ -27,9 +31,9 @@ class ResourceStep:
         return self.op in ("replace", "create-replacement", "delete-replaced")
 
     @property
-    def loses_identity_tenant(self) -> bool:
-        """Replacing or deleting an identity tenant loses its user pool."""
-        return self.type == IDENTITY_TENANT_TYPE and (self.is_replace or self.op == "delete")
+    def loses_state(self) -> bool:
+        """Replacing or deleting a stateful resource loses users or data."""
+        return self.type in STATEFUL_TYPES and (self.is_replace or self.op == "delete")
 
 
 @dataclass(frozen=True)

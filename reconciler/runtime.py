@@ -56,16 +56,19 @@ def _passphrase_env(platform: Platform, environ: Mapping[str, str]) -> dict[str,
 
 
 def _sandbox_env(platform: Platform, environ: Mapping[str, str]) -> dict[str, str]:
-    from sandbox import emulator
+    from sandbox import SANDBOX_DIR, emulator
 
     state_dir = platform.root / ".sandbox"
     host = environ.get("FIREBASE_AUTH_EMULATOR_HOST")
     if not host:
-        host = emulator.ensure_running(state_dir).host
+        try:
+            host = emulator.ensure_running(state_dir, platform.gcp_project).host
+        except emulator.EmulatorError as error:
+            raise SetupError(f"the sandbox's Auth emulator: {error}") from error
     return {
         "FIREBASE_AUTH_EMULATOR_HOST": host,
         "SANDBOX_STATE_DB": environ.get("SANDBOX_STATE_DB", str(state_dir / "sandbox.db")),
-        "PATH": os.pathsep.join([str(platform.root / "sandbox" / "bin"), environ.get("PATH", "")]),
+        "PATH": os.pathsep.join([str(SANDBOX_DIR / "bin"), environ.get("PATH", "")]),
         "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
     }
 

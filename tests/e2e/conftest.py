@@ -1,0 +1,75 @@
+"""End-to-end fixtures: the real Pulumi CLI and engine, a `file://` backend in a temporary
+folder, a passphrase secrets provider, an isolated PULUMI_HOME, and the sandbox cloud (the
+Firebase Auth emulator, started once per session, plus the sandbox's `gcp` plugin).
+
+Nothing here skips: a missing tool fails the run and says how to install it.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.harness import PROJECT, REPO, TenantRepo
+
+def _require_pulumi() -> Path:
+    binary = REPO / ".tools" / "bin" / "pulumi"
+    if not binary.exists():
+        pytest.fail(
+            "the pinned Pulumi CLI is missing: run `scripts/bootstrap --sandbox` "
+            "(the README's test command does)", pytrace=False,
+        )
+    return binary
+
+
+@pytest.fixture(scope="session")
+def emulator_host() -> Iterator[str]:
+    from sandbox import emulator
+
+    try:
+        running = emulator.start(PROJECT)
+    except emulator.EmulatorError as error:
+        pytest.fail(f"the Firebase Auth emulator did not start: {error}", pytrace=False)
+    try:
+        yield running.host
+    finally:
+        running.stop()
+
+
+@pytest.fixture(scope="session")
+def pulumi_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("pulumi-home")
+
+
+@pytest.fixture
+def tenant_repo(tmp_path: Path, emulator_host: str, pulumi_home: Path) -> TenantRepo:
+    pulumi = _require_pulumi()
+    root = tmp_path / "repo"
+    (root / "tenants").mkdir(parents=True)
+    for name in ("tenant-one", "tenant-two"):
+        shutil.copy(REPO / "tenants" / f"{name}.yaml", root / "tenants")
+    platform = (REPO / "platform.yaml").read_text()
+    platform = platform.replace("project: demo-mlaas", f"project: {PROJECT}")
+    (root / "platform.yaml").write_text(platform)
+    shutil.copytree(REPO / "schema", root / "schema")
+    values = [f"s3cr3t-{secrets.token_hex(12)}" for _ in range(2)]
+    env = {
+        **os.environ,
+        "PATH": os.pathsep.join([str(pulumi.parent), os.environ.get("PATH", "")]),
+        "PULUMI_HOME": str(pulumi_home),
+        "PULUMI_CONFIG_PASSPHRASE": f"pass-{secrets.token_hex(8)}",
+        "PULUMI_SKIP_UPDATE_CHECK": "true",
+        "FIREBASE_AUTH_EMULATOR_HOST": emulator_host,
+        "SANDBOX_STATE_DB": str(tmp_path / "sandbox.db"),
+        "TENANT_ONE_GOOGLE_CLIENT_SECRET": values[0],
+        "TENANT_TWO_GITHUB_CLIENT_SECRET": values[1],
+        "RECONCILER_PARALLELISM": "2",
+    }
+    for name in ("RECONCILER_DEBUG", "SANDBOX_FAULTS"):
+        env.pop(name, None)
+    return TenantRepo(root=root, env=env, secret_values=values)

@@ -1,0 +1,78 @@
+"""Helpers for the end-to-end tests: a throw-away tenant repository and its CLI runs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+RECONCILER = [str(Path(sys.executable).parent / "reconciler")]
+PROJECT = "demo-e2e"
+
+
+@dataclass
+class Result:
+    code: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> dict:
+        return json.loads(self.stdout)
+
+
+@dataclass
+class TenantRepo:
+    """A throw-away repository root with platform.yaml, tenants/ and its own state."""
+
+    root: Path
+    env: dict[str, str]
+    secret_values: list[str] = field(default_factory=list)
+
+    @property
+    def state(self) -> Path:
+        return self.root / ".state"
+
+    def manifest(self, name: str) -> Path:
+        return self.root / "tenants" / f"{name}.yaml"
+
+    def edit(self, name: str, old: str, new: str) -> None:
+        path = self.manifest(name)
+        text = path.read_text()
+        assert old in text, f"{old!r} not in {path}"
+        path.write_text(text.replace(old, new, 1))
+
+    def start(self, *args: str, extra_env: dict[str, str] | None = None) -> subprocess.Popen:
+        return subprocess.Popen(
+            [*RECONCILER, "--root", str(self.root), *args], cwd=self.root,
+            env={**self.env, **(extra_env or {})}, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True,
+        )
+
+    def run(self, *args: str, extra_env: dict[str, str] | None = None,
+            timeout: float = 600) -> Result:
+        process = self.start(*args, extra_env=extra_env)
+        stdout, stderr = process.communicate(timeout=timeout)
+        return Result(process.returncode, stdout, stderr)
+
+    def stacks(self) -> set[str]:
+        folder = self.state / ".pulumi" / "stacks" / "mlaas-tenants"
+        return {p.name[: -len(".json")] for p in folder.glob("*.json")} if folder.exists() else set()
+
+    def locks(self) -> list[Path]:
+        folder = self.state / ".pulumi" / "locks"
+        return [p for p in folder.rglob("*.json")] if folder.exists() else []
+
+
+def wait_for(predicate, timeout: float = 120.0, every: float = 0.5) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(every)
+    raise AssertionError("condition not met in time")
+
+

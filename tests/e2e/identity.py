@@ -1,0 +1,49 @@
+"""Talking to the Firebase Auth emulator the way an application would (Identity Toolkit REST)."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from typing import Any
+
+ADMIN = {"Authorization": "Bearer owner", "Content-Type": "application/json"}
+
+
+def call(host: str, method: str, path: str, body: dict | None = None,
+         admin: bool = True) -> tuple[int, Any]:
+    request = urllib.request.Request(
+        f"http://{host}/{path}", method=method,
+        data=json.dumps(body).encode() if body is not None else None,
+        headers=ADMIN if admin else {"Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"{}")
+
+
+def tenants(host: str, project: str) -> dict[str, dict]:
+    """Every identity tenant in the emulator, by display name."""
+    status, body = call(host, "GET", f"identitytoolkit.googleapis.com/v2/projects/{project}/tenants")
+    assert status == 200, body
+    return {t["displayName"]: t for t in body.get("tenants", [])}
+
+
+def tenant_id(host: str, project: str, display_name: str) -> str:
+    return tenants(host, project)[display_name]["name"].rsplit("/", 1)[-1]
+
+
+def sign_up(host: str, tenant: str, email: str, password: str) -> tuple[int, Any]:
+    return call(host, "POST", "identitytoolkit.googleapis.com/v1/accounts:signUp?key=fake-key",
+                {"email": email, "password": password, "tenantId": tenant, "returnSecureToken": True},
+                admin=False)
+
+
+def sign_in(host: str, tenant: str, email: str, password: str) -> tuple[int, Any]:
+    return call(
+        host, "POST", "identitytoolkit.googleapis.com/v1/accounts:signInWithPassword?key=fake-key",
+        {"email": email, "password": password, "tenantId": tenant, "returnSecureToken": True},
+        admin=False,
+    )

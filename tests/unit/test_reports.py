@@ -1,0 +1,80 @@
+"""Report rendering: text, JSON round trip, Markdown for pull-request comments."""
+
+from __future__ import annotations
+
+import json
+
+from reconciler.reports import MARKER, exit_status, render_json, render_markdown, render_text
+from reconciler.results import Outcome, Report, ResourceStep, merge
+
+STEP = ResourceStep("update", "gcp:identityplatform/tenant:Tenant", "tenant-a", ("displayName",))
+
+
+def report(*outcomes: Outcome, guard: str | None = None) -> Report:
+    return Report("apply", outcomes, guard=guard, engine_operations=len(outcomes))
+
+
+def test_json_round_trips():
+    original = report(
+        Outcome("a", "update", "succeeded", "changed", (STEP,), {"bucketName": "b"}, 1.5),
+        Outcome("b", "unchanged", "unchanged", "up to date"),
+    )
+    assert Report.from_json(json.loads(render_json(original))) == original
+
+
+def test_text_lists_steps_and_a_summary():
+    text = render_text(report(Outcome("a", "update", "succeeded", "changed", (STEP,))))
+    assert "a  update     succeeded  changed" in text
+    assert "update" in text and "tenant-a (displayName)" in text
+    assert text.rstrip().endswith("1 tenant(s): 1 succeeded; 1 engine operation(s)")
+
+
+def test_markdown_starts_with_the_sticky_marker_and_puts_failures_first():
+    md = render_markdown(report(
+        Outcome("a-ok", "update", "succeeded", "changed", (STEP,)),
+        Outcome("z-bad", "create", "failed", "INVALID_DISPLAY_NAME"),
+    ))
+    assert md.splitlines()[0] == MARKER
+    assert md.index("`z-bad` failed: INVALID_DISPLAY_NAME") < md.index("| Tenant |")
+    rows = [line for line in md.splitlines() if line.startswith("| `")]
+    assert rows[0].startswith("| `z-bad`")
+
+
+def test_markdown_escapes_pipes_in_reasons():
+    md = render_markdown(report(Outcome("a", "create", "failed", "bad | value")))
+    assert "bad \\| value" in md
+
+
+def test_markdown_shows_the_fleet_guard():
+    md = render_markdown(report(guard="5 of 8 deployed tenants would be deleted"))
+    assert "Fleet guard:** 5 of 8" in md
+
+
+def test_markdown_drops_details_then_rows_to_fit_the_limit():
+    outcomes = tuple(
+        Outcome(f"t{i:04}", "update", "succeeded", "x" * 200, (STEP,) * 20) for i in range(300)
+    )
+    big = report(*outcomes, Outcome("zz-failed", "update", "failed", "boom"))
+    md = render_markdown(big, limit=20_000)
+    assert len(md) <= 20_000
+    assert "`zz-failed` failed: boom" in md
+    assert "more tenant(s)" in md and "<details>" not in md
+
+
+def test_merge_keeps_each_tenants_worst_line_and_sums_operations():
+    a = Report("apply", (Outcome("x", "update", "succeeded", ""),), engine_operations=2)
+    b = Report("apply", (Outcome("x", "update", "failed", "boom"),
+                         Outcome("y", "create", "succeeded", "")), engine_operations=3)
+    merged = merge([a, b])
+    assert [(o.tenant, o.status) for o in merged.outcomes] == [("x", "failed"), ("y", "succeeded")]
+    assert merged.engine_operations == 5
+
+
+def test_exit_status_is_the_worst_status():
+    assert exit_status(report(Outcome("a", "update", "succeeded", ""))) is None
+    assert exit_status(report(Outcome("a", "x", "drifted", ""))) == "drifted"
+    assert exit_status(report(Outcome("a", "x", "drifted", ""),
+                              Outcome("b", "x", "blocked", ""))) == "blocked"
+    assert exit_status(report(Outcome("a", "x", "blocked", ""),
+                              Outcome("b", "x", "failed", ""))) == "failed"
+    assert exit_status(report(guard="refused")) == "blocked"
