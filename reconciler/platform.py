@@ -7,8 +7,14 @@ backend and project without editing the file.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import copy
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
+
+from reconciler.manifests.issues import Issue, json_path, sort_key
 
 PLATFORM_FILE = "platform.yaml"
 TARGETS = ("sandbox", "gcp")
@@ -52,3 +58,166 @@ class Platform:
                 path = self.root / path
             return "file://" + str(path)
         return url
+
+
+class PlatformError(Exception):
+    """platform.yaml or a RECONCILER_* override is invalid; `issues` says where and why."""
+
+    def __init__(self, issues: tuple[Issue, ...]) -> None:
+        super().__init__("; ".join(f"{i.file}:{i.line}:{i.column}: {i.message}" for i in issues))
+        self.issues = issues
+
+
+@dataclass(frozen=True)
+class Override:
+    """One environment variable that replaces one setting of platform.yaml."""
+
+    variable: str
+    """The variable's name."""
+    path: tuple[str, ...]
+    """The setting it replaces, as keys into platform.yaml."""
+    parse: Callable[[str], Any]
+    """Text to the setting's type; raises ValueError with a reason."""
+
+
+def _boolean(text: str) -> bool:
+    word = text.strip().lower()
+    if word in ("true", "1", "yes", "on"):
+        return True
+    if word in ("false", "0", "no", "off"):
+        return False
+    raise ValueError("is not true or false")
+
+
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError("is not a number") from None
+    if not math.isfinite(value):
+        raise ValueError("is not a finite number")
+    return value
+
+
+def _whole(text: str) -> int:
+    try:
+        return int(text.strip(), 10)
+    except ValueError:
+        raise ValueError("is not a whole number") from None
+
+
+OVERRIDES = (
+    Override("RECONCILER_TARGET", ("target",), str),
+    Override("RECONCILER_GCP_PROJECT", ("gcp", "project"), str),
+    Override("RECONCILER_DEFAULT_LOCATION", ("gcp", "defaultLocation"), str),
+    Override("RECONCILER_PULUMI_PROJECT", ("pulumi", "project"), str),
+    Override("RECONCILER_BACKEND_URL", ("pulumi", "backendUrl"), str),
+    Override("RECONCILER_SECRETS_PROVIDER", ("pulumi", "secretsProvider"), str),
+    Override(
+        "RECONCILER_DEFAULT_DELETION_PROTECTION",
+        ("reconcile", "defaultDeletionProtection"),
+        _boolean,
+    ),
+    Override("RECONCILER_MAX_DELETE_FRACTION", ("reconcile", "maxDeleteFraction"), _fraction),
+    Override("RECONCILER_PARALLELISM", ("reconcile", "parallelism"), _whole),
+)
+"""Every setting CI may override, validated by the same schema as the file."""
+
+
+def load_platform(root: Path, environ: Mapping[str, str]) -> Platform:
+    """platform.yaml under `root`, with the RECONCILER_* overrides of `environ` applied.
+
+    The file and the overrides are validated together against `schema/platform.schema.json`;
+    every problem is collected into one `PlatformError`. A variable that is set but empty is
+    an error, not "unset": an empty CI variable must not quietly fall back to the file's
+    (local) backend or project.
+    """
+    from reconciler.manifests.loader import LoadedYaml, load_yaml_file
+    from reconciler.manifests.schema import checker
+
+    path = root / PLATFORM_FILE
+    if not path.is_file():
+        raise PlatformError(
+            (
+                Issue(
+                    PLATFORM_FILE,
+                    1,
+                    1,
+                    "$",
+                    f"no {PLATFORM_FILE} under {root}",
+                    "every repository needs one; see the README",
+                ),
+            )
+        )
+    loaded = load_yaml_file(path, PLATFORM_FILE)
+    if loaded.issues or not isinstance(loaded.document, dict):
+        raise PlatformError(loaded.issues)
+    document = copy.deepcopy(loaded.document)
+    issues: list[Issue] = []
+    by_path: dict[str, Override] = {}
+    for override in OVERRIDES:
+        if override.variable not in environ:
+            continue
+        text = environ[override.variable]
+        where = loaded.locate(override.path)
+        try:
+            if not text.strip():
+                raise ValueError("is set but empty (unset it to use platform.yaml)")
+            value = override.parse(text)
+        except ValueError as error:
+            issues.append(
+                Issue(
+                    PLATFORM_FILE,
+                    *where,
+                    json_path(override.path),
+                    f"{override.variable}={text!r} {error}",
+                )
+            )
+            continue
+        if _put(document, override.path, value):
+            by_path[json_path(override.path)] = override
+    overridden = LoadedYaml(PLATFORM_FILE, document, (), loaded.root)
+    for issue in checker("platform").check(overridden):
+        source = by_path.get(issue.path)
+        if source is not None:
+            # The bad value came from the environment: say so, or people will search the file.
+            setting = issue.path[2:] + ": "
+            text = issue.message.removeprefix(setting)
+            issue = replace(
+                issue,
+                message=f"{source.variable}: {text}",
+                hint=issue.hint or f"set by the environment, overriding {PLATFORM_FILE}",
+            )
+        issues.append(issue)
+    if issues:
+        raise PlatformError(tuple(sorted(issues, key=sort_key)))
+    return _platform(root, document, checker("platform").schema)
+
+
+def _put(document: dict[str, Any], path: tuple[str, ...], value: Any) -> bool:
+    """Set a nested key, creating missing sections; False when a section is not a mapping."""
+    for key in path[:-1]:
+        document = document.setdefault(key, {})
+        if not isinstance(document, dict):
+            return False
+    document[path[-1]] = value
+    return True
+
+
+def _platform(root: Path, document: dict[str, Any], schema: Mapping[str, Any]) -> Platform:
+    # Defaults come from the schema, which documents them for editors too.
+    defaults = {k: v["default"] for k, v in schema["properties"]["reconcile"]["properties"].items()}
+    reconcile = {**defaults, **document.get("reconcile", {})}
+    gcp, pulumi = document["gcp"], document["pulumi"]
+    return Platform(
+        root=root,
+        target=document["target"],
+        gcp_project=gcp["project"],
+        default_location=gcp["defaultLocation"],
+        pulumi_project=pulumi["project"],
+        backend_url=pulumi["backendUrl"],
+        secrets_provider=pulumi["secretsProvider"],
+        default_deletion_protection=reconcile["defaultDeletionProtection"],
+        max_delete_fraction=float(reconcile["maxDeleteFraction"]),
+        parallelism=int(reconcile["parallelism"]),
+    )

@@ -199,8 +199,9 @@ def _syntax_issue(display: str, error: yaml.MarkedYAMLError) -> Issue:
     mark = error.problem_mark or error.context_mark
     line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
     message = f"YAML syntax error: {error.problem or error.context or 'unreadable'}"
-    if error.context and error.problem and error.context_mark is not None:
-        message += f" ({error.context} at line {error.context_mark.line + 1})"
+    context = error.context_mark
+    if error.context and error.problem and context is not None and context.line + 1 != line:
+        message += f" ({error.context} at line {context.line + 1})"
     hint = None
     if "\t" in (error.problem or "") or "cannot start any token" in (error.problem or ""):
         hint = "YAML indents with spaces, never tabs"

@@ -155,7 +155,7 @@ class _Explainer:
         message, hint = self._custom(keyword or "", value, key)
         want: Any = self.error.validator_value
         if keyword == "pattern":
-            hint = hint or self.schema.get("patternErrorMessage")
+            hint = hint or _as_hint(self.schema.get("patternErrorMessage"))
             message = message or self._prefixed(f"{_shown(value)} does not have the expected form")
         elif keyword in ("enum", "const", "anyOf", "oneOf"):
             options = [want] if keyword == "const" else self._options(self.schema)
@@ -196,12 +196,33 @@ class _Explainer:
 
     def _type_hint(self, want: Any, value: Any) -> str | None:
         node = self.loaded.node_at(self.path)
-        wants_text = want == "string" or (isinstance(want, list) and "string" in want)
-        if wants_text and isinstance(node, ScalarNode) and not node.style and node.value:
+        wants = [want] if isinstance(want, str) else list(want)
+        if "string" in wants and isinstance(node, ScalarNode) and not node.style and node.value:
             return f'YAML reads {node.value} as {_actual(value)}; write "{node.value}" for the text'
-        if want == "array" and not isinstance(value, list):
+        quoted_bool = "boolean" in wants and str(value).lower() in ("true", "false")
+        quoted_number = bool({"integer", "number"} & set(wants)) and _numeric(value)
+        if isinstance(value, str) and (quoted_bool or quoted_number):
+            return f"write {value} without quotes"
+        if "array" in wants:
             return "write a list: one `- item` per line"
         return None
+
+
+def _as_hint(sentence: str | None) -> str | None:
+    """An editor message ("Use lowercase letters.") in the style of our hints ("use ...")."""
+    if not sentence:
+        return None
+    if len(sentence) > 1 and sentence[1].islower():
+        sentence = sentence[0].lower() + sentence[1:]
+    return sentence.removesuffix(".")
+
+
+def _numeric(text: Any) -> bool:
+    try:
+        float(text)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def _did_you_mean(value: Any, options: Sequence[Any]) -> str | None:

@@ -49,7 +49,7 @@ def scan_tenants(root: Path) -> tuple[list[Entry], list[Issue]]:
                 1,
                 1,
                 "$",
-                f"no {TENANTS_DIR}/ directory under {root}",
+                f"no {TENANTS_DIR}/ directory in the repository root",
                 "create it; an empty fleet is kept in git with tenants/.gitkeep",
             )
         ]
@@ -76,7 +76,7 @@ def _entry(path: Path, display: str, real_dir: Path) -> Entry:
             return _bad(
                 path,
                 display,
-                f"symlink leads outside {TENANTS_DIR}/ (to {target})",
+                f"symlink leads outside {TENANTS_DIR}/ (to {os.readlink(path)})",
                 f"copy the manifest into {TENANTS_DIR}/: every tenant change must be reviewed here",
             )
     if path.is_dir():
