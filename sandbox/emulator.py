@@ -239,12 +239,20 @@ def _wait_group_gone(pgid: int, process: subprocess.Popen[bytes] | None, wait: f
     while time.monotonic() < deadline:
         if process is not None:
             process.poll()  # reap our own child so it does not linger as a zombie
+        else:
+            _reap_if_child(pgid)
         try:
             os.killpg(pgid, 0)
         except ProcessLookupError:
             return True
         time.sleep(0.1)
     return False
+
+
+def _reap_if_child(pid: int) -> None:
+    """An emulator this process started detached is still its child once it exits."""
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
 
 
 def _is_emulator_pid(pid: int) -> bool:

@@ -228,11 +228,16 @@ def _changed_paths(path: str, old: Any, new: Any) -> list[tuple[str, PropertyDif
             if not same(a, b):
                 found += _changed_paths(f"{path}[{index}]", a, b)
         return found or [(path, PropertyDiffKind.UPDATE)]
-    if is_blank(old):
+    if _absent(old):
         return [(path, PropertyDiffKind.ADD)]
-    if is_blank(new):
+    if _absent(new):
         return [(path, PropertyDiffKind.DELETE)]
     return [(path, PropertyDiffKind.UPDATE)]
+
+
+def _absent(value: Any) -> bool:
+    """Not there at all (False is a value: false -> true is an update, not an add)."""
+    return value is None or value == "" or (isinstance(value, dict | list) and is_blank(value))
 
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")

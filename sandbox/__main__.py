@@ -1,0 +1,101 @@
+"""`python -m sandbox`: run the local sandbox cloud by hand.
+
+    python -m sandbox up                    start (or reuse) the Auth emulator; prints the env
+    python -m sandbox status                is it running, where, and which state file
+    python -m sandbox down                  stop it
+    python -m sandbox secret put NAME       add a Secret Manager version; the value is read
+                                            from stdin, never from the command line
+
+State lives in `.sandbox/` of the checkout unless --state-dir (or SANDBOX_STATE_DB for the
+SQLite file) says otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from sandbox import DEFAULT_STATE_DIR, emulator
+from sandbox.provider.identitytoolkit import EMULATOR_HOST_ENV
+from sandbox.provider.secretmanager import put_secret
+from sandbox.provider.store import STATE_DB_ENV, state_db_path
+
+EXIT_OK, EXIT_FAILED, EXIT_NOT_RUNNING = 0, 1, 3
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except emulator.EmulatorError as error:
+        print(f"sandbox: error: {error}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+def _up(args: argparse.Namespace) -> int:
+    running = emulator.ensure_running(args.state_dir, project_id=args.project)
+    print(f"export {EMULATOR_HOST_ENV}={running.host}")
+    print(f"export {STATE_DB_ENV}={_db_path(args)}")
+    print(f"# emulator pid {running.pid}, project {running.project_id}, log {running.log_path}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _down(args: argparse.Namespace) -> int:
+    stopped = emulator.stop_recorded(args.state_dir)
+    print("sandbox: emulator stopped" if stopped else "sandbox: no emulator was running", file=sys.stderr)
+    return EXIT_OK
+
+
+def _status(args: argparse.Namespace) -> int:
+    running = emulator.running(args.state_dir)
+    print(f"state file: {_db_path(args)}")
+    if running is None:
+        print("emulator: not running (start it with `python -m sandbox up`)")
+        return EXIT_NOT_RUNNING
+    print(f"emulator: running at {running.host} (pid {running.pid}, project {running.project_id})")
+    return EXIT_OK
+
+
+def _secret_put(args: argparse.Namespace) -> int:
+    if sys.stdin.isatty():
+        print("sandbox: type the secret value, then Ctrl-D", file=sys.stderr)
+    value = sys.stdin.read()
+    # One trailing newline is the shell's (echo, heredoc), not the secret's.
+    value = value[:-1] if value.endswith("\n") else value
+    if not value:
+        print("sandbox: error: the secret value on stdin is empty", file=sys.stderr)
+        return EXIT_FAILED
+    version = put_secret(args.project, args.name, value, db_path=_db_path(args))
+    print(f"projects/{version.project}/secrets/{version.secret}/versions/{version.version}")
+    return EXIT_OK
+
+
+def _db_path(args: argparse.Namespace) -> Path:
+    if os.environ.get(STATE_DB_ENV):
+        return state_db_path()
+    return Path(args.state_dir) / "sandbox.db"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m sandbox", description="The local sandbox cloud.")
+    parser.add_argument("--state-dir", type=Path, default=DEFAULT_STATE_DIR, help="default: .sandbox/")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    up = commands.add_parser("up", help="start (or reuse) the Auth emulator and print its env")
+    up.add_argument("--project", default=emulator.DEFAULT_PROJECT_ID, help="a demo-* project id")
+    up.set_defaults(run=_up)
+    commands.add_parser("down", help="stop the emulator").set_defaults(run=_down)
+    commands.add_parser("status", help="is the emulator running").set_defaults(run=_status)
+    secret = commands.add_parser("secret", help="Secret Manager stand-in")
+    secret_commands = secret.add_subparsers(required=True, metavar="ACTION")
+    put = secret_commands.add_parser("put", help="add a version; the value is read from stdin")
+    put.add_argument("name", help="the secret's short name")
+    put.add_argument("--project", default=os.environ.get("GOOGLE_CLOUD_PROJECT", "demo-mlaas"),
+                     help="default: $GOOGLE_CLOUD_PROJECT or demo-mlaas (platform.yaml's project)")
+    put.set_defaults(run=_secret_put)
+    return parser
+
+
+if __name__ == "__main__":
+    sys.exit(main())
