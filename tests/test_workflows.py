@@ -1,0 +1,621 @@
+"""The CI workflows, the authoring tools and the Markdown comment, checked offline.
+
+- Both workflow linters pass with no findings: actionlint, and zizmor in offline mode.
+  A missing linter fails the test (it never skips): run scripts/bootstrap.
+- Structural rules the linters do not know: pull_request only, every action pinned to a
+  full commit SHA with its version, empty top-level permissions, a queued (never
+  cancelled) apply, deletions only behind the reviewed environment, forks never reach
+  the cloud, one Pulumi version equal to scripts/bootstrap's, every `fromEnv` secret mapped.
+- Authoring: the pre-commit hook's definition, `reconciler new` and `reconciler schema`.
+- The pull-request comment stays under GitHub's size limit for a large fleet.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from reconciler.reports import COMMENT_LIMIT, MARKER, render_markdown
+from reconciler.results import Outcome, Report, ResourceStep
+
+ROOT = Path(__file__).resolve().parent.parent
+GITHUB = ROOT / ".github"
+WORKFLOWS = sorted((GITHUB / "workflows").glob("*.yml"))
+SETUP_ACTION = GITHUB / "actions" / "setup-reconciler" / "action.yml"
+ACTION_FILES = sorted((GITHUB / "actions").glob("*/action.yml"))
+BIN = Path(sys.executable).parent
+
+FORK_GUARD = "github.event.pull_request.head.repo.full_name == github.repository"
+PR_PATHS = [
+    "tenants/**",
+    "schema/**",
+    "reconciler/**",
+    "platform.yaml",
+    "uv.lock",
+    "pyproject.toml",
+]
+AUTH = "google-github-actions/auth@"
+ENGINE_COMMAND = re.compile(r"\breconciler (preview|apply|drift)\b")
+
+
+def load(path: Path) -> dict[str, Any]:
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert isinstance(document, dict), path
+    return document
+
+
+def triggers(workflow: dict[str, Any]) -> dict[str, Any]:
+    # PyYAML reads the bare key `on` as the boolean True (YAML 1.1).
+    on = workflow.get("on", workflow.get(True))
+    return on if isinstance(on, dict) else {name: None for name in ([on] if on else [])}
+
+
+def jobs(name: str) -> dict[str, dict[str, Any]]:
+    return load(GITHUB / "workflows" / name)["jobs"]
+
+
+def steps(job: dict[str, Any]) -> list[dict[str, Any]]:
+    return list(job.get("steps", []))
+
+
+def all_jobs() -> Iterator[tuple[str, str, dict[str, Any]]]:
+    for path in WORKFLOWS:
+        for name, job in load(path)["jobs"].items():
+            yield path.name, name, job
+
+
+def tool(name: str) -> str:
+    """A linter from the project's environment or .tools/bin; missing means failed."""
+    for candidate in (BIN / name, ROOT / ".tools" / "bin" / name):
+        if candidate.is_file():
+            return str(candidate)
+    found = shutil.which(name)
+    if not found:
+        pytest.fail(f"{name} is not installed: run scripts/bootstrap (it installs both linters)")
+    return found
+
+
+def test_the_expected_workflows_exist() -> None:
+    assert [p.name for p in WORKFLOWS] == [
+        "tenant-apply.yml",
+        "tenant-destroy.yml",
+        "tenant-drift.yml",
+        "tenant-pr.yml",
+    ]
+
+
+# --- Linters -------------------------------------------------------------------------
+
+
+def test_actionlint_finds_nothing() -> None:
+    result = subprocess.run(
+        [tool("actionlint"), "-no-color", *map(str, WORKFLOWS)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0 and not result.stdout.strip(), result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("persona", ["regular", "pedantic"])
+def test_zizmor_finds_nothing_offline(persona: str) -> None:
+    result = subprocess.run(
+        [
+            tool("zizmor"),
+            "--offline",
+            "--persona",
+            persona,
+            "--format",
+            "json",
+            "--config",
+            str(GITHUB / "zizmor.yml"),
+            str(GITHUB),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    findings = json.loads(result.stdout or "null")
+    assert findings == [], json.dumps(findings, indent=1)[:4000] + result.stderr[-2000:]
+    assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_zizmor_audits_every_workflow_and_the_action() -> None:
+    result = subprocess.run(
+        [tool("zizmor"), "--offline", "--config", ".github/zizmor.yml", ".github"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    for path in [*WORKFLOWS, *ACTION_FILES]:
+        assert f"completed {path.relative_to(ROOT)}" in result.stderr, path
+
+
+def test_zizmor_config_silences_only_what_it_justifies() -> None:
+    text = (GITHUB / "zizmor.yml").read_text(encoding="utf-8")
+    config = yaml.safe_load(text)
+    assert set(config["rules"]) == {"self-repository"}
+    assert "actionlint" in text  # the reason: actionlint rejects the `$/` form
+
+
+# --- Triggers, permissions, pinning --------------------------------------------------
+
+
+def test_no_workflow_uses_pull_request_target() -> None:
+    for path in WORKFLOWS:
+        code = [line.split("#", 1)[0] for line in path.read_text(encoding="utf-8").splitlines()]
+        assert not any("pull_request_target" in line for line in code), path.name
+        assert "pull_request_target" not in triggers(load(path)), path.name
+
+
+def test_the_pull_request_workflow_runs_on_pull_request_only_for_tenant_paths() -> None:
+    on = triggers(load(GITHUB / "workflows" / "tenant-pr.yml"))
+    assert list(on) == ["pull_request"]
+    assert on["pull_request"]["paths"] == PR_PATHS
+
+
+def test_top_level_permissions_are_empty() -> None:
+    for path in WORKFLOWS:
+        assert load(path).get("permissions") == {}, path.name
+
+
+def test_every_job_states_its_permissions() -> None:
+    for workflow, name, job in all_jobs():
+        assert "permissions" in job, f"{workflow}: job {name} inherits permissions"
+
+
+def test_id_token_only_where_google_cloud_is_reached() -> None:
+    for workflow, name, job in all_jobs():
+        authenticates = any(AUTH in str(s.get("uses", "")) for s in steps(job))
+        wants_token = (job.get("permissions") or {}).get("id-token") == "write"
+        assert authenticates == wants_token, f"{workflow}: job {name}"
+
+
+def test_no_job_holds_cloud_credentials_and_github_write_access() -> None:
+    for workflow, name, job in all_jobs():
+        granted = job.get("permissions") or {}
+        writes = {scope for scope, level in granted.items() if level == "write"}
+        assert not ({"id-token"} < writes), f"{workflow}: job {name} has {sorted(writes)}"
+
+
+def uses_lines() -> Iterator[tuple[str, str]]:
+    for path in [*WORKFLOWS, *ACTION_FILES]:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if re.match(r"^\s*(-\s+)?uses:", line):
+                yield path.name, line.split("uses:", 1)[1].strip()
+
+
+def test_every_action_is_pinned_to_a_commit_with_its_version() -> None:
+    seen = list(uses_lines())
+    assert seen
+    for where, ref in seen:
+        if ref.startswith("./"):
+            assert ref == "./.github/actions/setup-reconciler", (where, ref)
+            continue
+        assert re.fullmatch(r"[\w.-]+/[\w.-]+(/[\w./-]+)?@[0-9a-f]{40} # v\d+\.\d+\.\d+", ref), (
+            f"{where}: `{ref}` is not pinned as owner/repo@<40-hex sha> # vX.Y.Z"
+        )
+
+
+def test_one_commit_per_action() -> None:
+    pins: dict[str, set[str]] = {}
+    for _, ref in uses_lines():
+        if not ref.startswith("./"):
+            action, rest = ref.split("@", 1)
+            pins.setdefault(action, set()).add(rest)
+    assert all(len(versions) == 1 for versions in pins.values()), pins
+
+
+def test_checkouts_do_not_persist_credentials() -> None:
+    for workflow, name, job in all_jobs():
+        for step in steps(job):
+            if str(step.get("uses", "")).startswith("actions/checkout@"):
+                assert step.get("with", {}).get("persist-credentials") is False, (workflow, name)
+
+
+def test_no_expression_is_expanded_inside_a_script() -> None:
+    # Template injection: `${{ }}` values reach scripts through env variables only.
+    for workflow, name, job in all_jobs():
+        for step in steps(job):
+            assert "${{" not in str(step.get("run", "")), (workflow, name, step.get("name"))
+    for path in ACTION_FILES:
+        for step in load(path)["runs"]["steps"]:
+            assert "${{" not in str(step.get("run", "")), (path, step.get("name"))
+
+
+# --- Forks, concurrency, environments ------------------------------------------------
+
+
+def test_fork_pull_requests_never_reach_the_cloud_or_secrets() -> None:
+    for name, job in jobs("tenant-pr.yml").items():
+        text = json.dumps(job)
+        sensitive = AUTH in text or "secrets." in text or "id-token" in text
+        if not sensitive:
+            continue
+        condition = " ".join(str(job.get("if", "")).split())
+        assert FORK_GUARD in condition, f"job {name} can run for a fork"
+        assert "||" not in condition, f"job {name}: the fork guard must be a conjunct"
+
+
+def test_validation_runs_for_every_pull_request_without_credentials() -> None:
+    validate = jobs("tenant-pr.yml")["validate"]
+    assert "if" not in validate
+    assert validate["permissions"] == {"contents": "read"}
+    assert any("reconciler validate --format github" in str(s.get("run")) for s in steps(validate))
+
+
+@pytest.mark.parametrize("workflow", ["tenant-apply.yml", "tenant-destroy.yml"])
+def test_deploys_queue_and_are_never_cancelled(workflow: str) -> None:
+    document = load(GITHUB / "workflows" / workflow)
+    concurrency = document["concurrency"]
+    assert concurrency["cancel-in-progress"] is False
+    assert "${{" not in concurrency["group"]  # one group for the repository, not per ref
+    # Job-level concurrency on the matrix would make shards cancel one another.
+    assert all("concurrency" not in job for job in document["jobs"].values())
+
+
+def test_apply_and_destroy_queue_separately() -> None:
+    apply = load(GITHUB / "workflows" / "tenant-apply.yml")["concurrency"]["group"]
+    destroy = load(GITHUB / "workflows" / "tenant-destroy.yml")["concurrency"]["group"]
+    assert apply != destroy  # a deletion waiting for a reviewer never holds up an apply
+
+
+def test_deletions_run_only_in_the_reviewed_environment() -> None:
+    for workflow, name, job in all_jobs():
+        environment = job.get("environment")
+        runs_apply = any("reconciler apply" in str(s.get("run", "")) for s in steps(job))
+        if environment == "tenant-destroy":
+            assert workflow == "tenant-destroy.yml" and runs_apply
+        elif runs_apply:
+            assert workflow == "tenant-apply.yml" and environment == "tenant-apply", name
+
+
+def test_the_apply_shards_exclude_deletions() -> None:
+    split = next(s for s in steps(jobs("tenant-apply.yml")["plan"]) if s.get("id") == "split")
+    assert 'IN("create", "update", "retry")' in split["run"]
+    assert "delete" not in split["run"]
+
+
+def test_matrix_jobs_are_bounded_and_sharded() -> None:
+    matrix_jobs = [(w, n, j) for w, n, j in all_jobs() if "strategy" in j]
+    assert {(w, n) for w, n, _ in matrix_jobs} == {
+        ("tenant-pr.yml", "preview"),
+        ("tenant-apply.yml", "apply"),
+    }
+    for workflow, name, job in matrix_jobs:
+        strategy = job["strategy"]
+        assert 1 <= strategy["max-parallel"] <= 8, (workflow, name)
+        assert strategy["fail-fast"] is False
+        assert "fromJSON(needs.plan.outputs.shards)" in strategy["matrix"]["shard"]
+        assert any('--shard "$SHARD"' in str(s.get("run", "")) for s in steps(job))
+        uploads = [s for s in steps(job) if "upload-artifact" in str(s.get("uses", ""))]
+        assert uploads and "strategy.job-index" in uploads[0]["with"]["name"]
+
+
+def test_the_matrix_comes_from_the_reconciler() -> None:
+    for workflow in ("tenant-pr.yml", "tenant-apply.yml"):
+        plan = jobs(workflow)["plan"]
+        assert any('--matrix "$MAX_SHARDS"' in str(s.get("run", "")) for s in steps(plan))
+
+
+def test_reports_are_merged_and_posted_once() -> None:
+    for workflow in ("tenant-pr.yml", "tenant-apply.yml"):
+        report = jobs(workflow)["report"]
+        scripts = " ".join(str(s.get("run", "")) for s in steps(report))
+        assert "reconciler report" in scripts and "--format markdown" in scripts
+        assert "GITHUB_STEP_SUMMARY" in scripts
+        assert "python -m reconciler.github_comment comment" in scripts
+        assert report["permissions"].get("pull-requests") == "write"
+
+
+def test_drift_syncs_one_issue() -> None:
+    drift = load(GITHUB / "workflows" / "tenant-drift.yml")
+    assert set(triggers(drift)) == {"schedule", "workflow_dispatch"}
+    issue = drift["jobs"]["issue"]
+    assert issue["permissions"] == {"contents": "read", "issues": "write"}
+    assert any("github_comment drift-issue" in str(s.get("run", "")) for s in steps(issue))
+
+
+# --- Google Cloud access -------------------------------------------------------------
+
+
+def test_google_cloud_access_is_keyless_and_per_role() -> None:
+    for workflow, name, job in all_jobs():
+        for step in steps(job):
+            if AUTH not in str(step.get("uses", "")):
+                continue
+            settings = step["with"]
+            assert set(settings) == {"workload_identity_provider", "service_account"}
+            account = settings["service_account"]
+            writes = any(
+                ENGINE_COMMAND.search(str(s.get("run", ""))) and "apply" in str(s.get("run", ""))
+                for s in steps(job)
+            )
+            expected = "GCP_DEPLOY_SERVICE_ACCOUNT" if writes else "GCP_PREVIEW_SERVICE_ACCOUNT"
+            assert account == f"${{{{ vars.{expected} }}}}", (workflow, name)
+    text = "".join(p.read_text(encoding="utf-8") for p in WORKFLOWS)
+    assert "credentials_json" not in text
+
+
+def test_engine_jobs_point_at_the_real_backend() -> None:
+    for workflow in WORKFLOWS:
+        document = load(workflow)
+        for name, job in document["jobs"].items():
+            if not any(AUTH in str(s.get("uses", "")) for s in steps(job)):
+                continue
+            env = {**document.get("env", {}), **job.get("env", {})}
+            assert env["RECONCILER_TARGET"] == "gcp", (workflow.name, name)
+            for variable in (
+                "RECONCILER_BACKEND_URL",
+                "RECONCILER_SECRETS_PROVIDER",
+                "RECONCILER_GCP_PROJECT",
+            ):
+                assert env[variable] == f"${{{{ vars.{variable} }}}}", (workflow.name, name)
+
+
+def from_env_variables() -> set[str]:
+    found: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("fromEnv"), str):
+                found.add(node["fromEnv"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    for manifest in sorted((ROOT / "tenants").glob("*.y*ml")):
+        walk(yaml.safe_load(manifest.read_text(encoding="utf-8")))
+    return found
+
+
+@pytest.mark.parametrize(
+    ("workflow", "job"),
+    [
+        ("tenant-pr.yml", "preview"),
+        ("tenant-apply.yml", "apply"),
+        ("tenant-destroy.yml", "destroy"),
+    ],
+)
+def test_every_from_env_secret_is_mapped(workflow: str, job: str) -> None:
+    env = jobs(workflow)[job]["env"]
+    for variable in sorted(from_env_variables()):
+        assert env.get(variable) == f"${{{{ secrets.{variable} }}}}", (
+            f"{workflow}: job {job} lacks `{variable}: ${{{{ secrets.{variable} }}}}` "
+            "(a tenant manifest names it with fromEnv; see docs/adopting.md, Secrets)"
+        )
+    secrets = {k for k, v in env.items() if "secrets." in str(v)}
+    assert secrets == from_env_variables(), "map exactly the variables tenants/ uses"
+
+
+# --- Tool versions: one place, equal to scripts/bootstrap ----------------------------
+
+
+def bootstrap_pin(variable: str) -> str:
+    text = (ROOT / "scripts" / "bootstrap").read_text(encoding="utf-8")
+    found = re.search(rf"^{variable}=([0-9.]+)$", text, re.MULTILINE)
+    assert found, f"scripts/bootstrap no longer sets {variable}"
+    return found.group(1)
+
+
+def setup_step(uses_prefix: str) -> dict[str, Any]:
+    found = [
+        s
+        for s in load(SETUP_ACTION)["runs"]["steps"]
+        if str(s.get("uses", "")).startswith(uses_prefix)
+    ]
+    assert len(found) == 1, uses_prefix
+    return found[0]
+
+
+def test_the_pulumi_cli_version_equals_bootstrap() -> None:
+    assert setup_step("pulumi/actions@")["with"]["pulumi-version"] == bootstrap_pin(
+        "PULUMI_VERSION"
+    )
+
+
+def test_the_pulumi_version_is_named_in_one_place() -> None:
+    texts = {p: p.read_text(encoding="utf-8") for p in [*WORKFLOWS, *ACTION_FILES]}
+    assert [p for p, t in texts.items() if "pulumi/actions@" in t] == [SETUP_ACTION]
+    assert sum(t.count("pulumi-version") for t in texts.values()) == 1
+    assert sum(t.count(bootstrap_pin("PULUMI_VERSION")) for t in texts.values()) == 1
+
+
+def test_uv_and_the_locked_environment() -> None:
+    uv = setup_step("astral-sh/setup-uv@")["with"]
+    assert uv["version"] == bootstrap_pin("UV_VERSION")
+    assert uv["enable-cache"] == "false"
+    scripts = [s.get("run", "") for s in load(SETUP_ACTION)["runs"]["steps"]]
+    assert "uv sync --frozen --no-dev" in scripts
+
+
+def test_jobs_that_run_the_engine_install_the_pulumi_cli() -> None:
+    for workflow, name, job in all_jobs():
+        runs_engine = any(ENGINE_COMMAND.search(str(s.get("run", ""))) for s in steps(job))
+        setup = [s for s in steps(job) if s.get("uses") == "./.github/actions/setup-reconciler"]
+        assert len(setup) <= 1, (workflow, name)
+        wants_pulumi = bool(setup) and setup[0].get("with", {}).get("pulumi") == "true"
+        assert runs_engine == wants_pulumi, (workflow, name)
+
+
+# --- Authoring: pre-commit hook, `reconciler new`, `reconciler schema` ----------------
+
+
+def hook() -> dict[str, Any]:
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    assert [h["id"] for h in hooks] == ["validate-tenants"]
+    return dict(hooks[0])
+
+
+@pytest.mark.parametrize(
+    ("path", "matches"),
+    [
+        ("tenants/acme.yaml", True),
+        ("tenants/acme-labs.yml", True),
+        ("tenants/sub/acme.yaml", False),
+        ("tenants/README.md", False),
+        ("schema/tenant.schema.json", False),
+        ("other/tenants/acme.yaml", False),
+    ],
+)
+def test_the_hook_runs_on_tenant_manifests_only(path: str, matches: bool) -> None:
+    assert bool(re.search(hook()["files"], path)) is matches
+
+
+def test_the_hook_passes_filenames_to_reconciler_validate() -> None:
+    definition = hook()
+    assert definition["entry"] == "reconciler validate"
+    assert definition["pass_filenames"] is True
+    assert definition["language"] == "python"
+
+
+def reconciler(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(BIN / "reconciler"), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PATH": f"{BIN}:/usr/bin:/bin", "HOME": str(cwd)},
+    )
+
+
+@pytest.fixture
+def authoring_root(tmp_path: Path) -> Path:
+    """A repository as an author has it: platform settings and an empty tenants/."""
+    shutil.copy(ROOT / "platform.yaml", tmp_path / "platform.yaml")
+    (tmp_path / "tenants").mkdir()
+    return tmp_path
+
+
+def test_a_new_manifest_passes_the_hook(authoring_root: Path) -> None:
+    created = reconciler("new", "acme", "--owner", "ml@acme.example", cwd=authoring_root)
+    assert created.returncode == 0, created.stderr
+    manifest = authoring_root / "tenants" / "acme.yaml"
+    assert "name: acme" in manifest.read_text(encoding="utf-8")
+    # What pre-commit runs: the entry, then the changed files, from the repository root.
+    checked = reconciler(*hook()["entry"].split()[1:], "tenants/acme.yaml", cwd=authoring_root)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_the_hook_rejects_a_broken_manifest_with_its_location(authoring_root: Path) -> None:
+    reconciler("new", "acme", cwd=authoring_root)
+    manifest = authoring_root / "tenants" / "acme.yaml"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace("kind: Tenant", "kind: X"))
+    checked = reconciler("validate", "tenants/acme.yaml", cwd=authoring_root)
+    assert checked.returncode == 1
+    assert "tenants/acme.yaml:3:" in checked.stdout + checked.stderr
+
+
+def test_github_format_annotates_the_line(authoring_root: Path) -> None:
+    reconciler("new", "acme", cwd=authoring_root)
+    manifest = authoring_root / "tenants" / "acme.yaml"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace("kind: Tenant", "kind: X"))
+    checked = reconciler("validate", "--format", "github", cwd=authoring_root)
+    assert checked.returncode == 1
+    assert "::error file=tenants/acme.yaml,line=3," in checked.stdout
+
+
+@pytest.mark.parametrize("name", ["Acme", "a", "acme-", "9acme", "acme_labs"])
+def test_new_refuses_a_bad_name(authoring_root: Path, name: str) -> None:
+    assert reconciler("new", name, cwd=authoring_root).returncode == 2
+    assert list((authoring_root / "tenants").iterdir()) == []
+
+
+def test_new_never_overwrites_without_force(authoring_root: Path) -> None:
+    reconciler("new", "acme", cwd=authoring_root)
+    manifest = authoring_root / "tenants" / "acme.yaml"
+    manifest.write_text("# edited by hand\n", encoding="utf-8")
+    assert reconciler("new", "acme", cwd=authoring_root).returncode == 2
+    assert manifest.read_text(encoding="utf-8") == "# edited by hand\n"
+    assert reconciler("new", "acme", "--force", cwd=authoring_root).returncode == 0
+    assert "kind: Tenant" in manifest.read_text(encoding="utf-8")
+
+
+def test_schema_prints_the_tenant_schema(tmp_path: Path) -> None:
+    printed = reconciler("schema", cwd=tmp_path)
+    assert printed.returncode == 0
+    assert json.loads(printed.stdout) == json.loads(
+        (ROOT / "schema" / "tenant.schema.json").read_text(encoding="utf-8")
+    )
+
+
+# --- The pull-request comment at fleet scale -----------------------------------------
+
+STEP_TYPES = (
+    ("update", "gcp:storage/bucket:Bucket", ("labels", "versioning", "lifecycleRules")),
+    ("create", "gcp:serviceaccount/account:Account", ()),
+    ("replace", "gcp:identityplatform/tenant:Tenant", ("displayName", "mfaConfig")),
+    ("update", "gcp:identityplatform/tenantOauthIdpConfig:TenantOauthIdpConfig", ("clientSecret",)),
+    ("create", "gcp:storage/bucketIAMMember:BucketIAMMember", ()),
+)
+LONG_REASON = (
+    "the tenant program failed: googleapi: Error 403: Permission 'identitytoolkit.tenants.update'"
+    " denied on resource '//identitytoolkit.googleapis.com/projects/acme-ml/tenants/{t}' (or it"
+    " may not exist). | details: caller does not have permission, forbidden; retry after the "
+    "deploy service account has roles/identityplatform.admin\nsecond line of the error"
+)
+
+
+def fleet(bad_every: int) -> Report:
+    """500 tenants with five resource steps each; every `bad_every`-th failed or blocked."""
+    outcomes = []
+    for i in range(500):
+        name = f"tenant-{i:03d}-vision-research-lab"
+        status = "planned"
+        if i % bad_every == 0:
+            status = "failed"
+        elif i % bad_every == 1:
+            status = "blocked"
+        outcomes.append(
+            Outcome(
+                tenant=name,
+                action="update",
+                status=status,
+                reason=LONG_REASON.format(t=name),
+                steps=tuple(
+                    ResourceStep(op, kind, f"{name}-{kind.rsplit(':', 1)[-1].lower()}", diffs)
+                    for op, kind, diffs in STEP_TYPES
+                ),
+            )
+        )
+    return Report("preview", tuple(outcomes), engine_operations=500)
+
+
+def assert_fits_and_names_the_bad(report: Report) -> None:
+    text = render_markdown(report)
+    assert len(text) <= COMMENT_LIMIT
+    assert text.startswith(MARKER)
+    bad = [o.tenant for o in report.outcomes if o.status in ("failed", "blocked")]
+    assert bad
+    missing = [name for name in bad if f"`{name}`" not in text]
+    assert not missing, f"{len(missing)} failed/blocked tenants not named, e.g. {missing[:3]}"
+
+
+def test_a_fleet_comment_fits_and_names_every_failed_or_blocked_tenant() -> None:
+    assert_fits_and_names_the_bad(fleet(bad_every=10))  # 100 of 500 need attention
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="reconciler/reports.py: render_markdown never shortens the attention list, so "
+    "hundreds of failed/blocked tenants with long reasons exceed 65,536 characters; "
+    "needs reasons cut in that list (reported in issue #6's hand-back). Remove this marker "
+    "once fixed: strict xfail turns the fix into a failure until then.",
+)
+def test_a_comment_where_every_tenant_needs_attention_still_fits() -> None:
+    assert_fits_and_names_the_bad(fleet(bad_every=2))  # all 500 failed or blocked
