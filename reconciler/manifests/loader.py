@@ -15,13 +15,14 @@ The result keeps the node tree so any JSON path can be mapped back to (line, col
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
-from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from reconciler.manifests.issues import Issue, PathPart, json_path
@@ -33,15 +34,38 @@ MAX_NODES = 100_000
 MAX_DEPTH = 64
 """Nesting deeper than this is not a manifest."""
 
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _TAG = "tag:yaml.org,2002:"
 _STR, _NULL, _BOOL = _TAG + "str", _TAG + "null", _TAG + "bool"
-_INT, _FLOAT, _TIMESTAMP = _TAG + "int", _TAG + "float", _TAG + "timestamp"
+_INT, _FLOAT = _TAG + "int", _TAG + "float"
 _SEQ, _MAP, _MERGE = _TAG + "seq", _TAG + "map", _TAG + "merge"
-_SCALAR_TAGS = frozenset({_STR, _NULL, _BOOL, _INT, _FLOAT, _TIMESTAMP})
-# PyYAML's own scalar constructors (bool words, 0x/0o/1_000 ints, .inf) keep YAML 1.1
-# semantics identical to yaml.safe_load without building arbitrary objects.
-_SCALARS = SafeConstructor()
+_SCALAR_TAGS = frozenset({_STR, _NULL, _BOOL, _INT, _FLOAT})
+_TRUE, _FALSE = ("true", "True", "TRUE"), ("false", "False", "FALSE")
+
+
+class _CoreSchemaLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """libyaml's parser with YAML 1.2 core-schema scalars instead of PyYAML's YAML 1.1.
+
+    Editors (yaml-language-server) and check-jsonschema read YAML 1.2, where `no`, `on`
+    and `yes` are text, `1_000` is text and 2024-01-31 is text. Reading the same file the
+    same way everywhere keeps "valid in my editor" and "valid in CI" one answer.
+    """
+
+    yaml_implicit_resolvers: ClassVar[dict[str, list[tuple[str, re.Pattern[str]]]]] = {}
+
+
+for _tag, _pattern, _first in (
+    (_BOOL, r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    (_INT, r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", "-+0123456789"),
+    (
+        _FLOAT,
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+        "-+.0123456789",
+    ),
+    (_NULL, r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+    (_MERGE, r"^(?:<<)$", "<"),  # resolved only to be refused with a clear message
+):
+    _CoreSchemaLoader.add_implicit_resolver(_tag, re.compile(_pattern), list(_first))
 
 
 @dataclass(frozen=True)
@@ -164,7 +188,7 @@ def load_yaml_text(text: str, display: str) -> LoadedYaml:
 
 def _compose(text: str, display: str) -> tuple[Node | None, Issue | None]:
     """libyaml's node tree of the single document in `text`, or the issue that stops it."""
-    loader = _LOADER(text)
+    loader = _CoreSchemaLoader(text)
     try:
         if not loader.check_node():
             return None, None
@@ -215,6 +239,29 @@ def _text_position(prefix: str) -> tuple[int, int]:
     return prefix.count("\n") + 1, len(prefix) - (prefix.rfind("\n") + 1) + 1
 
 
+_UNREADABLE = object()
+
+
+def _core_scalar(tag: str, text: str) -> Any:
+    """A scalar's value under the YAML 1.2 core schema (also for explicit `!!int` etc.)."""
+    if tag == _STR:
+        return text
+    if tag == _NULL:
+        return None
+    if tag == _BOOL:
+        return True if text in _TRUE else False if text in _FALSE else _UNREADABLE
+    try:
+        if tag == _INT:
+            sign = -1 if text.startswith("-") else 1
+            digits = text.lstrip("+-")
+            base = {"0o": 8, "0x": 16}.get(digits[:2], 10)
+            return sign * int(digits[2:] if base != 10 else digits, base)
+        special = {".inf": math.inf, "+.inf": math.inf, "-.inf": -math.inf, ".nan": math.nan}
+        return special[text.lower()] if text.lower() in special else float(text)
+    except ValueError:  # not a number, or more digits than Python converts
+        return _UNREADABLE
+
+
 def _failed(
     display: str, line: int, column: int, message: str, hint: str | None = None
 ) -> LoadedYaml:
@@ -254,13 +301,14 @@ class _Builder:
             )
         )
 
-    def _node(self, node: Node, depth: int) -> Any:
+    def _node(self, node: Node, depth: int, key_node: Node | None = None) -> Any:
         key = id(node)
         if key in self._built:
             self._first_alias = self._first_alias or node
             return self._built[key]
         if key in self._open:
-            self._issue(node, "recursive alias: a value contains itself")
+            # The node is the anchor's; the key that holds the alias says where it was used.
+            self._issue(key_node or node, "recursive alias: a value contains itself")
             return None
         if depth > MAX_DEPTH:
             self._issue(node, f"nesting is deeper than {MAX_DEPTH} levels")
@@ -281,24 +329,16 @@ class _Builder:
         return value
 
     def _scalar(self, node: ScalarNode) -> Any:
-        tag = node.tag
-        if tag in (_STR, _TIMESTAMP):
-            # Dates stay text: JSON has no date type and nothing in a manifest is one.
-            return node.value
-        if tag == _NULL:
+        tag, text = node.tag, node.value
+        if tag not in _SCALAR_TAGS:
+            self._bad_tag(node)
             return None
-        if tag == _BOOL:
-            return _SCALARS.bool_values[node.value.lower()]
-        try:
-            if tag == _INT:
-                return _SCALARS.construct_yaml_int(node)
-            if tag == _FLOAT:
-                return _SCALARS.construct_yaml_float(node)
-        except ValueError:
-            self._issue(node, "this number is too large to read")
+        value = _core_scalar(tag, text)
+        if value is _UNREADABLE:
+            kind = {_BOOL: "true or false", _INT: "a whole number"}.get(tag, "a number")
+            self._issue(node, f"'{text[:40]}' cannot be read as {kind}")
             return None
-        self._bad_tag(node)
-        return None
+        return value
 
     def _sequence(self, node: SequenceNode, depth: int) -> Any:
         if node.tag != _SEQ:
@@ -339,7 +379,7 @@ class _Builder:
                 self._path.pop()
             first_line.setdefault(name, key_node.start_mark.line + 1)
             self._path.append(name)
-            mapping[name] = self._node(value_node, depth + 1)
+            mapping[name] = self._node(value_node, depth + 1, key_node)
             self._path.pop()
         return mapping
 

@@ -28,13 +28,13 @@ def render_issues(result: ValidationResult, fmt: str) -> str:
 
 def summary(result: ValidationResult) -> str:
     """One line: `2 of 5 manifests invalid, 3 errors` or `5 manifests valid`."""
-    files = len(result.files)
+    bad = len({issue.file for issue in result.issues})
+    files = max(len(result.files), bad)
     noun = "manifest" if files == 1 else "manifests"
     if result.ok:
         return f"{files} {noun} valid"
-    bad = len({issue.file for issue in result.issues})
     errors = len(result.issues)
-    return f"{bad} of {max(files, bad)} {noun} invalid, {errors} error{'s' if errors != 1 else ''}"
+    return f"{bad} of {files} {noun} invalid, {errors} error{'s' if errors != 1 else ''}"
 
 
 def _text(result: ValidationResult) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import functools
 import json
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,8 @@ from reconciler.manifests.loader import LoadedYaml
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schema"
 """Where `tenant.schema.json` and `platform.schema.json` live (the repository's schema/)."""
 
+_NUMBER = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
+_YAML11_BOOLEANS = {"yes": True, "no": False, "on": True, "off": False, "y": True, "n": False}
 _EXPECTED = {
     "object": "a mapping",
     "array": "a list",
@@ -199,10 +202,16 @@ class _Explainer:
         wants = [want] if isinstance(want, str) else list(want)
         if "string" in wants and isinstance(node, ScalarNode) and not node.style and node.value:
             return f'YAML reads {node.value} as {_actual(value)}; write "{node.value}" for the text'
-        quoted_bool = "boolean" in wants and str(value).lower() in ("true", "false")
-        quoted_number = bool({"integer", "number"} & set(wants)) and _numeric(value)
-        if isinstance(value, str) and (quoted_bool or quoted_number):
+        if "boolean" in wants and isinstance(value, str) and value.lower() in _YAML11_BOOLEANS:
+            meant = str(_YAML11_BOOLEANS[value.lower()]).lower()
+            return f"YAML 1.2 (editors, and this tool) reads {value} as text: write {meant}"
+        numbers = {"integer", "number"} & set(wants)
+        if isinstance(value, str) and numbers and _NUMBER.match(value):
             return f"write {value} without quotes"
+        if isinstance(value, str) and numbers and _NUMBER.match(value.replace("_", "")):
+            return f"YAML 1.2 reads {value} as text: write {value.replace('_', '')}"
+        if isinstance(value, str) and "boolean" in wants and value.lower() in ("true", "false"):
+            return f"write {value.lower()} without quotes"
         if "array" in wants:
             return "write a list: one `- item` per line"
         return None
@@ -215,14 +224,6 @@ def _as_hint(sentence: str | None) -> str | None:
     if len(sentence) > 1 and sentence[1].islower():
         sentence = sentence[0].lower() + sentence[1:]
     return sentence.removesuffix(".")
-
-
-def _numeric(text: Any) -> bool:
-    try:
-        float(text)
-    except (TypeError, ValueError):
-        return False
-    return True
 
 
 def _did_you_mean(value: Any, options: Sequence[Any]) -> str | None:
