@@ -35,13 +35,15 @@ ACTION_FILES = sorted((GITHUB / "actions").glob("*/action.yml"))
 BIN = Path(sys.executable).parent
 
 FORK_GUARD = "github.event.pull_request.head.repo.full_name == github.repository"
-PR_PATHS = [
+PR_PATHS = [  # the paths the issue asks for, then CI's own files
     "tenants/**",
     "schema/**",
     "reconciler/**",
     "platform.yaml",
     "uv.lock",
     "pyproject.toml",
+    ".github/workflows/tenant-pr.yml",
+    ".github/actions/**",
 ]
 AUTH = "google-github-actions/auth@"
 ENGINE_COMMAND = re.compile(r"\breconciler (preview|apply|drift)\b")
@@ -89,6 +91,7 @@ def test_the_expected_workflows_exist() -> None:
         "tenant-apply.yml",
         "tenant-destroy.yml",
         "tenant-drift.yml",
+        "tenant-pr-skip.yml",
         "tenant-pr.yml",
     ]
 
@@ -164,6 +167,14 @@ def test_the_pull_request_workflow_runs_on_pull_request_only_for_tenant_paths() 
     on = triggers(load(GITHUB / "workflows" / "tenant-pr.yml"))
     assert list(on) == ["pull_request"]
     assert on["pull_request"]["paths"] == PR_PATHS
+
+
+def test_pull_requests_outside_those_paths_still_get_the_required_check() -> None:
+    skip = load(GITHUB / "workflows" / "tenant-pr-skip.yml")
+    assert triggers(skip) == {"pull_request": {"paths-ignore": PR_PATHS}}
+    [job] = skip["jobs"].values()
+    assert job["name"] == jobs("tenant-pr.yml")["check"]["name"] == "Tenant PR check"
+    assert job["permissions"] == {} and "uses" not in json.dumps(job)
 
 
 def test_top_level_permissions_are_empty() -> None:
