@@ -38,13 +38,19 @@ def _up(args: argparse.Namespace) -> int:
     running = emulator.ensure_running(args.state_dir, project_id=args.project)
     print(f"export {EMULATOR_HOST_ENV}={running.host}")
     print(f"export {STATE_DB_ENV}={_db_path(args)}")
-    print(f"# emulator pid {running.pid}, project {running.project_id}, log {running.log_path}", file=sys.stderr)
+    print(
+        f"# emulator pid {running.pid}, project {running.project_id}, log {running.log_path}",
+        file=sys.stderr,
+    )
     return EXIT_OK
 
 
 def _down(args: argparse.Namespace) -> int:
     stopped = emulator.stop_recorded(args.state_dir)
-    print("sandbox: emulator stopped" if stopped else "sandbox: no emulator was running", file=sys.stderr)
+    print(
+        "sandbox: emulator stopped" if stopped else "sandbox: no emulator was running",
+        file=sys.stderr,
+    )
     return EXIT_OK
 
 
@@ -79,8 +85,12 @@ def _db_path(args: argparse.Namespace) -> Path:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m sandbox", description="The local sandbox cloud.")
-    parser.add_argument("--state-dir", type=Path, default=DEFAULT_STATE_DIR, help="default: .sandbox/")
+    parser = argparse.ArgumentParser(
+        prog="python -m sandbox", description="The local sandbox cloud."
+    )
+    parser.add_argument(
+        "--state-dir", type=Path, default=DEFAULT_STATE_DIR, help="default: .sandbox/"
+    )
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
     up = commands.add_parser("up", help="start (or reuse) the Auth emulator and print its env")
     up.add_argument("--project", default=emulator.DEFAULT_PROJECT_ID, help="a demo-* project id")
@@ -91,8 +101,11 @@ def _parser() -> argparse.ArgumentParser:
     secret_commands = secret.add_subparsers(required=True, metavar="ACTION")
     put = secret_commands.add_parser("put", help="add a version; the value is read from stdin")
     put.add_argument("name", help="the secret's short name")
-    put.add_argument("--project", default=os.environ.get("GOOGLE_CLOUD_PROJECT", "demo-mlaas"),
-                     help="default: $GOOGLE_CLOUD_PROJECT or demo-mlaas (platform.yaml's project)")
+    put.add_argument(
+        "--project",
+        default=os.environ.get("GOOGLE_CLOUD_PROJECT", "demo-mlaas"),
+        help="default: $GOOGLE_CLOUD_PROJECT or demo-mlaas (platform.yaml's project)",
+    )
     put.set_defaults(run=_secret_put)
     return parser
 

@@ -44,7 +44,9 @@ LOCK_NAME = "emulator.lock"
 LOG_NAME = "emulator.log"
 
 _FIREBASE_JS = SANDBOX_DIR / "node_modules" / "firebase-tools" / "lib" / "bin" / "firebase.js"
-_INSTALL_HINT = "run `scripts/bootstrap --sandbox` (it runs `npm ci` in sandbox/; needs Node.js >= 20)"
+_INSTALL_HINT = (
+    "run `scripts/bootstrap --sandbox` (it runs `npm ci` in sandbox/; needs Node.js >= 20)"
+)
 
 
 class EmulatorError(RuntimeError):
@@ -106,7 +108,9 @@ def start(
 ) -> Emulator:
     """Start an emulator for `project_id` (must be `demo-*`) and wait until it answers."""
     if not project_id.startswith("demo-"):
-        raise EmulatorError(f"project id {project_id!r}: the emulator runs offline only for demo-* ids")
+        raise EmulatorError(
+            f"project id {project_id!r}: the emulator runs offline only for demo-* ids"
+        )
     command = firebase_command()
     owns_dir = state_dir is None
     folder = Path(tempfile.mkdtemp(prefix="sandbox-emulator-")) if state_dir is None else state_dir
@@ -117,8 +121,16 @@ def start(
     # Ctrl-C in the terminal that started it does not reach it.
     with open(folder / LOG_NAME, "ab") as log:
         process = subprocess.Popen(
-            [*command, "emulators:start", "--only", "auth", "--project", project_id,
-             "--config", str(config)],
+            [
+                *command,
+                "emulators:start",
+                "--only",
+                "auth",
+                "--project",
+                project_id,
+                "--config",
+                str(config),
+            ],
             cwd=folder,
             env=_emulator_env(folder),
             stdin=subprocess.DEVNULL,

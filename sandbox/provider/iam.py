@@ -9,6 +9,7 @@ Terraform schema, so there is no update.
 from __future__ import annotations
 
 import base64
+import contextlib
 import secrets
 from typing import Any, ClassVar
 
@@ -67,19 +68,28 @@ class IamMember(ResourceKind):
     def preview(self, cloud: Cloud, inputs: dict[str, Any]) -> dict[str, Any]:
         resource = inputs[self.resource_field]
         canonical = resource if resource is UNKNOWN else self.canonical_resource(resource)
-        return {self.resource_field: canonical, "role": inputs["role"], "member": inputs["member"],
-                "etag": UNKNOWN}
+        return {
+            self.resource_field: canonical,
+            "role": inputs["role"],
+            "member": inputs["member"],
+            "etag": UNKNOWN,
+        }
 
     def create(self, cloud: Cloud, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         resource = self.canonical_resource(inputs[self.resource_field])
         if not self.resource_exists(cloud, resource):
-            raise ProviderError(f"Error 404: {resource} not found: cannot grant {inputs['role']} on it")
+            raise ProviderError(
+                f"Error 404: {resource} not found: cannot grant {inputs['role']} on it"
+            )
         resource_id = f"{resource}/{inputs['role']}/{inputs['member']}"
-        binding = {self.resource_field: resource, "role": inputs["role"], "member": inputs["member"]}
-        try:
+        binding = {
+            self.resource_field: resource,
+            "role": inputs["role"],
+            "member": inputs["member"],
+        }
+        # Additive: a binding already in the policy is simply there.
+        with contextlib.suppress(AlreadyExists):
             cloud.store.insert(BINDING_KIND, resource_id, binding, parent=resource)
-        except AlreadyExists:
-            pass  # additive: a binding already in the policy is simply there
         return resource_id, {**binding, "etag": bump_etag(cloud, resource)}
 
     def read(self, cloud: Cloud, resource_id: str, state: dict[str, Any]) -> dict[str, Any] | None:

@@ -48,9 +48,9 @@ class IdentityToolkit:
         host = os.environ.get(EMULATOR_HOST_ENV, "").strip()
         if not host:
             raise EmulatorNotConfigured(
-                f"{EMULATOR_HOST_ENV} is not set: the sandbox keeps Identity Platform tenants in the "
-                "Firebase Auth emulator. Start one with `python -m sandbox up` and export the host it "
-                "prints (e.g. FIREBASE_AUTH_EMULATOR_HOST=127.0.0.1:9099)."
+                f"{EMULATOR_HOST_ENV} is not set: the sandbox keeps Identity Platform tenants "
+                "in the Firebase Auth emulator. Start one with `python -m sandbox up` and export "
+                "the host it prints (e.g. FIREBASE_AUTH_EMULATOR_HOST=127.0.0.1:9099)."
             )
         return cls(host)
 
@@ -83,7 +83,9 @@ class IdentityToolkit:
         self, project: str, tenant_id: str, body: dict[str, Any], update_mask: list[str]
     ) -> dict[str, Any]:
         query = {"updateMask": ",".join(update_mask)}
-        return self._call("PATCH", f"projects/{project}/tenants/{tenant_id}", body=body, query=query)
+        return self._call(
+            "PATCH", f"projects/{project}/tenants/{tenant_id}", body=body, query=query
+        )
 
     def delete_tenant(self, project: str, tenant_id: str) -> None:
         self._call("DELETE", f"projects/{project}/tenants/{tenant_id}")
@@ -121,4 +123,6 @@ def _api_error(error: urllib.error.HTTPError) -> ApiError:
         detail = json.loads(error.read()).get("error", {})
     except ValueError:
         detail = {}
-    return ApiError(error.code, str(detail.get("status", "UNKNOWN")), str(detail.get("message", error.reason)))
+    return ApiError(
+        error.code, str(detail.get("status", "UNKNOWN")), str(detail.get("message", error.reason))
+    )

@@ -44,7 +44,9 @@ class _TenantIdpConfig(ResourceKind):
         try:
             cloud.store.insert(self.token, resource_id, outputs, parent=parent)
         except AlreadyExists:
-            raise ProviderError(f"Error 409: {resource_id} already exists (ALREADY_EXISTS)") from None
+            raise ProviderError(
+                f"Error 409: {resource_id} already exists (ALREADY_EXISTS)"
+            ) from None
         return resource_id, outputs
 
     def read(self, cloud: Cloud, resource_id: str, state: dict[str, Any]) -> dict[str, Any] | None:
@@ -55,7 +57,10 @@ class _TenantIdpConfig(ResourceKind):
         stored = cloud.store.get(self.token, resource_id)
         if stored is None:
             return None
-        return {**stored, "deletionPolicy": state.get("deletionPolicy", stored.get("deletionPolicy"))}
+        return {
+            **stored,
+            "deletionPolicy": state.get("deletionPolicy", stored.get("deletionPolicy")),
+        }
 
     def update(
         self, cloud: Cloud, resource_id: str, olds: dict[str, Any], news: dict[str, Any]
@@ -65,7 +70,9 @@ class _TenantIdpConfig(ResourceKind):
         try:
             cloud.store.replace(self.token, resource_id, outputs)
         except NotFound:
-            raise ProviderError(f"Error 404: {resource_id} not found (run `pulumi refresh`)") from None
+            raise ProviderError(
+                f"Error 404: {resource_id} not found (run `pulumi refresh`)"
+            ) from None
         return outputs
 
     def delete(self, cloud: Cloud, resource_id: str, state: dict[str, Any]) -> None:
@@ -79,7 +86,8 @@ class _TenantIdpConfig(ResourceKind):
     def _require_tenant(cloud: Cloud, project: str, tenant_id: str) -> str:
         if cloud.identity_toolkit.find_tenant(project, tenant_id) is None:
             raise ProviderError(
-                f"Error 404: TENANT_NOT_FOUND : tenant {tenant_id!r} does not exist in project {project}"
+                f"Error 404: TENANT_NOT_FOUND : tenant {tenant_id!r} does not exist in "
+                f"project {project}"
             )
         return tenant_path(project, tenant_id)
 
@@ -108,10 +116,13 @@ class TenantDefaultSupportedIdpConfig(_TenantIdpConfig):
     def _outputs(self, inputs: dict[str, Any], planned: bool = False) -> dict[str, Any]:
         outputs = super()._outputs(inputs)
         outputs["enabled"] = bool(inputs.get("enabled"))
-        if planned and contains_unknown([inputs.get(key) for key in ("project", "tenant", "idpId")]):
+        if planned and contains_unknown(
+            [inputs.get(key) for key in ("project", "tenant", "idpId")]
+        ):
             outputs["name"] = UNKNOWN
         else:
-            outputs["name"] = f"{tenant_path(inputs['project'], inputs['tenant'])}/{self.collection}/{inputs['idpId']}"
+            parent = tenant_path(inputs["project"], inputs["tenant"])
+            outputs["name"] = f"{parent}/{self.collection}/{inputs['idpId']}"
         return outputs
 
 
@@ -176,12 +187,17 @@ class TenantInboundSamlConfig(_TenantIdpConfig):
             failures.append(Failure("name", why))
         idp = inputs.get("idpConfig")
         if isinstance(idp, dict):
-            failures += _required_keys("idpConfig", idp, ("idpEntityId", "ssoUrl", "idpCertificates"))
+            failures += _required_keys(
+                "idpConfig", idp, ("idpEntityId", "ssoUrl", "idpCertificates")
+            )
             failures += _url_failures("idpConfig.ssoUrl", idp.get("ssoUrl"))
             certificates = idp.get("idpCertificates")
             if isinstance(certificates, list):
                 failures += [
-                    Failure(f"idpConfig.idpCertificates[{index}].x509Certificate", "required field is not set")
+                    Failure(
+                        f"idpConfig.idpCertificates[{index}].x509Certificate",
+                        "required field is not set",
+                    )
                     for index, cert in enumerate(certificates)
                     if isinstance(cert, dict) and not cert.get("x509Certificate")
                 ]
@@ -195,7 +211,9 @@ class TenantInboundSamlConfig(_TenantIdpConfig):
         outputs = {**super()._outputs(inputs), "enabled": bool(inputs.get("enabled"))}
         sp = dict(inputs.get("spConfig") or {})
         # The service signs requests with a certificate it generates for each config.
-        sp["spCertificates"] = UNKNOWN if planned else [{"x509Certificate": _sp_certificate(inputs)}]
+        sp["spCertificates"] = (
+            UNKNOWN if planned else [{"x509Certificate": _sp_certificate(inputs)}]
+        )
         outputs["spConfig"] = sp
         return outputs
 
@@ -210,13 +228,18 @@ def _tenant_of(resource_id: str) -> tuple[str, str]:
     parts = resource_id.split("/")
     if len(parts) != 6 or parts[0] != "projects" or parts[2] != "tenants":
         raise ProviderError(
-            f"cannot parse IdP config id {resource_id!r}: expected projects/P/tenants/T/COLLECTION/ID"
+            f"cannot parse IdP config id {resource_id!r}: "
+            "expected projects/P/tenants/T/COLLECTION/ID"
         )
     return parts[1], parts[3]
 
 
 def _required_keys(path: str, value: dict[str, Any], keys: tuple[str, ...]) -> list[Failure]:
-    return [Failure(f"{path}.{key}", "required field is not set") for key in keys if value.get(key) in (None, "", [])]
+    return [
+        Failure(f"{path}.{key}", "required field is not set")
+        for key in keys
+        if value.get(key) in (None, "", [])
+    ]
 
 
 def _url_failures(path: str, value: Any) -> list[Failure]:

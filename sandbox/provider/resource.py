@@ -47,7 +47,9 @@ class ProviderConfig:
 class Cloud:
     """What resource operations reach: provider config, the SQLite store and the emulator."""
 
-    def __init__(self, config: ProviderConfig, store: Store, toolkit: IdentityToolkit | None = None):
+    def __init__(
+        self, config: ProviderConfig, store: Store, toolkit: IdentityToolkit | None = None
+    ):
         self.config = config
         self.store = store
         self._toolkit = toolkit
@@ -156,7 +158,9 @@ def check(kind: ResourceKind, request: CheckRequest) -> tuple[dict[str, Any], li
         if request.config.project:
             inputs["project"] = request.config.project
         else:
-            failures.append(Failure("project", "required field is not set (set gcp:project or project)"))
+            failures.append(
+                Failure("project", "required field is not set (set gcp:project or project)")
+            )
     if "deletionPolicy" in names:
         policy = inputs.setdefault("deletionPolicy", "DELETE")
         if isinstance(policy, str) and (why := one_of(policy, DELETION_POLICIES)):

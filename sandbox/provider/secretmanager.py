@@ -27,14 +27,17 @@ def put_secret(project: str, secret: str, data: str, db_path: Path | None = None
 
 def get_secret_version(cloud: Cloud, args: dict[str, Any]) -> dict[str, Any]:
     """The invoke's result for `args` (secret, version, project, fetchSecretData, ...)."""
-    project, secret = _secret_ref(str(args.get("secret") or ""), args.get("project") or cloud.config.project)
+    project, secret = _secret_ref(
+        str(args.get("secret") or ""), args.get("project") or cloud.config.project
+    )
     version = _version_number(args.get("version"))
     found = cloud.store.secret_version(project, secret, version)
     number = project_number(project)
     if found is None:
         wanted = "latest" if version is None else str(version)
         raise ProviderError(
-            f"Error 404: Secret Version [projects/{number}/secrets/{secret}/versions/{wanted}] not found."
+            f"Error 404: Secret Version [projects/{number}/secrets/{secret}/versions/{wanted}] "
+            "not found."
         )
     name = f"projects/{number}/secrets/{secret}/versions/{found.version}"
     fetch = args.get("fetchSecretData") is not False
@@ -73,4 +76,6 @@ def _version_number(version: Any) -> int | None:
     try:
         return int(str(version))
     except ValueError:
-        raise ProviderError(f"getSecretVersion: version {version!r} is not a number or 'latest'") from None
+        raise ProviderError(
+            f"getSecretVersion: version {version!r} is not a number or 'latest'"
+        ) from None

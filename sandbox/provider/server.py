@@ -13,7 +13,7 @@ import asyncio
 import os
 import sys
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from pulumi.provider.experimental.property_value import PropertyValue
 from pulumi.provider.experimental.provider import (
@@ -41,12 +41,12 @@ from pulumi.provider.experimental.provider import (
 
 from sandbox.provider import resource
 from sandbox.provider.faults import FAULTS_ENV, FaultRule, FaultSpecError, find_fault, parse_faults
+from sandbox.provider.identitytoolkit import ApiError, EmulatorNotConfigured
 from sandbox.provider.idpconfigs import (
     TenantDefaultSupportedIdpConfig,
     TenantInboundSamlConfig,
     TenantOauthIdpConfig,
 )
-from sandbox.provider.identitytoolkit import ApiError, EmulatorNotConfigured
 from sandbox.provider.resource import Cloud, ProviderConfig, ProviderError, ResourceKind
 from sandbox.provider.secretmanager import GET_SECRET_VERSION, SECRET_OUTPUTS, get_secret_version
 from sandbox.provider.serviceaccount import Account, IAMMember
@@ -74,6 +74,9 @@ KINDS: dict[str, ResourceKind] = {
 
 _PROJECT_ENV = ("GOOGLE_PROJECT", "GOOGLE_CLOUD_PROJECT", "GCLOUD_PROJECT", "CLOUDSDK_CORE_PROJECT")
 _REGION_ENV = ("GOOGLE_REGION", "GCLOUD_REGION", "CLOUDSDK_COMPUTE_REGION")
+
+if TYPE_CHECKING:
+    from pulumi.provider.experimental.server import ProviderServicer
 
 T = TypeVar("T")
 
@@ -108,8 +111,12 @@ class SandboxProvider(Provider):
     async def configure(self, request: ConfigureRequest) -> ConfigureResponse:
         args, _ = props_to_plain(request.args)
         self._config = ProviderConfig(
-            project=_setting(args.get("project"), request.variables.get("gcp:config:project"), _PROJECT_ENV),
-            region=_setting(args.get("region"), request.variables.get("gcp:config:region"), _REGION_ENV),
+            project=_setting(
+                args.get("project"), request.variables.get("gcp:config:project"), _PROJECT_ENV
+            ),
+            region=_setting(
+                args.get("region"), request.variables.get("gcp:config:region"), _REGION_ENV
+            ),
         )
         self._cloud = None
         self._faults = parse_faults(os.environ.get(FAULTS_ENV, ""))
@@ -141,7 +148,9 @@ class SandboxProvider(Provider):
             replaces=list(result.replaces),
             delete_before_replace=result.delete_before_replace,
             diffs=sorted({_top_level(path) for path in result.detailed}),
-            detailed_diff={path: PropertyDiff(change, True) for path, change in result.detailed.items()},
+            detailed_diff={
+                path: PropertyDiff(change, True) for path, change in result.detailed.items()
+            },
         )
 
     async def create(self, request: CreateRequest) -> CreateResponse:
@@ -179,7 +188,11 @@ class SandboxProvider(Provider):
         olds, _ = props_to_plain(request.olds)
         news, secret = props_to_plain(request.news)
         if request.preview:
-            planned = {f.name: news.get(f.name) for f in kind.fields if not (f.computed and news.get(f.name) is None)}
+            planned = {
+                f.name: news.get(f.name)
+                for f in kind.fields
+                if not (f.computed and news.get(f.name) is None)
+            }
             return UpdateResponse(self._wire(kind, {**olds, **planned}, secret))
         outputs = await self._blocking(kind.update, self.cloud, request.resource_id, olds, news)
         return UpdateResponse(self._wire(kind, outputs, secret))
@@ -204,12 +217,18 @@ class SandboxProvider(Provider):
         if rule is None:
             return
         if rule.action == "fail":
-            raise ProviderError(f"sandbox fault injected ({FAULTS_ENV}): {operation} of {urn} fails")
+            raise ProviderError(
+                f"sandbox fault injected ({FAULTS_ENV}): {operation} of {urn} fails"
+            )
         await self._cancelled.wait()
-        raise ProviderError(f"sandbox fault injected ({FAULTS_ENV}): {operation} of {urn} hung until cancelled")
+        raise ProviderError(
+            f"sandbox fault injected ({FAULTS_ENV}): {operation} of {urn} hung until cancelled"
+        )
 
     @staticmethod
-    def _wire(kind: ResourceKind, values: dict[str, Any], secret: frozenset[str]) -> dict[str, PropertyValue]:
+    def _wire(
+        kind: ResourceKind, values: dict[str, Any], secret: frozenset[str]
+    ) -> dict[str, PropertyValue]:
         return plain_to_props(values, secret | kind.secret_names())
 
     @staticmethod
@@ -237,7 +256,7 @@ _USER_ERRORS = (ProviderError, FaultSpecError, EmulatorNotConfigured, Connection
 """Errors whose message is the whole story: sent without the SDK's appended stack trace."""
 
 
-def _clean_servicer() -> type:
+def _clean_servicer() -> type[ProviderServicer]:
     """The SDK's servicer, answering user errors with their message alone.
 
     The SDK wraps every error as `Exception(f"{error}:\n{stack}")`, which the engine shows
@@ -261,8 +280,19 @@ def _clean_servicer() -> type:
 
         return method
 
-    names = ("CheckConfig", "Configure", "Check", "Diff", "Create", "Read", "Update", "Delete", "Invoke")
-    return type("SandboxServicer", (ProviderServicer,), {name: clean(name) for name in names})
+    names = (
+        "CheckConfig",
+        "Configure",
+        "Check",
+        "Diff",
+        "Create",
+        "Read",
+        "Update",
+        "Delete",
+        "Invoke",
+    )
+    methods = {name: clean(name) for name in names}
+    return cast("type[ProviderServicer]", type("SandboxServicer", (ProviderServicer,), methods))
 
 
 def main() -> None:

@@ -66,7 +66,11 @@ class Account(ResourceKind):
         for name, limit in (("displayName", 100), ("description", 256)):
             value = known_str(inputs, name)
             if value is not None and len(value) > limit:
-                failures.append(Failure(name, f"expected length of {name} to be at most {limit}, got {len(value)}"))
+                failures.append(
+                    Failure(
+                        name, f"expected length of {name} to be at most {limit}, got {len(value)}"
+                    )
+                )
         return failures
 
     def preview(self, cloud: Cloud, inputs: dict[str, Any]) -> dict[str, Any]:
@@ -83,8 +87,8 @@ class Account(ResourceKind):
             existing = cloud.store.get(ACCOUNT_KIND, outputs["name"])
             if not inputs.get("createIgnoreAlreadyExists") or existing is None:
                 raise ProviderError(
-                    f"Error 409: Service account {inputs['accountId']} already exists within project "
-                    f"projects/{inputs['project']}., alreadyExists"
+                    f"Error 409: Service account {inputs['accountId']} already exists within "
+                    f"project projects/{inputs['project']}., alreadyExists"
                 ) from None
             outputs = {**existing, "deletionPolicy": inputs["deletionPolicy"]}
         return outputs["name"], outputs
@@ -97,7 +101,9 @@ class Account(ResourceKind):
     ) -> dict[str, Any]:
         current = cloud.store.get(ACCOUNT_KIND, resource_id)
         if current is None:
-            raise ProviderError(f"Error 404: service account {resource_id} not found (run `pulumi refresh`)")
+            raise ProviderError(
+                f"Error 404: service account {resource_id} not found (run `pulumi refresh`)"
+            )
         outputs = _outputs(news, current["email"], current["uniqueId"])
         cloud.store.replace(ACCOUNT_KIND, resource_id, outputs)
         return outputs

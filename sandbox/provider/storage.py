@@ -14,8 +14,8 @@ from typing import Any
 from sandbox.provider import validation
 from sandbox.provider.iam import IamMember
 from sandbox.provider.resource import (
-    Cloud,
     CheckRequest,
+    Cloud,
     Failure,
     Field,
     ProviderError,
@@ -65,7 +65,9 @@ class Bucket(ResourceKind):
     def defaults(self, inputs: dict[str, Any], request: CheckRequest) -> dict[str, Any]:
         if inputs.get("name") is None:
             # Keep an earlier auto-name, as the engine expects, so updates do not rename.
-            inputs["name"] = request.olds.get("name") or _auto_name(request.name, request.random_seed)
+            inputs["name"] = request.olds.get("name") or _auto_name(
+                request.name, request.random_seed
+            )
         if isinstance(inputs.get("location"), str):
             inputs["location"] = inputs["location"].upper()
         inputs.setdefault("forceDestroy", False)
@@ -76,16 +78,19 @@ class Bucket(ResourceKind):
         checks = (
             ("name", validation.bucket_name),
             ("storageClass", lambda v: validation.one_of(v, validation.STORAGE_CLASSES)),
-            ("publicAccessPrevention", lambda v: validation.one_of(v, validation.PUBLIC_ACCESS_PREVENTION)),
+            (
+                "publicAccessPrevention",
+                lambda v: validation.one_of(v, validation.PUBLIC_ACCESS_PREVENTION),
+            ),
         )
         for name, rule in checks:
             value = known_str(inputs, name)
             if value is not None and (why := rule(value)):
                 failures.append(Failure(name, why))
         retention = inputs.get("retentionPolicy")
-        if isinstance(retention, dict) and retention.get("retentionPeriod") not in (None, UNKNOWN):
-            if why := validation.retention_period(retention["retentionPeriod"]):
-                failures.append(Failure("retentionPolicy.retentionPeriod", why))
+        period = retention.get("retentionPeriod") if isinstance(retention, dict) else None
+        if period not in (None, UNKNOWN) and (why := validation.retention_period(period)):
+            failures.append(Failure("retentionPolicy.retentionPeriod", why))
         labels = inputs.get("labels")
         if isinstance(labels, dict):
             failures += [
@@ -108,9 +113,9 @@ class Bucket(ResourceKind):
             cloud.store.insert(BUCKET_KIND, inputs["name"], outputs)
         except AlreadyExists:
             raise ProviderError(
-                f"Error 409: The requested bucket name is not available ({inputs['name']}). The bucket "
-                "namespace is shared by all users of the system. Please select a different name and "
-                "try again., conflict"
+                f"Error 409: The requested bucket name is not available ({inputs['name']}). "
+                "The bucket namespace is shared by all users of the system. Please select a "
+                "different name and try again., conflict"
             ) from None
         return inputs["name"], outputs
 
@@ -124,7 +129,11 @@ class Bucket(ResourceKind):
         if current is None:
             raise ProviderError(f"Error 404: bucket {resource_id} not found (run `pulumi refresh`)")
         # Computed fields left out of the inputs keep the bucket's current value.
-        kept = {f.name: current.get(f.name) for f in self.fields if f.computed and news.get(f.name) is None}
+        kept = {
+            f.name: current.get(f.name)
+            for f in self.fields
+            if f.computed and news.get(f.name) is None
+        }
         outputs = _outputs({**news, **kept}, created=current["timeCreated"], updated=rfc3339_now())
         cloud.store.replace(BUCKET_KIND, resource_id, outputs)
         return outputs
@@ -163,11 +172,16 @@ def _outputs(inputs: dict[str, Any], created: Any, updated: Any) -> dict[str, An
         "forceDestroy": bool(inputs.get("forceDestroy")),
         "deletionPolicy": inputs.get("deletionPolicy", "DELETE"),
         "url": UNKNOWN if name is UNKNOWN else f"gs://{name}",
-        "selfLink": UNKNOWN if name is UNKNOWN else f"https://www.googleapis.com/storage/v1/b/{name}",
+        "selfLink": UNKNOWN
+        if name is UNKNOWN
+        else f"https://www.googleapis.com/storage/v1/b/{name}",
         "timeCreated": created,
         "updated": updated,
         "rpo": "DEFAULT",
-        "softDeletePolicy": {"retentionDurationSeconds": SOFT_DELETE_SECONDS, "effectiveTime": created},
+        "softDeletePolicy": {
+            "retentionDurationSeconds": SOFT_DELETE_SECONDS,
+            "effectiveTime": created,
+        },
         "defaultEventBasedHold": False,
         "requesterPays": False,
         "enableObjectRetention": False,

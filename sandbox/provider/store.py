@@ -109,7 +109,9 @@ class Store:
 
     def get(self, kind: str, key: str) -> dict[str, Any] | None:
         with self._transaction() as db:
-            row = db.execute("SELECT body FROM objects WHERE kind = ? AND key = ?", (kind, key)).fetchone()
+            row = db.execute(
+                "SELECT body FROM objects WHERE kind = ? AND key = ?", (kind, key)
+            ).fetchone()
         return None if row is None else dict(json.loads(row[0]))
 
     def insert(self, kind: str, key: str, body: dict[str, Any], parent: str | None = None) -> None:
@@ -144,7 +146,8 @@ class Store:
     def children(self, kind: str, parent: str) -> list[tuple[str, dict[str, Any]]]:
         with self._transaction() as db:
             rows = db.execute(
-                "SELECT key, body FROM objects WHERE kind = ? AND parent = ? ORDER BY key", (kind, parent)
+                "SELECT key, body FROM objects WHERE kind = ? AND parent = ? ORDER BY key",
+                (kind, parent),
             ).fetchall()
         return [(key, dict(json.loads(body))) for key, body in rows]
 
@@ -153,18 +156,25 @@ class Store:
         created = time.strftime("%Y-%m-%dT%H:%M:%S.000000Z", time.gmtime())
         with self._transaction() as db:
             row = db.execute(
-                "SELECT COALESCE(MAX(version), 0) FROM secret_versions WHERE project = ? AND secret = ?",
+                "SELECT COALESCE(MAX(version), 0) FROM secret_versions"
+                " WHERE project = ? AND secret = ?",
                 (project, secret),
             ).fetchone()
             version = int(row[0]) + 1
             db.execute(
-                "INSERT INTO secret_versions VALUES (?, ?, ?, ?, ?)", (project, secret, version, data, created)
+                "INSERT INTO secret_versions VALUES (?, ?, ?, ?, ?)",
+                (project, secret, version, data, created),
             )
         return SecretVersion(project, secret, version, data, created)
 
-    def secret_version(self, project: str, secret: str, version: int | None) -> SecretVersion | None:
+    def secret_version(
+        self, project: str, secret: str, version: int | None
+    ) -> SecretVersion | None:
         """The given version, or the latest when `version` is None."""
-        query = "SELECT version, data, create_time FROM secret_versions WHERE project = ? AND secret = ?"
+        query = (
+            "SELECT version, data, create_time FROM secret_versions"
+            " WHERE project = ? AND secret = ?"
+        )
         args: tuple[Any, ...] = (project, secret)
         if version is None:
             query += " ORDER BY version DESC LIMIT 1"

@@ -40,7 +40,9 @@ def parse_tenant_id(resource_id: str, default_project: str | None) -> tuple[str,
         return parts[0], parts[1]
     if len(parts) == 1 and default_project:
         return default_project, parts[0]
-    raise ProviderError(f"cannot parse tenant id {resource_id!r}: expected projects/PROJECT/tenants/ID")
+    raise ProviderError(
+        f"cannot parse tenant id {resource_id!r}: expected projects/PROJECT/tenants/ID"
+    )
 
 
 class Tenant(ResourceKind):
@@ -70,13 +72,19 @@ class Tenant(ResourceKind):
 
     def preview(self, cloud: Cloud, inputs: dict[str, Any]) -> dict[str, Any]:
         planned = {key: inputs.get(key) for key in ("displayName", *_FLAGS, "client")}
-        return {**planned, "name": UNKNOWN, "project": inputs["project"],
-                "deletionPolicy": inputs["deletionPolicy"]}
+        return {
+            **planned,
+            "name": UNKNOWN,
+            "project": inputs["project"],
+            "deletionPolicy": inputs["deletionPolicy"],
+        }
 
     def create(self, cloud: Cloud, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         toolkit = cloud.identity_toolkit
         project = inputs["project"]
-        body: dict[str, Any] = {key: inputs[key] for key in ("displayName", *_FLAGS) if inputs.get(key) is not None}
+        body: dict[str, Any] = {
+            key: inputs[key] for key in ("displayName", *_FLAGS) if inputs.get(key) is not None
+        }
         client = _client_body(inputs.get("client"))
         if client is not None:
             body["client"] = client
@@ -89,7 +97,9 @@ class Tenant(ResourceKind):
         return tenant_path(project, tenant_id), _outputs(created, project, inputs["deletionPolicy"])
 
     def read(self, cloud: Cloud, resource_id: str, state: dict[str, Any]) -> dict[str, Any] | None:
-        project, tenant_id = parse_tenant_id(resource_id, state.get("project") or cloud.config.project)
+        project, tenant_id = parse_tenant_id(
+            resource_id, state.get("project") or cloud.config.project
+        )
         found = cloud.identity_toolkit.find_tenant(project, tenant_id)
         if found is None:
             return None
@@ -142,7 +152,9 @@ def _patch(olds: dict[str, Any], news: dict[str, Any]) -> tuple[dict[str, Any], 
     new_permissions = (news.get("client") or {}).get("permissions") or {}
     for key in _PERMISSIONS:
         if not same(old_permissions.get(key), new_permissions.get(key)):
-            body.setdefault("client", {"permissions": {}})["permissions"][key] = bool(new_permissions.get(key))
+            body.setdefault("client", {"permissions": {}})["permissions"][key] = bool(
+                new_permissions.get(key)
+            )
             mask.append(f"client.permissions.{key}")
     return body, mask
 
@@ -154,8 +166,9 @@ def _outputs(tenant: dict[str, Any], project: str, deletion_policy: str) -> dict
     return {
         "displayName": tenant.get("displayName"),
         **{key: bool(tenant.get(key, False)) for key in _FLAGS},
-        "client": None if permissions is None else {"permissions": {
-            key: bool(permissions.get(key, False)) for key in _PERMISSIONS}},
+        "client": None
+        if permissions is None
+        else {"permissions": {key: bool(permissions.get(key, False)) for key in _PERMISSIONS}},
         "name": tenant["tenantId"],
         "project": project,
         "deletionPolicy": deletion_policy,

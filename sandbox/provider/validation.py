@@ -49,7 +49,9 @@ MEMBER_FORMS_TEXT = (
     "allAuthenticatedUsers, projectOwner|projectEditor|projectViewer:PROJECT, principal://..., "
     "principalSet://... or deleted:KIND:EMAIL?uid=ID"
 )
-_ROLE = re.compile(r"^(roles/[A-Za-z0-9_.]+|(projects|organizations)/[^/\s]+/roles/[A-Za-z0-9_.]+)$")
+_ROLE = re.compile(
+    r"^(roles/[A-Za-z0-9_.]+|(projects|organizations)/[^/\s]+/roles/[A-Za-z0-9_.]+)$"
+)
 
 STORAGE_CLASSES = ("STANDARD", "NEARLINE", "COLDLINE", "ARCHIVE", "MULTI_REGIONAL", "REGIONAL")
 PUBLIC_ACCESS_PREVENTION = ("inherited", "enforced")
@@ -70,8 +72,9 @@ def tenant_display_name(name: str) -> str | None:
 def default_idp_id(idp_id: str) -> str | None:
     if idp_id in DEFAULT_SUPPORTED_IDP_IDS:
         return None
-    return f"INVALID_PROVIDER_ID : {idp_id!r} is not a default supported IdP; expected one of " + ", ".join(
-        DEFAULT_SUPPORTED_IDP_IDS
+    return (
+        f"INVALID_PROVIDER_ID : {idp_id!r} is not a default supported IdP; expected one of "
+        + ", ".join(DEFAULT_SUPPORTED_IDP_IDS)
     )
 
 
@@ -130,9 +133,9 @@ def service_account_id(account_id: str) -> str | None:
     if SERVICE_ACCOUNT_ID.match(account_id):
         return None
     return (
-        f"{account_id!r} doesn't match regexp {SERVICE_ACCOUNT_ID.pattern!r}: a service account id is "
-        "6-30 characters: lowercase letters, digits and hyphens, starting with a letter and not "
-        "ending with a hyphen"
+        f"{account_id!r} doesn't match regexp {SERVICE_ACCOUNT_ID.pattern!r}: a service account "
+        "id is 6-30 characters: lowercase letters, digits and hyphens, starting with a letter "
+        "and not ending with a hyphen"
     )
 
 
@@ -165,7 +168,9 @@ def retention_period(value: object) -> str | None:
         return f"retentionPeriod {value!r} is not a whole number of seconds"
     if 0 < seconds < MAX_RETENTION_SECONDS:
         return None
-    return f"retentionPeriod must be between 1 and {MAX_RETENTION_SECONDS - 1} seconds, got {seconds}"
+    return (
+        f"retentionPeriod must be between 1 and {MAX_RETENTION_SECONDS - 1} seconds, got {seconds}"
+    )
 
 
 _LABEL_KEY = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
@@ -180,5 +185,7 @@ def label(key: str, value: object) -> str | None:
             "starting with a letter"
         )
     if not isinstance(value, str) or not _LABEL_VALUE.match(value):
-        return f"Invalid argument: label value {value!r}: 0-63 lowercase letters, digits, '_' or '-'"
+        return (
+            f"Invalid argument: label value {value!r}: 0-63 lowercase letters, digits, '_' or '-'"
+        )
     return None

@@ -48,7 +48,7 @@ def to_plain(value: PropertyValue) -> Any:
     if isinstance(raw, Mapping):
         return {key: to_plain(item) for key, item in raw.items()}
     if isinstance(raw, Sequence):
-        return [to_plain(item) for item in raw]
+        return [to_plain(item) for item in raw if isinstance(item, PropertyValue)]
     raise TypeError(f"the sandbox does not handle {type(raw).__name__} property values")
 
 
@@ -76,7 +76,9 @@ def from_plain(value: Any, secret: bool = False) -> PropertyValue:
     return wire.with_secret(True) if secret else wire
 
 
-def plain_to_props(values: Mapping[str, Any], secret: frozenset[str] | set[str]) -> dict[str, PropertyValue]:
+def plain_to_props(
+    values: Mapping[str, Any], secret: frozenset[str] | set[str]
+) -> dict[str, PropertyValue]:
     """A plain dict back to a property map, marking the named top-level properties secret."""
     return {key: from_plain(value, secret=key in secret) for key, value in values.items()}
 

@@ -74,7 +74,9 @@ def pulumi_env(tmp_path: Path, auth_emulator: emulator.Emulator) -> dict[str, st
         )
     (tmp_path / "backend").mkdir()
     return {
-        "PATH": os.pathsep.join([str(SANDBOX_BIN), str(PULUMI_BIN.parent), os.environ.get("PATH", "")]),
+        "PATH": os.pathsep.join(
+            [str(SANDBOX_BIN), str(PULUMI_BIN.parent), os.environ.get("PATH", "")]
+        ),
         "PULUMI_HOME": str(tmp_path / "pulumi-home"),
         "PULUMI_BACKEND_URL": f"file://{tmp_path / 'backend'}",
         "PULUMI_CONFIG_PASSPHRASE": f"pass-{secrets.token_hex(8)}",

@@ -21,7 +21,10 @@ CONFIG = ProviderConfig(project="demo-a")
 
 
 def run_check(
-    kind: ResourceKind, news: dict[str, Any], olds: dict[str, Any] | None = None, config: ProviderConfig = CONFIG
+    kind: ResourceKind,
+    news: dict[str, Any],
+    olds: dict[str, Any] | None = None,
+    config: ProviderConfig = CONFIG,
 ) -> tuple[dict[str, Any], list[Failure]]:
     return check(kind, CheckRequest("res", news, olds or {}, b"seed", config))
 
@@ -42,8 +45,15 @@ def test_a_missing_project_is_a_failure_on_project() -> None:
 
 
 def test_an_unemulated_property_is_named() -> None:
-    _, failures = run_check(Bucket(), {"location": "EU", "website": {"mainPageSuffix": "index.html"}})
-    assert failures == [Failure("website", "the sandbox does not emulate property 'website' of gcp:storage/bucket:Bucket")]
+    _, failures = run_check(
+        Bucket(), {"location": "EU", "website": {"mainPageSuffix": "index.html"}}
+    )
+    assert failures == [
+        Failure(
+            "website",
+            "the sandbox does not emulate property 'website' of gcp:storage/bucket:Bucket",
+        )
+    ]
 
 
 def test_engine_internal_keys_are_ignored() -> None:
@@ -52,8 +62,10 @@ def test_engine_internal_keys_are_ignored() -> None:
 
 
 def test_every_problem_is_reported_not_just_the_first() -> None:
-    _, failures = run_check(Bucket(), {"location": "EU", "name": "Bad_Name", "storageClass": "HOT",
-                                       "deletionPolicy": "KEEP"})
+    _, failures = run_check(
+        Bucket(),
+        {"location": "EU", "name": "Bad_Name", "storageClass": "HOT", "deletionPolicy": "KEEP"},
+    )
     assert sorted(properties(failures)) == ["deletionPolicy", "name", "storageClass"]
 
 
@@ -62,33 +74,78 @@ def test_every_problem_is_reported_not_just_the_first() -> None:
     [
         (Tenant(), {"displayName": "1-bad name"}, ["displayName"]),
         (Tenant(), {}, ["displayName"]),
-        (Tenant(), {"displayName": "Acme", "client": {"permissions": {"disabledUserSignup": True, "other": 1}}},
-         ["client.permissions.other"]),
-        (TenantDefaultSupportedIdpConfig(), {"idpId": "google", "tenant": "t", "clientId": "c", "clientSecret": "s"},
-         ["idpId"]),
-        (TenantDefaultSupportedIdpConfig(), {"idpId": "google.com", "tenant": "t"}, ["clientId", "clientSecret"]),
-        (TenantOauthIdpConfig(), {"name": "okta", "tenant": "t", "displayName": "Okta", "clientId": "c",
-                                  "issuer": "http://okta.example.com"}, ["name", "issuer"]),
-        (TenantInboundSamlConfig(), {"name": "saml.x", "tenant": "t", "displayName": "X",
-                                     "idpConfig": {"idpEntityId": "e", "ssoUrl": "not a url", "idpCertificates": []},
-                                     "spConfig": {"spEntityId": "sp"}},
-         ["idpConfig.idpCertificates", "idpConfig.ssoUrl", "spConfig.callbackUri"]),
-        (Bucket(), {"location": "EU", "retentionPolicy": {"retentionPeriod": "0"}}, ["retentionPolicy.retentionPeriod"]),
+        (
+            Tenant(),
+            {
+                "displayName": "Acme",
+                "client": {"permissions": {"disabledUserSignup": True, "other": 1}},
+            },
+            ["client.permissions.other"],
+        ),
+        (
+            TenantDefaultSupportedIdpConfig(),
+            {"idpId": "google", "tenant": "t", "clientId": "c", "clientSecret": "s"},
+            ["idpId"],
+        ),
+        (
+            TenantDefaultSupportedIdpConfig(),
+            {"idpId": "google.com", "tenant": "t"},
+            ["clientId", "clientSecret"],
+        ),
+        (
+            TenantOauthIdpConfig(),
+            {
+                "name": "okta",
+                "tenant": "t",
+                "displayName": "Okta",
+                "clientId": "c",
+                "issuer": "http://okta.example.com",
+            },
+            ["name", "issuer"],
+        ),
+        (
+            TenantInboundSamlConfig(),
+            {
+                "name": "saml.x",
+                "tenant": "t",
+                "displayName": "X",
+                "idpConfig": {"idpEntityId": "e", "ssoUrl": "not a url", "idpCertificates": []},
+                "spConfig": {"spEntityId": "sp"},
+            },
+            ["idpConfig.idpCertificates", "idpConfig.ssoUrl", "spConfig.callbackUri"],
+        ),
+        (
+            Bucket(),
+            {"location": "EU", "retentionPolicy": {"retentionPeriod": "0"}},
+            ["retentionPolicy.retentionPeriod"],
+        ),
         (Bucket(), {"location": "EU", "labels": {"Tier": "x"}}, ["labels.Tier"]),
         (Bucket(), {"name": "ok-name"}, ["location"]),
         (Account(), {"accountId": "bad_id"}, ["accountId"]),
         (Account(), {"accountId": "good-id", "displayName": "x" * 101}, ["displayName"]),
-        (BucketIAMMember(), {"bucket": "b", "role": "admin", "member": "alice@example.com"}, ["role", "member"]),
-        (IAMMember(), {"serviceAccountId": "x", "role": "roles/iam.serviceAccountUser"}, ["member"]),
+        (
+            BucketIAMMember(),
+            {"bucket": "b", "role": "admin", "member": "alice@example.com"},
+            ["role", "member"],
+        ),
+        (
+            IAMMember(),
+            {"serviceAccountId": "x", "role": "roles/iam.serviceAccountUser"},
+            ["member"],
+        ),
     ],
 )
-def test_failures_name_the_property(kind: ResourceKind, news: dict[str, Any], expected: list[str]) -> None:
+def test_failures_name_the_property(
+    kind: ResourceKind, news: dict[str, Any], expected: list[str]
+) -> None:
     _, failures = run_check(kind, news)
     assert sorted(properties(failures)) == sorted(expected)
 
 
 def test_unknown_values_are_not_validated_yet() -> None:
-    _, failures = run_check(BucketIAMMember(), {"bucket": UNKNOWN, "role": "roles/storage.admin", "member": UNKNOWN})
+    _, failures = run_check(
+        BucketIAMMember(), {"bucket": UNKNOWN, "role": "roles/storage.admin", "member": UNKNOWN}
+    )
     assert failures == []
 
 

@@ -14,26 +14,67 @@ from sandbox.provider.idpconfigs import (
 )
 from sandbox.provider.resource import ResourceKind, diff
 from sandbox.provider.server import KINDS
-from sandbox.provider.serviceaccount import IAMMember, Account
+from sandbox.provider.serviceaccount import Account, IAMMember
 from sandbox.provider.storage import Bucket, BucketIAMMember
 from sandbox.provider.tenant import Tenant
 from sandbox.provider.values import UNKNOWN
 
-TENANT = {"displayName": "Acme", "allowPasswordSignup": True, "project": "demo-a", "deletionPolicy": "DELETE",
-          "client": {"permissions": {"disabledUserSignup": False, "disabledUserDeletion": False}}}
-DEFAULT_IDP = {"idpId": "google.com", "tenant": "t1", "clientId": "c", "clientSecret": "s", "enabled": True,
-               "project": "demo-a", "deletionPolicy": "DELETE"}
-OAUTH = {"name": "oidc.okta", "tenant": "t1", "displayName": "Okta", "issuer": "https://okta.example.com",
-         "clientId": "c", "project": "demo-a"}
-SAML = {"name": "saml.azure", "tenant": "t1", "displayName": "Azure", "project": "demo-a",
-        "idpConfig": {"idpEntityId": "e", "ssoUrl": "https://sso", "idpCertificates": [{"x509Certificate": "A"}]},
-        "spConfig": {"spEntityId": "sp", "callbackUri": "https://cb"}}
-BUCKET = {"name": "acme-data", "location": "EU", "project": "demo-a", "storageClass": "STANDARD",
-          "labels": {"tier": "std"}, "versioning": {"enabled": False}, "forceDestroy": False}
+TENANT = {
+    "displayName": "Acme",
+    "allowPasswordSignup": True,
+    "project": "demo-a",
+    "deletionPolicy": "DELETE",
+    "client": {"permissions": {"disabledUserSignup": False, "disabledUserDeletion": False}},
+}
+DEFAULT_IDP = {
+    "idpId": "google.com",
+    "tenant": "t1",
+    "clientId": "c",
+    "clientSecret": "s",
+    "enabled": True,
+    "project": "demo-a",
+    "deletionPolicy": "DELETE",
+}
+OAUTH = {
+    "name": "oidc.okta",
+    "tenant": "t1",
+    "displayName": "Okta",
+    "issuer": "https://okta.example.com",
+    "clientId": "c",
+    "project": "demo-a",
+}
+SAML = {
+    "name": "saml.azure",
+    "tenant": "t1",
+    "displayName": "Azure",
+    "project": "demo-a",
+    "idpConfig": {
+        "idpEntityId": "e",
+        "ssoUrl": "https://sso",
+        "idpCertificates": [{"x509Certificate": "A"}],
+    },
+    "spConfig": {"spEntityId": "sp", "callbackUri": "https://cb"},
+}
+BUCKET = {
+    "name": "acme-data",
+    "location": "EU",
+    "project": "demo-a",
+    "storageClass": "STANDARD",
+    "labels": {"tier": "std"},
+    "versioning": {"enabled": False},
+    "forceDestroy": False,
+}
 ACCOUNT = {"accountId": "acme-workload", "displayName": "Acme", "project": "demo-a"}
-BUCKET_MEMBER = {"bucket": "b/acme-data", "role": "roles/storage.admin", "member": "user:a@example.com"}
-ACCOUNT_MEMBER = {"serviceAccountId": "projects/demo-a/serviceAccounts/sa@demo-a.iam.gserviceaccount.com",
-                  "role": "roles/iam.serviceAccountUser", "member": "user:a@example.com"}
+BUCKET_MEMBER = {
+    "bucket": "b/acme-data",
+    "role": "roles/storage.admin",
+    "member": "user:a@example.com",
+}
+ACCOUNT_MEMBER = {
+    "serviceAccountId": "projects/demo-a/serviceAccounts/sa@demo-a.iam.gserviceaccount.com",
+    "role": "roles/iam.serviceAccountUser",
+    "member": "user:a@example.com",
+}
 
 CASES: list[tuple[ResourceKind, dict[str, Any], str, Any, bool]] = [
     (Tenant(), TENANT, "project", "demo-b", True),
@@ -73,7 +114,13 @@ CASES: list[tuple[ResourceKind, dict[str, Any], str, Any, bool]] = [
     (BucketIAMMember(), BUCKET_MEMBER, "bucket", "other-bucket", True),
     (BucketIAMMember(), BUCKET_MEMBER, "role", "roles/storage.objectUser", True),
     (BucketIAMMember(), BUCKET_MEMBER, "member", "user:b@example.com", True),
-    (IAMMember(), ACCOUNT_MEMBER, "serviceAccountId", "projects/demo-a/serviceAccounts/x@demo-a.iam.gserviceaccount.com", True),
+    (
+        IAMMember(),
+        ACCOUNT_MEMBER,
+        "serviceAccountId",
+        "projects/demo-a/serviceAccounts/x@demo-a.iam.gserviceaccount.com",
+        True,
+    ),
     (IAMMember(), ACCOUNT_MEMBER, "role", "roles/iam.serviceAccountTokenCreator", True),
     (IAMMember(), ACCOUNT_MEMBER, "member", "user:b@example.com", True),
 ]
@@ -99,8 +146,19 @@ def test_a_change_replaces_or_updates_as_the_real_provider(
 @pytest.mark.parametrize("kind", list(KINDS.values()), ids=list(KINDS))
 def test_every_served_type_has_a_diff_case_for_each_of_its_fields(kind: ResourceKind) -> None:
     covered = {prop for k, _, prop, _, _ in CASES if type(k) is type(kind)}
-    untested = {"deletionPolicy", "client", "enabled", "forceDestroy", "clientSecret", "idpConfig",
-                "spConfig", "disabled", "createIgnoreAlreadyExists", "description", "clientId"}
+    untested = {
+        "deletionPolicy",
+        "client",
+        "enabled",
+        "forceDestroy",
+        "clientSecret",
+        "idpConfig",
+        "spConfig",
+        "disabled",
+        "createIgnoreAlreadyExists",
+        "description",
+        "clientId",
+    }
     assert kind.field_names() - covered - untested == set()
 
 
@@ -109,7 +167,10 @@ def test_no_change_means_no_diff() -> None:
 
 
 def test_nested_change_is_reported_at_its_path() -> None:
-    news = {**TENANT, "client": {"permissions": {"disabledUserSignup": True, "disabledUserDeletion": False}}}
+    news = {
+        **TENANT,
+        "client": {"permissions": {"disabledUserSignup": True, "disabledUserDeletion": False}},
+    }
     result = diff(Tenant(), TENANT, news, [])
     assert result.detailed == {"client.permissions.disabledUserSignup": Kind.UPDATE}
 
@@ -125,7 +186,9 @@ def test_a_removed_optional_property_is_a_delete() -> None:
 
 
 def test_absent_computed_inputs_keep_the_cloud_value() -> None:
-    news = {key: value for key, value in BUCKET.items() if key not in ("storageClass", "versioning")}
+    news = {
+        key: value for key, value in BUCKET.items() if key not in ("storageClass", "versioning")
+    }
     assert diff(Bucket(), BUCKET, news, []).changes is False
 
 
@@ -146,11 +209,22 @@ def test_an_unknown_value_is_a_change() -> None:
     [
         (BucketIAMMember(), BUCKET_MEMBER, "bucket", "acme-data"),
         (Bucket(), BUCKET, "location", "eu"),
-        (Bucket(), {**BUCKET, "retentionPolicy": {"retentionPeriod": "86400", "isLocked": False}},
-         "retentionPolicy", {"retentionPeriod": 86400}),
+        (
+            Bucket(),
+            {**BUCKET, "retentionPolicy": {"retentionPeriod": "86400", "isLocked": False}},
+            "retentionPolicy",
+            {"retentionPeriod": 86400},
+        ),
         (IAMMember(), ACCOUNT_MEMBER, "serviceAccountId", "sa@demo-a.iam.gserviceaccount.com"),
-        (TenantInboundSamlConfig(), {**SAML, "spConfig": {**SAML["spConfig"], "spCertificates": [{"x509Certificate": "X"}]}},
-         "spConfig", SAML["spConfig"]),
+        (
+            TenantInboundSamlConfig(),
+            {
+                **SAML,
+                "spConfig": {**SAML["spConfig"], "spCertificates": [{"x509Certificate": "X"}]},
+            },
+            "spConfig",
+            SAML["spConfig"],
+        ),
     ],
 )
 def test_equivalent_spellings_are_not_a_change(
@@ -160,7 +234,9 @@ def test_equivalent_spellings_are_not_a_change(
 
 
 def test_ignore_changes_skips_the_property() -> None:
-    assert diff(Tenant(), TENANT, {**TENANT, "displayName": "Other"}, ["displayName"]).changes is False
+    assert (
+        diff(Tenant(), TENANT, {**TENANT, "displayName": "Other"}, ["displayName"]).changes is False
+    )
 
 
 @pytest.mark.parametrize(

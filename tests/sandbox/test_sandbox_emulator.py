@@ -38,7 +38,9 @@ def test_only_demo_projects_run_offline() -> None:
         emulator.start("my-real-project")
 
 
-def test_a_missing_install_says_how_to_install(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_a_missing_install_says_how_to_install(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setattr(emulator, "_FIREBASE_JS", tmp_path / "missing.js")
     with pytest.raises(emulator.EmulatorNotInstalled, match="scripts/bootstrap --sandbox"):
         emulator.start("demo-missing")
@@ -58,13 +60,17 @@ def test_create_assigns_the_tenant_id(toolkit: IdentityToolkit, project: str) ->
     assert [t["tenantId"] for t in toolkit.list_tenants(project)] == [created["tenantId"]]
 
 
-def test_the_emulator_does_not_enforce_the_display_name_rule(toolkit: IdentityToolkit, project: str) -> None:
+def test_the_emulator_does_not_enforce_the_display_name_rule(
+    toolkit: IdentityToolkit, project: str
+) -> None:
     # Which is why the provider's check does.
     created = toolkit.create_tenant(project, {"displayName": "1 bad name!!"})
     assert created["displayName"] == "1 bad name!!"
 
 
-def test_create_drops_client_but_patch_with_a_mask_stores_it(toolkit: IdentityToolkit, project: str) -> None:
+def test_create_drops_client_but_patch_with_a_mask_stores_it(
+    toolkit: IdentityToolkit, project: str
+) -> None:
     client = {"permissions": {"disabledUserSignup": True, "disabledUserDeletion": False}}
     created = toolkit.create_tenant(project, {"displayName": "Acme", "client": client})
     assert "client" not in created
@@ -75,8 +81,12 @@ def test_create_drops_client_but_patch_with_a_mask_stores_it(toolkit: IdentityTo
 
 
 def test_patch_changes_only_the_masked_fields(toolkit: IdentityToolkit, project: str) -> None:
-    tenant_id = toolkit.create_tenant(project, {"displayName": "Acme", "allowPasswordSignup": True})["tenantId"]
-    patched = toolkit.patch_tenant(project, tenant_id, {"displayName": "Acme-2", "disableAuth": True}, ["displayName"])
+    tenant_id = toolkit.create_tenant(
+        project, {"displayName": "Acme", "allowPasswordSignup": True}
+    )["tenantId"]
+    patched = toolkit.patch_tenant(
+        project, tenant_id, {"displayName": "Acme-2", "disableAuth": True}, ["displayName"]
+    )
     assert patched["displayName"] == "Acme-2"
     assert patched["disableAuth"] is False and patched["allowPasswordSignup"] is True
 
@@ -94,7 +104,9 @@ def test_get_of_a_missing_tenant_creates_it(toolkit: IdentityToolkit, project: s
     assert toolkit.find_tenant(project, "nosuchtenant") is not None
 
 
-def test_idp_config_methods_are_not_implemented(auth_emulator: emulator.Emulator, project: str) -> None:
+def test_idp_config_methods_are_not_implemented(
+    auth_emulator: emulator.Emulator, project: str
+) -> None:
     toolkit = IdentityToolkit(auth_emulator.host)
     tenant_id = toolkit.create_tenant(project, {"displayName": "Acme"})["tenantId"]
     with pytest.raises(ApiError) as raised:
@@ -102,11 +114,15 @@ def test_idp_config_methods_are_not_implemented(auth_emulator: emulator.Emulator
     assert raised.value.status == 501 and raised.value.code == "NOT_IMPLEMENTED"
 
 
-def test_requests_without_the_owner_token_are_refused(auth_emulator: emulator.Emulator, project: str) -> None:
+def test_requests_without_the_owner_token_are_refused(
+    auth_emulator: emulator.Emulator, project: str
+) -> None:
     import urllib.error
     import urllib.request
 
-    url = f"http://{auth_emulator.host}/identitytoolkit.googleapis.com/v2/projects/{project}/tenants"
+    url = (
+        f"http://{auth_emulator.host}/identitytoolkit.googleapis.com/v2/projects/{project}/tenants"
+    )
     with pytest.raises(urllib.error.HTTPError) as raised:
         request = urllib.request.Request(url, data=b'{"displayName": "Acme"}', method="POST")
         request.add_header("Content-Type", "application/json")

@@ -29,7 +29,9 @@ def test_the_substring_may_hold_colons() -> None:
     assert rule.matches("read", URN)
 
 
-@pytest.mark.parametrize("spec", ["create", "create:x", "explode:x:fail", "create:x:crash", "create:x:fail;oops"])
+@pytest.mark.parametrize(
+    "spec", ["create", "create:x", "explode:x:fail", "create:x:crash", "create:x:fail;oops"]
+)
 def test_bad_rules_are_refused_with_the_variable_named(spec: str) -> None:
     with pytest.raises(FaultSpecError, match="SANDBOX_FAULTS"):
         parse_faults(spec)
@@ -56,20 +58,28 @@ def configure(provider: SandboxProvider, monkeypatch: pytest.MonkeyPatch, spec: 
     asyncio.run(provider.configure(request))
 
 
-def test_fail_makes_the_operation_error(provider: SandboxProvider, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_fail_makes_the_operation_error(
+    provider: SandboxProvider, monkeypatch: pytest.MonkeyPatch
+) -> None:
     configure(provider, monkeypatch, "check:tenant-one:fail")
     request = CheckRequest(URN, {}, {"location": PropertyValue("EU")}, b"")
     with pytest.raises(ProviderError, match="sandbox fault injected"):
         asyncio.run(provider.check(request))
 
 
-def test_other_resources_are_untouched(provider: SandboxProvider, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_other_resources_are_untouched(
+    provider: SandboxProvider, monkeypatch: pytest.MonkeyPatch
+) -> None:
     configure(provider, monkeypatch, "check:tenant-two:fail")
-    response = asyncio.run(provider.check(CheckRequest(URN, {}, {"location": PropertyValue("EU")}, b"")))
+    response = asyncio.run(
+        provider.check(CheckRequest(URN, {}, {"location": PropertyValue("EU")}, b""))
+    )
     assert not response.failures
 
 
-def test_hang_blocks_until_the_engine_cancels(provider: SandboxProvider, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_hang_blocks_until_the_engine_cancels(
+    provider: SandboxProvider, monkeypatch: pytest.MonkeyPatch
+) -> None:
     configure(provider, monkeypatch, "delete:tenant-one:hang")
 
     async def scenario() -> str:
@@ -86,6 +96,8 @@ def test_hang_blocks_until_the_engine_cancels(provider: SandboxProvider, monkeyp
     assert "hung until cancelled" in asyncio.run(scenario())
 
 
-def test_a_bad_spec_fails_configure(provider: SandboxProvider, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_bad_spec_fails_configure(
+    provider: SandboxProvider, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with pytest.raises(FaultSpecError):
         configure(provider, monkeypatch, "create:x:explode")

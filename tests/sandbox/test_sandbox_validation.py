@@ -82,7 +82,9 @@ def test_service_account_id_accepts(account_id: str) -> None:
     assert validation.service_account_id(account_id) is None
 
 
-@pytest.mark.parametrize("account_id", ["abcde", "a" * 31, "1tenant", "tenant-", "Tenant-one", "ten_ant"])
+@pytest.mark.parametrize(
+    "account_id", ["abcde", "a" * 31, "1tenant", "tenant-", "Tenant-one", "ten_ant"]
+)
 def test_service_account_id_rejects_naming_the_regexp(account_id: str) -> None:
     reason = validation.service_account_id(account_id)
     assert reason is not None and validation.SERVICE_ACCOUNT_ID.pattern in reason
@@ -108,7 +110,8 @@ def test_iam_member_accepts_the_documented_forms(member: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "member", ["alice@example.com", "user:alice", "users:alice@example.com", "allusers", "domain:", ""]
+    "member",
+    ["alice@example.com", "user:alice", "users:alice@example.com", "allusers", "domain:", ""],
 )
 def test_iam_member_rejects_others(member: str) -> None:
     assert validation.iam_member(member) is not None
@@ -139,7 +142,12 @@ def test_retention_period(period: object, ok: bool) -> None:
 
 @pytest.mark.parametrize(
     ("key", "value", "ok"),
-    [("tier", "standard", True), ("cost-center", "", True), ("Tier", "x", False), ("tier", "Gold", False)],
+    [
+        ("tier", "standard", True),
+        ("cost-center", "", True),
+        ("Tier", "x", False),
+        ("tier", "Gold", False),
+    ],
 )
 def test_labels(key: str, value: str, ok: bool) -> None:
     assert (validation.label(key, value) is None) is ok
