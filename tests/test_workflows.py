@@ -400,6 +400,7 @@ def from_env_variables() -> set[str]:
         ("tenant-pr.yml", "preview"),
         ("tenant-apply.yml", "apply"),
         ("tenant-destroy.yml", "destroy"),
+        ("tenant-destroy.yml", "replace"),
     ],
 )
 def test_every_from_env_secret_is_mapped(workflow: str, job: str) -> None:
