@@ -2,8 +2,10 @@
 
 `jsonschema` walks the schema anew for every document and costs about half a millisecond
 per manifest; thousands of manifests need better. `compile_gate` turns the schema once into
-nested closures that only answer "valid?". Valid documents (nearly all of them) stop there;
-an invalid one goes to `jsonschema`, which remains the reference and says what is wrong.
+one closure per subschema that only answers "valid?": it looks at the value's type once,
+then runs only the keywords that apply to that type. Valid documents (nearly all of them)
+stop there; an invalid one goes to `jsonschema`, which remains the reference and says what
+is wrong (`schema.py`).
 
 Only the keywords our schemas use are compiled, with JSON Schema 2020-12 semantics (bools
 are not numbers, 1 == 1.0, `pattern` searches, `format` is an annotation). Any other
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 Check = Callable[[Any], bool]
@@ -35,6 +38,18 @@ ANNOTATIONS = frozenset(
         "writeOnly",
         "patternErrorMessage",
         "x-errors",
+        "then",
+        "else",  # read with `if`
+    }
+)
+_OBJECT_KEYWORDS = frozenset(
+    {
+        "properties",
+        "additionalProperties",
+        "required",
+        "propertyNames",
+        "minProperties",
+        "maxProperties",
     }
 )
 
@@ -58,27 +73,24 @@ def json_equal(left: Any, right: Any) -> bool:
         return left.keys() == right.keys() and all(json_equal(left[k], right[k]) for k in left)
     if isinstance(left, (list, dict)) or isinstance(right, (list, dict)):
         return False
-    return bool(type(left) is type(right) or (_is_number(left) and _is_number(right))) and (
-        left == right
-    )
+    same_kind = type(left) is type(right) or (_is_number(left) and _is_number(right))
+    return same_kind and left == right
 
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-_TYPES: dict[str, Check] = {
-    "object": lambda v: isinstance(v, dict),
-    "array": lambda v: isinstance(v, list),
-    "string": lambda v: isinstance(v, str),
-    "boolean": lambda v: isinstance(v, bool),
-    "null": lambda v: v is None,
-    "number": _is_number,
-    "integer": lambda v: (
-        (isinstance(v, int) and not isinstance(v, bool))
-        or (isinstance(v, float) and v.is_integer())
-    ),
-}
+@dataclass
+class _Parts:
+    """The checks of one subschema, sorted by the type of value they apply to."""
+
+    types: frozenset[str] | None = None
+    always: list[Check] = field(default_factory=list)
+    string: list[Check] = field(default_factory=list)
+    number: list[Check] = field(default_factory=list)
+    array: list[Check] = field(default_factory=list)
+    obj: dict[str, Any] = field(default_factory=dict)
 
 
 class _Compiler:
@@ -88,160 +100,193 @@ class _Compiler:
 
     def compile(self, schema: Any) -> Check:
         if schema is True:
-            return lambda _: True
+            return _yes
         if schema is False:
-            return lambda _: False
+            return _no
         if not isinstance(schema, Mapping):
             raise Unsupported(f"schema {schema!r}")
-        checks: list[Check] = []
+        parts = _Parts()
         for keyword, value in schema.items():
-            if keyword in ANNOTATIONS or keyword in ("then", "else"):
+            if keyword in ANNOTATIONS:
                 continue
-            compiler = getattr(self, "_" + keyword.replace("$", "dollar_"), None)
-            if compiler is None:
+            if keyword in _OBJECT_KEYWORDS:
+                parts.obj[keyword] = value
+                continue
+            adder = getattr(self, "_" + keyword.replace("$", "dollar_"), None)
+            if adder is None:
                 raise Unsupported(keyword)
-            checks.append(compiler(value, schema))
-        return _all(checks)
+            adder(value, schema, parts)
+        return _assemble(parts, self._object(parts.obj) if parts.obj else None)
 
-    def _dollar_ref(self, ref: str, _: Mapping[str, Any]) -> Check:
+    # --- any type -------------------------------------------------------------------
+
+    def _dollar_ref(self, ref: str, _: Mapping[str, Any], parts: _Parts) -> None:
         if not ref.startswith("#/$defs/"):
             raise Unsupported(f"$ref {ref}")
         name = ref[len("#/$defs/") :]
         if name not in self.refs:
-            # Compile each definition once; a recursive reference finds it through the cell.
+            # A recursive reference meets the cell while its definition is compiled.
             cell: list[Check] = []
             self.refs[name] = lambda v: cell[0](v)
             cell.append(self.compile(self.root["$defs"][name]))
-        return self.refs[name]
+            self.refs[name] = cell[0]
+        parts.always.append(self.refs[name])
 
-    def _type(self, value: str | list[str], _: Mapping[str, Any]) -> Check:
-        tests = [_TYPES[name] for name in ([value] if isinstance(value, str) else value)]
-        if len(tests) == 1:
-            return tests[0]
-        return lambda v: any(test(v) for test in tests)
+    def _type(self, value: str | list[str], _: Mapping[str, Any], parts: _Parts) -> None:
+        parts.types = frozenset([value] if isinstance(value, str) else value)
 
-    def _enum(self, values: list[Any], _: Mapping[str, Any]) -> Check:
+    def _enum(self, values: list[Any], _: Mapping[str, Any], parts: _Parts) -> None:
         if all(isinstance(option, str) for option in values):
-            # The common case, and the hot one: a set lookup gives the same answer.
-            options = frozenset(values)
-            return lambda v: isinstance(v, str) and v in options
-        return lambda v: any(json_equal(v, option) for option in values)
+            options = frozenset(values)  # the common case: a set lookup, same answer
+            parts.always.append(lambda v: isinstance(v, str) and v in options)
+        else:
+            parts.always.append(lambda v: any(json_equal(v, option) for option in values))
 
-    def _const(self, const: Any, schema: Mapping[str, Any]) -> Check:
-        return self._enum([const], schema)
+    def _const(self, const: Any, schema: Mapping[str, Any], parts: _Parts) -> None:
+        self._enum([const], schema, parts)
 
-    def _pattern(self, pattern: str, _: Mapping[str, Any]) -> Check:
-        search = re.compile(pattern).search
-        return lambda v: not isinstance(v, str) or search(v) is not None
+    def _allOf(self, schemas: list[Any], _: Mapping[str, Any], parts: _Parts) -> None:
+        parts.always.extend(self.compile(sub) for sub in schemas)
 
-    def _minLength(self, n: int, _: Mapping[str, Any]) -> Check:
-        return lambda v: not isinstance(v, str) or len(v) >= n
-
-    def _maxLength(self, n: int, _: Mapping[str, Any]) -> Check:
-        return lambda v: not isinstance(v, str) or len(v) <= n
-
-    def _minimum(self, n: float, _: Mapping[str, Any]) -> Check:
-        return lambda v: not _is_number(v) or v >= n
-
-    def _maximum(self, n: float, _: Mapping[str, Any]) -> Check:
-        return lambda v: not _is_number(v) or v <= n
-
-    def _minItems(self, n: int, _: Mapping[str, Any]) -> Check:
-        return lambda v: not isinstance(v, list) or len(v) >= n
-
-    def _maxItems(self, n: int, _: Mapping[str, Any]) -> Check:
-        return lambda v: not isinstance(v, list) or len(v) <= n
-
-    def _minProperties(self, n: int, _: Mapping[str, Any]) -> Check:
-        return lambda v: not isinstance(v, dict) or len(v) >= n
-
-    def _maxProperties(self, n: int, _: Mapping[str, Any]) -> Check:
-        return lambda v: not isinstance(v, dict) or len(v) <= n
-
-    def _uniqueItems(self, unique: bool, _: Mapping[str, Any]) -> Check:
-        if not unique:
-            return lambda _: True
-
-        def check(v: Any) -> bool:
-            if not isinstance(v, list):
-                return True
-            return all(not json_equal(a, b) for i, a in enumerate(v) for b in v[i + 1 :])
-
-        return check
-
-    def _items(self, schema: Any, _: Mapping[str, Any]) -> Check:
-        item = self.compile(schema)
-        return lambda v: not isinstance(v, list) or all(map(item, v))
-
-    def _required(self, names: list[str], _: Mapping[str, Any]) -> Check:
-        needed = frozenset(names)
-        return lambda v: not isinstance(v, dict) or needed.issubset(v)
-
-    def _properties(self, properties: Mapping[str, Any], _: Mapping[str, Any]) -> Check:
-        compiled = {name: self.compile(sub) for name, sub in properties.items()}
-
-        def check(v: Any) -> bool:
-            if isinstance(v, dict):
-                for name, value in v.items():
-                    test = compiled.get(name)
-                    if test is not None and not test(value):
-                        return False
-            return True
-
-        return check
-
-    def _additionalProperties(self, schema: Any, parent: Mapping[str, Any]) -> Check:
-        if "patternProperties" in parent:
-            raise Unsupported("patternProperties")
-        known = frozenset(parent.get("properties", ()))
-        extra = self.compile(schema)
-
-        def check(v: Any) -> bool:
-            if isinstance(v, dict):
-                for key, value in v.items():
-                    if key not in known and not extra(value):
-                        return False
-            return True
-
-        return check
-
-    def _propertyNames(self, schema: Any, _: Mapping[str, Any]) -> Check:
-        name = self.compile(schema)
-        return lambda v: not isinstance(v, dict) or all(map(name, v))
-
-    def _allOf(self, schemas: list[Any], _: Mapping[str, Any]) -> Check:
-        return _all([self.compile(sub) for sub in schemas])
-
-    def _anyOf(self, schemas: list[Any], _: Mapping[str, Any]) -> Check:
+    def _anyOf(self, schemas: list[Any], _: Mapping[str, Any], parts: _Parts) -> None:
         options = [self.compile(sub) for sub in schemas]
-        return lambda v: any(option(v) for option in options)
+        parts.always.append(lambda v: any(option(v) for option in options))
 
-    def _oneOf(self, schemas: list[Any], _: Mapping[str, Any]) -> Check:
+    def _oneOf(self, schemas: list[Any], _: Mapping[str, Any], parts: _Parts) -> None:
         options = [self.compile(sub) for sub in schemas]
-        return lambda v: sum(1 for option in options if option(v)) == 1
+        parts.always.append(lambda v: sum(1 for option in options if option(v)) == 1)
 
-    def _not(self, schema: Any, _: Mapping[str, Any]) -> Check:
+    def _not(self, schema: Any, _: Mapping[str, Any], parts: _Parts) -> None:
         negated = self.compile(schema)
-        return lambda v: not negated(v)
+        parts.always.append(lambda v: not negated(v))
 
-    def _if(self, schema: Any, parent: Mapping[str, Any]) -> Check:
+    def _if(self, schema: Any, parent: Mapping[str, Any], parts: _Parts) -> None:
         condition = self.compile(schema)
         then = self.compile(parent.get("then", True))
         otherwise = self.compile(parent.get("else", True))
-        return lambda v: then(v) if condition(v) else otherwise(v)
+        parts.always.append(lambda v: then(v) if condition(v) else otherwise(v))
+
+    # --- strings, numbers, arrays -----------------------------------------------------
+
+    def _pattern(self, pattern: str, _: Mapping[str, Any], parts: _Parts) -> None:
+        search = re.compile(pattern).search
+        parts.string.append(lambda v: search(v) is not None)
+
+    def _minLength(self, n: int, _: Mapping[str, Any], parts: _Parts) -> None:
+        parts.string.append(lambda v: len(v) >= n)
+
+    def _maxLength(self, n: int, _: Mapping[str, Any], parts: _Parts) -> None:
+        parts.string.append(lambda v: len(v) <= n)
+
+    def _minimum(self, n: float, _: Mapping[str, Any], parts: _Parts) -> None:
+        parts.number.append(lambda v: v >= n)
+
+    def _maximum(self, n: float, _: Mapping[str, Any], parts: _Parts) -> None:
+        parts.number.append(lambda v: v <= n)
+
+    def _minItems(self, n: int, _: Mapping[str, Any], parts: _Parts) -> None:
+        parts.array.append(lambda v: len(v) >= n)
+
+    def _maxItems(self, n: int, _: Mapping[str, Any], parts: _Parts) -> None:
+        parts.array.append(lambda v: len(v) <= n)
+
+    def _uniqueItems(self, unique: bool, _: Mapping[str, Any], parts: _Parts) -> None:
+        if unique:
+            parts.array.append(_unique)
+
+    def _items(self, schema: Any, _: Mapping[str, Any], parts: _Parts) -> None:
+        item = self.compile(schema)
+        parts.array.append(lambda v: all(map(item, v)))
+
+    # --- objects: one pass over the keys ------------------------------------------------
+
+    def _object(self, keywords: dict[str, Any]) -> Check:
+        properties = {k: self.compile(s) for k, s in keywords.get("properties", {}).items()}
+        extra_schema = keywords.get("additionalProperties", True)
+        closed = extra_schema is False
+        extra = None if extra_schema is True or closed else self.compile(extra_schema)
+        names = self.compile(keywords["propertyNames"]) if "propertyNames" in keywords else None
+        required = frozenset(keywords.get("required", ()))
+        low, high = keywords.get("minProperties", 0), keywords.get("maxProperties")
+
+        def check(v: dict[str, Any]) -> bool:
+            if not required.issubset(v) or len(v) < low or (high is not None and len(v) > high):
+                return False
+            for key, value in v.items():
+                test = properties.get(key)
+                if test is None:
+                    if closed or (extra is not None and not extra(value)):
+                        return False
+                elif not test(value):
+                    return False
+                if names is not None and not names(key):
+                    return False
+            return True
+
+        return check
 
 
-def _all(checks: list[Check]) -> Check:
-    if not checks:
-        return lambda _: True
-    if len(checks) == 1:
-        return checks[0]
+def _assemble(parts: _Parts, obj: Check | None) -> Check:
+    """One closure: dispatch on the value's type once, then run what applies to it."""
+    types, always = parts.types, parts.always
+    string, number, array = parts.string, parts.number, parts.array
+    accepts = {
+        name: types is None or name in types
+        for name in ("string", "boolean", "null", "array", "object", "number")
+    }
+    integer_only = types is not None and "integer" in types and "number" not in types
+    accepts["number"] = accepts["number"] or (types is not None and "integer" in types)
 
     def check(v: Any) -> bool:
-        # A plain loop: this is the hottest function of the gate, and `all(<genexpr>)` is slower.
-        for one in checks:  # noqa: SIM110
+        if isinstance(v, str):
+            if not accepts["string"]:
+                return False
+            for one in string:
+                if not one(v):
+                    return False
+        elif isinstance(v, dict):
+            if not accepts["object"] or (obj is not None and not obj(v)):
+                return False
+        elif isinstance(v, bool):
+            if not accepts["boolean"]:
+                return False
+        elif isinstance(v, (int, float)):
+            if not accepts["number"]:
+                return False
+            if integer_only and isinstance(v, float) and not v.is_integer():
+                return False
+            for one in number:
+                if not one(v):
+                    return False
+        elif isinstance(v, list):
+            if not accepts["array"]:
+                return False
+            for one in array:
+                if not one(v):
+                    return False
+        elif v is None:
+            if not accepts["null"]:
+                return False
+        else:
+            return False  # not a JSON value at all
+        # A plain loop, not all(<genexpr>): this runs for every value of every manifest.
+        for one in always:  # noqa: SIM110
             if not one(v):
                 return False
         return True
 
     return check
+
+
+def _unique(v: list[Any]) -> bool:
+    if all(isinstance(item, str) for item in v):
+        return len(set(v)) == len(v)
+    return all(not json_equal(a, b) for i, a in enumerate(v) for b in v[i + 1 :])
+
+
+def _yes(_: Any) -> bool:
+    return True
+
+
+def _no(_: Any) -> bool:
+    return False

@@ -20,7 +20,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -42,6 +42,32 @@ _SCALAR_TAGS = frozenset({_STR, _NULL, _BOOL, _INT, _FLOAT})
 _TRUE, _FALSE = ("true", "True", "TRUE"), ("false", "False", "FALSE")
 
 
+_PLAIN_SCALARS = (
+    (_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")),
+    (_INT, re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$")),
+    (
+        _FLOAT,
+        re.compile(
+            r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+            r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+        ),
+    ),
+    (_NULL, re.compile(r"^(?:~|null|Null|NULL|)$")),
+    (_MERGE, re.compile(r"^<<$")),  # resolved only to be refused with a clear message
+)
+_plain_tags: dict[str, str] = {}  # the same keys and words recur in every manifest
+
+
+def _plain_tag(value: str) -> str:
+    """The YAML 1.2 core-schema tag of a plain (unquoted, untagged) scalar."""
+    tag = _plain_tags.get(value)
+    if tag is None:
+        tag = next((t for t, pattern in _PLAIN_SCALARS if pattern.match(value)), _STR)
+        if len(value) <= 64 and len(_plain_tags) < 50_000:
+            _plain_tags[value] = tag
+    return tag
+
+
 class _CoreSchemaLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     """libyaml's parser with YAML 1.2 core-schema scalars instead of PyYAML's YAML 1.1.
 
@@ -50,22 +76,11 @@ class _CoreSchemaLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type:
     same way everywhere keeps "valid in my editor" and "valid in CI" one answer.
     """
 
-    yaml_implicit_resolvers: ClassVar[dict[str, list[tuple[str, re.Pattern[str]]]]] = {}
-
-
-for _tag, _pattern, _first in (
-    (_BOOL, r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
-    (_INT, r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", "-+0123456789"),
-    (
-        _FLOAT,
-        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
-        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
-        "-+.0123456789",
-    ),
-    (_NULL, r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
-    (_MERGE, r"^(?:<<)$", "<"),  # resolved only to be refused with a clear message
-):
-    _CoreSchemaLoader.add_implicit_resolver(_tag, re.compile(_pattern), list(_first))
+    def resolve(self, kind: type, value: str | None, implicit: tuple[bool, bool]) -> str:
+        # Called by the composer only for nodes without an explicit tag.
+        if kind is ScalarNode:
+            return _plain_tag(value or "") if implicit[0] else _STR
+        return _SEQ if kind is SequenceNode else _MAP
 
 
 @dataclass(frozen=True)
@@ -346,6 +361,9 @@ class _Builder:
             return None
         items = []
         for index, item in enumerate(node.value):
+            if item.tag == _STR and type(item) is ScalarNode:  # the common case, fast
+                items.append(item.value)
+                continue
             self._path.append(index)
             items.append(self._node(item, depth + 1))
             self._path.pop()
@@ -356,7 +374,7 @@ class _Builder:
             self._bad_tag(node)
             return None
         mapping: dict[str, Any] = {}
-        first_line: dict[str, int] = {}
+        first: dict[str, Node] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, ScalarNode):
                 self._issue(key_node, "a key must be plain text, not a list or a mapping")
@@ -369,15 +387,18 @@ class _Builder:
                 continue
             # Keys are always text: `on:` or `1:` mean the words, whatever YAML 1.1 says.
             name = key_node.value
-            if name in first_line:
+            if name in first:
                 self._path.append(name)
                 self._issue(
                     key_node,
-                    f"duplicate key '{name}' (first at line {first_line[name]})",
+                    f"duplicate key '{name}' (first at line {first[name].start_mark.line + 1})",
                     "YAML would silently keep only the last one; keep one",
                 )
                 self._path.pop()
-            first_line.setdefault(name, key_node.start_mark.line + 1)
+            first.setdefault(name, key_node)
+            if value_node.tag == _STR and type(value_node) is ScalarNode:  # the common case
+                mapping[name] = value_node.value
+                continue
             self._path.append(name)
             mapping[name] = self._node(value_node, depth + 1, key_node)
             self._path.pop()
