@@ -67,6 +67,20 @@ class SecretVersion:
         return f"SecretVersion({self.project}/{self.secret}/{self.version}, data=[secret])"
 
 
+def _enable_wal(db: sqlite3.Connection) -> None:
+    """WAL (persistent in the file) lets readers run beside the one writer."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError:
+            # Switching modes needs the file to itself; another process may be mid-write.
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 def state_db_path(environ: dict[str, str] | None = None) -> Path:
     """The SQLite file: $SANDBOX_STATE_DB, else `.sandbox/sandbox.db` in the checkout."""
     env = os.environ if environ is None else environ
@@ -82,14 +96,21 @@ class Store:
         path.parent.mkdir(parents=True, exist_ok=True)
         db = self._connect()
         try:
-            db.executescript(_SCHEMA)  # commits on its own: no explicit transaction
+            _enable_wal(db)
+            # Every statement inside one IMMEDIATE transaction: concurrent first openers wait
+            # for each other instead of failing on the schema.
+            db.execute("BEGIN IMMEDIATE")
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    db.execute(statement)
+            db.execute("COMMIT")
         finally:
             db.close()
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
         db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
-        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")  # WAL stays consistent; a sandbox needs no more
         return db
 
     @contextmanager

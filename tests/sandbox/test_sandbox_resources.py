@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import multiprocessing
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +18,7 @@ from sandbox.provider.resource import CheckRequest, Cloud, ProviderError, Resour
 from sandbox.provider.secretmanager import get_secret_version
 from sandbox.provider.serviceaccount import Account, IAMMember
 from sandbox.provider.storage import Bucket, BucketIAMMember
+from sandbox.provider.store import Store
 from sandbox.provider.tenant import Tenant
 
 
@@ -275,3 +278,28 @@ def test_secret_versions_latest_and_pinned(offline_cloud: Cloud, project: str) -
     assert pinned["secretData"] == "first"
     with pytest.raises(ProviderError, match="not found"):
         get_secret_version(offline_cloud, {"secret": "missing"})
+
+
+def _insert_many(args: tuple[str, int]) -> int:
+    path, worker = args
+    store = Store(Path(path))
+    for index in range(25):
+        store.insert("storage.bucket", f"w{worker}-{index}", {"n": index})
+        store.put_secret_version("demo-x", "shared", f"{worker}-{index}")
+    return worker
+
+
+def test_concurrent_plugin_processes_share_the_file(tmp_path: Path) -> None:
+    # One plugin process per stack writes the same SQLite file at the same time.
+    path = str(tmp_path / "shared.db")
+    with multiprocessing.get_context("spawn").Pool(4) as pool:
+        assert sorted(pool.map(_insert_many, [(path, worker) for worker in range(4)])) == [
+            0,
+            1,
+            2,
+            3,
+        ]
+    store = Store(Path(path))
+    assert store.get("storage.bucket", "w3-24") == {"n": 24}
+    latest = store.secret_version("demo-x", "shared", None)
+    assert latest is not None and latest.version == 100
