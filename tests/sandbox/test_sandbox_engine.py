@@ -7,7 +7,11 @@ can use for pulumi_gcp's v10.2.0 request is the ambient one on PATH.
 
 from __future__ import annotations
 
+import os
 import secrets
+import signal
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,6 +23,7 @@ from pulumi import automation as auto
 
 from sandbox import REPO_ROOT
 from sandbox.provider.identitytoolkit import IdentityToolkit
+from sandbox.provider.secretmanager import put_secret
 from sandbox.provider.store import Store
 
 pytestmark = pytest.mark.e2e
@@ -162,3 +167,66 @@ def test_prevent_refuses_destroy_and_secrets_stay_encrypted_in_state(
         stack.destroy()
     assert "deletionPolicy is PREVENT" in str(raised.value)
     assert toolkit.find_tenant(project, up.outputs["tenant"].value) is not None
+
+
+def _pulumi_children() -> list[int]:
+    """Pulumi CLI processes started by this test process (the Automation API hides them)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        # /proc/PID/stat: "PID (COMM) STATE PPID ..."; COMM may hold spaces and parentheses.
+        comm, _, rest = text.partition("(")[2].rpartition(")")
+        if comm == "pulumi" and int(rest.split()[1]) == os.getpid():
+            found.append(int(stat.parent.name))
+    return found
+
+
+def test_a_hanging_operation_ends_when_the_engine_cancels(
+    pulumi_env: dict[str, str], project: str
+) -> None:
+    env = {**pulumi_env, "SANDBOX_FAULTS": "create:acme-data:hang"}
+    stack = make_stack(env, project, tenant_and_bucket())
+    hanging = threading.Event()
+    outcome: dict[str, str] = {}
+
+    def watch(line: str) -> None:
+        if "acme-data creating" in line:
+            hanging.set()
+
+    def run() -> None:
+        try:
+            stack.up(on_output=watch)
+            outcome["result"] = "succeeded"
+        except auto.CommandError as error:
+            outcome["result"] = str(error)
+
+    update = threading.Thread(target=run, daemon=True)
+    update.start()
+    assert hanging.wait(timeout=120), "the bucket's create never started"
+    time.sleep(2)
+    assert update.is_alive(), "a hung create must not finish by itself"
+    for pid in _pulumi_children():
+        os.kill(pid, signal.SIGINT)  # Ctrl-C: the engine cancels and tells the providers
+    update.join(timeout=120)
+    assert not update.is_alive(), "the update did not end after the engine cancelled"
+    assert "hung until cancelled" in outcome["result"]
+
+
+def test_get_secret_version_reads_what_secret_put_stored(
+    pulumi_env: dict[str, str], project: str
+) -> None:
+    value = f"v-{secrets.token_hex(8)}"
+    put_secret(project, "acme-google", value, db_path=Path(pulumi_env["SANDBOX_STATE_DB"]))
+
+    def program() -> None:
+        version = gcp.secretmanager.get_secret_version_output(secret="acme-google")
+        pulumi.export("data", version.secret_data)
+        pulumi.export("version", version.version)
+
+    up = make_stack(pulumi_env, project, program).up()
+    assert (up.outputs["data"].value, up.outputs["data"].secret) == (value, True)
+    assert up.outputs["version"].value == "1"
+    assert value not in up.stdout
