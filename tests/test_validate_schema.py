@@ -248,3 +248,20 @@ def test_the_gate_agrees_with_jsonschema_on_mutated_manifests() -> None:
         verdicts[expected] += 1
     # Both answers must be exercised, or the comparison proves nothing.
     assert min(verdicts.values()) > 200, verdicts
+
+
+def test_a_schema_the_gate_cannot_compile_falls_back_to_jsonschema(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def refuse(schema: Any) -> Any:
+        raise Unsupported("dependentRequired")
+
+    valid, _ = _documents()
+    checker.cache_clear()
+    monkeypatch.setattr("reconciler.manifests.schema.compile_gate", refuse)
+    try:
+        fallback = checker("tenant")
+        assert fallback.gate(valid[0]) is True
+        assert fallback.gate({"kind": "Tenant"}) is False
+    finally:
+        checker.cache_clear()

@@ -228,6 +228,37 @@ class _Compiler:
 
 def _assemble(parts: _Parts, obj: Check | None) -> Check:
     """One closure: dispatch on the value's type once, then run what applies to it."""
+    return _specialised(parts, obj) or _general(parts, obj)
+
+
+def _specialised(parts: _Parts, obj: Check | None) -> Check | None:
+    """Shorter closures for the shapes most subschemas have (one call per value, not two)."""
+    types, always, string = parts.types, parts.always, parts.string
+    if parts.number or parts.array or (obj is not None and types != {"object"}):
+        return None
+    if types is None and not string and obj is None and len(always) == 1:
+        return always[0]  # a bare `$ref`, `enum` or `const`
+    if always:
+        return None
+    if types == {"string"}:
+        if not string:
+            return lambda v: isinstance(v, str)
+        if len(string) == 1:
+            (only,) = string
+            return lambda v: isinstance(v, str) and only(v)
+
+        def check_string(v: Any) -> bool:
+            return isinstance(v, str) and all(one(v) for one in string)
+
+        return check_string
+    if types == {"boolean"} and not string:
+        return lambda v: v is True or v is False
+    if types == {"object"} and obj is not None and not string:
+        return lambda v: isinstance(v, dict) and obj(v)
+    return None
+
+
+def _general(parts: _Parts, obj: Check | None) -> Check:
     types, always = parts.types, parts.always
     string, number, array = parts.string, parts.number, parts.array
     accepts = {

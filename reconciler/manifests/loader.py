@@ -79,7 +79,9 @@ class _CoreSchemaLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type:
     def resolve(self, kind: type, value: str | None, implicit: tuple[bool, bool]) -> str:
         # Called by the composer only for nodes without an explicit tag.
         if kind is ScalarNode:
-            return _plain_tag(value or "") if implicit[0] else _STR
+            if not implicit[0]:
+                return _STR  # quoted
+            return _plain_tags.get(value) or _plain_tag(value or "")  # type: ignore[arg-type]
         return _SEQ if kind is SequenceNode else _MAP
 
 

@@ -89,22 +89,23 @@ def _repeated_idp_ids(loaded: LoadedYaml) -> list[Issue]:
         idp_id = provider.get("id") if isinstance(provider, dict) else None
         if not isinstance(idp_id, str):
             continue
+        if idp_id not in first:
+            first[idp_id] = index
+            continue
         path = ("spec", "identityProviders", index, "id")
         line, column = loaded.locate(path)
-        if idp_id in first:
-            issues.append(
-                Issue(
-                    loaded.file,
-                    line,
-                    column,
-                    json_path(path),
-                    f"spec.identityProviders[{index}].id: '{idp_id}' is already configured "
-                    f"(first at line {first[idp_id]})",
-                    "a tenant has one configuration per provider; merge the two entries",
-                )
+        first_line, _ = loaded.locate(("spec", "identityProviders", first[idp_id], "id"))
+        issues.append(
+            Issue(
+                loaded.file,
+                line,
+                column,
+                json_path(path),
+                f"spec.identityProviders[{index}].id: '{idp_id}' is already configured "
+                f"(first at line {first_line})",
+                "a tenant has one configuration per provider; merge the two entries",
             )
-        else:
-            first[idp_id] = line
+        )
     return issues
 
 

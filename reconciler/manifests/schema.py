@@ -16,15 +16,17 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
 from yaml.nodes import ScalarNode
 
 from reconciler.manifests.compiled import Check, Unsupported, compile_gate
 from reconciler.manifests.issues import Issue, PathPart, dotted, json_path
 from reconciler.manifests.loader import LoadedYaml
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schema"
 """Where `tenant.schema.json` and `platform.schema.json` live (the repository's schema/)."""
@@ -47,11 +49,16 @@ class SchemaChecker:
     """One compiled schema."""
 
     schema: Mapping[str, Any]
-    """The schema document."""
-    validator: Draft202012Validator
-    """The reference validator, used to explain invalid documents."""
+    """The schema document (tests check it against the 2020-12 metaschema)."""
     gate: Check
-    """Fast validity check; `validator.is_valid` when the schema cannot be compiled."""
+    """Fast validity check compiled from the schema (`compiled.py`)."""
+
+    @functools.cached_property
+    def validator(self) -> Draft202012Validator:
+        """The reference validator, made (and `jsonschema` imported) on the first bad file."""
+        from jsonschema import Draft202012Validator
+
+        return Draft202012Validator(self.schema)
 
     def check(self, loaded: LoadedYaml) -> list[Issue]:
         """Every schema issue of a loaded document, at its node; none when it is valid."""
@@ -69,13 +76,12 @@ class SchemaChecker:
 def checker(name: str) -> SchemaChecker:
     """The checker for `schema/<name>.schema.json`, built once per process."""
     schema = json.loads((SCHEMA_DIR / f"{name}.schema.json").read_text(encoding="utf-8"))
-    Draft202012Validator.check_schema(schema)
-    validator = Draft202012Validator(schema)
     try:
-        gate = compile_gate(schema)
+        return SchemaChecker(schema, compile_gate(schema))
     except Unsupported:
-        gate = validator.is_valid
-    return SchemaChecker(schema, validator, gate)
+        # A schema keyword the gate does not know: every document goes to jsonschema.
+        fallback = SchemaChecker(schema, lambda _: False)
+        return SchemaChecker(schema, lambda document: fallback.validator.is_valid(document))
 
 
 class _Explainer:

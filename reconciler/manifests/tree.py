@@ -55,38 +55,37 @@ def scan_tenants(root: Path) -> tuple[list[Entry], list[Issue]]:
         ]
     real = Path(os.path.realpath(directory))
     try:
-        names = sorted(os.listdir(directory))
+        # scandir knows each entry's type from the directory listing: no stat per file.
+        with os.scandir(directory) as listing:
+            found = sorted(
+                (item for item in listing if item.name not in ALLOWED_EXTRAS),
+                key=lambda item: item.name,
+            )
     except OSError as error:
         return [], [Issue(TENANTS_DIR, 1, 1, "$", f"cannot list {TENANTS_DIR}/: {error.strerror}")]
-    entries = [
-        _entry(directory / name, f"{TENANTS_DIR}/{name}", real)
-        for name in names
-        if name not in ALLOWED_EXTRAS
-    ]
-    return entries, []
+    return [_entry(directory / item.name, item, real) for item in found], []
 
 
-def _entry(path: Path, display: str, real_dir: Path) -> Entry:
-    name = path.name
-    if path.is_symlink():
-        target = Path(os.path.realpath(path))
+def _entry(path: Path, item: os.DirEntry[str], real_dir: Path) -> Entry:
+    name, display = item.name, f"{TENANTS_DIR}/{item.name}"
+    if item.is_symlink():
         if not path.exists():
             return _bad(path, display, "broken symlink", "remove it or point it at a manifest")
-        if target.parent != real_dir:
+        if Path(os.path.realpath(path)).parent != real_dir:
             return _bad(
                 path,
                 display,
                 f"symlink leads outside {TENANTS_DIR}/ (to {os.readlink(path)})",
                 f"copy the manifest into {TENANTS_DIR}/: every tenant change must be reviewed here",
             )
-    if path.is_dir():
+    if item.is_dir():
         return _bad(
             path,
             display,
             f"sub-directory in {TENANTS_DIR}/: manifests in it are not read",
             f"{TENANTS_DIR}/ is flat: move manifests to {TENANTS_DIR}/<name>.yaml",
         )
-    if name.endswith(MANIFEST_SUFFIX) and path.is_file():
+    if name.endswith(MANIFEST_SUFFIX) and item.is_file():
         return Entry(path, display, manifest=True)
     return _bad(
         path,
