@@ -146,6 +146,21 @@ def test_every_field_fixture_reaches_the_model() -> None:
     assert tenant.source == fixture
 
 
+def test_whole_number_floats_reach_the_model_as_integers(tmp_path: Path) -> None:
+    text = (FIXTURES / "valid" / "minimal.yaml").read_text() + (
+        "  storage:\n    retentionDays: 30.0\n"
+        "  identityProviders:\n    - id: google.com\n      clientId: x\n"
+        "      clientSecret: {fromSecretManager: {secret: s, version: 3.0}}\n"
+    )
+    (tmp_path / "tenants").mkdir()
+    (tmp_path / "tenants" / "minimal.yaml").write_text(text)
+    (tenant,) = validate_tree(tmp_path).tenants
+    assert tenant.storage.retention_days == 30
+    assert isinstance(tenant.storage.retention_days, int)
+    (secret,) = [ref for _, ref in tenant.secret_refs()]
+    assert secret.secret_manager is not None and secret.secret_manager.version == "3"
+
+
 def test_empty_tenants_directory_is_a_valid_empty_fleet(tmp_path: Path) -> None:
     (tmp_path / "tenants").mkdir()
     (tmp_path / "tenants" / ".gitkeep").write_text("")

@@ -205,13 +205,20 @@ def document_digest(document: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+def _whole(value: Any) -> Any:
+    """`30.0` as 30: JSON has one number type, so the schema's "integer" accepts 30.0 too."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 def _secret_ref(raw: dict[str, Any]) -> SecretRef:
     if "fromEnv" in raw:
         return SecretRef(from_env=raw["fromEnv"])
     sm = raw["fromSecretManager"]
     return SecretRef(
         secret_manager=SecretManagerRef(
-            secret=sm["secret"], version=str(sm.get("version", "latest")), project=sm.get("project")
+            secret=sm["secret"],
+            version=str(_whole(sm.get("version", "latest"))),
+            project=sm.get("project"),
         )
     )
 
@@ -277,7 +284,7 @@ def tenant_from_document(document: dict[str, Any], source: Path) -> Tenant:
             location=storage.get("location"),
             storage_class=storage.get("storageClass", "STANDARD"),
             versioning=storage.get("versioning", True),
-            retention_days=storage.get("retentionDays"),
+            retention_days=_whole(storage.get("retentionDays")),
         ),
         access=Access(
             admins=tuple(access.get("admins", [])), members=tuple(access.get("members", []))
