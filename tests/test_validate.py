@@ -255,7 +255,7 @@ def test_many_files_give_the_same_result_in_worker_processes(
 
     monkeypatch.setattr("reconciler.manifests.validate.ProcessPoolExecutor", SpyPool)
     monkeypatch.setattr("reconciler.manifests.validate.PARALLEL_FROM", 2)
-    monkeypatch.setattr("reconciler.manifests.validate.os.cpu_count", lambda: 2)
+    monkeypatch.setattr("reconciler.manifests.validate._usable_cores", lambda: 2)
     assert validate_tree(root) == serial
     assert pools, "the worker processes were not used"
     assert [i.file for i in serial.issues] == [
@@ -264,6 +264,21 @@ def test_many_files_give_the_same_result_in_worker_processes(
         "tenants/t009.yaml",
     ]
     assert len(serial.tenants) == 37
+
+
+def test_a_process_with_threads_is_never_forked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _fleet(tmp_path, {f"t{i:03d}": f"Tenant-{i:03d}" for i in range(5)})
+    monkeypatch.setattr("reconciler.manifests.validate.PARALLEL_FROM", 2)
+    monkeypatch.setattr("reconciler.manifests.validate._usable_cores", lambda: 2)
+    monkeypatch.setattr("reconciler.manifests.validate.threading.active_count", lambda: 3)
+
+    def no_pool(*args: object, **kwargs: object) -> None:
+        raise AssertionError("forked a multi-threaded process")
+
+    monkeypatch.setattr("reconciler.manifests.validate.ProcessPoolExecutor", no_pool)
+    assert len(validate_tree(root).tenants) == 5
 
 
 # --- boundaries -----------------------------------------------------------------------

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import gc
 import os
+import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing import get_all_start_methods, get_context
@@ -209,13 +211,28 @@ def _display(root: Path, path: Path) -> str:
 
 def _run(jobs: list[_Job]) -> list[FileCheck]:
     """Check every job, in worker processes when there are many and cores to spare."""
-    workers = min(os.cpu_count() or 1, 8)
-    if len(jobs) < PARALLEL_FROM or workers < 2 or "fork" not in get_all_start_methods():
+    if len(jobs) < PARALLEL_FROM or _usable_cores() < 2 or not _safe_to_fork():
         return [_check(job) for job in jobs]
     checker("tenant")  # compiled once here, inherited by the forked workers
+    workers = min(_usable_cores(), 8)
     chunk = max(64, len(jobs) // (workers * 4))
-    with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
-        return list(pool.map(_check, jobs, chunksize=chunk))
+    try:
+        with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
+            return list(pool.map(_check, jobs, chunksize=chunk))
+    except (BrokenProcessPool, OSError):
+        # A worker died (out of memory, killed): the answer must not depend on it.
+        return [_check(job) for job in jobs]
+
+
+def _usable_cores() -> int:
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def _safe_to_fork() -> bool:
+    """Fork only a single-threaded process: a forked thread's lock (gRPC, logging) can hang."""
+    return "fork" in get_all_start_methods() and threading.active_count() == 1
 
 
 def _check(job: _Job) -> FileCheck:
