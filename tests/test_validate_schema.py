@@ -265,3 +265,25 @@ def test_a_schema_the_gate_cannot_compile_falls_back_to_jsonschema(
         assert fallback.gate({"kind": "Tenant"}) is False
     finally:
         checker.cache_clear()
+
+
+def test_every_schema_error_becomes_a_one_line_issue_at_a_position() -> None:
+    import yaml
+
+    from reconciler.manifests.loader import load_yaml_text
+
+    tenant = checker("tenant")
+    rng = random.Random(11)
+    valid, invalid = _documents()
+    explained = 0
+    for _ in range(400):
+        document = _mutate(rng.choice(valid + invalid), rng)
+        loaded = load_yaml_text(yaml.safe_dump(document), "tenants/x.yaml")
+        issues = tenant.check(loaded)
+        assert bool(issues) is not tenant.gate(loaded.document)
+        for issue in issues:
+            assert issue.line >= 1 and issue.column >= 1, issue
+            assert issue.message and "\n" not in issue.message, issue
+            assert "\n" not in (issue.hint or ""), issue
+        explained += len(issues)
+    assert explained > 300
