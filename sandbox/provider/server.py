@@ -39,7 +39,7 @@ from pulumi.provider.experimental.provider import (
     UpdateResponse,
 )
 
-from sandbox.provider import resource
+from sandbox.provider import resource, validation
 from sandbox.provider.faults import FAULTS_ENV, FaultRule, FaultSpecError, find_fault, parse_faults
 from sandbox.provider.identitytoolkit import ApiError, EmulatorNotConfigured
 from sandbox.provider.idpconfigs import (
@@ -107,6 +107,15 @@ class SandboxProvider(Provider):
 
     async def get_schema(self, request: GetSchemaRequest) -> GetSchemaResponse:
         return GetSchemaResponse(schema=f'{{"name": "gcp", "version": "{PROVIDER_VERSION}"}}')
+
+    async def check_config(self, request: CheckRequest) -> CheckResponse:
+        """Accept the provider's config as given; a malformed project id fails here."""
+        config, _ = props_to_plain(request.new_inputs)
+        project = config.get("project")
+        failures = []
+        if isinstance(project, str) and project and (why := validation.project_id(project)):
+            failures.append(CheckFailure("project", why))
+        return CheckResponse(inputs=request.new_inputs, failures=failures)
 
     async def configure(self, request: ConfigureRequest) -> ConfigureResponse:
         args, _ = props_to_plain(request.args)

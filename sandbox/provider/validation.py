@@ -59,6 +59,19 @@ DELETION_POLICIES = ("DELETE", "ABANDON", "PREVENT")
 MAX_RETENTION_SECONDS = 3_155_760_000
 
 
+PROJECT_ID = re.compile(r"^[a-z][-a-z0-9]{4,28}[a-z0-9]$")
+
+
+def project_id(project: str) -> str | None:
+    """Google Cloud project ids: 6-30 lowercase letters, digits, hyphens; a letter first."""
+    if PROJECT_ID.match(project):
+        return None
+    return (
+        f"invalid project id {project!r}: 6-30 lowercase letters, digits and hyphens, starting "
+        "with a letter and not ending with a hyphen"
+    )
+
+
 def tenant_display_name(name: str) -> str | None:
     """Identity Platform: 4-20 characters, a letter first, then letters, digits, hyphens."""
     if TENANT_DISPLAY_NAME.match(name):

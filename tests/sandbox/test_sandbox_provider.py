@@ -71,6 +71,17 @@ def test_configure_takes_the_project_from_the_config_variable(provider: SandboxP
     assert checked.inputs["project"] == PropertyValue(PROJECT)
 
 
+def test_check_config_refuses_a_malformed_project(provider: SandboxProvider) -> None:
+    request = CheckRequest(
+        "urn:pulumi:dev::mlaas::pulumi:providers:gcp::default",
+        {},
+        props({"project": "Bad_Project", "region": "europe-west1"}),
+        b"",
+    )
+    result = asyncio.run(provider.check_config(request))
+    assert [f.property for f in result.failures or []] == ["project"]
+
+
 def test_check_failures_name_the_property(provider: SandboxProvider) -> None:
     checked = asyncio.run(
         provider.check(CheckRequest(TENANT, {}, props({"displayName": "no"}), b""))

@@ -151,3 +151,17 @@ def test_retention_period(period: object, ok: bool) -> None:
 )
 def test_labels(key: str, value: str, ok: bool) -> None:
     assert (validation.label(key, value) is None) is ok
+
+
+@pytest.mark.parametrize(
+    ("project", "ok"),
+    [
+        ("demo-mlaas", True),
+        ("my-project-123", True),
+        ("abc", False),
+        ("Demo-x", False),
+        ("demo-", False),
+    ],
+)
+def test_project_ids(project: str, ok: bool) -> None:
+    assert (validation.project_id(project) is None) is ok
