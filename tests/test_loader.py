@@ -248,3 +248,9 @@ def test_truncated_and_mangled_manifests_never_raise(fixture: Path, tmp_path: Pa
             mangled[position : position + 1] = bytes([rng.choice(b" -:\n[]{}'\"&*!#x9\t")])
         path.write_bytes(bytes(mangled))
         _assert_sane(path)
+
+
+def test_messages_stay_on_one_line_whatever_the_key() -> None:
+    assert _messages('"a\\nb": 1\n"a\\nb": 2\n') == [
+        (2, 1, "$['a\\nb']", "duplicate key 'a\\nb' (first at line 1)"),
+    ]

@@ -115,3 +115,7 @@ def test_an_unknown_format_is_refused() -> None:
 )
 def test_json_paths(parts: list[str | int], path: str) -> None:
     assert json_path(parts) == path
+
+
+def test_json_paths_escape_what_would_break_a_line() -> None:
+    assert json_path(["abc\n", "a\tb"]) == "$['abc\\n']['a\\tb']"

@@ -7,14 +7,16 @@ problem at once.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 PathPart = str | int
 """One step of a JSON path: a mapping key or a list index."""
 
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 @dataclass(frozen=True)
@@ -41,11 +43,16 @@ def json_path(parts: Iterable[PathPart]) -> str:
     for part in parts:
         if isinstance(part, int):
             text.append(f"[{part}]")
-        elif _IDENTIFIER.match(part):
+        elif _IDENTIFIER.fullmatch(part):
             text.append(f".{part}")
         else:
-            text.append("['" + part.replace("\\", "\\\\").replace("'", "\\'") + "']")
+            quoted = part.replace("\\", "\\\\").replace("'", "\\'")
+            text.append("['" + "".join(_printable(c) for c in quoted) + "']")
     return "".join(text)
+
+
+def _printable(char: str) -> str:
+    return char if char.isprintable() else repr(char)[1:-1]
 
 
 def dotted(parts: Sequence[PathPart]) -> str:
@@ -56,3 +63,16 @@ def dotted(parts: Sequence[PathPart]) -> str:
 def sort_key(issue: Issue) -> tuple[str, int, int, str, str]:
     """Order issues by file, then position, so reports read top to bottom."""
     return (issue.file, issue.line, issue.column, issue.path, issue.message)
+
+
+def shown(value: Any, *, quoted: bool = True) -> str:
+    """A value for a one-line message: control characters escaped, long text shortened."""
+    if isinstance(value, str):
+        text = "".join(_printable(c) for c in value)
+        text = text if len(text) <= 60 else text[:57] + "..."
+        return f"'{text}'" if quoted else text
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return json.dumps(value)

@@ -25,7 +25,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from reconciler.manifests.issues import Issue, PathPart, json_path
+from reconciler.manifests.issues import Issue, PathPart, json_path, shown
 
 MAX_FILE_BYTES = 256 * 1024
 """Manifests are small; anything bigger is a mistake (or an attack on the runner)."""
@@ -391,9 +391,10 @@ class _Builder:
             name = key_node.value
             if name in first:
                 self._path.append(name)
+                first_line = first[name].start_mark.line + 1
                 self._issue(
                     key_node,
-                    f"duplicate key '{name}' (first at line {first[name].start_mark.line + 1})",
+                    f"duplicate key {shown(name)} (first at line {first_line})",
                     "YAML would silently keep only the last one; keep one",
                 )
                 self._path.pop()

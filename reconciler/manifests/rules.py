@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.manifests.issues import Issue, json_path
+from reconciler.manifests.issues import Issue, json_path, shown
 from reconciler.manifests.loader import LoadedYaml
 
 NAME_PATH = ("metadata", "name")
@@ -62,8 +62,10 @@ def manifest_rules(loaded: LoadedYaml, stem: str) -> list[Issue]:
                 name.line,
                 name.column,
                 json_path(NAME_PATH),
-                f"metadata.name: '{name.value}' does not match the file name '{stem}.yaml'",
-                f"rename the file to {name.value}.yaml or the tenant to '{stem}' (renaming a "
+                f"metadata.name: {shown(name.value)} does not match the file name "
+                f"{shown(stem + '.yaml')}",
+                f"rename the file to {shown(name.value + '.yaml', quoted=False)} or the tenant "
+                f"to {shown(stem)} (renaming a "
                 "deployed tenant replaces its stack and resources)",
             )
         )
@@ -101,7 +103,7 @@ def _repeated_idp_ids(loaded: LoadedYaml) -> list[Issue]:
                 line,
                 column,
                 json_path(path),
-                f"spec.identityProviders[{index}].id: '{idp_id}' is already configured "
+                f"spec.identityProviders[{index}].id: {shown(idp_id)} is already configured "
                 f"(first at line {first_line})",
                 "a tenant has one configuration per provider; merge the two entries",
             )
@@ -130,7 +132,7 @@ def _unique(facts: list[ManifestFacts], key: str, pick: Any, label: str) -> list
                     located.line,
                     located.column,
                     path,
-                    f"{path[2:]}: {label} '{located.value}' is also used by {others}",
+                    f"{path[2:]}: {label} {shown(located.value)} is also used by {others}",
                     f"each tenant needs its own {label}",
                 )
             )

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from yaml.nodes import ScalarNode
 
 from reconciler.manifests.compiled import Check, Unsupported, compile_gate
-from reconciler.manifests.issues import Issue, PathPart, dotted, json_path
+from reconciler.manifests.issues import Issue, PathPart, dotted, json_path, shown
 from reconciler.manifests.loader import LoadedYaml
 
 if TYPE_CHECKING:
@@ -108,7 +108,7 @@ class _Explainer:
                     yield self._at(
                         [*self.path, key],
                         True,
-                        self._prefixed(f"unknown key '{key}'"),
+                        self._prefixed(f"unknown key {shown(key)}"),
                         self._unknown_key_hint(key, allowed),
                     )
         elif keyword == "required" and isinstance(value, dict):
@@ -116,7 +116,7 @@ class _Explainer:
             for key in required:
                 if key not in value:
                     custom = self._custom("required", value, key)
-                    message = custom[0] or self._prefixed(f"missing required key '{key}'")
+                    message = custom[0] or self._prefixed(f"missing required key {shown(key)}")
                     yield self._at([*self.path, key], None, message, custom[1])
         elif keyword == "uniqueItems" and isinstance(value, list):
             for index, item in enumerate(value):
@@ -124,7 +124,7 @@ class _Explainer:
                     yield self._at(
                         [*self.path, index],
                         False,
-                        self._prefixed(f"{_shown(item)} is listed twice"),
+                        self._prefixed(f"{shown(item)} is listed twice"),
                         "remove the repeated entry",
                     )
         else:
@@ -156,7 +156,7 @@ class _Explainer:
 
         def fill(template: str) -> str:
             # Plain replacement, so braces in YAML examples need no escaping in the schema.
-            return template.replace("{value}", _shown(value, quoted=False)).replace("{key}", last)
+            return template.replace("{value}", shown(value, quoted=False)).replace("{key}", last)
 
         return self._prefixed(fill(spec["message"])), fill(spec["hint"]) if "hint" in spec else None
 
@@ -165,15 +165,15 @@ class _Explainer:
         want: Any = self.error.validator_value
         if keyword == "pattern":
             hint = hint or _as_hint(self.schema.get("patternErrorMessage"))
-            message = message or self._prefixed(f"{_shown(value)} does not have the expected form")
+            message = message or self._prefixed(f"{shown(value)} does not have the expected form")
         elif keyword in ("enum", "const", "anyOf", "oneOf"):
             options = [want] if keyword == "const" else self._options(self.schema)
             hint = _did_you_mean(value, options) or hint
             if message is None and keyword == "const":
-                message = self._prefixed(f"must be {_shown(want)}, not {_shown(value)}")
+                message = self._prefixed(f"must be {shown(want)}, not {shown(value)}")
             elif message is None and keyword == "enum":
                 choices = ", ".join(str(option) for option in want)
-                message = self._prefixed(f"{_shown(value)} is not one of: {choices}")
+                message = self._prefixed(f"{shown(value)} is not one of: {choices}")
         elif keyword == "type" and message is None:
             message = self._prefixed(f"must be {_expected(want)}, not {_actual(value)}")
             hint = self._type_hint(want, value)
@@ -200,7 +200,7 @@ class _Explainer:
         for parent in allowed:
             child = self._resolve(self.schema["properties"][parent])
             if key in child.get("properties", {}):
-                return f"'{key}' belongs under '{parent}'"
+                return f"{shown(key)} belongs under '{parent}'"
         return f"allowed here: {', '.join(allowed)}" if allowed else "no keys are allowed here"
 
     def _type_hint(self, want: Any, value: Any) -> str | None:
@@ -244,19 +244,19 @@ def _did_you_mean(value: Any, options: Sequence[Any]) -> str | None:
 def _generic(keyword: str | None, want: Any, value: Any) -> str:
     size = len(value) if isinstance(value, (str, list, dict)) else 0
     texts = {
-        "minLength": f"{_shown(value)} is too short (at least {want} characters)",
-        "maxLength": f"{_shown(value)} is too long ({size} characters; at most {want})",
-        "minimum": f"{_shown(value)} is less than the minimum, {want}",
-        "maximum": f"{_shown(value)} is more than the maximum, {want}",
+        "minLength": f"{shown(value)} is too short (at least {want} characters)",
+        "maxLength": f"{shown(value)} is too long ({size} characters; at most {want})",
+        "minimum": f"{shown(value)} is less than the minimum, {want}",
+        "maximum": f"{shown(value)} is more than the maximum, {want}",
         "minItems": f"needs at least {want} item{'s' if want != 1 else ''}",
         "maxItems": f"has {size} items; at most {want}",
         "minProperties": f"needs at least {want} key{'s' if want != 1 else ''}",
         "maxProperties": f"has {size} keys; at most {want}",
-        "const": f"must be {_shown(want)}",
-        "anyOf": f"{_shown(value)} matches none of the allowed forms",
-        "oneOf": f"{_shown(value)} must match exactly one of the allowed forms",
+        "const": f"must be {shown(want)}",
+        "anyOf": f"{shown(value)} matches none of the allowed forms",
+        "oneOf": f"{shown(value)} must match exactly one of the allowed forms",
     }
-    return texts.get(keyword or "", f"{_shown(value)} is not allowed here")
+    return texts.get(keyword or "", f"{shown(value)} is not allowed here")
 
 
 def _expected(want: Any) -> str:
@@ -273,14 +273,3 @@ def _actual(value: Any) -> str:
         return "empty"
     kinds: dict[type, str] = {dict: "a mapping", list: "a list", str: "text"}
     return kinds.get(type(value), type(value).__name__)
-
-
-def _shown(value: Any, *, quoted: bool = True) -> str:
-    """A value for a one-line message: escaped, shortened, never a whole PEM block."""
-    if isinstance(value, str):
-        text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in value)
-        text = text if len(text) <= 60 else text[:57] + "..."
-        return f"'{text}'" if quoted else text
-    if isinstance(value, (dict, list)):
-        return _actual(value)
-    return json.dumps(value)
