@@ -23,6 +23,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.error
@@ -105,8 +106,13 @@ def start(
     state_dir: Path | None = None,
     *,
     timeout: float = START_TIMEOUT_SECONDS,
+    detached: bool = False,
 ) -> Emulator:
-    """Start an emulator for `project_id` (must be `demo-*`) and wait until it answers."""
+    """Start an emulator for `project_id` (must be `demo-*`) and wait until it answers.
+
+    Unless `detached`, the emulator is also stopped by the kernel if the calling process dies
+    without stopping it (Linux), so a killed test run leaves no emulator behind.
+    """
     if not project_id.startswith("demo-"):
         raise EmulatorError(
             f"project id {project_id!r}: the emulator runs offline only for demo-* ids"
@@ -137,6 +143,7 @@ def start(
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=None if detached else _die_with_parent,
         )
     emulator = Emulator(f"127.0.0.1:{port}", project_id, process.pid, folder, process, owns_dir)
     try:
@@ -154,7 +161,7 @@ def ensure_running(state_dir: Path, project_id: str = DEFAULT_PROJECT_ID) -> Emu
         found = running(state_dir)
         if found is not None:
             return found
-        emulator = start(project_id, state_dir=state_dir)
+        emulator = start(project_id, state_dir=state_dir, detached=True)
         # Forget the Popen: the emulator outlives this process and later ones stop it by pid.
         emulator._process = None
         _write_record(state_dir, emulator)
@@ -216,6 +223,15 @@ def _emulator_env(folder: Path) -> dict[str, str]:
     # Offline: no MOTD fetch, no update check. TMPDIR holds the hub locator per emulator.
     env.update({"CI": "true", "NO_UPDATE_NOTIFIER": "1", "TMPDIR": str(folder)})
     return env
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: SIGTERM when the parent goes (Linux prctl PR_SET_PDEATHSIG)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 def _wait_ready(emulator: Emulator, process: subprocess.Popen[bytes], timeout: float) -> None:

@@ -8,13 +8,20 @@ from typing import Any
 
 import pytest
 
-from sandbox.provider.identitytoolkit import IdentityToolkit
+from sandbox.provider.identitytoolkit import EmulatorNotConfigured, IdentityToolkit
 from sandbox.provider.idpconfigs import (
     TenantDefaultSupportedIdpConfig,
     TenantInboundSamlConfig,
     TenantOauthIdpConfig,
 )
-from sandbox.provider.resource import CheckRequest, Cloud, ProviderError, ResourceKind, check
+from sandbox.provider.resource import (
+    CheckRequest,
+    Cloud,
+    ProviderConfig,
+    ProviderError,
+    ResourceKind,
+    check,
+)
 from sandbox.provider.secretmanager import get_secret_version
 from sandbox.provider.serviceaccount import Account, IAMMember
 from sandbox.provider.storage import Bucket, BucketIAMMember
@@ -303,3 +310,13 @@ def test_concurrent_plugin_processes_share_the_file(tmp_path: Path) -> None:
     assert store.get("storage.bucket", "w3-24") == {"n": 24}
     latest = store.secret_version("demo-x", "shared", None)
     assert latest is not None and latest.version == 100
+
+
+def test_tenants_without_an_emulator_host_fail_clearly(
+    store: Store, project: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("FIREBASE_AUTH_EMULATOR_HOST", raising=False)
+    cloud = Cloud(ProviderConfig(project=project), store)
+    with pytest.raises(EmulatorNotConfigured, match="FIREBASE_AUTH_EMULATOR_HOST is not set"):
+        create(cloud, Tenant(), {"displayName": "Acme"})
+    create(cloud, Bucket(), {"name": "no-emulator-needed", "location": "EU"})
