@@ -62,6 +62,21 @@ def _program_for(change: Change, ctx: ActContext) -> Callable[[], None]:
     return tenant_program(tenant, ctx.platform, change.desired.fingerprint, resolved)
 
 
+def load_program() -> None:
+    """Import the program and its provider modules before any worker thread starts.
+
+    pulumi_gcp loads its submodules lazily on first attribute access, and two threads
+    touching one while it loads see it half-initialised ("has no attribute 'Bucket'").
+    """
+    import pulumi_gcp as gcp
+
+    import reconciler.program.tenant  # noqa: F401
+
+    for module in (gcp.identityplatform, gcp.storage, gcp.serviceaccount, gcp.secretmanager):
+        # Any ordinary attribute triggers the load (introspection ones like __file__ do not).
+        getattr(module, "_utilities", None)
+
+
 def _with_lock_retry(ctx: ActContext, operation: Callable[[], StackRun]) -> StackRun:
     deadline = time.monotonic() + ctx.lock_wait
     delay = 2.0
@@ -78,8 +93,9 @@ def _with_lock_retry(ctx: ActContext, operation: Callable[[], StackRun]) -> Stac
 def _check_replacements(change: Change, run: StackRun, ctx: ActContext) -> None:
     losing = [step for step in run.steps if step.loses_state]
     if losing and change.tenant not in ctx.allow_replace:
-        what = ", ".join(f"{s.op} of {s.name} (changed: {', '.join(s.replace_keys) or '-'})"
-                         for s in losing)
+        what = ", ".join(
+            f"{s.op} of {s.name} (changed: {', '.join(s.replace_keys) or '-'})" for s in losing
+        )
         raise _Blocked(
             f"would {what}: its users or data would be lost; "
             f"if that is intended, apply with --allow-replace {change.tenant}"
@@ -107,15 +123,20 @@ def _apply_one(change: Change, ctx: ActContext) -> tuple[str, str, StackRun]:
     except (Cancelled, StackLocked):
         raise
     except EngineError:
-        _record(ctx, change, StackRecord(
-            fingerprint=deployed.record.fingerprint if deployed else None,
-            result="failed", protected=desired.protected or _was_protected(change),
-            shape=deployed.record.shape if deployed else None,
-        ))
+        _record(
+            ctx,
+            change,
+            StackRecord(
+                fingerprint=deployed.record.fingerprint if deployed else None,
+                result="failed",
+                protected=desired.protected or _was_protected(change),
+                shape=deployed.record.shape if deployed else None,
+            ),
+        )
         raise
-    _record(ctx, change, StackRecord(
-        desired.fingerprint, "succeeded", desired.protected, desired.shape
-    ))
+    _record(
+        ctx, change, StackRecord(desired.fingerprint, "succeeded", desired.protected, desired.shape)
+    )
     return SUCCEEDED, change.reason, run
 
 
@@ -168,11 +189,18 @@ def _run_one(worker: Worker, change: Change, ctx: ActContext, label: str) -> Out
     except Exception as error:  # e.g. a missing secret: this tenant fails, the others go on
         status, reason, run = FAILED, str(error) or type(error).__name__, StackRun()
     seconds = round(time.monotonic() - start, 2)
-    ctx.progress(f"{label} {change.tenant}: {change.action.value} -> {status} ({seconds:.1f}s)"
-                 + (f": {reason}" if status in (FAILED, BLOCKED, CANCELLED) else ""))
+    ctx.progress(
+        f"{label} {change.tenant}: {change.action.value} -> {status} ({seconds:.1f}s)"
+        + (f": {reason}" if status in (FAILED, BLOCKED, CANCELLED) else "")
+    )
     return Outcome(
-        tenant=change.tenant, action=change.action.value, status=status, reason=reason,
-        steps=run.steps, outputs=run.outputs, seconds=seconds,
+        tenant=change.tenant,
+        action=change.action.value,
+        status=status,
+        reason=reason,
+        steps=run.steps,
+        outputs=run.outputs,
+        seconds=seconds,
     )
 
 
@@ -210,11 +238,15 @@ def _split(changes: Sequence[Change]) -> tuple[list[Change], list[Outcome]]:
 
 def apply(changes: Sequence[Change], ctx: ActContext) -> list[Outcome]:
     work, rest = _split(changes)
+    if work:
+        load_program()
     return sorted([*_run_all(work, ctx, _apply_one), *rest], key=lambda o: o.tenant)
 
 
 def preview(changes: Sequence[Change], ctx: ActContext) -> list[Outcome]:
     work, rest = _split(changes)
+    if work:
+        load_program()
     return sorted([*_run_all(work, ctx, _preview_one), *rest], key=lambda o: o.tenant)
 
 
@@ -222,8 +254,10 @@ def drift(changes: Sequence[Change], ctx: ActContext) -> list[Outcome]:
     """Refresh-preview every selected tenant that has a stack."""
     deployed = [c for c in changes if c.deployed is not None]
     rest = [
-        Outcome(tenant=c.tenant, action=c.action.value, status=PLANNED,
-                reason="no stack deployed yet")
-        for c in changes if c.deployed is None
+        Outcome(
+            tenant=c.tenant, action=c.action.value, status=PLANNED, reason="no stack deployed yet"
+        )
+        for c in changes
+        if c.deployed is None
     ]
     return sorted([*_run_all(deployed, ctx, _drift_one), *rest], key=lambda o: o.tenant)

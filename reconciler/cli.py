@@ -53,15 +53,21 @@ def _positive(text: str) -> int:
 
 def _add_selection(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--tenant", action="append", default=[], metavar="NAME",
+        "--tenant",
+        action="append",
+        default=[],
+        metavar="NAME",
         help="only this tenant (repeatable)",
     )
     parser.add_argument(
-        "--changed-since", metavar="GIT_REF",
+        "--changed-since",
+        metavar="GIT_REF",
         help="only tenants whose manifest changed since this git ref (plus any program change)",
     )
     parser.add_argument(
-        "--shard", type=_shard, metavar="I/N",
+        "--shard",
+        type=_shard,
+        metavar="I/N",
         help="only the I-th of N shards of the selected tenants (for parallel CI jobs)",
     )
 
@@ -72,7 +78,9 @@ def _add_output(parser: argparse.ArgumentParser, formats: Sequence[str]) -> None
         "--json-out", type=Path, metavar="FILE", help="also write the machine-readable report here"
     )
     parser.add_argument(
-        "--markdown-out", type=Path, metavar="FILE",
+        "--markdown-out",
+        type=Path,
+        metavar="FILE",
         help="also write the Markdown report here (pull-request comment, job summary)",
     )
 
@@ -85,27 +93,41 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "--root", type=Path, default=Path(os.environ.get("RECONCILER_ROOT", ".")),
+        "--root",
+        type=Path,
+        default=Path(os.environ.get("RECONCILER_ROOT", ".")),
         help="repository root holding platform.yaml and tenants/ (default: current directory)",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add(name: str, help_text: str) -> argparse.ArgumentParser:
         return sub.add_parser(
-            name, help=help_text, description=help_text, epilog=EXIT_CODES_HELP,
+            name,
+            help=help_text,
+            description=help_text,
+            epilog=EXIT_CODES_HELP,
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
 
     p = add("validate", "check tenant manifests against the schema and the cross-file rules")
-    p.add_argument("paths", nargs="*", type=Path, metavar="PATH",
-                   help="manifests to check (default: every file under tenants/)")
+    p.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help="manifests to check (default: every file under tenants/)",
+    )
     p.add_argument("--format", choices=("text", "json", "github"), default="text")
 
     p = add("plan", "compare tenants/ with the deployed stacks; runs no engine")
     _add_selection(p)
     _add_output(p, ("text", "json", "markdown"))
-    p.add_argument("--matrix", type=_positive, metavar="N",
-                   help="print a GitHub Actions matrix of at most N shards of tenants to change")
+    p.add_argument(
+        "--matrix",
+        type=_positive,
+        metavar="N",
+        help="print a GitHub Actions matrix of at most N shards of tenants to change",
+    )
 
     p = add("preview", "preview the tenants that will change, in parallel")
     _add_selection(p)
@@ -116,11 +138,21 @@ def build_parser() -> argparse.ArgumentParser:
     _add_selection(p)
     _add_output(p, ("text", "json", "markdown"))
     p.add_argument("--parallel", type=_positive, metavar="N", help="engine operations at once")
-    p.add_argument("--allow-replace", action="append", default=[], metavar="NAME",
-                   help="allow replacing or deleting this tenant's identity tenant or data bucket "
-                        "(its users or data are lost)")
-    p.add_argument("--lock-wait", type=float, default=120.0, metavar="SECONDS",
-                   help="how long to retry a stack locked by another run (default 120)")
+    p.add_argument(
+        "--allow-replace",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="allow replacing or deleting this tenant's identity tenant or data bucket "
+        "(its users or data are lost)",
+    )
+    p.add_argument(
+        "--lock-wait",
+        type=float,
+        default=120.0,
+        metavar="SECONDS",
+        help="how long to retry a stack locked by another run (default 120)",
+    )
 
     p = add("drift", "refresh (preview only) and report resources changed outside git")
     _add_selection(p)

@@ -94,7 +94,9 @@ def _emit(report: Report, args: argparse.Namespace) -> int:
         args.markdown_out.write_text(render_markdown(report), encoding="utf-8")
     worst = exit_status(report)
     return {
-        None: EXIT_OK, DRIFTED: EXIT_DRIFT, BLOCKED: EXIT_BLOCKED,
+        None: EXIT_OK,
+        DRIFTED: EXIT_DRIFT,
+        BLOCKED: EXIT_BLOCKED,
     }.get(worst, EXIT_FAILED)
 
 
@@ -165,8 +167,9 @@ def _act(args: argparse.Namespace, stage: str) -> int:
     plan, chosen = _plan(args, platform)
     ctx = _context(args, platform)
     outcomes = getattr(act, stage)(chosen, ctx)
-    report = Report(stage, tuple(outcomes), guard=plan.guard,
-                    engine_operations=ctx.engine.operations)
+    report = Report(
+        stage, tuple(outcomes), guard=plan.guard, engine_operations=ctx.engine.operations
+    )
     return _emit(report, args)
 
 

@@ -29,6 +29,9 @@ from pulumi.automation.events import EngineEvent, OpType
 from reconciler.records import STATUS_TAG, StackRecord
 from reconciler.results import ResourceStep, StackRun
 
+TOOLS_DIR = Path(__file__).resolve().parent.parent / ".tools"
+"""Where scripts/bootstrap puts the pinned Pulumi CLI (bin/pulumi) in a checkout."""
+
 _IGNORED_TYPES = ("pulumi:pulumi:Stack",)
 _IGNORED_TYPE_PREFIXES = ("pulumi:providers:",)
 
@@ -74,19 +77,26 @@ class EngineSettings:
     """Extra environment for the CLI (sandbox plugin path, passphrase file, ...)."""
 
 
-def _steps_recorder() -> tuple[list[ResourceStep], list[str], Callable[[EngineEvent], None]]:
-    """An event callback that records resource steps and error diagnostics."""
+def _steps_recorder(
+    refresh: bool = False,
+) -> tuple[list[ResourceStep], list[str], Callable[[EngineEvent], None]]:
+    """An event callback that records resource steps and error diagnostics.
+
+    A refresh announces every resource as `refresh` before reading it; whether the cloud
+    differed (`update`) or the resource is gone (`delete`) is only known from the outputs
+    event that follows, so refreshes record those instead.
+    """
     steps: list[ResourceStep] = []
     errors: list[str] = []
     lock = threading.Lock()
 
     def on_event(event: EngineEvent) -> None:
-        pre = event.resource_pre_event
+        pre = event.res_outputs_event if refresh else event.resource_pre_event
         if pre is not None:
             meta = pre.metadata
             op = meta.op.value if isinstance(meta.op, OpType) else str(meta.op)
             if (
-                op == "same"
+                op in ("same", "refresh")
                 or meta.type in _IGNORED_TYPES
                 or meta.type.startswith(_IGNORED_TYPE_PREFIXES)
             ):
@@ -188,8 +198,14 @@ class _TrackedCommand(auto.PulumiCommand):
             stream.close()
 
         with subprocess.Popen(
-            [self.command, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd,
-            env=env, encoding="utf-8", errors="replace", start_new_session=True,
+            [self.command, *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=cwd,
+            env=env,
+            encoding="utf-8",
+            errors="replace",
+            start_new_session=True,
         ) as process:
             with self._guard:
                 self._processes.add(process)
@@ -206,7 +222,9 @@ class _TrackedCommand(auto.PulumiCommand):
             finally:
                 with self._guard:
                     self._processes.discard(process)
-        result = CommandResult(stdout="\n".join(out), stderr="\n".join(err), code=process.returncode)
+        result = CommandResult(
+            stdout="\n".join(out), stderr="\n".join(err), code=process.returncode
+        )
         if process.returncode != 0:
             raise auto_errors.create_command_error(result)
         return result
@@ -249,14 +267,14 @@ class Engine:
         )
 
     @contextmanager
-    def _operation(self, engine_run: bool = True) -> Any:
+    def _operation(self, engine_run: bool = True, refresh: bool = False) -> Any:
         """One CLI interaction; `engine_run` when it runs the deployment engine."""
         if self._cancel.is_set():
             raise Cancelled("not started: the run was cancelled")
         if engine_run:
             with self._count_lock:
                 self.operations += 1
-        steps, diagnostics, on_event = _steps_recorder()
+        steps, diagnostics, on_event = _steps_recorder(refresh)
         try:
             yield steps, on_event
         except EngineError:
@@ -267,13 +285,17 @@ class Engine:
     def _stack(self, tenant: str, program: Callable[[], None] | None, create: bool) -> auto.Stack:
         settings = self._settings
         opts = self._workspace_options(
-            settings.workspaces / tenant, settings.backend_url, settings.env,
+            settings.workspaces / tenant,
+            settings.backend_url,
+            settings.env,
             settings.secrets_provider,
         )
         noop: Callable[[], None] = program or (lambda: None)
         if create:
             return auto.create_or_select_stack(
-                stack_name=tenant, project_name=self._settings.pulumi_project, program=noop,
+                stack_name=tenant,
+                project_name=self._settings.pulumi_project,
+                program=noop,
                 opts=opts,
             )
         return auto.select_stack(
@@ -295,8 +317,10 @@ class Engine:
                     Path(scratch) / "workspace", "file://" + scratch, env, "passphrase"
                 )
                 stack = auto.create_stack(
-                    stack_name=tenant, project_name=self._settings.pulumi_project,
-                    program=program, opts=opts,
+                    stack_name=tenant,
+                    project_name=self._settings.pulumi_project,
+                    program=program,
+                    opts=opts,
                 )
                 stack.preview(on_event=on_event, color="never")
                 return StackRun(steps=tuple(steps))
@@ -309,7 +333,7 @@ class Engine:
 
     def drift(self, tenant: str) -> StackRun:
         """Refresh in preview mode: which resources differ from the last deployed state."""
-        with self._operation() as (steps, on_event):
+        with self._operation(refresh=True) as (steps, on_event):
             stack = self._stack(tenant, None, create=False)
             stack.preview_refresh(on_event=on_event, color="never")
             return StackRun(steps=tuple(steps))

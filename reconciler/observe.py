@@ -60,17 +60,26 @@ def changed_tenants(root: Path, ref: str) -> set[str] | None:
     """Tenants whose manifest changed since `ref` (None: a fleet-wide input changed)."""
     try:
         base = subprocess.run(
-            ["git", "merge-base", ref, "HEAD"], cwd=root, capture_output=True, text=True,
+            ["git", "merge-base", ref, "HEAD"],
+            cwd=root,
+            capture_output=True,
+            text=True,
             check=True,
         ).stdout.strip()
         # Against the working tree, so uncommitted edits count locally as they will in CI.
         names = subprocess.run(
-            ["git", "diff", "--name-only", "--no-renames", base, "--"], cwd=root,
-            capture_output=True, text=True, check=True,
+            ["git", "diff", "--name-only", "--no-renames", base, "--"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.splitlines()
         untracked = subprocess.run(
-            ["git", "ls-files", "--others", "--exclude-standard", "--", "tenants"], cwd=root,
-            capture_output=True, text=True, check=True,
+            ["git", "ls-files", "--others", "--exclude-standard", "--", "tenants"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.splitlines()
     except (OSError, subprocess.CalledProcessError) as error:
         detail = getattr(error, "stderr", "") or str(error)

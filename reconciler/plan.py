@@ -58,8 +58,9 @@ class Change:
     def outcome(self) -> Outcome:
         """The report line for this change before (or without) any engine run."""
         status = {Action.UNCHANGED: UNCHANGED, Action.BLOCKED: BLOCKED}.get(self.action, PLANNED)
-        return Outcome(tenant=self.tenant, action=self.action.value, status=status,
-                       reason=self.reason)
+        return Outcome(
+            tenant=self.tenant, action=self.action.value, status=status, reason=self.reason
+        )
 
 
 @dataclass(frozen=True)
@@ -82,13 +83,11 @@ class Plan:
 
 def _change_for(desired: Desired, stack: DeployedStack | None) -> Change:
     name = desired.tenant.name
-    source = desired.tenant.source.as_posix()
+    source = f"tenants/{name}.yaml"  # name == file stem, enforced by validation
     if desired.tenant.decommission:
         if stack is None:
             return Change(name, Action.UNCHANGED, f"decommissioned ({source}); no stack", desired)
-        return Change(
-            name, Action.DELETE, f"decommission requested in {source}", desired, stack
-        )
+        return Change(name, Action.DELETE, f"decommission requested in {source}", desired, stack)
     if stack is None:
         return Change(name, Action.CREATE, f"new manifest {source}", desired)
     record = stack.record

@@ -28,7 +28,9 @@ class StackRecord:
 
     def encode(self) -> str:
         body = {
-            "fingerprint": self.fingerprint, "result": self.result, "protected": self.protected,
+            "fingerprint": self.fingerprint,
+            "result": self.result,
+            "protected": self.protected,
             "shape": self.shape,
         }
         return json.dumps(body, sort_keys=True, separators=(",", ":"))

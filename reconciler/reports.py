@@ -25,12 +25,22 @@ MARKER = "<!-- tenant-gitops-report -->"
 """First line of every Markdown report: lets CI find and edit its own sticky comment."""
 
 _ICONS = {
-    "succeeded": "✅", "unchanged": "⚪", "planned": "🔵", "in-sync": "✅", "drifted": "🟠",
-    "blocked": "⛔", "skipped": "⏭️", "cancelled": "⏹️", "failed": "❌",
+    "succeeded": "✅",
+    "unchanged": "⚪",
+    "planned": "🔵",
+    "in-sync": "✅",
+    "drifted": "🟠",
+    "blocked": "⛔",
+    "skipped": "⏭️",
+    "cancelled": "⏹️",
+    "failed": "❌",
 }
 _TITLES = {
-    "plan": "Tenant plan", "preview": "Tenant preview", "apply": "Tenant apply",
-    "drift": "Tenant drift check", "report": "Tenant report",
+    "plan": "Tenant plan",
+    "preview": "Tenant preview",
+    "apply": "Tenant apply",
+    "drift": "Tenant drift check",
+    "report": "Tenant report",
 }
 
 
@@ -77,8 +87,10 @@ def _cell(text: str) -> str:
 
 def _row(o: Outcome) -> str:
     icon = _ICONS.get(o.status, "")
-    return (f"| `{o.tenant}` | {o.action} | {icon} {o.status} | {_counts(o.steps)} | "
-            f"{_cell(o.reason)} |")
+    return (
+        f"| `{o.tenant}` | {o.action} | {icon} {o.status} | {_counts(o.steps)} | "
+        f"{_cell(o.reason)} |"
+    )
 
 
 def _details(o: Outcome) -> str:
@@ -94,8 +106,13 @@ def _details(o: Outcome) -> str:
 def render_markdown(report: Report, limit: int = COMMENT_LIMIT, artifact: str = "") -> str:
     """The report as a pull-request comment: attention first, then every tenant."""
     attention = [o for o in report.outcomes if o.status in (FAILED, BLOCKED, CANCELLED, DRIFTED)]
-    head = [MARKER, f"### {_TITLES.get(report.command, 'Tenant report')}", "",
-            f"**{summary_line(report)}**", ""]
+    head = [
+        MARKER,
+        f"### {_TITLES.get(report.command, 'Tenant report')}",
+        "",
+        f"**{summary_line(report)}**",
+        "",
+    ]
     if report.guard:
         head += [f"> ⛔ **Fleet guard:** {report.guard}", ""]
     for o in attention:

@@ -9,10 +9,12 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-STATEFUL_TYPES = frozenset({
-    "gcp:identityplatform/tenant:Tenant",  # the tenant's user pool
-    "gcp:storage/bucket:Bucket",  # the tenant's data
-})
+STATEFUL_TYPES = frozenset(
+    {
+        "gcp:identityplatform/tenant:Tenant",  # the tenant's user pool
+        "gcp:storage/bucket:Bucket",  # the tenant's data
+    }
+)
 """Resources whose replacement or deletion loses what cannot be recreated."""
 
 
@@ -86,14 +88,21 @@ class Outcome:
     def from_json(cls, body: Mapping[str, Any]) -> Outcome:
         steps = tuple(
             ResourceStep(
-                op=s["op"], type=s["type"], name=s["name"], diffs=tuple(s.get("diffs", ())),
+                op=s["op"],
+                type=s["type"],
+                name=s["name"],
+                diffs=tuple(s.get("diffs", ())),
                 replace_keys=tuple(s.get("replace_keys", ())),
             )
             for s in body.get("steps", ())
         )
         return cls(
-            tenant=body["tenant"], action=body["action"], status=body["status"],
-            reason=body.get("reason", ""), steps=steps, outputs=body.get("outputs", {}),
+            tenant=body["tenant"],
+            action=body["action"],
+            status=body["status"],
+            reason=body.get("reason", ""),
+            steps=steps,
+            outputs=body.get("outputs", {}),
             seconds=body.get("seconds"),
         )
 

@@ -22,13 +22,18 @@ class SetupError(Exception):
 
 
 def _pulumi_binary(root: Path, environ: Mapping[str, str]) -> Path:
-    candidates = [environ.get("RECONCILER_PULUMI_BINARY"), str(root / ".tools/bin/pulumi")]
+    from reconciler.engine import TOOLS_DIR
+
+    candidates = [
+        environ.get("RECONCILER_PULUMI_BINARY"),
+        str(root / ".tools/bin/pulumi"),
+        str(TOOLS_DIR / "bin" / "pulumi"),
+        shutil.which("pulumi", path=environ.get("PATH")),
+    ]
     for candidate in candidates:
-        if candidate and Path(candidate).is_file():
-            return Path(candidate).resolve()
-    found = shutil.which("pulumi")
-    if found:
-        return Path(found).resolve()
+        # Symlinks are kept as they are: the Automation API wants <root>/bin/pulumi.
+        if candidate and Path(candidate).is_file() and Path(candidate).parent.name == "bin":
+            return Path(candidate).absolute()
     raise SetupError(
         "the Pulumi CLI was not found: run scripts/bootstrap (it finds or builds the pinned "
         "version), or set RECONCILER_PULUMI_BINARY"

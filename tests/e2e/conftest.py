@@ -17,12 +17,14 @@ import pytest
 
 from tests.e2e.harness import PROJECT, REPO, TenantRepo
 
+
 def _require_pulumi() -> Path:
     binary = REPO / ".tools" / "bin" / "pulumi"
     if not binary.exists():
         pytest.fail(
             "the pinned Pulumi CLI is missing: run `scripts/bootstrap --sandbox` "
-            "(the README's test command does)", pytrace=False,
+            "(the README's test command does)",
+            pytrace=False,
         )
     return binary
 

@@ -47,20 +47,32 @@ class TenantRepo:
 
     def start(self, *args: str, extra_env: dict[str, str] | None = None) -> subprocess.Popen:
         return subprocess.Popen(
-            [*RECONCILER, "--root", str(self.root), *args], cwd=self.root,
-            env={**self.env, **(extra_env or {})}, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True,
+            [*RECONCILER, "--root", str(self.root), *args],
+            cwd=self.root,
+            env={**self.env, **(extra_env or {})},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
 
-    def run(self, *args: str, extra_env: dict[str, str] | None = None,
-            timeout: float = 600) -> Result:
+    def run(
+        self, *args: str, extra_env: dict[str, str] | None = None, timeout: float = 600
+    ) -> Result:
         process = self.start(*args, extra_env=extra_env)
         stdout, stderr = process.communicate(timeout=timeout)
         return Result(process.returncode, stdout, stderr)
 
+    def tenant_ids(self) -> dict[str, str]:
+        """Each deployed tenant's identity-tenant id, from its stack outputs."""
+        result = self.run("outputs", "--format", "json")
+        assert result.code == 0, result.stderr
+        return {name: outputs["tenantId"] for name, outputs in result.json().items()}
+
     def stacks(self) -> set[str]:
         folder = self.state / ".pulumi" / "stacks" / "mlaas-tenants"
-        return {p.name[: -len(".json")] for p in folder.glob("*.json")} if folder.exists() else set()
+        return (
+            {p.name[: -len(".json")] for p in folder.glob("*.json")} if folder.exists() else set()
+        )
 
     def locks(self) -> list[Path]:
         folder = self.state / ".pulumi" / "locks"
@@ -74,5 +86,3 @@ def wait_for(predicate, timeout: float = 120.0, every: float = 0.5) -> None:
             return
         time.sleep(every)
     raise AssertionError("condition not met in time")
-
-

@@ -10,10 +10,12 @@ from typing import Any
 ADMIN = {"Authorization": "Bearer owner", "Content-Type": "application/json"}
 
 
-def call(host: str, method: str, path: str, body: dict | None = None,
-         admin: bool = True) -> tuple[int, Any]:
+def call(
+    host: str, method: str, path: str, body: dict | None = None, admin: bool = True
+) -> tuple[int, Any]:
     request = urllib.request.Request(
-        f"http://{host}/{path}", method=method,
+        f"http://{host}/{path}",
+        method=method,
         data=json.dumps(body).encode() if body is not None else None,
         headers=ADMIN if admin else {"Content-Type": "application/json"},
     )
@@ -26,24 +28,44 @@ def call(host: str, method: str, path: str, body: dict | None = None,
 
 def tenants(host: str, project: str) -> dict[str, dict]:
     """Every identity tenant in the emulator, by display name."""
-    status, body = call(host, "GET", f"identitytoolkit.googleapis.com/v2/projects/{project}/tenants")
+    status, body = call(
+        host, "GET", f"identitytoolkit.googleapis.com/v2/projects/{project}/tenants"
+    )
     assert status == 200, body
     return {t["displayName"]: t for t in body.get("tenants", [])}
 
 
-def tenant_id(host: str, project: str, display_name: str) -> str:
-    return tenants(host, project)[display_name]["name"].rsplit("/", 1)[-1]
+def tenant_ids(host: str, project: str) -> set[str]:
+    """Ids of every identity tenant in the emulator."""
+    status, body = call(
+        host, "GET", f"identitytoolkit.googleapis.com/v2/projects/{project}/tenants"
+    )
+    assert status == 200, body
+    return {t["name"].rsplit("/", 1)[-1] for t in body.get("tenants", [])}
+
+
+def get_tenant(host: str, project: str, tenant_id: str) -> dict | None:
+    status, body = call(
+        host, "GET", f"identitytoolkit.googleapis.com/v2/projects/{project}/tenants/{tenant_id}"
+    )
+    return body if status == 200 else None
 
 
 def sign_up(host: str, tenant: str, email: str, password: str) -> tuple[int, Any]:
-    return call(host, "POST", "identitytoolkit.googleapis.com/v1/accounts:signUp?key=fake-key",
-                {"email": email, "password": password, "tenantId": tenant, "returnSecureToken": True},
-                admin=False)
+    return call(
+        host,
+        "POST",
+        "identitytoolkit.googleapis.com/v1/accounts:signUp?key=fake-key",
+        {"email": email, "password": password, "tenantId": tenant, "returnSecureToken": True},
+        admin=False,
+    )
 
 
 def sign_in(host: str, tenant: str, email: str, password: str) -> tuple[int, Any]:
     return call(
-        host, "POST", "identitytoolkit.googleapis.com/v1/accounts:signInWithPassword?key=fake-key",
+        host,
+        "POST",
+        "identitytoolkit.googleapis.com/v1/accounts:signInWithPassword?key=fake-key",
         {"email": email, "password": password, "tenantId": tenant, "returnSecureToken": True},
         admin=False,
     )

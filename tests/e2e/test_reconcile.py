@@ -30,11 +30,13 @@ def test_apply_then_plan_is_unchanged_without_engine_runs(tenant_repo: TenantRep
     assert first.code == 0, first.stderr
     outcomes = by_tenant(first.json())
     assert {n: o["status"] for n, o in outcomes.items()} == {
-        "tenant-one": "succeeded", "tenant-two": "succeeded",
+        "tenant-one": "succeeded",
+        "tenant-two": "succeeded",
     }
     assert tenant_repo.stacks() == {"tenant-one", "tenant-two"}
-    found = identity.tenants(emulator_host, PROJECT)
-    assert {"Tenant-One", "Tenant-Two"} <= set(found)
+    ids = tenant_repo.tenant_ids()
+    for name, display in (("tenant-one", "Tenant-One"), ("tenant-two", "Tenant-Two")):
+        assert identity.get_tenant(emulator_host, PROJECT, ids[name])["displayName"] == display
 
     plan = tenant_repo.run("plan", "--format", "json")
     assert plan.code == 0, plan.stderr
@@ -65,11 +67,13 @@ def test_editing_one_tenant_updates_exactly_that_one(tenant_repo: TenantRepo, em
     assert [(s["op"], s["type"]) for s in two["steps"]] == [
         ("update", "gcp:identityplatform/tenant:Tenant")
     ]
-    assert identity.tenants(emulator_host, PROJECT)["Tenant-Two"]["allowPasswordSignup"] is True
+    two_id = tenant_repo.tenant_ids()["tenant-two"]
+    assert identity.get_tenant(emulator_host, PROJECT, two_id)["allowPasswordSignup"] is True
 
 
 def test_removing_a_protected_tenants_file_is_blocked(tenant_repo: TenantRepo, emulator_host):
     assert apply(tenant_repo).code == 0
+    ids = tenant_repo.tenant_ids()
     tenant_repo.manifest("tenant-two").unlink()
 
     plan = tenant_repo.run("plan", "--format", "json")
@@ -81,13 +85,14 @@ def test_removing_a_protected_tenants_file_is_blocked(tenant_repo: TenantRepo, e
     result = apply(tenant_repo)
     assert result.code == 4
     assert "tenant-two" in tenant_repo.stacks()
-    assert "Tenant-Two" in identity.tenants(emulator_host, PROJECT)
+    assert ids["tenant-two"] in identity.tenant_ids(emulator_host, PROJECT)
 
 
 def test_decommission_destroys_the_tenant_and_removes_its_stack(
     tenant_repo: TenantRepo, emulator_host
 ):
     assert apply(tenant_repo).code == 0
+    ids = tenant_repo.tenant_ids()
     tenant_repo.edit("tenant-two", "spec:\n", "spec:\n  decommission: true\n")
 
     plan = tenant_repo.run("plan", "--format", "json")
@@ -97,12 +102,14 @@ def test_decommission_destroys_the_tenant_and_removes_its_stack(
     assert result.code == 0, result.stderr
     assert by_tenant(result.json())["tenant-two"]["status"] == "succeeded"
     assert tenant_repo.stacks() == {"tenant-one"}
-    assert "Tenant-Two" not in identity.tenants(emulator_host, PROJECT)
-    assert "Tenant-One" in identity.tenants(emulator_host, PROJECT)
+    # Listed, not fetched: the emulator answers a GET of any id by creating that tenant.
+    remaining = identity.tenant_ids(emulator_host, PROJECT)
+    assert ids["tenant-two"] not in remaining and ids["tenant-one"] in remaining
 
 
 def test_an_invalid_manifest_anywhere_stops_everything(tenant_repo: TenantRepo, emulator_host):
     assert apply(tenant_repo).code == 0
+    ids = tenant_repo.tenant_ids()
     tenant_repo.edit("tenant-one", "displayName: Tenant-One", "displayName: Tenant One")
     tenant_repo.manifest("tenant-two").unlink()  # would be a delete, were the run to go on
 
@@ -112,7 +119,7 @@ def test_an_invalid_manifest_anywhere_stops_everything(tenant_repo: TenantRepo, 
         assert "tenant-one.yaml" in result.stderr
         assert "Traceback" not in result.stderr
     assert tenant_repo.stacks() == {"tenant-one", "tenant-two"}
-    assert {"Tenant-One", "Tenant-Two"} <= set(identity.tenants(emulator_host, PROJECT))
+    assert set(ids.values()) <= identity.tenant_ids(emulator_host, PROJECT)
 
 
 def test_one_failing_tenant_does_not_stop_the_others(tenant_repo: TenantRepo, emulator_host):
@@ -156,17 +163,23 @@ def test_concurrent_apply_reports_the_lock_and_sigterm_leaves_no_stale_lock(
     third = apply(tenant_repo)
     assert third.code == 0, third.stderr
     assert tenant_repo.stacks() == {"tenant-one", "tenant-two"}
-    assert {"Tenant-One", "Tenant-Two"} <= set(identity.tenants(emulator_host, PROJECT))
+    assert set(tenant_repo.tenant_ids().values()) <= identity.tenant_ids(emulator_host, PROJECT)
 
 
 def test_no_secret_value_appears_in_outputs_reports_or_state(tenant_repo: TenantRepo):
     out = tenant_repo.root / "out"
     out.mkdir()
     results = [
-        tenant_repo.run("preview", "--json-out", str(out / "preview.json"),
-                        "--markdown-out", str(out / "preview.md")),
-        tenant_repo.run("apply", "--json-out", str(out / "apply.json"),
-                        "--markdown-out", str(out / "apply.md")),
+        tenant_repo.run(
+            "preview",
+            "--json-out",
+            str(out / "preview.json"),
+            "--markdown-out",
+            str(out / "preview.md"),
+        ),
+        tenant_repo.run(
+            "apply", "--json-out", str(out / "apply.json"), "--markdown-out", str(out / "apply.md")
+        ),
         tenant_repo.run("outputs", "--format", "json"),
         tenant_repo.run("drift", "--format", "markdown"),
     ]
@@ -183,8 +196,8 @@ def test_no_secret_value_appears_in_outputs_reports_or_state(tenant_repo: Tenant
 def test_identity_tenants_are_isolated(tenant_repo: TenantRepo, emulator_host):
     tenant_repo.edit("tenant-two", "allowPasswordSignup: false", "allowPasswordSignup: true")
     assert apply(tenant_repo).code == 0
-    one = identity.tenant_id(emulator_host, PROJECT, "Tenant-One")
-    two = identity.tenant_id(emulator_host, PROJECT, "Tenant-Two")
+    ids = tenant_repo.tenant_ids()
+    one, two = ids["tenant-one"], ids["tenant-two"]
     status, _ = identity.sign_up(emulator_host, one, "ada@example.com", "correct-horse-1")
     assert status == 200
     assert identity.sign_in(emulator_host, one, "ada@example.com", "correct-horse-1")[0] == 200
@@ -195,10 +208,11 @@ def test_identity_tenants_are_isolated(tenant_repo: TenantRepo, emulator_host):
 def test_drift_made_outside_git_is_reported(tenant_repo: TenantRepo, emulator_host):
     assert apply(tenant_repo).code == 0
     clean = tenant_repo.run("drift", "--format", "json")
-    assert clean.code == 0, clean.stderr
-    one = identity.tenant_id(emulator_host, PROJECT, "Tenant-One")
+    assert clean.code == 0, clean.stdout
+    one = tenant_repo.tenant_ids()["tenant-one"]
     status, body = identity.call(
-        emulator_host, "PATCH",
+        emulator_host,
+        "PATCH",
         f"identitytoolkit.googleapis.com/v2/projects/{PROJECT}/tenants/{one}"
         "?updateMask=allowPasswordSignup",
         {"allowPasswordSignup": False},

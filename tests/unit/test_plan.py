@@ -17,14 +17,23 @@ FP = "f" * 64
 
 def desired(name: str, fp: str = FP, *, protected: bool = True, decommission: bool = False):
     tenant = Tenant(
-        name=name, owner="o@example.com", display_name="Abcd",
-        source=Path(f"tenants/{name}.yaml"), decommission=decommission,
+        name=name,
+        owner="o@example.com",
+        display_name="Abcd",
+        source=Path(f"tenants/{name}.yaml"),
+        decommission=decommission,
     )
     return Desired(tenant=tenant, fingerprint=fp, protected=protected)
 
 
-def stack(name: str, fp: str | None = FP, result: str | None = "succeeded", *,
-          protected: bool = True, locked: bool = False) -> DeployedStack:
+def stack(
+    name: str,
+    fp: str | None = FP,
+    result: str | None = "succeeded",
+    *,
+    protected: bool = True,
+    locked: bool = False,
+) -> DeployedStack:
     return DeployedStack(name=name, record=StackRecord(fp, result, protected), locked=locked)
 
 
@@ -50,9 +59,15 @@ def only(plan, name):
         ([desired("a", decommission=True)], [], Action.UNCHANGED, "no stack"),
     ],
     ids=[
-        "new-manifest-creates", "same-fingerprint-unchanged", "other-fingerprint-updates",
-        "failed-last-run-retries", "no-record-retries", "unprotected-orphan-deletes",
-        "protected-orphan-blocked", "decommission-deletes", "decommission-without-stack-noop",
+        "new-manifest-creates",
+        "same-fingerprint-unchanged",
+        "other-fingerprint-updates",
+        "failed-last-run-retries",
+        "no-record-retries",
+        "unprotected-orphan-deletes",
+        "protected-orphan-blocked",
+        "decommission-deletes",
+        "decommission-without-stack-noop",
     ],
 )
 def test_single_tenant_rules(desired_items, stacks, expected_action, reason_part):

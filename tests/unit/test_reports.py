@@ -30,10 +30,12 @@ def test_text_lists_steps_and_a_summary():
 
 
 def test_markdown_starts_with_the_sticky_marker_and_puts_failures_first():
-    md = render_markdown(report(
-        Outcome("a-ok", "update", "succeeded", "changed", (STEP,)),
-        Outcome("z-bad", "create", "failed", "INVALID_DISPLAY_NAME"),
-    ))
+    md = render_markdown(
+        report(
+            Outcome("a-ok", "update", "succeeded", "changed", (STEP,)),
+            Outcome("z-bad", "create", "failed", "INVALID_DISPLAY_NAME"),
+        )
+    )
     assert md.splitlines()[0] == MARKER
     assert md.index("`z-bad` failed: INVALID_DISPLAY_NAME") < md.index("| Tenant |")
     rows = [line for line in md.splitlines() if line.startswith("| `")]
@@ -63,8 +65,11 @@ def test_markdown_drops_details_then_rows_to_fit_the_limit():
 
 def test_merge_keeps_each_tenants_worst_line_and_sums_operations():
     a = Report("apply", (Outcome("x", "update", "succeeded", ""),), engine_operations=2)
-    b = Report("apply", (Outcome("x", "update", "failed", "boom"),
-                         Outcome("y", "create", "succeeded", "")), engine_operations=3)
+    b = Report(
+        "apply",
+        (Outcome("x", "update", "failed", "boom"), Outcome("y", "create", "succeeded", "")),
+        engine_operations=3,
+    )
     merged = merge([a, b])
     assert [(o.tenant, o.status) for o in merged.outcomes] == [("x", "failed"), ("y", "succeeded")]
     assert merged.engine_operations == 5
@@ -73,8 +78,12 @@ def test_merge_keeps_each_tenants_worst_line_and_sums_operations():
 def test_exit_status_is_the_worst_status():
     assert exit_status(report(Outcome("a", "update", "succeeded", ""))) is None
     assert exit_status(report(Outcome("a", "x", "drifted", ""))) == "drifted"
-    assert exit_status(report(Outcome("a", "x", "drifted", ""),
-                              Outcome("b", "x", "blocked", ""))) == "blocked"
-    assert exit_status(report(Outcome("a", "x", "blocked", ""),
-                              Outcome("b", "x", "failed", ""))) == "failed"
+    assert (
+        exit_status(report(Outcome("a", "x", "drifted", ""), Outcome("b", "x", "blocked", "")))
+        == "blocked"
+    )
+    assert (
+        exit_status(report(Outcome("a", "x", "blocked", ""), Outcome("b", "x", "failed", "")))
+        == "failed"
+    )
     assert exit_status(report(guard="refused")) == "blocked"

@@ -34,7 +34,9 @@ def backend(tmp_path: Path) -> Path:
 def test_reads_every_stack_with_its_record(backend: Path):
     write(backend, ".pulumi/stacks/p/alpha.json", "{}")
     write(backend, ".pulumi/stacks/p/alpha.json.bak", "{}")
-    write(backend, ".pulumi/stacks/p/alpha.pulumi-tags", tags(StackRecord("f1", "succeeded", False)))
+    write(
+        backend, ".pulumi/stacks/p/alpha.pulumi-tags", tags(StackRecord("f1", "succeeded", False))
+    )
     write(backend, ".pulumi/stacks/p/beta.json.gz", "")
     deployed = read_deployed(FileBucket(backend), "p")
     assert sorted(deployed) == ["alpha", "beta"]
