@@ -19,6 +19,8 @@ EXIT_DRIFT = 3
 EXIT_BLOCKED = 4
 EXIT_FAILED = 5
 
+ACTIONS = ("create", "update", "retry", "delete", "unchanged", "blocked")
+
 EXIT_CODES_HELP = """\
 exit codes:
   0  success: everything valid, converged, or no drift
@@ -69,6 +71,14 @@ def _add_selection(parser: argparse.ArgumentParser) -> None:
         type=_shard,
         metavar="I/N",
         help="only the I-th of N shards of the selected tenants (for parallel CI jobs)",
+    )
+    parser.add_argument(
+        "--action",
+        action="append",
+        default=[],
+        choices=ACTIONS,
+        metavar="ACTION",
+        help=f"only tenants whose planned action is this (repeatable: {', '.join(ACTIONS)})",
     )
 
 

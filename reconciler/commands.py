@@ -23,14 +23,11 @@ from reconciler.cli import (
 )
 from reconciler.manifests.report import render_issues
 from reconciler.manifests.validate import ValidationResult, validate_tree
-from reconciler.plan import Change, Plan, make_plan, select
+from reconciler.plan import Action, Change, Plan, Selection, make_plan, select
 from reconciler.platform import Platform, PlatformError, load_platform
 from reconciler.reports import exit_status, render, render_json, render_markdown
 from reconciler.results import BLOCKED, DRIFTED, Report, merge
 from reconciler.state import BackendError
-
-SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schema" / "tenant.schema.json"
-
 
 class CommandFailed(Exception):
     """Stop the command with this exit code; the message has been printed."""
@@ -83,7 +80,14 @@ def _plan(args: argparse.Namespace, platform: Platform) -> tuple[Plan, tuple[Cha
     if unknown:
         _err(f"reconciler: no tenant named {', '.join(unknown)} in tenants/ or the backend")
         raise CommandFailed(EXIT_USAGE)
-    return plan, select(plan, args.tenant, changed, args.shard)
+    selection = Selection(
+        tenants=frozenset(args.tenant),
+        changed=frozenset(changed) if changed is not None else None,
+        actions=frozenset(Action(a) for a in args.action),
+        shard=args.shard,
+        drift=args.command == "drift",
+    )
+    return plan, select(plan, selection)
 
 
 def _emit(report: Report, args: argparse.Namespace) -> int:
@@ -232,7 +236,9 @@ def run_report(args: argparse.Namespace) -> int:
 
 @_guarded
 def run_schema(args: argparse.Namespace) -> int:
-    print(SCHEMA_PATH.read_text(encoding="utf-8"), end="")
+    from reconciler.manifests.schema import SCHEMA_DIR
+
+    print((SCHEMA_DIR / "tenant.schema.json").read_text(encoding="utf-8"), end="")
     return EXIT_OK
 
 

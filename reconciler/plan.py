@@ -8,7 +8,7 @@ every safety rule in a table.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
@@ -145,21 +145,35 @@ def make_plan(
     return Plan(tuple(guarded), guard=guard)
 
 
-def select(
-    plan: Plan,
-    tenants: Sequence[str] = (),
-    changed: set[str] | None = None,
-    shard: tuple[int, int] | None = None,
-) -> tuple[Change, ...]:
-    """The changes a command acts on: named tenants, changed files, one shard of the rest."""
+@dataclass(frozen=True)
+class Selection:
+    """Which of the plan's changes a command acts on."""
+
+    tenants: frozenset[str] = frozenset()
+    """Only these tenants (empty: all)."""
+    changed: frozenset[str] | None = None
+    """Only tenants whose manifest changed (None: no such filter)."""
+    actions: frozenset[Action] = frozenset()
+    """Only changes with these actions (empty: all)."""
+    shard: tuple[int, int] | None = None
+    """Only the I-th of N shards of the tenants with work to do."""
+    drift: bool = False
+    """Work means 'has a deployed stack': drift checks every deployed tenant."""
+
+
+def select(plan: Plan, selection: Selection) -> tuple[Change, ...]:
+    """The changes a command acts on, in name order."""
+    s = selection
     chosen = [
         c
         for c in plan.changes
-        if (not tenants or c.tenant in tenants) and (changed is None or c.tenant in changed)
+        if (not s.tenants or c.tenant in s.tenants)
+        and (s.changed is None or c.tenant in s.changed)
+        and (not s.actions or c.action in s.actions)
     ]
-    if shard is not None:
-        index, total = shard
-        # Shard over the tenants that do work, so shards get even amounts of engine time.
-        work = [c for c in chosen if c.action.runs_engine]
+    if s.shard is not None:
+        index, total = s.shard
+        # Shard over the tenants with work, so shards get even amounts of engine time.
+        work = [c for c in chosen if (c.deployed is not None if s.drift else c.action.runs_engine)]
         chosen = work[index - 1 :: total]
     return tuple(chosen)

@@ -21,6 +21,8 @@ from reconciler.results import (
 )
 
 COMMENT_LIMIT = 65_536
+ATTENTION_LIMIT = 50
+REASON_LIMIT = 300
 MARKER = "<!-- tenant-gitops-report -->"
 """First line of every Markdown report: lets CI find and edit its own sticky comment."""
 
@@ -85,11 +87,16 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def _short(text: str) -> str:
+    text = _cell(text)
+    return text if len(text) <= REASON_LIMIT else text[: REASON_LIMIT - 1] + "…"
+
+
 def _row(o: Outcome) -> str:
     icon = _ICONS.get(o.status, "")
     return (
         f"| `{o.tenant}` | {o.action} | {icon} {o.status} | {_counts(o.steps)} | "
-        f"{_cell(o.reason)} |"
+        f"{_short(o.reason)} |"
     )
 
 
@@ -115,8 +122,12 @@ def render_markdown(report: Report, limit: int = COMMENT_LIMIT, artifact: str = 
     ]
     if report.guard:
         head += [f"> ⛔ **Fleet guard:** {report.guard}", ""]
-    for o in attention:
-        head.append(f"- {_ICONS.get(o.status, '')} `{o.tenant}` {o.status}: {_cell(o.reason)}")
+    # Tenants needing attention come first; past a few dozen, the table below still lists them.
+    for o in attention[:ATTENTION_LIMIT]:
+        head.append(f"- {_ICONS.get(o.status, '')} `{o.tenant}` {o.status}: {_short(o.reason)}")
+    if len(attention) > ATTENTION_LIMIT:
+        more = len(attention) - ATTENTION_LIMIT
+        head.append(f"- …and {more} more needing attention (listed first in the table)")
     if attention:
         head.append("")
     table = ["| Tenant | Action | Result | Resources | Why |", "|---|---|---|---|---|"]

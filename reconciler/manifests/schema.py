@@ -15,6 +15,7 @@ import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +29,15 @@ if TYPE_CHECKING:
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import ValidationError
 
-SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schema"
+def _schema_dir() -> Path:
+    in_checkout = Path(__file__).resolve().parents[2] / "schema"
+    if in_checkout.is_dir():
+        return in_checkout
+    # Installed from a wheel (e.g. pre-commit's environment): the copy inside the package.
+    return Path(str(files("reconciler._schema")))
+
+
+SCHEMA_DIR = _schema_dir()
 """Where `tenant.schema.json` and `platform.schema.json` live (the repository's schema/)."""
 
 _NUMBER = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")

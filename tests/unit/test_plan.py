@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.manifests.model import Tenant
-from reconciler.plan import Action, Desired, make_plan, select
+from reconciler.plan import Action, Desired, Selection, make_plan, select
 from reconciler.records import StackRecord
 from reconciler.state import DeployedStack
 
@@ -144,7 +144,21 @@ def test_select(tenants, changed, shard, expected):
         [desired("a"), desired("b"), desired("c"), desired("d", "3" * 64)],
         [stack("b"), stack("d"), stack("e")],
     )
-    assert [c.tenant for c in select(plan, tenants, changed, shard)] == expected
+    selection = Selection(frozenset(tenants), changed and frozenset(changed), shard=shard)
+    assert [c.tenant for c in select(plan, selection)] == expected
+
+
+def test_select_by_action():
+    plan = plan_of([desired("a"), desired("b")], [stack("b"), stack("c", protected=False)])
+    chosen = select(plan, Selection(actions=frozenset({Action.CREATE, Action.UPDATE})))
+    assert [c.tenant for c in chosen] == ["a"]
+
+
+def test_drift_shards_over_every_deployed_tenant():
+    # b is unchanged: no engine work for apply, but drift must still check it.
+    plan = plan_of([desired("a"), desired("b"), desired("c")], [stack("b"), stack("c")])
+    shards = [select(plan, Selection(shard=(i, 2), drift=True)) for i in (1, 2)]
+    assert [[c.tenant for c in s] for s in shards] == [["b"], ["c"]]
 
 
 def test_outcome_of_a_planned_change_carries_its_reason():
