@@ -110,8 +110,9 @@ def start(
 ) -> Emulator:
     """Start an emulator for `project_id` (must be `demo-*`) and wait until it answers.
 
-    Unless `detached`, the emulator is also stopped by the kernel if the calling process dies
-    without stopping it (Linux), so a killed test run leaves no emulator behind.
+    Unless `detached`, the kernel also stops the emulator when the thread that started it
+    ends without stopping it (Linux), so a killed test run leaves no emulator behind: call
+    it from a thread that lives as long as the emulator should (the main thread, say).
     """
     if not project_id.startswith("demo-"):
         raise EmulatorError(

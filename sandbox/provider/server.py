@@ -53,7 +53,7 @@ from sandbox.provider.serviceaccount import Account, IAMMember
 from sandbox.provider.storage import Bucket, BucketIAMMember
 from sandbox.provider.store import Store, state_db_path
 from sandbox.provider.tenant import Tenant
-from sandbox.provider.values import UNKNOWN, plain_to_props, props_to_plain
+from sandbox.provider.values import plain_to_props, props_to_plain
 
 PROVIDER_VERSION = "10.2.0"
 """The pulumi-gcp version the project's SDK asks for; the sandbox answers as that version."""
@@ -252,7 +252,7 @@ class SandboxProvider(Provider):
 def _setting(arg: Any, variable: str | None, env_names: tuple[str, ...]) -> str | None:
     """A provider setting from its typed arg, its config variable, then the environment."""
     for value in (arg, variable, *(os.environ.get(name) for name in env_names)):
-        if isinstance(value, str) and value and value is not UNKNOWN:
+        if isinstance(value, str) and value:  # UNKNOWN (a preview-time config) is no str
             return value
     return None
 
