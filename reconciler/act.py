@@ -63,18 +63,10 @@ def _program_for(change: Change, ctx: ActContext) -> Callable[[], None]:
 
 
 def load_program() -> None:
-    """Import the program and its provider modules before any worker thread starts.
+    """Import the program once, in this thread, before the worker threads start."""
+    from reconciler.program.tenant import preload
 
-    pulumi_gcp loads its submodules lazily on first attribute access, and two threads
-    touching one while it loads see it half-initialised ("has no attribute 'Bucket'").
-    """
-    import pulumi_gcp as gcp
-
-    import reconciler.program.tenant  # noqa: F401
-
-    for module in (gcp.identityplatform, gcp.storage, gcp.serviceaccount, gcp.secretmanager):
-        # Any ordinary attribute triggers the load (introspection ones like __file__ do not).
-        getattr(module, "_utilities", None)
+    preload()
 
 
 def _with_lock_retry(ctx: ActContext, operation: Callable[[], StackRun]) -> StackRun:

@@ -19,6 +19,19 @@ from reconciler.program.context import TenantContext
 from reconciler.program.secrets import ResolvedSecrets, used_secret_refs
 
 
+def preload() -> None:
+    """Finish importing the provider modules the program uses, before worker threads start.
+
+    pulumi_gcp loads its submodules lazily on first attribute access, and two threads
+    touching one while it loads see it half-initialised ("has no attribute 'Bucket'").
+    Any ordinary attribute triggers the load (introspection ones like __file__ do not).
+    """
+    import pulumi_gcp as gcp
+
+    for module in (gcp.identityplatform, gcp.storage, gcp.serviceaccount, gcp.secretmanager):
+        getattr(module, "_utilities", None)
+
+
 def tenant_program(
     tenant: Tenant, platform: Platform, fingerprint: str, secrets: ResolvedSecrets
 ) -> Callable[[], None]:
