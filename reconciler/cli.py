@@ -98,7 +98,7 @@ def _add_output(parser: argparse.ArgumentParser, formats: Sequence[str]) -> None
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="reconciler",
-        description="GitOps for ML-platform tenants: one manifest under tenants/, one Pulumi stack.",
+        description="GitOps for ML-platform tenants: one manifest in tenants/, one Pulumi stack.",
         epilog=EXIT_CODES_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

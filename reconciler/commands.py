@@ -10,8 +10,9 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reconciler.cli import (
     EXIT_BLOCKED,
@@ -28,6 +29,10 @@ from reconciler.platform import Platform, PlatformError, load_platform
 from reconciler.reports import exit_status, render, render_json, render_markdown
 from reconciler.results import BLOCKED, DRIFTED, Report, merge
 from reconciler.state import BackendError
+
+if TYPE_CHECKING:
+    from reconciler.act import ActContext
+
 
 class CommandFailed(Exception):
     """Stop the command with this exit code; the message has been printed."""
@@ -104,7 +109,7 @@ def _emit(report: Report, args: argparse.Namespace) -> int:
     }.get(worst, EXIT_FAILED)
 
 
-def _guarded(func):  # type: ignore[no-untyped-def]
+def _guarded(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
     def wrapper(args: argparse.Namespace) -> int:
         try:
             return int(func(args))
@@ -143,7 +148,7 @@ def _matrix(changes: Sequence[Change], most: int) -> dict[str, object]:
     return {"shard": [f"{i}/{shards}" for i in range(1, shards + 1)], "tenants": len(work)}
 
 
-def _context(args: argparse.Namespace, platform: Platform):  # type: ignore[no-untyped-def]
+def _context(args: argparse.Namespace, platform: Platform) -> ActContext:
     from reconciler.act import ActContext
     from reconciler.engine import Engine
     from reconciler.runtime import SetupError, engine_settings

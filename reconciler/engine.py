@@ -9,6 +9,7 @@ this run is useless) and `TemporaryError` (retry after a delay, e.g. a locked st
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import signal
@@ -137,11 +138,19 @@ def _translate(error: Exception, diagnostics: list[str], cancelled: bool) -> Eng
     return PermanentError(f"{type(error).__name__}: {error}")
 
 
+def _worth_showing(line: str) -> bool:
+    """Drop blank lines and Python traceback frames; keep the messages."""
+    text = line.strip()
+    return bool(text) and not (
+        text.startswith(("Traceback (most recent call last)", 'File "')) or line[:1].isspace()
+    )
+
+
 def _first_lines(diagnostics: list[str], error: Exception) -> str:
     """The engine's own error diagnostics, else the CLI's error lines; never a wall of text."""
-    lines = [line for diag in diagnostics for line in diag.splitlines() if line.strip()]
+    lines = [line for diag in diagnostics for line in diag.splitlines() if _worth_showing(line)]
     if not lines and isinstance(error, auto_errors.CommandError):
-        text = f"{error.stderr}\n{error.stdout}" if hasattr(error, "stderr") else str(error)
+        text = str(error)
         lines = [line for line in text.splitlines() if line.strip().startswith("error:")]
     if not lines:
         lines = [str(error).strip().splitlines()[0] if str(error).strip() else "unknown error"]
@@ -169,10 +178,8 @@ class _TrackedCommand(auto.PulumiCommand):
             processes = list(self._processes)
         for process in processes:
             if process.poll() is None:
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.killpg(process.pid, signal.SIGINT)
-                except ProcessLookupError:
-                    pass
 
     def run(
         self,

@@ -107,7 +107,8 @@ def _details(o: Outcome) -> str:
         f"- `{s.op}` {s.type} `{s.name}`" + (f" ({', '.join(s.diffs)})" if s.diffs else "")
         for s in o.steps
     )
-    return f"<details><summary><code>{o.tenant}</code>: {len(o.steps)} step(s)</summary>\n\n{body}\n\n</details>\n"
+    summary = f"<summary><code>{o.tenant}</code>: {len(o.steps)} step(s)</summary>"
+    return f"<details>{summary}\n\n{body}\n\n</details>\n"
 
 
 def render_markdown(report: Report, limit: int = COMMENT_LIMIT, artifact: str = "") -> str:

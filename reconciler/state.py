@@ -76,7 +76,7 @@ class GcsBucket:
 
     def __init__(self, url: str) -> None:
         try:
-            from google.cloud import storage  # type: ignore[attr-defined,import-untyped]
+            from google.cloud import storage
         except ImportError as error:
             raise BackendError(
                 "reading a gs:// backend in bulk needs google-cloud-storage: "
@@ -95,7 +95,7 @@ class GcsBucket:
             yield blob.name[strip:]
 
     def read(self, key: str) -> bytes | None:
-        from google.api_core.exceptions import NotFound  # type: ignore[import-untyped]
+        from google.api_core.exceptions import NotFound
 
         try:
             data: bytes = self._bucket.blob(self._key(key)).download_as_bytes()

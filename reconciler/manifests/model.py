@@ -12,7 +12,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 API_VERSION = "mlaas.dev/v1"
 KIND = "Tenant"
@@ -133,7 +133,7 @@ class SamlIdp:
     """Whether users may sign in with it."""
 
 
-IdentityProvider = Union[DefaultIdp, OidcIdp, SamlIdp]
+IdentityProvider = DefaultIdp | OidcIdp | SamlIdp
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import ValidationError
 
+
 def _schema_dir() -> Path:
     in_checkout = Path(__file__).resolve().parents[2] / "schema"
     if in_checkout.is_dir():
