@@ -27,8 +27,9 @@ from pulumi.automation import errors as auto_errors
 from pulumi.automation._cmd import CommandResult, OnOutput
 from pulumi.automation.events import EngineEvent, OpType
 
-from reconciler.records import STATUS_TAG, StackRecord
+from reconciler.records import STATUS_TAG, StackRecord, decode_record
 from reconciler.results import ResourceStep, StackRun
+from reconciler.state import DeployedStack
 
 TOOLS_DIR = Path(__file__).resolve().parent.parent / ".tools"
 """Where scripts/bootstrap puts the pinned Pulumi CLI (bin/pulumi) in a checkout."""
@@ -362,6 +363,32 @@ class Engine:
     def outputs(self, tenant: str) -> dict[str, Any]:
         with self._operation(engine_run=False):
             return _masked_outputs(self._stack(tenant, None, create=False).outputs())
+
+    def list_deployed(self) -> dict[str, DeployedStack]:
+        """Every stack of the project with its record, through the CLI.
+
+        The fallback for backends the bulk reader cannot read (e.g. Pulumi Cloud, s3://):
+        one `stack ls` plus one tag read per stack, so it costs a CLI call per tenant.
+        """
+        settings = self._settings
+        with self._operation(engine_run=False):
+            opts = self._workspace_options(
+                settings.workspaces / "_inventory",
+                settings.backend_url,
+                settings.env,
+                settings.secrets_provider,
+            )
+            workspace = auto.LocalWorkspace(**vars(opts))
+            deployed = {}
+            for summary in workspace.list_stacks():
+                name = summary.name.rsplit("/", 1)[-1]
+                tags = workspace.list_tags(name)
+                deployed[name] = DeployedStack(
+                    name=name,
+                    record=decode_record(tags.get(STATUS_TAG)),
+                    locked=bool(summary.update_in_progress),
+                )
+            return deployed
 
     def record(self, tenant: str, record: StackRecord) -> None:
         """Write the reconciler's record on the stack (one tag, one CLI call)."""

@@ -6,6 +6,7 @@ validation result and no plan is made, so a broken file can never read as a remo
 
 from __future__ import annotations
 
+import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +16,13 @@ from reconciler.manifests.validate import ValidationResult, validate_tree
 from reconciler.plan import Desired
 from reconciler.platform import Platform
 from reconciler.program.version import program_version
-from reconciler.state import DeployedStack, open_bucket, read_deployed
+from reconciler.state import (
+    BULK_SCHEMES,
+    BackendError,
+    DeployedStack,
+    open_bucket,
+    read_deployed,
+)
 
 # Paths whose change affects every tenant (the program, the platform settings, the schema).
 _FLEET_WIDE = ("reconciler/program/", "platform.yaml", "schema/", "pyproject.toml", "uv.lock")
@@ -51,9 +58,21 @@ def observe_desired(platform: Platform) -> DesiredState:
 
 
 def observe_deployed(platform: Platform) -> dict[str, DeployedStack]:
-    """Every stack of the project, with its record and lock, in bulk (no CLI process)."""
+    """Every stack of the project, with its record and lock.
+
+    `file://` and `gs://` backends are read in bulk, with no CLI process; any other backend
+    is listed through the CLI, one call per stack (RECONCILER_INVENTORY=cli forces that).
+    """
     url = platform.resolved_backend_url()
-    return read_deployed(open_bucket(url), platform.pulumi_project)
+    if url.startswith(BULK_SCHEMES) and os.environ.get("RECONCILER_INVENTORY") != "cli":
+        return read_deployed(open_bucket(url), platform.pulumi_project)
+    from reconciler.engine import Engine, EngineError
+    from reconciler.runtime import SetupError, engine_settings
+
+    try:
+        return Engine(engine_settings(platform, os.environ)).list_deployed()
+    except (EngineError, SetupError) as error:
+        raise BackendError(f"could not list the stacks in {url}: {error}") from error
 
 
 def changed_tenants(root: Path, ref: str) -> set[str] | None:

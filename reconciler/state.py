@@ -19,6 +19,9 @@ from typing import Protocol
 
 from reconciler.records import STATUS_TAG, StackRecord, decode_record
 
+BULK_SCHEMES = ("file://", "gs://")
+"""Backends read here in bulk; others are listed through the CLI (see engine.list_deployed)."""
+
 _STACK_SUFFIXES = (".json", ".json.gz", ".json.zst")
 _TAGS_SUFFIX = ".pulumi-tags"
 

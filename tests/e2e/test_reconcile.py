@@ -42,6 +42,10 @@ def test_apply_then_plan_is_unchanged_without_engine_runs(tenant_repo: TenantRep
     assert plan.code == 0, plan.stderr
     assert {t["action"] for t in plan.json()["tenants"]} == {"unchanged"}
     assert plan.json()["engineOperations"] == 0
+    # The CLI inventory (for backends not read in bulk) sees exactly the same.
+    via_cli = tenant_repo.run("plan", "--format", "json", extra_env={"RECONCILER_INVENTORY": "cli"})
+    assert via_cli.code == 0, via_cli.stderr
+    assert via_cli.json() == plan.json()
 
     again = apply(tenant_repo)
     assert again.code == 0, again.stderr
