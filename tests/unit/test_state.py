@@ -98,3 +98,53 @@ def test_record_round_trips():
     record = StackRecord("a" * 64, "succeeded", False)
     assert decode_record(record.encode()) == record
     assert len(record.encode()) <= 256  # Pulumi's limit on a tag value
+
+
+class _FakeBlob:
+    def __init__(self, store: dict[str, bytes], name: str) -> None:
+        self.name, self._store = name, store
+
+    def download_as_bytes(self) -> bytes:
+        from google.api_core.exceptions import NotFound
+
+        if self.name not in self._store:
+            raise NotFound(self.name)
+        return self._store[self.name]
+
+
+class _FakeGcsBucket:
+    def __init__(self, store: dict[str, bytes]) -> None:
+        self._store = store
+
+    def list_blobs(self, prefix: str):
+        return [_FakeBlob(self._store, k) for k in sorted(self._store) if k.startswith(prefix)]
+
+    def blob(self, name: str) -> _FakeBlob:
+        return _FakeBlob(self._store, name)
+
+
+def test_gs_backend_is_read_under_its_prefix(monkeypatch):
+    from google.cloud import storage
+
+    store = {
+        "state/.pulumi/meta.yaml": b"version: 1\n",
+        "state/.pulumi/stacks/p/alpha.json": b"{}",
+        "state/.pulumi/stacks/p/alpha.pulumi-tags": tags(
+            StackRecord("f", "succeeded", True)
+        ).encode(),
+        "state/.pulumi/locks/organization/p/alpha/1.json": b"{}",
+        "other/.pulumi/stacks/p/beta.json": b"{}",
+    }
+    seen = {}
+
+    class FakeClient:
+        def bucket(self, name: str) -> _FakeGcsBucket:
+            seen["bucket"] = name
+            return _FakeGcsBucket(store)
+
+    monkeypatch.setattr(storage, "Client", FakeClient)
+    deployed = read_deployed(open_bucket("gs://acme-state/state"), "p")
+    assert seen["bucket"] == "acme-state"
+    assert list(deployed) == ["alpha"]
+    assert deployed["alpha"].record == StackRecord("f", "succeeded", True)
+    assert deployed["alpha"].locked
