@@ -310,3 +310,19 @@ def test_an_unreadable_manifest_is_an_issue(tmp_path: Path) -> None:
         1,
         "cannot read the file: Permission denied",
     )
+
+
+@pytest.mark.timeout(60)  # comparing 12,000 items pairwise would take minutes
+def test_a_huge_broken_list_is_explained_briefly(tmp_path: Path) -> None:
+    text = (FIXTURES / "valid" / "minimal.yaml").read_text()
+    text += "  access:\n    admins:\n" + "".join(f"    - {{n: {i}}}\n" for i in range(12_000))
+    (tmp_path / "tenants").mkdir()
+    (tmp_path / "tenants" / "minimal.yaml").write_text(text)
+    issues = validate_tree(tmp_path).issues
+    assert len(issues) == 101
+    assert (issues[0].line, issues[0].column, issues[0].message) == (
+        1,
+        1,
+        "more than 100 schema issues; the first 100 are shown",
+    )
+    assert issues[1].message == "spec.access.admins: has 12000 items; at most 100"

@@ -310,9 +310,34 @@ def _general(parts: _Parts, obj: Check | None) -> Check:
 
 
 def _unique(v: list[Any]) -> bool:
-    if all(isinstance(item, str) for item in v):
-        return len(set(v)) == len(v)
-    return all(not json_equal(a, b) for i, a in enumerate(v) for b in v[i + 1 :])
+    return not repeated_items(v)
+
+
+def repeated_items(values: list[Any]) -> list[int]:
+    """Indexes of the items equal (as JSON) to an earlier one; linear, not quadratic."""
+    seen: set[Any] = set()
+    repeated = []
+    for index, value in enumerate(values):
+        key = json_key(value)
+        if key in seen:
+            repeated.append(index)
+        seen.add(key)
+    return repeated
+
+
+def json_key(value: Any) -> Any:
+    """A hashable key equal for values JSON Schema calls equal (`1` and `1.0`, not `true`)."""
+    if isinstance(value, bool) or value is None:
+        return ("literal", value)
+    if isinstance(value, (int, float)):
+        return ("number", value)  # hash(1) == hash(1.0) and 1 == 1.0, as JSON Schema wants
+    if isinstance(value, str):
+        return ("string", value)
+    if isinstance(value, list):
+        return ("array", tuple(json_key(item) for item in value))
+    if isinstance(value, dict):
+        return ("object", frozenset((key, json_key(item)) for key, item in value.items()))
+    return ("other", id(value))
 
 
 def _yes(_: Any) -> bool:

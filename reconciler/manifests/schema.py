@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from yaml.nodes import ScalarNode
 
-from reconciler.manifests.compiled import Check, Unsupported, compile_gate
+from reconciler.manifests.compiled import Check, Unsupported, compile_gate, repeated_items
 from reconciler.manifests.issues import Issue, PathPart, dotted, json_path, shown
 from reconciler.manifests.loader import LoadedYaml
 
@@ -38,6 +38,8 @@ def _schema_dir() -> Path:
     return Path(str(files("reconciler._schema")))
 
 
+MAX_ISSUES = 100
+"""Schema issues reported per file; the rest are summed up in one issue."""
 SCHEMA_DIR = _schema_dir()
 """Where `tenant.schema.json` and `platform.schema.json` live (the repository's schema/)."""
 
@@ -66,9 +68,17 @@ class SchemaChecker:
     @functools.cached_property
     def validator(self) -> Draft202012Validator:
         """The reference validator, made (and `jsonschema` imported) on the first bad file."""
-        from jsonschema import Draft202012Validator
+        from jsonschema import Draft202012Validator, validators
+        from jsonschema.exceptions import ValidationError
 
-        return Draft202012Validator(self.schema)
+        # jsonschema compares list items pairwise; a 256 KiB list of distinct mappings
+        # would take minutes. Same rule, linear: items keyed by their JSON value.
+        def unique_items(validator: Any, unique: Any, instance: Any, schema: Any) -> Any:
+            if unique and validator.is_type(instance, "array") and repeated_items(instance):
+                yield ValidationError("has non-unique elements")
+
+        extended = validators.extend(Draft202012Validator, {"uniqueItems": unique_items})
+        return extended(self.schema)
 
     def check(self, loaded: LoadedYaml) -> list[Issue]:
         """Every schema issue of a loaded document, at its node; none when it is valid."""
@@ -79,6 +89,10 @@ class SchemaChecker:
         for error in self.validator.iter_errors(document):
             for issue in _Explainer(self.schema, loaded, error).issues():
                 found.setdefault((issue.path, issue.message), issue)
+                if len(found) == MAX_ISSUES:
+                    # A file this broken is rarely one mistake many times: fix the first ones.
+                    more = f"more than {MAX_ISSUES} schema issues; the first {MAX_ISSUES} are shown"
+                    return [*found.values(), Issue(loaded.file, 1, 1, "$", more)]
         return list(found.values())
 
 
@@ -129,14 +143,9 @@ class _Explainer:
                     message = custom[0] or self._prefixed(f"missing required key {shown(key)}")
                     yield self._at([*self.path, key], None, message, custom[1])
         elif keyword == "uniqueItems" and isinstance(value, list):
-            for index, item in enumerate(value):
-                if item in value[:index]:
-                    yield self._at(
-                        [*self.path, index],
-                        False,
-                        self._prefixed(f"{shown(item)} is listed twice"),
-                        "remove the repeated entry",
-                    )
+            for index in repeated_items(value):
+                message = self._prefixed(f"{shown(value[index])} is listed twice")
+                yield self._at([*self.path, index], False, message, "remove the repeated entry")
         else:
             yield self._at(self.path, False, *self._message(keyword, value, None))
 
