@@ -147,7 +147,10 @@ def _record(ctx: ActContext, change: Change, record: StackRecord) -> None:
 def _preview_one(change: Change, ctx: ActContext) -> tuple[str, str, StackRun]:
     engine = ctx.engine
     if change.action is Action.DELETE:
-        run = engine.preview_destroy(change.tenant)
+        if change.decommission:
+            run = engine.preview_decommission(change.tenant, _program_for(change, ctx))
+        else:
+            run = engine.preview_destroy(change.tenant)
         return PLANNED, change.reason, run
     program = _program_for(change, ctx)
     run = engine.preview(change.tenant, program, change.deployed is not None)

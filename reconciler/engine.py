@@ -354,6 +354,23 @@ class Engine:
             stack.workspace.remove_stack(tenant)
             return StackRun(steps=tuple(steps))
 
+    def preview_decommission(self, tenant: str, program: Callable[[], None]) -> StackRun:
+        """A decommission: the `up` that lifts protection, then every resource deleted.
+
+        `preview_destroy` cannot be used: it refuses while the resources are protected,
+        which they stay until the first half of the decommission has run.
+        """
+        with self._operation() as (steps, on_event):
+            stack = self._stack(tenant, program, create=False)
+            stack.preview(on_event=on_event, color="never")
+            resources = stack.export_stack().deployment.get("resources", [])
+            deletes = tuple(
+                ResourceStep("delete", r["type"], r["urn"].rsplit("::", 1)[-1])
+                for r in resources
+                if r.get("custom") and not r["type"].startswith(_IGNORED_TYPE_PREFIXES)
+            )
+            return StackRun(steps=(*steps, *deletes))
+
     def preview_destroy(self, tenant: str) -> StackRun:
         with self._operation() as (steps, on_event):
             stack = self._stack(tenant, None, create=False)

@@ -101,6 +101,11 @@ def test_decommission_destroys_the_tenant_and_removes_its_stack(
 
     plan = tenant_repo.run("plan", "--format", "json")
     assert by_tenant(plan.json())["tenant-two"]["action"] == "delete"
+    preview = tenant_repo.run("preview", "--format", "json")
+    assert preview.code == 0, preview.stdout + preview.stderr
+    steps = by_tenant(preview.json())["tenant-two"]["steps"]
+    deleted = {s["type"] for s in steps if s["op"] == "delete"}
+    assert {"gcp:identityplatform/tenant:Tenant", "gcp:storage/bucket:Bucket"} <= deleted
 
     result = apply(tenant_repo)
     assert result.code == 0, result.stderr
