@@ -87,16 +87,18 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def _short(text: str) -> str:
+def _short(text: str, limit: int = REASON_LIMIT) -> str:
     text = _cell(text)
-    return text if len(text) <= REASON_LIMIT else text[: REASON_LIMIT - 1] + "…"
+    if limit <= 0:
+        return ""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _row(o: Outcome) -> str:
+def _row(o: Outcome, reason_limit: int) -> str:
     icon = _ICONS.get(o.status, "")
     return (
         f"| `{o.tenant}` | {o.action} | {icon} {o.status} | {_counts(o.steps)} | "
-        f"{_short(o.reason)} |"
+        f"{_short(o.reason, reason_limit)} |"
     )
 
 
@@ -133,34 +135,37 @@ def render_markdown(report: Report, limit: int = COMMENT_LIMIT, artifact: str = 
         head.append("")
     table = ["| Tenant | Action | Result | Resources | Why |", "|---|---|---|---|---|"]
     ordered = sorted(report.outcomes, key=lambda o: (o.status not in (FAILED, BLOCKED), o.tenant))
-    rows = [_row(o) for o in ordered]
     details = [_details(o) for o in ordered if o.steps]
     where = f" (full report: {artifact})" if artifact else " (full report: the JSON artifact)"
 
-    def assemble(rows_kept: int, with_details: bool) -> str:
-        parts = head + table + rows[:rows_kept]
-        if rows_kept < len(rows):
-            parts.append(f"\n_…and {len(rows) - rows_kept} more tenant(s){where}._")
+    def assemble(rows_kept: int, with_details: bool, reason_limit: int) -> str:
+        rows = [_row(o, reason_limit) for o in ordered[:rows_kept]]
+        parts = head + table + rows
+        if rows_kept < len(ordered):
+            parts.append(f"\n_…and {len(ordered) - rows_kept} more tenant(s){where}._")
         if with_details and details:
             parts += ["", *details]
         elif details:
             parts.append(f"\n_Resource details left out to fit the comment limit{where}._")
         return "\n".join(parts) + "\n"
 
-    text = assemble(len(rows), True)
+    # Give up, in turn, the resource details, then the length of the reasons (the JSON
+    # report keeps them whole), and only then rows: the failed and blocked come first.
+    text = assemble(len(ordered), True, REASON_LIMIT)
     if len(text) <= limit:
         return text
-    text = assemble(len(rows), False)
-    if len(text) <= limit:
-        return text
-    low, high = 0, len(rows)
+    for reason_limit in (REASON_LIMIT, 120, 40, 0):
+        text = assemble(len(ordered), False, reason_limit)
+        if len(text) <= limit:
+            return text
+    low, high = 0, len(ordered)
     while low < high:  # the most rows that fit
         mid = (low + high + 1) // 2
-        if len(assemble(mid, False)) <= limit:
+        if len(assemble(mid, False, 0)) <= limit:
             low = mid
         else:
             high = mid - 1
-    return assemble(low, False)
+    return assemble(low, False, 0)
 
 
 def render(report: Report, fmt: str) -> str:

@@ -622,12 +622,5 @@ def test_a_fleet_comment_fits_and_names_every_failed_or_blocked_tenant() -> None
     assert_fits_and_names_the_bad(fleet(bad_every=10))  # 100 of 500 need attention
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reconciler/reports.py: render_markdown never shortens the attention list, so "
-    "hundreds of failed/blocked tenants with long reasons exceed 65,536 characters; "
-    "needs reasons cut in that list (reported in issue #6's hand-back). Remove this marker "
-    "once fixed: strict xfail turns the fix into a failure until then.",
-)
 def test_a_comment_where_every_tenant_needs_attention_still_fits() -> None:
     assert_fits_and_names_the_bad(fleet(bad_every=2))  # all 500 failed or blocked

@@ -52,15 +52,18 @@ def test_markdown_shows_the_fleet_guard():
     assert "Fleet guard:** 5 of 8" in md
 
 
-def test_markdown_drops_details_then_rows_to_fit_the_limit():
+def test_markdown_gives_up_details_then_reason_length_then_rows():
     outcomes = tuple(
         Outcome(f"t{i:04}", "update", "succeeded", "x" * 200, (STEP,) * 20) for i in range(300)
     )
     big = report(*outcomes, Outcome("zz-failed", "update", "failed", "boom"))
-    md = render_markdown(big, limit=20_000)
-    assert len(md) <= 20_000
-    assert "`zz-failed` failed: boom" in md
-    assert "more tenant(s)" in md and "<details>" not in md
+    shortened = render_markdown(big, limit=30_000)
+    assert len(shortened) <= 30_000 and "<details>" not in shortened
+    assert "more tenant(s)" not in shortened and "x" * 200 not in shortened
+    cut = render_markdown(big, limit=10_000)
+    assert len(cut) <= 10_000
+    assert "more tenant(s)" in cut
+    assert "| `zz-failed` |" in cut  # the failed row is kept first
 
 
 def test_merge_keeps_each_tenants_worst_line_and_sums_operations():
