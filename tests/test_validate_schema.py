@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from reconciler.manifests.compiled import Unsupported, compile_gate, json_equal
+from reconciler.manifests.compiled import Unsupported, compile_gate, ecma_regex, json_equal
 from reconciler.manifests.loader import load_yaml_file
 from reconciler.manifests.schema import SCHEMA_DIR, checker
 
@@ -236,7 +236,9 @@ def _mutate(document: Any, rng: random.Random) -> Any:
 
 def test_the_gate_agrees_with_jsonschema_on_mutated_manifests() -> None:
     tenant = checker("tenant")
-    reference = Draft202012Validator(_schema("tenant"))
+    # The reference is jsonschema's validator with our two keyword overrides (ECMAScript
+    # `$`, linear uniqueItems); those are tested on their own below.
+    reference = tenant.validator
     rng = random.Random(7)
     valid, invalid = _documents()
     verdicts = {True: 0, False: 0}
@@ -287,3 +289,48 @@ def test_every_schema_error_becomes_a_one_line_issue_at_a_position() -> None:
             assert "\n" not in (issue.hint or ""), issue
         explained += len(issues)
     assert explained > 300
+
+
+@pytest.mark.parametrize("name", SCHEMAS)
+def test_every_pattern_is_bounded_by_a_max_length(name: str) -> None:
+    # jsonschema runs every keyword; a pattern on an unbounded string is a slow-regex risk.
+    for pointer, sub in _subschemas(_schema(name)):
+        inside = ("/if/", "/anyOf/", "/else")
+        if "pattern" in sub and not any(part in pointer + "/" for part in inside):
+            assert "maxLength" in sub, pointer
+
+
+def _patterns() -> list[tuple[str, str, int]]:
+    found = []
+    for name in SCHEMAS:
+        for pointer, sub in _subschemas(_schema(name)):
+            if "pattern" in sub:
+                found.append((f"{name}{pointer}", sub["pattern"], sub.get("maxLength", 320)))
+    return found
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize(("where", "pattern", "limit"), _patterns(), ids=lambda x: str(x)[:40])
+def test_no_pattern_takes_quadratic_time(where: str, pattern: str, limit: int) -> None:
+    regex = ecma_regex(pattern)
+    attacks = [
+        "\n" * limit,
+        "a" * limit + "!",
+        "a@" + "b." * (limit // 2) + "@",
+        "https://" + "a" * limit + " ",
+        "-----BEGIN CERTIFICATE-----\n" + "A \n" * limit,
+        "user:" + "a" * limit,
+        "domain:" + "a." * (limit // 2),
+    ]
+    for attack in attacks:
+        regex.search(attack * 4)  # past the limit too: the gate checks lengths first
+
+
+@pytest.mark.parametrize(
+    ("value", "valid"),
+    [("acme", True), ("acme\n", False), ("acme\nx", False), ("\nacme", False)],
+)
+def test_a_final_dollar_means_the_end_of_the_text(value: str, valid: bool) -> None:
+    schema = {"type": "string", "pattern": "^[a-z]+$"}
+    assert (ecma_regex(schema["pattern"]).search(value) is not None) is valid
+    assert compile_gate(schema)(value) is valid

@@ -15,6 +15,7 @@ a gate that does not understand a schema must never say "valid".
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -61,6 +62,19 @@ class Unsupported(Exception):
 def compile_gate(schema: Mapping[str, Any]) -> Check:
     """A function telling whether a document is valid against `schema` (local `$ref`s only)."""
     return _Compiler(schema).compile(schema)
+
+
+@functools.lru_cache(maxsize=256)
+def ecma_regex(pattern: str) -> re.Pattern[str]:
+    """A schema pattern compiled to mean what it means in editors (ECMAScript).
+
+    The difference that matters: Python's `$` also matches before a final newline, so
+    `^[a-z]+$` would accept "abc\\n" (a tenant name with a newline). A final `$` becomes
+    `\\Z`, the end of the text, as in ECMAScript.
+    """
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        pattern = pattern[:-1] + r"\Z"
+    return re.compile(pattern)
 
 
 def json_equal(left: Any, right: Any) -> bool:
@@ -169,14 +183,15 @@ class _Compiler:
     # --- strings, numbers, arrays -----------------------------------------------------
 
     def _pattern(self, pattern: str, _: Mapping[str, Any], parts: _Parts) -> None:
-        search = re.compile(pattern).search
+        search = ecma_regex(pattern).search
         parts.string.append(lambda v: search(v) is not None)
 
+    # Lengths go first: a pattern never runs on a string already too long.
     def _minLength(self, n: int, _: Mapping[str, Any], parts: _Parts) -> None:
-        parts.string.append(lambda v: len(v) >= n)
+        parts.string.insert(0, lambda v: len(v) >= n)
 
     def _maxLength(self, n: int, _: Mapping[str, Any], parts: _Parts) -> None:
-        parts.string.append(lambda v: len(v) <= n)
+        parts.string.insert(0, lambda v: len(v) <= n)
 
     def _minimum(self, n: float, _: Mapping[str, Any], parts: _Parts) -> None:
         parts.number.append(lambda v: v >= n)

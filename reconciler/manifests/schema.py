@@ -21,7 +21,13 @@ from typing import TYPE_CHECKING, Any
 
 from yaml.nodes import ScalarNode
 
-from reconciler.manifests.compiled import Check, Unsupported, compile_gate, repeated_items
+from reconciler.manifests.compiled import (
+    Check,
+    Unsupported,
+    compile_gate,
+    ecma_regex,
+    repeated_items,
+)
 from reconciler.manifests.issues import Issue, PathPart, dotted, json_path, shown
 from reconciler.manifests.loader import LoadedYaml
 
@@ -77,7 +83,20 @@ class SchemaChecker:
             if unique and validator.is_type(instance, "array") and repeated_items(instance):
                 yield ValidationError("has non-unique elements")
 
-        extended = validators.extend(Draft202012Validator, {"uniqueItems": unique_items})
+        # Patterns as editors read them (see `ecma_regex`), and never on a string that is
+        # already too long: maxLength reports that, and a long string is where a regex
+        # can take quadratic time.
+        def pattern(validator: Any, regex: str, instance: Any, schema: Any) -> Any:
+            if not validator.is_type(instance, "string"):
+                return
+            if len(instance) > schema.get("maxLength", len(instance)):
+                return
+            if ecma_regex(regex).search(instance) is None:
+                yield ValidationError(f"does not match {regex!r}")
+
+        extended = validators.extend(
+            Draft202012Validator, {"uniqueItems": unique_items, "pattern": pattern}
+        )
         return extended(self.schema)
 
     def check(self, loaded: LoadedYaml) -> list[Issue]:
