@@ -45,6 +45,8 @@ class ActContext:
     progress: Callable[[str], None]
     allow_replace: frozenset[str] = frozenset()
     lock_wait: float = 120.0
+    refresh: bool = False
+    """Refresh from the cloud before each update (repairs drift)."""
 
 
 class _Blocked(Exception):
@@ -111,7 +113,7 @@ def _apply_one(change: Change, ctx: ActContext) -> tuple[str, str, StackRun]:
         preview = _with_lock_retry(ctx, lambda: engine.preview(change.tenant, program, True))
         _check_replacements(change, preview, ctx)
     try:
-        run = _with_lock_retry(ctx, lambda: engine.up(change.tenant, program))
+        run = _with_lock_retry(ctx, lambda: engine.up(change.tenant, program, ctx.refresh))
     except (Cancelled, StackLocked):
         raise
     except EngineError:

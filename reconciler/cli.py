@@ -157,6 +157,16 @@ def build_parser() -> argparse.ArgumentParser:
         "(its users or data are lost)",
     )
     p.add_argument(
+        "--force",
+        action="store_true",
+        help="also re-apply selected tenants that are unchanged (e.g. after rotating a secret)",
+    )
+    p.add_argument(
+        "--refresh",
+        action="store_true",
+        help="read the cloud before updating, so changes made outside git are undone",
+    )
+    p.add_argument(
         "--lock-wait",
         type=float,
         default=120.0,

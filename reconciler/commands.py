@@ -11,6 +11,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -166,6 +167,7 @@ def _context(args: argparse.Namespace, platform: Platform) -> ActContext:
         progress=_err,
         allow_replace=frozenset(getattr(args, "allow_replace", ()) or ()),
         lock_wait=getattr(args, "lock_wait", 120.0),
+        refresh=getattr(args, "refresh", False),
     )
 
 
@@ -174,6 +176,13 @@ def _act(args: argparse.Namespace, stage: str) -> int:
 
     platform = _platform(args)
     plan, chosen = _plan(args, platform)
+    if getattr(args, "force", False):
+        chosen = tuple(
+            replace(c, action=Action.UPDATE, reason="re-applied on request (--force)")
+            if c.action is Action.UNCHANGED and c.deployed is not None
+            else c
+            for c in chosen
+        )
     ctx = _context(args, platform)
     outcomes = getattr(act, stage)(chosen, ctx)
     report = Report(

@@ -333,10 +333,13 @@ class Engine:
                 stack.preview(on_event=on_event, color="never")
                 return StackRun(steps=tuple(steps))
 
-    def up(self, tenant: str, program: Callable[[], None]) -> StackRun:
+    def up(self, tenant: str, program: Callable[[], None], refresh: bool = False) -> StackRun:
+        """Deploy the program; with `refresh`, read the cloud first so drift is repaired."""
         with self._operation() as (steps, on_event):
             stack = self._stack(tenant, program, create=True)
-            result = stack.up(on_event=on_event, color="never", show_secrets=False)
+            result = stack.up(
+                on_event=on_event, color="never", show_secrets=False, refresh=refresh or None
+            )
             return StackRun(steps=tuple(steps), outputs=_masked_outputs(result.outputs))
 
     def drift(self, tenant: str) -> StackRun:

@@ -232,3 +232,12 @@ def test_drift_made_outside_git_is_reported(tenant_repo: TenantRepo, emulator_ho
     outcomes = by_tenant(drift.json())
     assert outcomes["tenant-one"]["status"] == "drifted"
     assert outcomes["tenant-two"]["status"] == "in-sync"
+    assert {s["type"] for s in outcomes["tenant-one"]["steps"]} == {
+        "gcp:identityplatform/tenant:Tenant"
+    }
+
+    # Repair: re-apply the tenant from git, reading the cloud first.
+    repair = apply(tenant_repo, "--tenant", "tenant-one", "--force", "--refresh")
+    assert repair.code == 0, repair.stderr
+    assert identity.get_tenant(emulator_host, PROJECT, one)["allowPasswordSignup"] is True
+    assert tenant_repo.run("drift").code == 0
