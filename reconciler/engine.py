@@ -366,7 +366,7 @@ class Engine:
         with self._operation() as (steps, on_event):
             stack = self._stack(tenant, program, create=False)
             stack.preview(on_event=on_event, color="never")
-            resources = stack.export_stack().deployment.get("resources", [])
+            resources = (stack.export_stack().deployment or {}).get("resources", [])
             deletes = tuple(
                 ResourceStep("delete", r["type"], r["urn"].rsplit("::", 1)[-1])
                 for r in resources
