@@ -247,30 +247,51 @@ def _assemble(parts: _Parts, obj: Check | None) -> Check:
 
 
 def _specialised(parts: _Parts, obj: Check | None) -> Check | None:
-    """Shorter closures for the shapes most subschemas have (one call per value, not two)."""
-    types, always, string = parts.types, parts.always, parts.string
-    if parts.number or parts.array or (obj is not None and types != {"object"}):
-        return None
-    if types is None and not string and obj is None and len(always) == 1:
-        return always[0]  # a bare `$ref`, `enum` or `const`
-    if always:
-        return None
-    if types == {"string"}:
-        if not string:
-            return lambda v: isinstance(v, str)
-        if len(string) == 1:
-            (only,) = string
-            return lambda v: isinstance(v, str) and only(v)
+    """Shorter closures for the shapes most subschemas have (one call per value, not two).
 
-        def check_string(v: Any) -> bool:
-            return isinstance(v, str) and all(one(v) for one in string)
+    A subschema with a single `type` needs no dispatch: check the type, then its keywords,
+    then the type-independent ones (`$ref`, `enum`, `if`, ...).
+    """
+    types, always = parts.types, parts.always
+    if types is None:
+        if not (parts.string or parts.number or parts.array or obj) and len(always) == 1:
+            return always[0]  # a bare `$ref`, `enum` or `const`
+        return None
+    if len(types) != 1 or parts.number:
+        return None
+    (kind,) = types
+    own = {"string": parts.string, "array": parts.array, "object": [obj] if obj else []}.get(
+        kind, []
+    )
+    others = [p for name, p in (("string", parts.string), ("array", parts.array)) if name != kind]
+    if any(others) or (obj is not None and kind != "object") or kind not in _IS_KIND:
+        return None
+    checks = [_IS_KIND[kind], *own, *always]
+    if len(checks) == 1:
+        return checks[0]
+    if len(checks) == 2:
+        first, second = checks
+        return lambda v: first(v) and second(v)
+    if len(checks) == 3:
+        first, second, third = checks
+        return lambda v: first(v) and second(v) and third(v)
 
-        return check_string
-    if types == {"boolean"} and not string:
-        return lambda v: v is True or v is False
-    if types == {"object"} and obj is not None and not string:
-        return lambda v: isinstance(v, dict) and obj(v)
-    return None
+    def check(v: Any) -> bool:
+        for one in checks:  # noqa: SIM110 (a loop is faster than all(<genexpr>) here)
+            if not one(v):
+                return False
+        return True
+
+    return check
+
+
+_IS_KIND: dict[str, Check] = {
+    "string": lambda v: isinstance(v, str),
+    "array": lambda v: isinstance(v, list),
+    "object": lambda v: isinstance(v, dict),
+    "boolean": lambda v: v is True or v is False,
+    "null": lambda v: v is None,
+}
 
 
 def _general(parts: _Parts, obj: Check | None) -> Check:

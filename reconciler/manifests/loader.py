@@ -16,6 +16,7 @@ The result keeps the node tree so any JSON path can be mapped back to (line, col
 from __future__ import annotations
 
 import math
+import operator
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -42,30 +43,29 @@ _SCALAR_TAGS = frozenset({_STR, _NULL, _BOOL, _INT, _FLOAT})
 _TRUE, _FALSE = ("true", "True", "TRUE"), ("false", "False", "FALSE")
 
 
-_PLAIN_SCALARS = (
-    (_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")),
-    (_INT, re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$")),
-    (
-        _FLOAT,
-        re.compile(
-            r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
-            r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
-        ),
-    ),
-    (_NULL, re.compile(r"^(?:~|null|Null|NULL|)$")),
-    (_MERGE, re.compile(r"^<<$")),  # resolved only to be refused with a clear message
+_WORDS = {
+    **dict.fromkeys(("true", "True", "TRUE", "false", "False", "FALSE"), _BOOL),
+    **dict.fromkeys(("", "~", "null", "Null", "NULL"), _NULL),
+    "<<": _MERGE,  # resolved only to be refused with a clear message
+}
+_NUMBER_START = frozenset("-+.0123456789")
+_INT_FORM = re.compile(r"(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)")
+_FLOAT_FORM = re.compile(
+    r"(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))"
 )
-_plain_tags: dict[str, str] = {}  # the same keys and words recur in every manifest
 
 
 def _plain_tag(value: str) -> str:
     """The YAML 1.2 core-schema tag of a plain (unquoted, untagged) scalar."""
-    tag = _plain_tags.get(value)
-    if tag is None:
-        tag = next((t for t, pattern in _PLAIN_SCALARS if pattern.match(value)), _STR)
-        if len(value) <= 64 and len(_plain_tags) < 50_000:
-            _plain_tags[value] = tag
-    return tag
+    word = _WORDS.get(value)
+    if word is not None:
+        return word
+    if value[0] not in _NUMBER_START:
+        return _STR  # most values: no number starts with a letter
+    if _INT_FORM.fullmatch(value):
+        return _INT
+    return _FLOAT if _FLOAT_FORM.fullmatch(value) else _STR
 
 
 class _CoreSchemaLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
@@ -76,12 +76,15 @@ class _CoreSchemaLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type:
     same way everywhere keeps "valid in my editor" and "valid in CI" one answer.
     """
 
+    # The composer calls these for every node, for path-based resolvers we do not use;
+    # C built-ins taking the same arguments make the calls nearly free.
+    descend_resolver = operator.is_
+    ascend_resolver = tuple
+
     def resolve(self, kind: type, value: str | None, implicit: tuple[bool, bool]) -> str:
         # Called by the composer only for nodes without an explicit tag.
         if kind is ScalarNode:
-            if not implicit[0]:
-                return _STR  # quoted
-            return _plain_tags.get(value) or _plain_tag(value or "")  # type: ignore[arg-type]
+            return _plain_tag(value or "") if implicit[0] else _STR
         return _SEQ if kind is SequenceNode else _MAP
 
 

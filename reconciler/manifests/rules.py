@@ -51,10 +51,10 @@ def facts_of(loaded: LoadedYaml) -> ManifestFacts:
     )
 
 
-def manifest_rules(loaded: LoadedYaml, stem: str) -> list[Issue]:
+def manifest_rules(loaded: LoadedYaml, facts: ManifestFacts, stem: str) -> list[Issue]:
     """The rules within one manifest: its name matches its file, its IdP ids are unique."""
     issues = []
-    name = _text_at(loaded, NAME_PATH)
+    name = facts.name
     if name is not None and name.value != stem:
         issues.append(
             Issue(

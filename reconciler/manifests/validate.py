@@ -144,18 +144,19 @@ def check_manifest(path: Path, display: str, *, full: bool = True) -> FileCheck:
     """Load one manifest and (when `full`) run the schema and the per-manifest rules."""
     loaded = load_yaml_file(path, display)
     issues = list(loaded.issues)
+    facts = rules.facts_of(loaded)
     if full and isinstance(loaded.document, dict):
         refused = {issue.path for issue in issues}
         # A value the loader refused (a tag, a duplicate) would only add schema noise.
         issues += [i for i in checker("tenant").check(loaded) if not _under(i.path, refused)]
         stem = (
-            path.name[: -len(MANIFEST_SUFFIX)] if path.name.endswith(MANIFEST_SUFFIX) else path.stem
+            path.name.removesuffix(MANIFEST_SUFFIX) if path.suffix == MANIFEST_SUFFIX else path.stem
         )
-        issues += rules.manifest_rules(loaded, stem)
+        issues += rules.manifest_rules(loaded, facts, stem)
     tenant = None
     if full and not issues:
         tenant = tenant_from_document(loaded.document, path)
-    return FileCheck(tuple(issues), rules.facts_of(loaded), tenant)
+    return FileCheck(tuple(issues), facts, tenant)
 
 
 def _under(path: str, prefixes: set[str]) -> bool:
