@@ -245,7 +245,10 @@ class Engine:
         self._settings = settings
         self._cancel = threading.Event()
         # One command runner for every workspace: `pulumi version` runs once, not per stack.
-        self._command = _TrackedCommand(root=str(settings.pulumi_binary.parent.parent))
+        self._command_instance: _TrackedCommand | None = None
+        # Stacks already selected in this run: a second operation on one needs no new select.
+        self._selected: dict[str, auto.Stack] = {}
+        self._setup_lock = threading.Lock()
         self.operations = 0
         self._count_lock = threading.Lock()
 
@@ -256,7 +259,8 @@ class Engine:
     def cancel(self) -> None:
         """Start no new operation and ask the running ones to stop gracefully."""
         self._cancel.set()
-        self._command.interrupt()
+        if self._command_instance is not None:
+            self._command_instance.interrupt()
 
     def _workspace_options(
         self, work_dir: Path, backend_url: str, env: Mapping[str, str], secrets_provider: str
@@ -266,7 +270,7 @@ class Engine:
             work_dir=str(work_dir),
             env_vars=dict(env),
             secrets_provider=secrets_provider,
-            pulumi_command=self._command,
+            pulumi_command=self._command(),
             project_settings=auto.ProjectSettings(
                 name=self._settings.pulumi_project,
                 runtime="python",
@@ -290,7 +294,25 @@ class Engine:
         except Exception as error:
             raise _translate(error, diagnostics, self._cancel.is_set()) from error
 
+    def _command(self) -> _TrackedCommand:
+        """The CLI runner, made on first use: a run with nothing to do starts no process."""
+        with self._setup_lock:
+            if self._command_instance is None:
+                root = str(self._settings.pulumi_binary.parent.parent)
+                self._command_instance = _TrackedCommand(root=root)
+            return self._command_instance
+
     def _stack(self, tenant: str, program: Callable[[], None] | None, create: bool) -> auto.Stack:
+        noop: Callable[[], None] = program or (lambda: None)
+        cached = self._selected.get(tenant)
+        if cached is not None:
+            cached.workspace.program = noop
+            return cached
+        stack = self._open_stack(tenant, noop, create)
+        self._selected[tenant] = stack
+        return stack
+
+    def _open_stack(self, tenant: str, noop: Callable[[], None], create: bool) -> auto.Stack:
         settings = self._settings
         opts = self._workspace_options(
             settings.workspaces / tenant,
@@ -298,7 +320,6 @@ class Engine:
             settings.env,
             settings.secrets_provider,
         )
-        noop: Callable[[], None] = program or (lambda: None)
         if create:
             return auto.create_or_select_stack(
                 stack_name=tenant,
@@ -355,6 +376,7 @@ class Engine:
             stack = self._stack(tenant, None, create=False)
             stack.destroy(on_event=on_event, color="never", show_secrets=False)
             stack.workspace.remove_stack(tenant)
+            self._selected.pop(tenant, None)
             return StackRun(steps=tuple(steps))
 
     def preview_decommission(self, tenant: str, program: Callable[[], None]) -> StackRun:
