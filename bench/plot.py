@@ -1,0 +1,123 @@
+"""The benchmarks' plot: time against N, log-log, ours and the reference, validate and plan.
+
+    .venv/bin/python bench/plot.py [bench/results.json] [bench/plot.png]
+
+Reads the results run_all.py wrote; an extrapolated reference is drawn dashed with hollow
+markers, so it is never mistaken for a measurement.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+OURS, REFERENCE = "tab:blue", "tab:red"
+
+
+def _validate_panel(axes: Any, body: dict[str, Any]) -> None:
+    rows = body["figures"]
+    sizes = [r["manifests"] for r in rows]
+    axes.plot(
+        sizes, [r["ours_cli"] for r in rows], "o-", color=OURS, label="reconciler validate (CLI)"
+    )
+    axes.plot(
+        sizes,
+        [r["check_jsonschema"] for r in rows],
+        "s-",
+        color=REFERENCE,
+        label="check-jsonschema",
+    )
+    axes.plot([10_000], [3.0], "v", color="gray", label="target: 10,000 under 3 s")
+    axes.set_title("validate N manifests")
+    axes.set_xlabel("manifests (N)")
+
+
+def _plan_panel(axes: Any, body: dict[str, Any]) -> None:
+    rows = body["figures"]
+    sizes = [r["stacks"] for r in rows]
+    axes.plot(
+        sizes,
+        [r["ours_seconds"] for r in rows],
+        "o-",
+        color=OURS,
+        label="reconciler plan (0 Pulumi processes)",
+    )
+    measured = [r for r in rows if r["naive_measured"]]
+    axes.plot(
+        [r["stacks"] for r in measured],
+        [r["naive_seconds"] for r in measured],
+        "s-",
+        color=REFERENCE,
+        label="pulumi stack output per stack (measured)",
+    )
+    guessed = [r for r in rows if not r["naive_measured"]]
+    if guessed:
+        # Join the extrapolated points to the last measured one with a dashed line.
+        tail = measured[-1:] + guessed
+        axes.plot(
+            [r["stacks"] for r in tail],
+            [r["naive_seconds"] for r in tail],
+            "s--",
+            color=REFERENCE,
+            markerfacecolor="none",
+            label="pulumi stack output per stack (extrapolated)",
+        )
+    axes.plot([1000], [10.0], "v", color="gray", label="target: 1,000 under 10 s")
+    axes.set_title("no-op plan over N deployed stacks")
+    axes.set_xlabel("deployed stacks (N)")
+
+
+def plot(results: dict[str, Any], target: Path) -> Path | None:
+    """Draw the panels the results have; None when there is nothing to plot."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
+    plain = FuncFormatter(lambda value, _: f"{value:g}")
+
+    panels = [
+        (name, draw)
+        for name, draw in (("validate", _validate_panel), ("plan", _plan_panel))
+        if results.get(name)
+    ]
+    if not panels:
+        return None
+    figure, axes_list = plt.subplots(1, len(panels), figsize=(6 * len(panels), 4.6), squeeze=False)
+    for axes, (name, draw) in zip(axes_list[0], panels, strict=True):
+        draw(axes, results[name])
+        axes.set_xscale("log")
+        axes.set_yscale("log")
+        for axis in (axes.xaxis, axes.yaxis):
+            axis.set_major_formatter(plain)
+            axis.set_minor_formatter(NullFormatter())
+        axes.set_ylabel("wall time (s)")
+        axes.grid(True, which="both", alpha=0.3)
+        axes.legend(fontsize="small")
+    machine = results.get("machine", {})
+    figure.suptitle(
+        f"tenant-gitops benchmarks ({results.get('generated', '')})\n"
+        f"{machine.get('cores')} cores, {machine.get('cpu')}, Python {machine.get('python')}, "
+        f"Pulumi {machine.get('pulumi')}",
+        fontsize="small",
+    )
+    figure.tight_layout()
+    figure.savefig(target, dpi=110)
+    plt.close(figure)
+    return target
+
+
+def main(argv: list[str]) -> int:
+    source = Path(argv[0]) if argv else HERE / "results.json"
+    target = Path(argv[1]) if len(argv) > 1 else HERE / "plot.png"
+    written = plot(json.loads(source.read_text()), target)
+    print(f"wrote {written}" if written else "nothing to plot")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
