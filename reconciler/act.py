@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from types import FrameType
 
-from reconciler.engine import Cancelled, Engine, EngineError, StackLocked
+from reconciler.engine import Cancelled, Engine, EngineError, NotStarted, StackLocked
 from reconciler.plan import Action, Change
 from reconciler.platform import Platform
 from reconciler.records import StackRecord
@@ -97,6 +97,29 @@ def _check_replacements(change: Change, run: StackRun, ctx: ActContext) -> None:
 
 
 def _apply_one(change: Change, ctx: ActContext) -> tuple[str, str, StackRun]:
+    try:
+        return _apply_change(change, ctx)
+    except (NotStarted, StackLocked):
+        raise  # the stack was not touched
+    except EngineError:
+        # Failed or interrupted half-way: keep the last good fingerprint, mark the stack
+        # for a retry, and keep it protected if it was or is meant to be.
+        deployed = change.deployed
+        desired = change.desired
+        _record(
+            ctx,
+            change,
+            StackRecord(
+                fingerprint=deployed.record.fingerprint if deployed else None,
+                result="failed",
+                protected=_was_protected(change) or (desired is not None and desired.protected),
+                shape=deployed.record.shape if deployed else None,
+            ),
+        )
+        raise
+
+
+def _apply_change(change: Change, ctx: ActContext) -> tuple[str, str, StackRun]:
     engine = ctx.engine
     if change.action is Action.DELETE:
         if change.decommission:
@@ -112,25 +135,9 @@ def _apply_one(change: Change, ctx: ActContext) -> tuple[str, str, StackRun]:
         # A stateful resource (users, data) could be replaced: look before leaping.
         preview = _with_lock_retry(ctx, lambda: engine.preview(change.tenant, program, True))
         _check_replacements(change, preview, ctx)
-    try:
-        run = _with_lock_retry(ctx, lambda: engine.up(change.tenant, program, ctx.refresh))
-    except (Cancelled, StackLocked):
-        raise
-    except EngineError:
-        _record(
-            ctx,
-            change,
-            StackRecord(
-                fingerprint=deployed.record.fingerprint if deployed else None,
-                result="failed",
-                protected=desired.protected or _was_protected(change),
-                shape=deployed.record.shape if deployed else None,
-            ),
-        )
-        raise
-    _record(
-        ctx, change, StackRecord(desired.fingerprint, "succeeded", desired.protected, desired.shape)
-    )
+    run = _with_lock_retry(ctx, lambda: engine.up(change.tenant, program, ctx.refresh))
+    record = StackRecord(desired.fingerprint, "succeeded", desired.protected, desired.shape)
+    _record(ctx, change, record)
     return SUCCEEDED, change.reason, run
 
 
@@ -175,7 +182,7 @@ def _run_one(worker: Worker, change: Change, ctx: ActContext, label: str) -> Out
     start = time.monotonic()
     try:
         if ctx.engine.cancelled:
-            raise Cancelled("not started: the run was cancelled")
+            raise NotStarted("not started: the run was cancelled")
         status, reason, run = worker(change, ctx)
     except _Blocked as blocked:
         status, reason, run = BLOCKED, str(blocked), StackRun()

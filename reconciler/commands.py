@@ -51,7 +51,8 @@ def _platform(args: argparse.Namespace) -> Platform:
     try:
         return load_platform(args.root.resolve(), os.environ)
     except PlatformError as error:
-        _err(render_issues(ValidationResult(issues=error.issues, tenants=(), files=()), "text"))
+        settings = ValidationResult(issues=error.issues, tenants=(), files=(Path("platform.yaml"),))
+        _err(render_issues(settings, "text"))
         raise CommandFailed(EXIT_INVALID) from None
 
 

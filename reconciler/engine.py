@@ -66,6 +66,10 @@ class Cancelled(EngineError):
     """The operation was interrupted on request (SIGINT/SIGTERM)."""
 
 
+class NotStarted(Cancelled):
+    """The run was cancelled before this operation began: the stack was not touched."""
+
+
 @dataclass(frozen=True)
 class EngineSettings:
     """How to reach the engine and the backend; the same for every stack of a run."""
@@ -279,10 +283,16 @@ class Engine:
         )
 
     @contextmanager
-    def _operation(self, engine_run: bool = True, refresh: bool = False) -> Any:
-        """One CLI interaction; `engine_run` when it runs the deployment engine."""
-        if self._cancel.is_set():
-            raise Cancelled("not started: the run was cancelled")
+    def _operation(
+        self, engine_run: bool = True, refresh: bool = False, after_cancel: bool = False
+    ) -> Any:
+        """One CLI interaction; `engine_run` when it runs the deployment engine.
+
+        Once the run is cancelled nothing new starts, except what `after_cancel` allows:
+        writing a stack's record, so the next run knows the interrupted stack needs a retry.
+        """
+        if self._cancel.is_set() and not after_cancel:
+            raise NotStarted("not started: the run was cancelled")
         if engine_run:
             with self._count_lock:
                 self.operations += 1
@@ -434,5 +444,5 @@ class Engine:
 
     def record(self, tenant: str, record: StackRecord) -> None:
         """Write the reconciler's record on the stack (one tag, one CLI call)."""
-        with self._operation(engine_run=False):
+        with self._operation(engine_run=False, after_cancel=True):
             self._stack(tenant, None, create=False).set_tag(STATUS_TAG, record.encode())

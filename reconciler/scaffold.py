@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-_NAME = re.compile(r"^[a-z][a-z0-9-]{1,28}[a-z0-9]$")
+_NAME = re.compile(r"^[a-z][a-z0-9-]{1,26}[a-z0-9]$")
 
 TEMPLATE = """\
 # yaml-language-server: $schema=../schema/tenant.schema.json
@@ -52,7 +52,7 @@ def display_name_for(name: str) -> str:
 def write_manifest(root: Path, name: str, owner: str, force: bool = False) -> Path:
     if not _NAME.match(name):
         raise ScaffoldError(
-            f"'{name}' is not a tenant name: use 3-30 lowercase letters, digits and hyphens, "
+            f"'{name}' is not a tenant name: use 3-28 lowercase letters, digits and hyphens, "
             "starting with a letter and not ending with a hyphen"
         )
     path = root / "tenants" / f"{name}.yaml"

@@ -167,6 +167,9 @@ def test_concurrent_apply_reports_the_lock_and_sigterm_leaves_no_stale_lock(
     report = {t["tenant"]: t for t in __import__("json").loads(stdout)["tenants"]}
     assert report["tenant-one"]["status"] == "cancelled"
     assert tenant_repo.locks() == []
+    # The interrupted stack is marked for a retry, not mistaken for a finished one.
+    plan = tenant_repo.run("plan", "--format", "json")
+    assert by_tenant(plan.json())["tenant-one"]["action"] == "retry"
 
     time.sleep(0.5)
     third = apply(tenant_repo)
