@@ -23,7 +23,7 @@ def _load_provider_modules() -> None:
     """Load pulumi-gcp's lazily imported submodules before the worker threads start.
 
     Python 3.11's LazyLoader is not thread-safe: two programs touching `gcp.storage` for
-    the first time at once can see a half-loaded module (see docs/performance.md).
+    the first time at once can see a half-loaded module (see the README, Performance).
     """
     import pulumi_gcp as gcp
 

@@ -1,4 +1,4 @@
-"""The benchmarks' figures as Markdown tables (what docs/performance.md shows).
+"""The benchmarks' figures as Markdown tables (what the README's Performance section shows).
 
 .venv/bin/python bench/summary.py [bench/results.json]
 """

@@ -408,7 +408,7 @@ def test_every_from_env_secret_is_mapped(workflow: str, job: str) -> None:
     for variable in sorted(from_env_variables()):
         assert env.get(variable) == f"${{{{ secrets.{variable} }}}}", (
             f"{workflow}: job {job} lacks `{variable}: ${{{{ secrets.{variable} }}}}` "
-            "(a tenant manifest names it with fromEnv; see docs/adopting.md, Secrets)"
+            "(a tenant manifest names it with fromEnv; see README.md, Adopting it, Secrets)"
         )
     secrets = {k for k, v in env.items() if "secrets." in str(v)}
     assert secrets == from_env_variables(), "map exactly the variables tenants/ uses"
