@@ -16,7 +16,6 @@ import re
 import shutil
 import subprocess
 import sys
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -236,33 +235,55 @@ def test_a_file_in_a_subdirectory_of_tenants_cannot_be_selected(tmp_path: Path) 
     ]
 
 
-def test_many_files_give_the_same_result_in_worker_processes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+_WORKER_CHECK = """
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import reconciler.manifests.validate as validate
+
+root = Path(sys.argv[1])
+serial = validate.validate_tree(root)
+pools = []
+
+
+class SpyPool(ProcessPoolExecutor):
+    def __init__(self, *args, **kwargs):
+        pools.append(args)
+        super().__init__(*args, **kwargs)
+
+
+validate.ProcessPoolExecutor = SpyPool
+validate.PARALLEL_FROM = 2
+validate._usable_cores = lambda: 2
+assert validate.validate_tree(root) == serial, "workers gave another result"
+assert pools, "the worker processes were not used"
+print(" ".join(i.file for i in serial.issues), len(serial.tenants))
+"""
+
+
+def test_many_files_give_the_same_result_in_worker_processes(tmp_path: Path) -> None:
     root = _fleet(tmp_path, {f"t{i:03d}": f"Tenant-{i:03d}" for i in range(40)})
     (root / "tenants" / "t007.yaml").write_text("kind: [\n")
     (root / "tenants" / "t008.yaml").write_text(
         (root / "tenants" / "t008.yaml").read_text().replace("Tenant-008", "Tenant-009")
     )
-    serial = validate_tree(root)
-    pools = []
-
-    class SpyPool(ProcessPoolExecutor):
-        def __init__(self, *args: object, **kwargs: object) -> None:
-            pools.append(args)
-            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr("reconciler.manifests.validate.ProcessPoolExecutor", SpyPool)
-    monkeypatch.setattr("reconciler.manifests.validate.PARALLEL_FROM", 2)
-    monkeypatch.setattr("reconciler.manifests.validate._usable_cores", lambda: 2)
-    assert validate_tree(root) == serial
-    assert pools, "the worker processes were not used"
-    assert [i.file for i in serial.issues] == [
+    # A fresh interpreter: workers are forked only from a single-threaded process, and the
+    # test process has threads left by other tests.
+    done = subprocess.run(
+        [sys.executable, "-c", _WORKER_CHECK, str(root)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [
         "tenants/t007.yaml",
         "tenants/t008.yaml",
         "tenants/t009.yaml",
+        "37",
     ]
-    assert len(serial.tenants) == 37
 
 
 def test_a_process_with_threads_is_never_forked(
