@@ -209,6 +209,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    except OSError as error:  # e.g. --json-out into a folder that does not exist
+        print(f"reconciler: {error}", file=sys.stderr)
+        return EXIT_USAGE
     except Exception as error:  # the last line of defence: no traceback for users
         if os.environ.get("RECONCILER_DEBUG"):
             raise

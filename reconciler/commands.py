@@ -103,12 +103,13 @@ def _emit(report: Report, args: argparse.Namespace) -> int:
         args.json_out.write_text(render_json(report), encoding="utf-8")
     if getattr(args, "markdown_out", None):
         args.markdown_out.write_text(render_markdown(report), encoding="utf-8")
+    return _exit_code(report)
+
+
+def _exit_code(report: Report) -> int:
+    """The exit code for a report: its worst status decides."""
     worst = exit_status(report)
-    return {
-        None: EXIT_OK,
-        DRIFTED: EXIT_DRIFT,
-        BLOCKED: EXIT_BLOCKED,
-    }.get(worst, EXIT_FAILED)
+    return {None: EXIT_OK, DRIFTED: EXIT_DRIFT, BLOCKED: EXIT_BLOCKED}.get(worst, EXIT_FAILED)
 
 
 def _guarded(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
@@ -245,8 +246,7 @@ def run_report(args: argparse.Namespace) -> int:
             return EXIT_USAGE
     merged = merge(reports)
     print(render(merged, args.format), end="")
-    status = exit_status(merged)
-    return {None: EXIT_OK, DRIFTED: EXIT_DRIFT, BLOCKED: EXIT_BLOCKED}.get(status, EXIT_FAILED)
+    return _exit_code(merged)
 
 
 @_guarded

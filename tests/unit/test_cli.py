@@ -1,0 +1,99 @@
+"""The command line: usage errors, exit codes, and the commands that need no engine."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from reconciler.cli import main
+from reconciler.reports import render_json
+from reconciler.results import Outcome, Report
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    for name in ("schema", "tenants"):
+        shutil.copytree(REPO / name, tmp_path / name)
+    text = (REPO / "platform.yaml").read_text()
+    (tmp_path / "platform.yaml").write_text(text)
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["plan", "--shard", "3/2"],
+        ["plan", "--shard", "x"],
+        ["apply", "--parallel", "0"],
+        ["plan", "--action", "nuke"],
+    ],
+)
+def test_bad_flags_are_usage_errors(argv, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    assert "usage: reconciler" in capsys.readouterr().err
+
+
+def test_plan_on_a_fresh_repository_creates_everything(root: Path, capsys):
+    assert main(["--root", str(root), "plan", "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert [(t["tenant"], t["action"]) for t in report["tenants"]] == [
+        ("tenant-one", "create"),
+        ("tenant-two", "create"),
+    ]
+
+
+def test_plan_with_an_invalid_manifest_exits_1_and_names_the_line(root: Path, capsys):
+    path = root / "tenants" / "tenant-one.yaml"
+    path.write_text(path.read_text().replace("displayName: Tenant-One", "displayName: T1"))
+    assert main(["--root", str(root), "plan"]) == 1
+    err = capsys.readouterr().err
+    assert "tenants/tenant-one.yaml:" in err and "nothing was planned" in err
+
+
+def test_an_unwritable_report_file_is_a_usage_error(root: Path, capsys):
+    code = main(["--root", str(root), "plan", "--json-out", str(root / "no" / "such.json")])
+    assert code == 2
+    assert "No such file or directory" in capsys.readouterr().err
+
+
+def test_an_unknown_tenant_is_a_usage_error(root: Path, capsys):
+    assert main(["--root", str(root), "plan", "--tenant", "nobody"]) == 2
+    assert "no tenant named nobody" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [("succeeded", 0), ("drifted", 3), ("blocked", 4), ("failed", 5), ("cancelled", 5)],
+)
+def test_report_merges_shards_and_exits_by_the_worst(tmp_path: Path, status, code, capsys):
+    one = Report("apply", (Outcome("a", "update", "succeeded", "ok"),), engine_operations=1)
+    two = Report("apply", (Outcome("b", "update", status, "why"),), engine_operations=1)
+    files = []
+    for i, report in enumerate((one, two)):
+        files.append(tmp_path / f"{i}.json")
+        files[-1].write_text(render_json(report))
+    assert main(["report", "--format", "json", *map(str, files)]) == code
+    merged = json.loads(capsys.readouterr().out)
+    assert [t["tenant"] for t in merged["tenants"]] == ["a", "b"]
+    assert merged["engineOperations"] == 2
+
+
+def test_report_refuses_a_file_that_is_not_a_report(tmp_path: Path, capsys):
+    bad = tmp_path / "bad.json"
+    bad.write_text("[1, 2]")
+    assert main(["report", str(bad)]) == 2
+    assert "not a reconciler JSON report" in capsys.readouterr().err
+
+
+def test_new_writes_a_manifest_that_validates(root: Path, capsys):
+    assert main(["--root", str(root), "new", "acme-labs"]) == 0
+    assert main(["--root", str(root), "validate"]) == 0
+    assert main(["--root", str(root), "new", "acme-labs"]) == 2  # exists: not overwritten
+    assert "already exists" in capsys.readouterr().err
