@@ -73,15 +73,16 @@ def load_program() -> None:
 
 def _with_lock_retry(ctx: ActContext, operation: Callable[[], StackRun]) -> StackRun:
     deadline = time.monotonic() + ctx.lock_wait
-    delay = 2.0
+    delay: float | None = None
     while True:
         try:
             return operation()
-        except StackLocked:
+        except StackLocked as locked:
+            # The engine's suggested wait first, then doubling, up to 30 s between tries.
+            delay = locked.delay if delay is None else min(delay * 2, 30.0)
             if time.monotonic() + delay > deadline or ctx.engine.cancelled:
                 raise
             time.sleep(delay)
-            delay = min(delay * 2, 30.0)
 
 
 def _check_replacements(change: Change, run: StackRun, ctx: ActContext) -> None:

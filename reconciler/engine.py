@@ -133,7 +133,7 @@ def _translate(error: Exception, diagnostics: list[str], cancelled: bool) -> Eng
     if cancelled:
         return Cancelled("cancelled on request; the stack was left unlocked")
     if isinstance(error, auto_errors.ConcurrentUpdateError):
-        return StackLocked("the stack is locked by another run", delay=5.0)
+        return StackLocked("the stack is locked by another run", delay=2.0)
     if isinstance(error, auto_errors.StackNotFoundError):
         return PermanentError("the stack does not exist in the backend")
     if isinstance(error, auto_errors.InlineSourceRuntimeError):

@@ -18,6 +18,7 @@ from reconciler.results import (
     SKIPPED,
     Outcome,
     Report,
+    ResourceStep,
 )
 
 COMMENT_LIMIT = 65_536
@@ -46,11 +47,10 @@ _TITLES = {
 }
 
 
-def _counts(steps: Iterable[object]) -> str:
+def _counts(steps: Iterable[ResourceStep]) -> str:
     totals: dict[str, int] = {}
     for step in steps:
-        op = getattr(step, "op", "?")
-        totals[op] = totals.get(op, 0) + 1
+        totals[step.op] = totals.get(step.op, 0) + 1
     return ", ".join(f"{n} {op}" for op, n in sorted(totals.items())) or "-"
 
 

@@ -46,12 +46,6 @@ class StackRun:
     outputs: Mapping[str, Any] = field(default_factory=dict)
     """Stack outputs with secret values replaced by "[secret]"."""
 
-    def counts(self) -> dict[str, int]:
-        totals: dict[str, int] = {}
-        for step in self.steps:
-            totals[step.op] = totals.get(step.op, 0) + 1
-        return totals
-
 
 # Outcome statuses, from best to worst.
 SUCCEEDED = "succeeded"
