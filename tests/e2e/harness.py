@@ -9,7 +9,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.repo import REPO as _REPO
+
+REPO = _REPO
 RECONCILER = [str(Path(sys.executable).parent / "reconciler")]
 PROJECT = "demo-e2e"
 

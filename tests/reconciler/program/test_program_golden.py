@@ -1,24 +1,25 @@
 """Golden resource graphs of the example tenants, compared exactly.
 
-`tests/golden/<tenant>.json` holds what the program declares for `tenants/<tenant>.yaml`
+`golden/<tenant>.json` beside this file holds what the program declares for `tenants/<tenant>.yaml`
 under the test mocks: every resource's type, logical name, parent, dependencies, protect
 flag and inputs (sorted, secrets as "[secret]"), plus the stack outputs. A difference is
 a change to deployed infrastructure: review it like one.
 
 To accept an intended change, regenerate the files and review the diff in git:
 
-    UPDATE_GOLDEN=1 .venv/bin/pytest tests/program/test_program_golden.py
+    UPDATE_GOLDEN=1 .venv/bin/pytest tests/reconciler/program/test_program_golden.py
 """
 
 from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import pytest
-from program_harness import ROOT, Harness
+from program_harness import Harness
 
-GOLDEN_DIR = ROOT / "tests" / "golden"
+GOLDEN_DIR = Path(__file__).resolve().parent / "golden"
 GOLDEN_TENANTS = ["tenant-one", "tenant-two"]
 
 

@@ -16,7 +16,6 @@ import copy
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -28,8 +27,9 @@ from reconciler.manifests.model import Tenant, tenant_from_document
 from reconciler.platform import Platform
 from reconciler.program.secrets import MASK, ResolvedSecrets, resolve_secrets
 from reconciler.program.tenant import tenant_program
+from tests.repo import REPO
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = REPO
 PULUMI_PROJECT = "mlaas-tenants"
 GCP_PROJECT = "demo-mlaas"
 FINGERPRINT = "fingerprint-under-test"

@@ -26,8 +26,9 @@ import yaml
 
 from reconciler.reports import COMMENT_LIMIT, MARKER, render_markdown
 from reconciler.results import Outcome, Report, ResourceStep
+from tests.repo import REPO
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = REPO
 GITHUB = ROOT / ".github"
 WORKFLOWS = sorted((GITHUB / "workflows").glob("*.yml"))
 SETUP_ACTION = GITHUB / "actions" / "setup-reconciler" / "action.yml"

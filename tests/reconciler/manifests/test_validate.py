@@ -23,9 +23,9 @@ import pytest
 
 from reconciler.manifests.issues import Issue
 from reconciler.manifests.validate import validate_tree
+from tests.repo import MANIFEST_FIXTURES, REPO
 
-REPO = Path(__file__).resolve().parent.parent
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "manifests"
+FIXTURES = MANIFEST_FIXTURES
 INVALID_FILES = sorted((FIXTURES / "invalid").glob("*.yaml"))
 INVALID_TREES = sorted(p for p in (FIXTURES / "invalid").iterdir() if p.is_dir())
 VALID_FILES = sorted((FIXTURES / "valid").glob("*.yaml"))

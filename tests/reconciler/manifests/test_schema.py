@@ -7,7 +7,6 @@ import json
 import random
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,9 +15,9 @@ from jsonschema import Draft202012Validator
 from reconciler.manifests.compiled import Unsupported, compile_gate, ecma_regex, json_equal
 from reconciler.manifests.loader import load_yaml_file
 from reconciler.manifests.schema import SCHEMA_DIR, checker
+from tests.repo import MANIFEST_FIXTURES, REPO
 
-REPO = Path(__file__).resolve().parent.parent
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "manifests"
+FIXTURES = MANIFEST_FIXTURES
 SCHEMAS = ("tenant", "platform")
 # Objects that are maps (labels) or whose keys depend on a discriminator (identity
 # providers: each `then` branch is closed) cannot say additionalProperties: false.

@@ -15,8 +15,9 @@ from reconciler.manifests.loader import (
     load_yaml_text,
 )
 from reconciler.manifests.validate import check_manifest
+from tests.repo import MANIFEST_FIXTURES
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "manifests"
+FIXTURES = MANIFEST_FIXTURES
 
 
 def _messages(text: str) -> list[tuple[int, int, str, str]]:

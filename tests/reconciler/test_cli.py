@@ -11,8 +11,7 @@ import pytest
 from reconciler.cli import main
 from reconciler.reports import render_json
 from reconciler.results import Outcome, Report
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.repo import REPO
 
 
 @pytest.fixture

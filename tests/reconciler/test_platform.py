@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from reconciler.platform import OVERRIDES, Platform, PlatformError, load_platform
+from tests.repo import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 GOOD = """\
 apiVersion: mlaas.dev/v1
 kind: Platform
