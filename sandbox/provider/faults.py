@@ -1,10 +1,17 @@
-"""Fault injection for tests: make chosen provider operations fail or hang.
+"""Fault injection for tests: make chosen provider operations fail, hang, or meet what
+Google Cloud throws at a real deployment.
 
 `SANDBOX_FAULTS` holds `;`-separated rules `OP:NAME_SUBSTRING:ACTION`:
 - OP is create, update, delete, read, diff or check;
 - NAME_SUBSTRING is matched against the resource's URN (empty matches every resource);
-- ACTION is `fail` (the operation errors) or `hang` (it blocks until the engine cancels
-  the operation or the process is killed).
+- ACTION is one of
+  - `fail`: the operation errors;
+  - `hang`: it blocks until the engine cancels the operation or the process is killed;
+  - `taken` (create of a bucket): someone outside the platform owns the name: 409;
+  - `quota`: every attempt answers 429 RESOURCE_EXHAUSTED (a quota, not a rate);
+  - `ratelimit=N`: the first N attempts answer 429 RATE_LIMIT_EXCEEDED, then it works;
+  - `lag=SECONDS` (create of a service account): IAM cannot see the new account for
+    SECONDS ("Service account ... does not exist" in a binding: eventual consistency).
 Example: `SANDBOX_FAULTS='create:tenant-two:fail;delete:data-bucket:hang'`.
 """
 
@@ -14,7 +21,8 @@ from dataclasses import dataclass
 
 FAULTS_ENV = "SANDBOX_FAULTS"
 OPERATIONS = ("create", "update", "delete", "read", "diff", "check")
-ACTIONS = ("fail", "hang")
+ACTIONS = ("fail", "hang", "taken", "quota")
+ACTIONS_WITH_ARGUMENT = ("ratelimit", "lag")
 
 
 class FaultSpecError(ValueError):
@@ -28,6 +36,8 @@ class FaultRule:
     operation: str
     urn_substring: str
     action: str
+    argument: float = 0.0
+    """N of ratelimit=N, SECONDS of lag=SECONDS."""
 
     def matches(self, operation: str, urn: str) -> bool:
         return operation == self.operation and self.urn_substring in urn
@@ -48,13 +58,27 @@ def parse_faults(spec: str) -> tuple[FaultRule, ...]:
             problems.append(f"{text!r} is not OP:NAME_SUBSTRING:ACTION")
         elif operation not in OPERATIONS:
             problems.append(f"{text!r}: OP must be one of {', '.join(OPERATIONS)}")
-        elif action not in ACTIONS:
-            problems.append(f"{text!r}: ACTION must be one of {', '.join(ACTIONS)}")
+        elif (rule := _rule(operation, substring, action)) is None:
+            forms = [*ACTIONS, *(f"{name}=NUMBER" for name in ACTIONS_WITH_ARGUMENT)]
+            problems.append(f"{text!r}: ACTION must be one of {', '.join(forms)}")
         else:
-            rules.append(FaultRule(operation, substring, action))
+            rules.append(rule)
     if problems:
         raise FaultSpecError(f"{FAULTS_ENV}: " + "; ".join(problems))
     return tuple(rules)
+
+
+def _rule(operation: str, substring: str, action: str) -> FaultRule | None:
+    if action in ACTIONS:
+        return FaultRule(operation, substring, action)
+    name, equals, number = action.partition("=")
+    if name not in ACTIONS_WITH_ARGUMENT or not equals:
+        return None
+    try:
+        argument = float(number)
+    except ValueError:
+        return None
+    return FaultRule(operation, substring, name, argument) if argument >= 0 else None
 
 
 def find_fault(rules: tuple[FaultRule, ...], operation: str, urn: str) -> FaultRule | None:

@@ -4,6 +4,12 @@ Bindings are stored in SQLite under the resource they grant on, beside that reso
 policy etag, which changes with every grant or revoke as a real IAM policy's does. The
 resource must exist; deleting it drops its bindings. Every input replaces, as in the
 Terraform schema, so there is no update.
+
+As in IAM: members compare without regard to case (except the case-sensitive principals);
+a member that is a service account must exist and be visible to IAM (a fresh one may not be
+yet, see `faults`); when a service account is deleted, its bindings elsewhere turn into
+`deleted:serviceAccount:EMAIL?uid=ID` and no longer grant anything to an account re-created
+under the same email (`forget_account`).
 """
 
 from __future__ import annotations
@@ -11,15 +17,56 @@ from __future__ import annotations
 import base64
 import contextlib
 import secrets
+import time
 from typing import Any, ClassVar
 
 from sandbox.provider import validation
-from sandbox.provider.resource import Cloud, Failure, ProviderError, ResourceKind, known_str
+from sandbox.provider.resource import (
+    Cloud,
+    CloudError,
+    Failure,
+    ProviderError,
+    ResourceKind,
+    known_str,
+)
 from sandbox.provider.store import AlreadyExists
 from sandbox.provider.values import UNKNOWN
 
 BINDING_KIND = "iam.binding"
 POLICY_KIND = "iam.policy"
+ACCOUNT_KIND = "serviceaccount.account"
+ACCOUNT_DOMAIN = ".iam.gserviceaccount.com"
+
+
+def account_key(email: str) -> str:
+    """A service account's stored key from its email (its project is in the domain)."""
+    domain = email.partition("@")[2]
+    project = domain.removesuffix(ACCOUNT_DOMAIN) if domain.endswith(ACCOUNT_DOMAIN) else "-"
+    return f"projects/{project}/serviceAccounts/{email}"
+
+
+def visible_account_missing(cloud: Cloud, member: str) -> str | None:
+    """The email of a `serviceAccount:` member IAM cannot see yet, else None.
+
+    Only accounts the sandbox holds are judged: one it has never seen may live in a
+    project outside the sandbox, so it is given the benefit of the doubt.
+    """
+    kind, _, email = member.partition(":")
+    if kind != "serviceAccount" or not email.lower().endswith(ACCOUNT_DOMAIN):
+        return None
+    account = cloud.store.get(ACCOUNT_KIND, account_key(email.lower()))
+    if account is not None and account.get("visibleAt", 0) > time.time():
+        return email
+    return None
+
+
+def forget_account(cloud: Cloud, email: str, unique_id: str) -> None:
+    """What IAM does to a deleted account's bindings: they name the deleted principal."""
+    member = f"serviceAccount:{email}".upper()
+    for key, binding in cloud.store.of_kind(BINDING_KIND):
+        if binding["member"].upper() == member:
+            binding["member"] = f"deleted:serviceAccount:{email}?uid={unique_id}"
+            cloud.store.replace(BINDING_KIND, key, binding)
 
 
 def new_etag() -> str:
@@ -56,6 +103,12 @@ class IamMember(ResourceKind):
         raise NotImplementedError
 
     def validate(self, inputs: dict[str, Any]) -> list[Failure]:
+        member = known_str(inputs, "member")
+        if member is not None and (why := validation.provider_iam_member(member)):
+            return [Failure("member", why)]
+        return []
+
+    def api_validate(self, inputs: dict[str, Any]) -> list[Failure]:
         failures = []
         role = known_str(inputs, "role")
         if role is not None and (why := validation.iam_role(role)):
@@ -81,6 +134,12 @@ class IamMember(ResourceKind):
             raise ProviderError(
                 f"Error 404: {resource} not found: cannot grant {inputs['role']} on it"
             )
+        missing = visible_account_missing(cloud, inputs["member"])
+        if missing is not None:
+            # What setIamPolicy answers while IAM has not yet seen a new account. The
+            # provider does not retry it (tpgiamresource/iam.go retries "does not exist" only
+            # when the policy's etag moved); it avoids it by waiting in Account's create.
+            raise CloudError(400, f"Service account {missing} does not exist.", reason="badRequest")
         resource_id = f"{resource}/{inputs['role']}/{inputs['member']}"
         binding = {
             self.resource_field: resource,
@@ -95,6 +154,10 @@ class IamMember(ResourceKind):
     def read(self, cloud: Cloud, resource_id: str, state: dict[str, Any]) -> dict[str, Any] | None:
         binding = cloud.store.get(BINDING_KIND, resource_id)
         if binding is None or not self.resource_exists(cloud, binding[self.resource_field]):
+            return None
+        if not resource_id.endswith("/" + binding["member"]):
+            # The member was deleted (now `deleted:...?uid=`): the provider's read no longer
+            # finds it in the policy and drops the resource from state.
             return None
         return {**binding, "etag": current_etag(cloud, binding[self.resource_field])}
 

@@ -15,11 +15,13 @@ from typing import Any, ClassVar
 
 from sandbox.provider import validation
 from sandbox.provider.resource import (
+    CheckRequest,
     Cloud,
     Failure,
     Field,
     ProviderError,
     ResourceKind,
+    auto_name,
     deletion_allowed,
     known_str,
 )
@@ -82,6 +84,15 @@ class _TenantIdpConfig(ResourceKind):
     def _outputs(self, inputs: dict[str, Any], planned: bool = False) -> dict[str, Any]:
         return {f.name: inputs.get(f.name) for f in self.fields}
 
+    def defaults(self, inputs: dict[str, Any], request: CheckRequest) -> dict[str, Any]:
+        # `name` is Required upstream but auto-named by pulumi-gcp (SetAutonaming), so a
+        # missing one becomes `<resource name>-<hex>`, which the API then refuses.
+        if any(f.autonamed for f in self.fields) and inputs.get("name") is None:
+            inputs["name"] = request.olds.get("name") or auto_name(
+                request.name, request.random_seed
+            )
+        return inputs
+
     @staticmethod
     def _require_tenant(cloud: Cloud, project: str, tenant_id: str) -> str:
         if cloud.identity_toolkit.find_tenant(project, tenant_id) is None:
@@ -96,7 +107,7 @@ class TenantDefaultSupportedIdpConfig(_TenantIdpConfig):
     token = "gcp:identityplatform/tenantDefaultSupportedIdpConfig:TenantDefaultSupportedIdpConfig"
     collection = "defaultSupportedIdpConfigs"
     id_field = "idpId"
-    unique_key = "idpId"
+
     fields = (
         Field("idpId", replaces=True, required=True),
         Field("tenant", replaces=True, required=True),
@@ -107,7 +118,7 @@ class TenantDefaultSupportedIdpConfig(_TenantIdpConfig):
         Field("project", replaces=True, computed=True),
     )
 
-    def validate(self, inputs: dict[str, Any]) -> list[Failure]:
+    def api_validate(self, inputs: dict[str, Any]) -> list[Failure]:
         idp_id = known_str(inputs, "idpId")
         if idp_id is not None and (why := validation.default_idp_id(idp_id)):
             return [Failure("idpId", why)]
@@ -130,9 +141,9 @@ class TenantOauthIdpConfig(_TenantIdpConfig):
     token = "gcp:identityplatform/tenantOauthIdpConfig:TenantOauthIdpConfig"
     collection = "oauthIdpConfigs"
     id_field = "name"
-    unique_key = "name"
+
     fields = (
-        Field("name", replaces=True, required=True),
+        Field("name", replaces=True, autonamed=True),
         Field("tenant", replaces=True, required=True),
         Field("displayName", required=True),
         Field("issuer", required=True),
@@ -143,7 +154,7 @@ class TenantOauthIdpConfig(_TenantIdpConfig):
         Field("project", replaces=True, computed=True),
     )
 
-    def validate(self, inputs: dict[str, Any]) -> list[Failure]:
+    def api_validate(self, inputs: dict[str, Any]) -> list[Failure]:
         failures = []
         name = known_str(inputs, "name")
         if name is not None and (why := validation.provider_id(name, "oidc.")):
@@ -168,9 +179,9 @@ class TenantInboundSamlConfig(_TenantIdpConfig):
     token = "gcp:identityplatform/tenantInboundSamlConfig:TenantInboundSamlConfig"
     collection = "inboundSamlConfigs"
     id_field = "name"
-    unique_key = "name"
+
     fields = (
-        Field("name", replaces=True, required=True),
+        Field("name", replaces=True, autonamed=True),
         Field("tenant", replaces=True, required=True),
         Field("displayName", required=True),
         Field("idpConfig", required=True),
@@ -181,16 +192,27 @@ class TenantInboundSamlConfig(_TenantIdpConfig):
     )
 
     def validate(self, inputs: dict[str, Any]) -> list[Failure]:
+        # Required nested fields are schema rules: the provider refuses them at plan time.
+        failures = []
+        idp = inputs.get("idpConfig")
+        if isinstance(idp, dict):
+            failures += _required_keys(
+                "idpConfig", idp, ("idpEntityId", "ssoUrl", "idpCertificates")
+            )
+        sp = inputs.get("spConfig")
+        if isinstance(sp, dict):
+            failures += _required_keys("spConfig", sp, ("spEntityId", "callbackUri"))
+        return failures
+
+    def api_validate(self, inputs: dict[str, Any]) -> list[Failure]:
         failures = []
         name = known_str(inputs, "name")
         if name is not None and (why := validation.provider_id(name, "saml.")):
             failures.append(Failure("name", why))
         idp = inputs.get("idpConfig")
         if isinstance(idp, dict):
-            failures += _required_keys(
-                "idpConfig", idp, ("idpEntityId", "ssoUrl", "idpCertificates")
-            )
             failures += _url_failures("idpConfig.ssoUrl", idp.get("ssoUrl"))
+            # x509_certificate is Optional in the provider's schema; the API wants one.
             certificates = idp.get("idpCertificates")
             if isinstance(certificates, list):
                 failures += [
@@ -201,9 +223,9 @@ class TenantInboundSamlConfig(_TenantIdpConfig):
                     for index, cert in enumerate(certificates)
                     if isinstance(cert, dict) and not cert.get("x509Certificate")
                 ]
+
         sp = inputs.get("spConfig")
         if isinstance(sp, dict):
-            failures += _required_keys("spConfig", sp, ("spEntityId", "callbackUri"))
             failures += _url_failures("spConfig.callbackUri", sp.get("callbackUri"))
         return failures
 

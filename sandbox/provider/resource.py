@@ -28,6 +28,25 @@ class ProviderError(Exception):
     """An operation failed the way the real API or provider would refuse it."""
 
 
+class CloudError(ProviderError):
+    """An HTTP error from a Google API, as googleapi.Error carries it: code, message, reason.
+
+    `status` is the RPC status (e.g. RESOURCE_EXHAUSTED) and `reason` the ErrorInfo reason
+    (e.g. RATE_LIMIT_EXCEEDED); the provider's retry predicates look at both.
+    """
+
+    def __init__(self, code: int, message: str, status: str = "", reason: str = "") -> None:
+        self.code = code
+        self.status = status
+        self.reason = reason
+        suffix = f", {reason or status}" if reason or status else ""
+        super().__init__(f"googleapi: Error {code}: {message}{suffix}")
+
+
+DEFAULTS_KEY = "__defaults"
+"""Where the bridge records which inputs it filled in (defaults and auto-names)."""
+
+
 @dataclass(frozen=True)
 class Failure:
     """One input problem, reported by `check` against the property it concerns."""
@@ -53,6 +72,14 @@ class Cloud:
         self.config = config
         self.store = store
         self._toolkit = toolkit
+        self.visibility_lag = 0.0
+        """Seconds a new service account stays invisible to IAM (the `lag` fault)."""
+
+    def lagging(self, seconds: float) -> Cloud:
+        """This cloud, but new service accounts take `seconds` to become visible."""
+        copy = Cloud(self.config, self.store, self._toolkit)
+        copy.visibility_lag = seconds
+        return copy
 
     @property
     def identity_toolkit(self) -> IdentityToolkit:
@@ -77,6 +104,10 @@ class Field:
     required: bool = False
     canonical: Callable[[Any], Any] | None = None
     """Maps equivalent spellings to one before comparing (e.g. `b/NAME` and `NAME`)."""
+    default: Any = None
+    """The Terraform schema's Default: filled in at check (and listed in `__defaults`)."""
+    autonamed: bool = False
+    """pulumi-gcp auto-names it (`prov.SetAutonaming` in provider/resources.go): optional."""
 
 
 @dataclass(frozen=True)
@@ -106,8 +137,6 @@ class ResourceKind:
     token: ClassVar[str]
     fields: ClassVar[tuple[Field, ...]]
     output_secrets: ClassVar[frozenset[str]] = frozenset()
-    unique_key: ClassVar[str | None] = None
-    """A user-chosen unique name: replacing while it stays the same must delete first."""
 
     @classmethod
     def field_names(cls) -> frozenset[str]:
@@ -122,7 +151,15 @@ class ResourceKind:
         return inputs
 
     def validate(self, inputs: dict[str, Any]) -> list[Failure]:
-        """The real API's rules for known values (override)."""
+        """The rules the real *provider* checks at plan time (ValidateFunc; override).
+
+        Only these fail `check` (and so `pulumi preview`). What the API itself refuses
+        belongs in `api_validate`, which runs at create/update time, as in GCP.
+        """
+        return []
+
+    def api_validate(self, inputs: dict[str, Any]) -> list[Failure]:
+        """The rules the real *API* enforces, checked when the resource is created or updated."""
         return []
 
     def preview(self, cloud: Cloud, inputs: dict[str, Any]) -> dict[str, Any]:
@@ -161,6 +198,12 @@ def check(kind: ResourceKind, request: CheckRequest) -> tuple[dict[str, Any], li
             failures.append(
                 Failure("project", "required field is not set (set gcp:project or project)")
             )
+    filled = [f.name for f in kind.fields if f.default is not None and inputs.get(f.name) is None]
+    for name in filled:
+        inputs[name] = next(f.default for f in kind.fields if f.name == name)
+    filled += [
+        f.name for f in kind.fields if f.autonamed and inputs.get(f.name) is None
+    ]  # the kind's `defaults` fills these
     if "deletionPolicy" in names:
         policy = inputs.setdefault("deletionPolicy", "DELETE")
         if isinstance(policy, str) and (why := one_of(policy, DELETION_POLICIES)):
@@ -172,7 +215,21 @@ def check(kind: ResourceKind, request: CheckRequest) -> tuple[dict[str, Any], li
         if f.required and inputs.get(f.name) is None
     ]
     failures += kind.validate(inputs)
+    if any(f.autonamed or f.default is not None for f in kind.fields):
+        # Kept across updates: an auto-name stays an auto-name (the engine passes olds back).
+        earlier = request.olds.get(DEFAULTS_KEY)
+        kept = [n for n in earlier if isinstance(n, str)] if isinstance(earlier, list) else []
+        explicit = {f.name for f in kind.fields if request.news.get(f.name) is not None}
+        inputs[DEFAULTS_KEY] = sorted({*filled, *(n for n in kept if n not in explicit)})
     return inputs, failures
+
+
+def api_check(kind: ResourceKind, inputs: dict[str, Any]) -> None:
+    """Refuse, as the API would with a 400, inputs that break the API's own rules."""
+    failures = kind.api_validate(inputs)
+    if failures:
+        detail = "; ".join(f"{f.property}: {f.reason}" for f in failures)
+        raise CloudError(400, f"{kind.token}: {detail}", reason="invalid")
 
 
 def known_str(inputs: dict[str, Any], name: str) -> str | None:
@@ -199,9 +256,24 @@ def diff(kind: ResourceKind, olds: dict[str, Any], news: dict[str, Any], ignore:
             replaces.append(f.name)
         for path, change in _changed_paths(_path_step("", f.name), old, new):
             detailed[path] = _with_replace(change, f.replaces)
-    key = kind.unique_key
-    conflict = bool(replaces) and key is not None and same(olds.get(key), news.get(key))
-    return Diff(bool(detailed), tuple(replaces), detailed, delete_before_replace=conflict)
+    first_delete = bool(replaces) and explicitly_named(kind, news)
+    return Diff(bool(detailed), tuple(replaces), detailed, delete_before_replace=first_delete)
+
+
+def explicitly_named(kind: ResourceKind, news: dict[str, Any]) -> bool:
+    """Whether a replacement must delete first, as the bridge decides it.
+
+    pulumi-terraform-bridge (pkg/tfbridge/schema.go, nameRequiresDeleteBeforeReplace):
+    a resource with an auto-nameable property whose value the user set (it is not in
+    `__defaults`) is deleted before its replacement is created, because the new one may
+    need the very same name. Without a `__defaults` list it counts as auto-named.
+    """
+    defaults = news.get(DEFAULTS_KEY)
+    if not isinstance(defaults, list):
+        return False
+    return any(
+        f.autonamed and news.get(f.name) is not None and f.name not in defaults for f in kind.fields
+    )
 
 
 def deletion_allowed(kind: ResourceKind, resource_id: str, state: dict[str, Any]) -> bool:
@@ -263,6 +335,11 @@ _REPLACING = {
 
 def _with_replace(change: PropertyDiffKind, replaces: bool) -> PropertyDiffKind:
     return _REPLACING.get(change, change) if replaces else change
+
+
+def auto_name(resource_name: str, seed: bytes) -> str:
+    """The bridge's auto-name: the resource's logical name, '-', 7 random hex digits."""
+    return f"{resource_name}-{hashlib.sha256(seed + resource_name.encode()).hexdigest()[:7]}"
 
 
 def project_number(project: str) -> int:

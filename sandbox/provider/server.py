@@ -47,10 +47,17 @@ from sandbox.provider.idpconfigs import (
     TenantInboundSamlConfig,
     TenantOauthIdpConfig,
 )
-from sandbox.provider.resource import Cloud, ProviderConfig, ProviderError, ResourceKind
+from sandbox.provider.resource import (
+    Cloud,
+    CloudError,
+    ProviderConfig,
+    ProviderError,
+    ResourceKind,
+)
+from sandbox.provider.retry import retry_budget, with_retries
 from sandbox.provider.secretmanager import GET_SECRET_VERSION, SECRET_OUTPUTS, get_secret_version
 from sandbox.provider.serviceaccount import Account, IAMMember
-from sandbox.provider.storage import Bucket, BucketIAMMember
+from sandbox.provider.storage import Bucket, BucketIAMMember, claim_bucket_name
 from sandbox.provider.store import Store, state_db_path
 from sandbox.provider.tenant import Tenant
 from sandbox.provider.values import plain_to_props, props_to_plain
@@ -98,6 +105,7 @@ class SandboxProvider(Provider):
         self._cloud: Cloud | None = None
         self._faults: tuple[FaultRule, ...] | None = None
         self._cancelled = asyncio.Event()
+        self._attempts: dict[tuple[str, str], int] = {}
 
     @property
     def cloud(self) -> Cloud:
@@ -163,12 +171,24 @@ class SandboxProvider(Provider):
         )
 
     async def create(self, request: CreateRequest) -> CreateResponse:
-        await self._fault("create", request.urn)
+        rule = await self._fault("create", request.urn)
         kind = kind_for(request.type)
         inputs, secret = props_to_plain(request.properties)
         if request.preview:
             return CreateResponse("", self._wire(kind, kind.preview(self.cloud, inputs), secret))
-        resource_id, outputs = await self._blocking(kind.create, self.cloud, inputs)
+        cloud = self.cloud
+        if rule is not None and rule.action == "lag":
+            cloud = cloud.lagging(rule.argument)
+        if rule is not None and rule.action == "taken" and isinstance(kind, Bucket):
+            claim_bucket_name(cloud.store, inputs["name"])
+
+        def attempt() -> tuple[str, dict[str, Any]]:
+            self._throttle(rule, "create", request.urn)
+            # The API's own rules are met only now, after earlier resources exist.
+            resource.api_check(kind, inputs)
+            return kind.create(cloud, inputs)
+
+        resource_id, outputs = await self._blocking(with_retries, attempt, retry_budget())
         return CreateResponse(resource_id, self._wire(kind, outputs, secret))
 
     async def read(self, request: ReadRequest) -> ReadResponse:
@@ -192,7 +212,7 @@ class SandboxProvider(Provider):
         )
 
     async def update(self, request: UpdateRequest) -> UpdateResponse:
-        await self._fault("update", request.urn)
+        rule = await self._fault("update", request.urn)
         kind = kind_for(request.type)
         olds, _ = props_to_plain(request.olds)
         news, secret = props_to_plain(request.news)
@@ -203,14 +223,25 @@ class SandboxProvider(Provider):
                 if not (f.computed and news.get(f.name) is None)
             }
             return UpdateResponse(self._wire(kind, {**olds, **planned}, secret))
-        outputs = await self._blocking(kind.update, self.cloud, request.resource_id, olds, news)
+
+        def attempt() -> dict[str, Any]:
+            self._throttle(rule, "update", request.urn)
+            resource.api_check(kind, news)
+            return kind.update(self.cloud, request.resource_id, olds, news)
+
+        outputs = await self._blocking(with_retries, attempt, retry_budget())
         return UpdateResponse(self._wire(kind, outputs, secret))
 
     async def delete(self, request: DeleteRequest) -> None:
-        await self._fault("delete", request.urn)
+        rule = await self._fault("delete", request.urn)
         kind = kind_for(request.type)
         state, _ = props_to_plain(request.properties)
-        await self._blocking(kind.delete, self.cloud, request.resource_id, state)
+
+        def attempt() -> None:
+            self._throttle(rule, "delete", request.urn)
+            kind.delete(self.cloud, request.resource_id, state)
+
+        await self._blocking(with_retries, attempt, retry_budget())
 
     async def invoke(self, request: InvokeRequest) -> InvokeResponse:
         if request.tok != GET_SECRET_VERSION:
@@ -219,12 +250,13 @@ class SandboxProvider(Provider):
         result = await self._blocking(get_secret_version, self.cloud, args)
         return InvokeResponse(return_value=plain_to_props(result, SECRET_OUTPUTS))
 
-    async def _fault(self, operation: str, urn: str) -> None:
+    async def _fault(self, operation: str, urn: str) -> FaultRule | None:
+        """Apply a `fail`/`hang` rule at once; hand back any other rule for the operation."""
         if self._faults is None:
             self._faults = parse_faults(os.environ.get(FAULTS_ENV, ""))
         rule = find_fault(self._faults, operation, urn)
-        if rule is None:
-            return
+        if rule is None or rule.action not in ("fail", "hang"):
+            return rule
         if rule.action == "fail":
             raise ProviderError(
                 f"sandbox fault injected ({FAULTS_ENV}): {operation} of {urn} fails"
@@ -233,6 +265,26 @@ class SandboxProvider(Provider):
         raise ProviderError(
             f"sandbox fault injected ({FAULTS_ENV}): {operation} of {urn} hung until cancelled"
         )
+
+    def _throttle(self, rule: FaultRule | None, operation: str, urn: str) -> None:
+        """The 429s of the `quota` and `ratelimit=N` faults, one call per API attempt."""
+        if rule is None or rule.action not in ("quota", "ratelimit"):
+            return
+        key = (operation, urn)
+        self._attempts[key] = attempts = self._attempts.get(key, 0) + 1
+        if rule.action == "quota":
+            raise CloudError(
+                429,
+                f"Quota exceeded for {operation} of {urn} (sandbox fault injected, {FAULTS_ENV})",
+                status="RESOURCE_EXHAUSTED",
+            )
+        if attempts <= rule.argument:
+            raise CloudError(
+                429,
+                f"Rate limit exceeded for {operation} of {urn} (sandbox fault injected, "
+                f"{FAULTS_ENV}; attempt {attempts})",
+                reason="RATE_LIMIT_EXCEEDED",
+            )
 
     @staticmethod
     def _wire(

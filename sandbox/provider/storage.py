@@ -4,31 +4,42 @@ Buckets are keyed by name (one global namespace, as in Cloud Storage); the resou
 the name. Without a `name` input the bucket is auto-named `<resource name>-<7 hex>` like
 pulumi-gcp does. name, location and project replace; the rest updates in place. Grants on a
 bucket are stored under `b/NAME`, the form pulumi-gcp puts in BucketIAMMember.bucket.
+
+Objects (only what deletion needs: a name and when its retention ends) are stored under
+`o/NAME`; `put_object` adds one, as a tenant's workload would. Deleting a bucket that holds
+objects fails without `forceDestroy`, and objects under retention are never deleted, as in
+services/storage/resource_storage_bucket.go (resourceStorageBucketDelete).
 """
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
+import time
 from typing import Any
 
-from sandbox.provider import validation
+from sandbox.provider import locations, validation
 from sandbox.provider.iam import IamMember
 from sandbox.provider.resource import (
     CheckRequest,
     Cloud,
+    CloudError,
     Failure,
     Field,
     ProviderError,
     ResourceKind,
+    auto_name,
     deletion_allowed,
     known_str,
     project_number,
     rfc3339_now,
 )
-from sandbox.provider.store import AlreadyExists
+from sandbox.provider.store import AlreadyExists, Store
 from sandbox.provider.values import UNKNOWN
 
 BUCKET_KIND = "storage.bucket"
+OBJECT_KIND = "storage.object"
+ELSEWHERE_PROJECT = "someone-elses-project"
+"""The owner of a bucket name claimed outside this platform (see `claim_bucket_name`)."""
 ATTRIBUTION_LABEL = {"goog-pulumi-provisioned": "true"}
 """pulumi-gcp adds this label to every labelled resource (effectiveLabels, pulumiLabels)."""
 SOFT_DELETE_SECONDS = 604_800
@@ -47,12 +58,13 @@ def _retention_as_text(policy: Any) -> Any:
 
 class Bucket(ResourceKind):
     token = "gcp:storage/bucket:Bucket"
-    unique_key = "name"
+
     fields = (
-        Field("name", replaces=True, computed=True),
+        Field("name", replaces=True, computed=True, autonamed=True),
         Field("location", replaces=True, required=True, canonical=_upper),
         Field("project", replaces=True, computed=True),
-        Field("storageClass", computed=True),
+        # Optional with Default "STANDARD", not Computed: leaving it out sets it back.
+        Field("storageClass", default="STANDARD"),
         Field("labels"),
         Field("uniformBucketLevelAccess", computed=True),
         Field("publicAccessPrevention", computed=True),
@@ -65,8 +77,8 @@ class Bucket(ResourceKind):
     def defaults(self, inputs: dict[str, Any], request: CheckRequest) -> dict[str, Any]:
         if inputs.get("name") is None:
             # Keep an earlier auto-name, as the engine expects, so updates do not rename.
-            inputs["name"] = request.olds.get("name") or _auto_name(
-                request.name, request.random_seed
+            inputs["name"] = request.olds.get("name") or auto_name(
+                request.name.lower(), request.random_seed
             )
         if isinstance(inputs.get("location"), str):
             inputs["location"] = inputs["location"].upper()
@@ -74,9 +86,21 @@ class Bucket(ResourceKind):
         return inputs
 
     def validate(self, inputs: dict[str, Any]) -> list[Failure]:
+        # The provider's only plan-time rule for these fields: labelKeyValidator.
+        labels = inputs.get("labels")
+        if not isinstance(labels, dict):
+            return []
+        return [
+            Failure(f"labels.{key}", why)
+            for key in sorted(labels)
+            if (why := validation.provider_label_key(key))
+        ]
+
+    def api_validate(self, inputs: dict[str, Any]) -> list[Failure]:
         failures = []
         checks = (
             ("name", validation.bucket_name),
+            ("location", locations.bucket_location),
             ("storageClass", lambda v: validation.one_of(v, validation.STORAGE_CLASSES)),
             (
                 "publicAccessPrevention",
@@ -112,10 +136,13 @@ class Bucket(ResourceKind):
         try:
             cloud.store.insert(BUCKET_KIND, inputs["name"], outputs)
         except AlreadyExists:
-            raise ProviderError(
-                f"Error 409: The requested bucket name is not available ({inputs['name']}). "
-                "The bucket namespace is shared by all users of the system. Please select a "
-                "different name and try again., conflict"
+            # Not retried by the provider (only 429s are): the name is someone else's.
+            raise CloudError(
+                409,
+                f"The requested bucket name is not available ({inputs['name']}). The bucket "
+                "namespace is shared by all users of the system. Please select a different "
+                "name and try again.",
+                reason="conflict",
             ) from None
         return inputs["name"], outputs
 
@@ -141,13 +168,66 @@ class Bucket(ResourceKind):
     def delete(self, cloud: Cloud, resource_id: str, state: dict[str, Any]) -> None:
         if not deletion_allowed(self, resource_id, state):
             return
+        _empty(cloud.store, resource_id, state)
         cloud.store.delete(BUCKET_KIND, resource_id)
         cloud.store.delete_children(f"b/{resource_id}")
 
 
-def _auto_name(resource_name: str, seed: bytes) -> str:
-    suffix = hashlib.sha256(seed + resource_name.encode()).hexdigest()[:7]
-    return f"{resource_name.lower()}-{suffix}"
+def _empty(store: Store, bucket: str, state: dict[str, Any]) -> None:
+    """What the provider does before deleting a bucket: refuse, or delete every object."""
+    held = store.children(OBJECT_KIND, f"o/{bucket}")
+    if not held:
+        return
+    now = time.time()
+    retention = state.get("retentionPolicy") or {}
+    if retention.get("isLocked") and any(body["retainUntil"] > now for _, body in held):
+        raise ProviderError(
+            f'Bucket "{bucket}" contains objects that have not met the retention period yet '
+            "and cannot be deleted."
+        )
+    if not state.get("forceDestroy"):
+        raise ProviderError(
+            f"Error trying to delete bucket {bucket} without `force_destroy` set to true"
+        )
+    for key, body in held:
+        if body["retainUntil"] > now:
+            # The object delete fails (403); the bucket delete then finds it not empty.
+            until = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(body["retainUntil"]))
+            refused = CloudError(
+                403,
+                f"Object '{bucket}/{body['name']}' is subject to bucket's retention policy or "
+                f"object retention and cannot be deleted or overwritten until {until}",
+                reason="retentionPolicyNotMet",
+            )
+            raise ProviderError(
+                f"could not delete non-empty bucket due to error when deleting contents: {refused}"
+            )
+        store.delete(OBJECT_KIND, key)
+
+
+def put_object(store: Store, bucket: str, name: str) -> None:
+    """Upload an object (no content: only its existence and retention matter here)."""
+    current = store.get(BUCKET_KIND, bucket)
+    if current is None:
+        raise CloudError(404, f"The specified bucket does not exist ({bucket})", reason="notFound")
+    period = int(str((current.get("retentionPolicy") or {}).get("retentionPeriod") or 0))
+    body = {"name": name, "retainUntil": time.time() + period}
+    store.insert(OBJECT_KIND, f"{bucket}/{name}", body, parent=f"o/{bucket}")
+
+
+def object_names(store: Store, bucket: str) -> list[str]:
+    return [body["name"] for _, body in store.children(OBJECT_KIND, f"o/{bucket}")]
+
+
+def claim_bucket_name(store: Store, name: str) -> None:
+    """Someone outside the platform creates a bucket of that name (it is global)."""
+    outputs = _outputs(
+        {"name": name, "location": "US", "project": ELSEWHERE_PROJECT},
+        created=rfc3339_now(),
+        updated=rfc3339_now(),
+    )
+    with contextlib.suppress(AlreadyExists):
+        store.insert(BUCKET_KIND, name, outputs)
 
 
 def _outputs(inputs: dict[str, Any], created: Any, updated: Any) -> dict[str, Any]:
@@ -200,7 +280,8 @@ class BucketIAMMember(IamMember):
     fields = (
         Field("bucket", replaces=True, required=True, canonical=_bucket_resource),
         Field("role", replaces=True, required=True),
-        Field("member", replaces=True, required=True),
+        # IAM ignores case; the provider suppresses case-only diffs (iamMemberCaseDiffSuppress).
+        Field("member", replaces=True, required=True, canonical=validation.iam_member_key),
     )
 
     def canonical_resource(self, value: str) -> str:

@@ -172,6 +172,21 @@ class Store:
             ).fetchall()
         return [(key, dict(json.loads(body))) for key, body in rows]
 
+    def of_kind(self, kind: str) -> list[tuple[str, dict[str, Any]]]:
+        """Every object of one kind (the sandbox is small; IAM rewrites need a full scan)."""
+        with self._transaction() as db:
+            rows = db.execute(
+                "SELECT key, body FROM objects WHERE kind = ? ORDER BY key", (kind,)
+            ).fetchall()
+        return [(key, dict(json.loads(body))) for key, body in rows]
+
+    def count(self, kind: str, parent: str) -> int:
+        with self._transaction() as db:
+            row = db.execute(
+                "SELECT COUNT(*) FROM objects WHERE kind = ? AND parent = ?", (kind, parent)
+            ).fetchone()
+        return int(row[0])
+
     def put_secret_version(self, project: str, secret: str, data: str) -> SecretVersion:
         """Add a version (numbered from 1) holding `data`."""
         created = time.strftime("%Y-%m-%dT%H:%M:%S.000000Z", time.gmtime())

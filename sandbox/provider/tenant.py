@@ -57,11 +57,15 @@ class Tenant(ResourceKind):
         Field("project", replaces=True, computed=True),
     )
 
-    def validate(self, inputs: dict[str, Any]) -> list[Failure]:
-        failures = []
+    def api_validate(self, inputs: dict[str, Any]) -> list[Failure]:
+        # display_name has no ValidateFunc: Identity Platform refuses it on create/update.
         name = known_str(inputs, "displayName")
         if name is not None and (why := validation.tenant_display_name(name)):
-            failures.append(Failure("displayName", why))
+            return [Failure("displayName", why)]
+        return []
+
+    def validate(self, inputs: dict[str, Any]) -> list[Failure]:
+        failures = []
         client = inputs.get("client")
         if isinstance(client, dict):
             failures += _unsupported_keys("client", client, ("permissions",))

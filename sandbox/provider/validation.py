@@ -202,3 +202,62 @@ def label(key: str, value: object) -> str | None:
             f"Invalid argument: label value {value!r}: 0-63 lowercase letters, digits, '_' or '-'"
         )
     return None
+
+
+# --- what the real provider checks at plan time (everything above is the APIs' rules) ---
+
+_PROVIDER_MEMBER = re.compile(
+    r"(.+:.+|projectOwners|projectReaders|projectWriters|allUsers|allAuthenticatedUsers)"
+)
+_PROVIDER_LABEL_KEY = re.compile(r"^[a-z0-9_-]{1,63}$")
+DESCRIPTION_MAX_BYTES = 256
+
+
+def provider_iam_member(member: str) -> str | None:
+    """The provider's ValidateFunc for `member` (tpgiamresource/resource_iam_member.go,
+    validateIAMMember): no deleted principals, and an unanchored `TYPE:VALUE` shape."""
+    if member.startswith("deleted"):
+        return (
+            f"invalid value for member (Terraform does not support IAM members for deleted "
+            f"principals): {member!r}"
+        )
+    if _PROVIDER_MEMBER.search(member):
+        return None
+    return (
+        f'invalid value "{member}" for member (IAM members must have one of the values '
+        "outlined here: https://cloud.google.com/billing/docs/reference/rest/v1/Policy#Binding)"
+    )
+
+
+def provider_label_key(key: str) -> str | None:
+    """The bucket's labelKeyValidator (services/storage/resource_storage_bucket.go)."""
+    if _PROVIDER_LABEL_KEY.match(key):
+        return None
+    return (
+        f"{key!r} is an invalid label key. See "
+        "https://cloud.google.com/storage/docs/tags-and-labels#bucket-labels"
+    )
+
+
+def description_length(value: str) -> str | None:
+    """validation.StringLenBetween(0, 256) on the account's description: Go's len, in bytes
+    (services/resourcemanager/resource_google_service_account.go)."""
+    size = len(value.encode("utf-8"))
+    if size <= DESCRIPTION_MAX_BYTES:
+        return None
+    return f"expected length of description to be in the range (0 - 256), got {value!r}"
+
+
+def iam_member_case_sensitive(member: str) -> bool:
+    """tpgresource/utils.go IamPrincipalIsCaseSensitive: IAM ignores the case of every
+    principal but these."""
+    return (
+        "allAuthenticatedUsers" in member
+        or "allUsers" in member
+        or member.startswith(("principalSet:", "principal:", "principalHierarchy:"))
+    )
+
+
+def iam_member_key(member: str) -> str:
+    """The form two members are compared in (iamMemberCaseDiffSuppress)."""
+    return member if iam_member_case_sensitive(member) else member.upper()

@@ -12,7 +12,7 @@ from sandbox.provider.idpconfigs import (
     TenantInboundSamlConfig,
     TenantOauthIdpConfig,
 )
-from sandbox.provider.resource import ResourceKind, diff
+from sandbox.provider.resource import CheckRequest, ProviderConfig, ResourceKind, check, diff
 from sandbox.provider.server import KINDS
 from sandbox.provider.serviceaccount import Account, IAMMember
 from sandbox.provider.storage import Bucket, BucketIAMMember
@@ -186,10 +186,26 @@ def test_a_removed_optional_property_is_a_delete() -> None:
 
 
 def test_absent_computed_inputs_keep_the_cloud_value() -> None:
-    news = {
-        key: value for key, value in BUCKET.items() if key not in ("storageClass", "versioning")
-    }
+    news = {key: value for key, value in BUCKET.items() if key != "versioning"}
     assert diff(Bucket(), BUCKET, news, []).changes is False
+
+
+def test_removing_storage_class_is_an_update_back_to_standard() -> None:
+    # Optional with Default "STANDARD" upstream (not Computed): check fills the default.
+    olds = {**BUCKET, "storageClass": "NEARLINE", "deletionPolicy": "DELETE"}
+    news, _ = check(
+        Bucket(),
+        CheckRequest(
+            "acme-data",
+            {k: v for k, v in BUCKET.items() if k != "storageClass"},
+            olds,
+            b"",
+            ProviderConfig("demo-a"),
+        ),
+    )
+    assert news["storageClass"] == "STANDARD" and "storageClass" in news["__defaults"]
+    result = diff(Bucket(), olds, news, [])
+    assert result.detailed == {"storageClass": Kind.UPDATE} and result.replaces == ()
 
 
 @pytest.mark.parametrize(("old", "new"), [(False, None), ({}, None), ("", None), ([], None)])
@@ -239,17 +255,50 @@ def test_ignore_changes_skips_the_property() -> None:
     )
 
 
+EXPLICIT: dict[str, Any] = {"__defaults": []}
+AUTONAMED: dict[str, Any] = {"__defaults": ["name"]}
+
+
 @pytest.mark.parametrize(
     ("kind", "state", "prop", "value", "delete_first"),
     [
-        (Bucket(), BUCKET, "location", "US", True),  # same name: create-first would collide
-        (Bucket(), BUCKET, "name", "acme-data-2", False),
-        (Account(), ACCOUNT, "project", "demo-b", True),
-        (TenantOauthIdpConfig(), OAUTH, "tenant", "t2", True),
-        (Tenant(), TENANT, "project", "demo-b", False),  # the server assigns a fresh id
+        # An auto-nameable name the user set: the bridge deletes first, whatever changes.
+        (Bucket(), {**BUCKET, **EXPLICIT}, "location", "US", True),
+        (Bucket(), {**BUCKET, **EXPLICIT}, "name", "acme-data-2", True),
+        (TenantOauthIdpConfig(), {**OAUTH, **EXPLICIT}, "tenant", "t2", True),
+        (TenantInboundSamlConfig(), {**SAML, **EXPLICIT}, "tenant", "t2", True),
+        # Auto-named (or no __defaults list at all): create the replacement first.
+        (Bucket(), {**BUCKET, **AUTONAMED}, "location", "US", False),
+        (Bucket(), BUCKET, "location", "US", False),
+        # No auto-nameable property: always create first (the bridge's default).
+        (Account(), {**ACCOUNT, **EXPLICIT}, "project", "demo-b", False),
+        (TenantDefaultSupportedIdpConfig(), {**DEFAULT_IDP, **EXPLICIT}, "tenant", "t2", False),
+        (Tenant(), {**TENANT, **EXPLICIT}, "project", "demo-b", False),
+        (BucketIAMMember(), {**BUCKET_MEMBER, **EXPLICIT}, "role", "roles/x", False),
     ],
 )
-def test_replacing_under_the_same_unique_name_deletes_first(
+def test_replacing_an_explicitly_named_resource_deletes_first(
     kind: ResourceKind, state: dict[str, Any], prop: str, value: Any, delete_first: bool
 ) -> None:
     assert diff(kind, state, {**state, prop: value}, []).delete_before_replace is delete_first
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "changes"),
+    [
+        ("user:Alice@Example.com", "user:alice@example.com", False),
+        ("group:Team@example.com", "GROUP:team@EXAMPLE.com", False),
+        (
+            "serviceAccount:SA@p.iam.gserviceaccount.com",
+            "serviceAccount:sa@p.iam.gserviceaccount.com",
+            False,
+        ),
+        ("user:alice@example.com", "user:bob@example.com", True),
+        ("principal://iam.googleapis.com/X", "principal://iam.googleapis.com/x", True),
+        ("allUsers", "allusers", True),
+    ],
+)
+def test_iam_members_differ_only_beyond_case(old: str, new: str, changes: bool) -> None:
+    for kind, state in ((BucketIAMMember(), BUCKET_MEMBER), (IAMMember(), ACCOUNT_MEMBER)):
+        result = diff(kind, {**state, "member": old}, {**state, "member": new}, [])
+        assert result.changes is changes

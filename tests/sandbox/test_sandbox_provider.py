@@ -83,12 +83,22 @@ def test_check_config_refuses_a_malformed_project(provider: SandboxProvider) -> 
 
 
 def test_check_failures_name_the_property(provider: SandboxProvider) -> None:
+    account = urn("gcp:serviceaccount/account:Account", "acme-workload")
+    checked = asyncio.run(
+        provider.check(CheckRequest(account, {}, props({"accountId": "Bad_Id"}), b""))
+    )
+    assert [f.property for f in checked.failures] == ["accountId"]
+
+
+def test_api_rules_pass_preview_and_fail_at_create(provider: SandboxProvider) -> None:
     checked = asyncio.run(
         provider.check(CheckRequest(TENANT, {}, props({"displayName": "no"}), b""))
     )
-    assert [(f.property, f.reason.split(" ")[0]) for f in checked.failures] == [
-        ("displayName", "INVALID_DISPLAY_NAME")
-    ]
+    assert checked.failures == [], "Identity Platform's rule is not the provider's"
+    planned = asyncio.run(provider.create(CreateRequest(TENANT, checked.inputs, 60, True)))
+    assert planned.resource_id == ""
+    with pytest.raises(ProviderError, match="Error 400: .*INVALID_DISPLAY_NAME"):
+        asyncio.run(provider.create(CreateRequest(TENANT, checked.inputs, 60, False)))
 
 
 def test_an_unknown_type_is_refused_by_name(provider: SandboxProvider) -> None:
