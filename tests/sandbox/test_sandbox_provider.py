@@ -97,7 +97,7 @@ def test_api_rules_pass_preview_and_fail_at_create(provider: SandboxProvider) ->
     assert checked.failures == [], "Identity Platform's rule is not the provider's"
     planned = asyncio.run(provider.create(CreateRequest(TENANT, checked.inputs, 60, True)))
     assert planned.resource_id == ""
-    with pytest.raises(ProviderError, match="Error 400: .*INVALID_DISPLAY_NAME"):
+    with pytest.raises(ProviderError, match=r"Error 400: .*INVALID_DISPLAY_NAME"):
         asyncio.run(provider.create(CreateRequest(TENANT, checked.inputs, 60, False)))
 
 
