@@ -16,11 +16,14 @@ from tests.e2e.harness import PROJECT, TenantRepo
 pytestmark = pytest.mark.e2e
 
 MFA_TYPE = "pulumi-python:dynamic/identityplatform:TenantMfaConfig"
-SMS_ON = (
-    "    allowPasswordSignup: true\n"
-    "    mfa:\n"
-    "      state: ENABLED\n"
-    "      factors: [PHONE_SMS]\n"
+SMS_ON = "".join(
+    f"{line}\n"
+    for line in (
+        "    allowPasswordSignup: true",
+        "    mfa:",
+        "      state: ENABLED",
+        "      factors: [PHONE_SMS]",
+    )
 )
 PASSWORD_ONLY = "    allowPasswordSignup: true\n"
 
@@ -42,11 +45,11 @@ def verified_user(host: str, tenant_id: str, email: str) -> str:
     """A user of the tenant with a verified email (SMS enrolment needs one); its id token."""
     status, body = identity.sign_up(host, tenant_id, email, "correct-horse-1")
     assert status == 200, body
+    tenant_path = f"identitytoolkit.googleapis.com/v1/projects/{PROJECT}/tenants/{tenant_id}"
     status, answer = identity.call(
         host,
         "POST",
-        f"identitytoolkit.googleapis.com/v1/projects/{PROJECT}/tenants/{tenant_id}"
-        "/accounts:update",
+        f"{tenant_path}/accounts:update",
         {"localId": body["localId"], "emailVerified": True, "tenantId": tenant_id},
     )
     assert status == 200, answer
