@@ -20,6 +20,7 @@ stateless and its module importable, or existing stacks cannot load it.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pulumi
@@ -47,6 +48,8 @@ DEFAULT_MFA_CONFIG: dict[str, Any] = {
 }
 """What a new tenant has (the emulator's createTenant defaults) and what delete restores."""
 _REPLACE_ON = ("project", "tenant")
+_PICKLING = threading.Lock()
+"""Serialises `pulumi.dynamic`'s provider pickling, which swaps `pickle.Pickler` globally."""
 
 
 def desired_mfa_config(mfa: Mfa) -> dict[str, Any]:
@@ -178,4 +181,8 @@ class TenantMfaConfig(Resource, module="identityplatform", name="TenantMfaConfig
             "tenant": tenant,
             "mfaConfig": desired_mfa_config(mfa),
         }
-        super().__init__(MfaSettingsProvider(), name, props, opts)
+        # The reconciler runs several tenants' programs in threads of one process, and
+        # the SDK pickles the provider by patching the `pickle` module and putting it back:
+        # two at once could leave it patched, or patch the immutable C Pickler and fail.
+        with _PICKLING:
+            super().__init__(MfaSettingsProvider(), name, props, opts)
