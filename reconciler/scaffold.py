@@ -20,6 +20,11 @@ spec:
   displayName: {display}
   auth:
     allowPasswordSignup: false
+    # Multi-factor authentication: state DISABLED, ENABLED (users may enrol a second
+    # factor) or MANDATORY; ENABLED and MANDATORY need factors: PHONE_SMS and/or TOTP.
+    mfa:
+      state: DISABLED
+      factors: []
   # Sign-in providers: google.com, github.com, ... , oidc.<id>, saml.<id>.
   # Secrets are references, never values: {{fromEnv: VAR}} or {{fromSecretManager: {{secret: ID}}}}.
   identityProviders:

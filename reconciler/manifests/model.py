@@ -62,6 +62,18 @@ class ClientPermissions:
 
 
 @dataclass(frozen=True)
+class Mfa:
+    """Multi-factor authentication for the tenant's users."""
+
+    state: str = "DISABLED"
+    """`DISABLED`, `ENABLED` (users may enrol a second factor) or `MANDATORY`."""
+    factors: tuple[str, ...] = ()
+    """Second factors users may enrol: `PHONE_SMS`, `TOTP` (sorted)."""
+    totp_adjacent_intervals: int = 5
+    """TOTP codes accepted from this many 30-second intervals either side (clock skew)."""
+
+
+@dataclass(frozen=True)
 class Auth:
     """The tenant's sign-in settings on Identity Platform."""
 
@@ -73,6 +85,8 @@ class Auth:
     """When true, no user of the tenant can sign in."""
     client_permissions: ClientPermissions = field(default_factory=ClientPermissions)
     """Self-service limits for end users."""
+    mfa: Mfa = field(default_factory=Mfa)
+    """Multi-factor authentication; absent in the manifest means disabled."""
 
 
 @dataclass(frozen=True)
@@ -223,6 +237,14 @@ def _secret_ref(raw: dict[str, Any]) -> SecretRef:
     )
 
 
+def _mfa(raw: dict[str, Any]) -> Mfa:
+    return Mfa(
+        state=raw.get("state", "DISABLED"),
+        factors=tuple(sorted(set(raw.get("factors", [])))),
+        totp_adjacent_intervals=_whole(raw.get("totpAdjacentIntervals", 5)),
+    )
+
+
 def _identity_provider(raw: dict[str, Any]) -> IdentityProvider:
     idp_id = raw["id"]
     enabled = raw.get("enabled", True)
@@ -278,6 +300,7 @@ def tenant_from_document(document: dict[str, Any], source: Path) -> Tenant:
                 disabled_user_signup=perms.get("disabledUserSignup", False),
                 disabled_user_deletion=perms.get("disabledUserDeletion", False),
             ),
+            mfa=_mfa(auth.get("mfa", {})),
         ),
         identity_providers=tuple(_identity_provider(i) for i in spec.get("identityProviders", [])),
         storage=Storage(

@@ -7,6 +7,7 @@ import pulumi_gcp as gcp
 
 from reconciler.manifests.model import DefaultIdp, IdentityProvider, OidcIdp, SamlIdp
 from reconciler.program import naming
+from reconciler.program.auth_settings import TenantMfaConfig
 from reconciler.program.context import TenantContext
 
 IdpConfig = (
@@ -35,6 +36,22 @@ def identity_tenant(ctx: TenantContext) -> gcp.identityplatform.Tenant:
         # Two locks: Pulumi's protect guards this stack, PREVENT guards the provider too.
         deletion_policy=ctx.deletion_policy,
         project=ctx.project,
+        opts=pulumi.ResourceOptions(protect=ctx.protected),
+    )
+
+
+def mfa_config(ctx: TenantContext, tenant: gcp.identityplatform.Tenant) -> TenantMfaConfig:
+    """The tenant's multi-factor settings, which pulumi-gcp's Tenant cannot carry.
+
+    Declared for every tenant, so a manifest without `auth.mfa` means MFA disabled and a
+    second factor switched on by hand shows as drift. Protected like the tenant: deleting
+    it switches MFA off.
+    """
+    return TenantMfaConfig(
+        naming.mfa_config_name(ctx.tenant.name),
+        project=ctx.project,
+        tenant=tenant.name,
+        mfa=ctx.tenant.auth.mfa,
         opts=pulumi.ResourceOptions(protect=ctx.protected),
     )
 

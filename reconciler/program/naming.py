@@ -77,6 +77,11 @@ def identity_tenant_name(tenant: str) -> str:
     return f"{tenant}-identity"
 
 
+def mfa_config_name(tenant: str) -> str:
+    """The Identity Platform tenant's multi-factor settings."""
+    return f"{tenant}-mfa"
+
+
 def idp_name(tenant: str, idp_id: str) -> str:
     """An IdP config, by its provider id (unique within a tenant)."""
     return f"{tenant}-idp-{idp_id}"

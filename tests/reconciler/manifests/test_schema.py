@@ -22,6 +22,8 @@ SCHEMAS = ("tenant", "platform")
 # Objects that are maps (labels) or whose keys depend on a discriminator (identity
 # providers: each `then` branch is closed) cannot say additionalProperties: false.
 OPEN_OBJECTS = {"/properties/metadata/properties/labels", "/$defs/identityProvider"}
+# Cross-field rules of auth.mfa: their `then` only tightens keys the closed `mfa` declares.
+OPEN_OBJECTS |= {"/$defs/mfa/allOf/0/then", "/$defs/mfa/allOf/1/then"}
 
 
 def _schema(name: str) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from program_harness import (
     GCP_PROJECT,
     IDENTITY_TENANT,
     IDP_TYPES,
+    MFA_CONFIG,
     OIDC_IDP,
     SAML_IDP,
     Harness,
@@ -29,12 +30,14 @@ from program_harness import (
 )
 from pulumi.runtime import rpc
 
+from reconciler.program.auth_settings import TenantMfaConfig
 from reconciler.program.secrets import resolve_secrets
 from reconciler.program.tenant import tenant_program
 
 EXPECTED = {
     "tenant-one": {
         (IDENTITY_TENANT, "tenant-one-identity"),
+        (MFA_CONFIG, "tenant-one-mfa"),
         (DEFAULT_IDP, "tenant-one-idp-google.com"),
         (BUCKET, "tenant-one-data"),
         (ACCOUNT, "tenant-one-workload"),
@@ -52,6 +55,7 @@ EXPECTED = {
     },
     "tenant-two": {
         (IDENTITY_TENANT, "tenant-two-identity"),
+        (MFA_CONFIG, "tenant-two-mfa"),
         (DEFAULT_IDP, "tenant-two-idp-github.com"),
         (BUCKET, "tenant-two-data"),
         (ACCOUNT, "tenant-two-workload"),
@@ -64,6 +68,7 @@ EXPECTED = {
     },
     "every-field": {
         (IDENTITY_TENANT, "every-field-identity"),
+        (MFA_CONFIG, "every-field-mfa"),
         (DEFAULT_IDP, "every-field-idp-google.com"),
         (DEFAULT_IDP, "every-field-idp-microsoft.com"),
         (OIDC_IDP, "every-field-idp-oidc.acme-okta"),
@@ -97,6 +102,7 @@ EXPECTED = {
 
 RESOURCE_CLASSES = {
     IDENTITY_TENANT: gcp.identityplatform.Tenant,
+    MFA_CONFIG: TenantMfaConfig,
     DEFAULT_IDP: gcp.identityplatform.TenantDefaultSupportedIdpConfig,
     OIDC_IDP: gcp.identityplatform.TenantOauthIdpConfig,
     SAML_IDP: gcp.identityplatform.TenantInboundSamlConfig,
@@ -105,14 +111,16 @@ RESOURCE_CLASSES = {
     ACCOUNT: gcp.serviceaccount.Account,
     ACCOUNT_IAM: gcp.serviceaccount.IAMMember,
 }
-"""Every resource type the program may declare, with its pulumi-gcp class."""
+"""Every resource type the program may declare, with its class (pulumi-gcp's or our own)."""
 
 TENANTS = sorted(EXPECTED)
 
 
 def accepts(type_: str, argument: str) -> bool:
     """Whether the pulumi-gcp class of `type_` takes `argument`."""
-    return argument in inspect.signature(RESOURCE_CLASSES[type_]._internal_init).parameters
+    cls: Any = RESOURCE_CLASSES[type_]
+    # pulumi-gcp classes take their arguments in `_internal_init`; ours in `__init__`.
+    return argument in inspect.signature(getattr(cls, "_internal_init", cls.__init__)).parameters
 
 
 @pytest.fixture(params=TENANTS)
@@ -163,25 +171,27 @@ def test_preview_declares_the_same_resources(harness: Harness):
 # --- wiring -----------------------------------------------------------------------------
 
 
-def test_idp_configs_and_nothing_else_depend_on_the_identity_tenant(
+def test_idp_configs_mfa_and_nothing_else_depend_on_the_identity_tenant(
     example: tuple[str, ProgramRun],
 ):
     name, run = example
     identity = f"{IDENTITY_TENANT}::{name}-identity"
+    bound = (*IDP_TYPES, MFA_CONFIG)
     dependents = {r.type for r in run.registrations if identity in r.dependencies}
-    assert dependents == {r.type for r in run.registrations if r.type in IDP_TYPES}
-    for idp in (r for r in run.registrations if r.type in IDP_TYPES):
+    assert dependents == {r.type for r in run.registrations if r.type in bound}
+    for idp in (r for r in run.registrations if r.type in bound):
         assert idp.dependencies == (identity,)
         assert idp.property_dependencies["tenant"] == (identity,)
 
 
-def test_idp_configs_are_bound_to_the_server_assigned_tenant_name(
+def test_idp_configs_and_mfa_are_bound_to_the_server_assigned_tenant_name(
     example: tuple[str, ProgramRun],
 ):
     _, run = example
     tenant_id = run.outputs["tenantId"]
     assert tenant_id.endswith("-srv01")  # assigned by the (mock) server, not by the program
-    assert {r.inputs["tenant"] for r in run.registrations if r.type in IDP_TYPES} == {tenant_id}
+    bound = (*IDP_TYPES, MFA_CONFIG)
+    assert {r.inputs["tenant"] for r in run.registrations if r.type in bound} == {tenant_id}
 
 
 @pytest.mark.parametrize("type_", [IDENTITY_TENANT, BUCKET, ACCOUNT])
@@ -323,12 +333,16 @@ def test_protection_follows_manifest_then_platform_and_is_lifted_on_decommission
     for type_ in (IDENTITY_TENANT, BUCKET):
         assert run.one(type_).protect is protected
         assert run.one(type_).inputs["deletionPolicy"] == policy
+    # Deleting the MFA settings switches MFA off: protected exactly like the tenant.
+    assert run.one(MFA_CONFIG).protect is protected
 
 
-def test_only_the_identity_tenant_and_bucket_are_protected(example: tuple[str, ProgramRun]):
+def test_only_the_identity_tenant_its_mfa_and_bucket_are_protected(
+    example: tuple[str, ProgramRun],
+):
     _, run = example
     protected = {r.type for r in run.registrations if r.protect}
-    assert protected == {IDENTITY_TENANT, BUCKET}
+    assert protected == {IDENTITY_TENANT, MFA_CONFIG, BUCKET}
 
 
 # --- secrets ----------------------------------------------------------------------------------

@@ -1,0 +1,156 @@
+"""A minimal Identity Toolkit v2 client for the tenant settings pulumi-gcp cannot manage.
+
+Used by the `auth_settings` dynamic provider, inside the provider process the Pulumi engine
+starts (never in the reconciler's own process). Where it talks to and as whom is decided
+there, at call time, from the environment — never from anything stored in the stack's state:
+
+- `FIREBASE_AUTH_EMULATOR_HOST` set (the sandbox): the Firebase Auth emulator at that host,
+  authorised as `Bearer owner`, the emulator's administrator token.
+- otherwise (production): https://identitytoolkit.googleapis.com with Google application-default
+  credentials (`google.auth.default`), the same credentials pulumi-gcp uses for the rest of
+  the program (in CI: the workload-identity file google-github-actions/auth points
+  GOOGLE_APPLICATION_CREDENTIALS at).
+
+One emulator quirk shapes reads (firebase-tools 15.x, `lib/emulator/auth/state.js`): a GET or
+PATCH on a tenant id it does not know *creates* that tenant, so in the emulator a tenant's
+existence is decided by listing first.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+EMULATOR_HOST_ENV = "FIREBASE_AUTH_EMULATOR_HOST"
+"""The variable the Firebase tools and the sandbox use to point clients at the emulator."""
+PRODUCTION_ROOT = "https://identitytoolkit.googleapis.com"
+SCOPES = ("https://www.googleapis.com/auth/cloud-platform",)
+"""One of the scopes projects.tenants.patch accepts (API reference, Authorization scopes)."""
+_PAGE_SIZE = 1000
+
+
+class IdentityToolkitError(Exception):
+    """An error answer from the API: HTTP status, Google status word and message."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(f"Identity Toolkit answered {status} {code}: {message}")
+        self.status = status
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where the API is and whether it is the emulator."""
+
+    root: str
+    """URL the `v2/...` paths hang from."""
+    emulator: bool
+    """Talking to the Firebase Auth emulator (admin token, list-before-get)."""
+
+
+def endpoint(environ: Mapping[str, str]) -> Endpoint:
+    """The emulator when `FIREBASE_AUTH_EMULATOR_HOST` is set, else Google's production API."""
+    host = environ.get(EMULATOR_HOST_ENV, "").strip()
+    if host:
+        return Endpoint(root=f"http://{host}/identitytoolkit.googleapis.com", emulator=True)
+    return Endpoint(root=PRODUCTION_ROOT, emulator=False)
+
+
+class TenantApi:
+    """GET, list and PATCH on `projects/{project}/tenants/{tenant}`."""
+
+    def __init__(self, where: Endpoint, timeout: float = 60.0) -> None:
+        self.where = where
+        self.timeout = timeout
+
+    @classmethod
+    def from_environment(cls) -> TenantApi:
+        return cls(endpoint(os.environ))
+
+    def find_tenant(self, project: str, tenant_id: str) -> dict[str, Any] | None:
+        """The tenant, or None when it does not exist."""
+        if self.where.emulator:
+            # Listing, because the emulator's GET would create the tenant it misses.
+            token = ""
+            while True:
+                query = {"pageSize": str(_PAGE_SIZE), **({"pageToken": token} if token else {})}
+                page = self._call("GET", f"v2/projects/{project}/tenants", query=query)
+                for tenant in page.get("tenants", []):
+                    if tenant.get("name", "").rsplit("/", 1)[-1] == tenant_id:
+                        return dict(tenant)
+                token = page.get("nextPageToken", "")
+                if not token:
+                    return None
+        try:
+            return self._call("GET", f"v2/projects/{project}/tenants/{tenant_id}")
+        except IdentityToolkitError as error:
+            if error.status == 404:
+                return None
+            raise
+
+    def patch_tenant(
+        self, project: str, tenant_id: str, body: dict[str, Any], update_mask: list[str]
+    ) -> dict[str, Any]:
+        """projects.tenants.patch: only the fields named in `update_mask` change."""
+        return self._call(
+            "PATCH",
+            f"v2/projects/{project}/tenants/{tenant_id}",
+            body=body,
+            query={"updateMask": ",".join(update_mask)},
+        )
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        query: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        url = f"{self.where.root}/{urllib.parse.quote(path)}"
+        if query:
+            url += "?" + urllib.parse.urlencode(query, safe=",")
+        if not self.where.emulator:
+            return _call_google(method, url, body, self.timeout)
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(url, data=data, method=method)
+        request.add_header("Authorization", "Bearer owner")
+        request.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                payload = response.read()
+        except urllib.error.HTTPError as error:
+            raise _error(error.code, error.read(), str(error.reason)) from None
+        return dict(json.loads(payload)) if payload.strip() else {}
+
+
+def _call_google(
+    method: str, url: str, body: dict[str, Any] | None, timeout: float
+) -> dict[str, Any]:
+    """One call with application-default credentials (google-auth, from google-cloud-storage)."""
+    import google.auth
+    from google.auth.transport.requests import AuthorizedSession
+
+    credentials, _ = google.auth.default(scopes=list(SCOPES))
+    # AuthorizedSession refreshes the token and adds x-goog-user-project when the
+    # credentials name a quota project (user credentials need one for this API).
+    session = AuthorizedSession(credentials)
+    response = session.request(method, url, json=body, timeout=timeout)
+    if response.status_code >= 400:
+        raise _error(response.status_code, response.content, response.reason or "")
+    return dict(response.json()) if response.content.strip() else {}
+
+
+def _error(status: int, payload: bytes, reason: str) -> IdentityToolkitError:
+    try:
+        detail = json.loads(payload).get("error", {})
+    except ValueError:
+        detail = {}
+    return IdentityToolkitError(
+        status, str(detail.get("status", "UNKNOWN")), str(detail.get("message", reason))
+    )
