@@ -17,7 +17,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 from types import FrameType
@@ -42,6 +42,9 @@ DEFAULT_RETRY_WAIT = 120.0
 
 MAX_RETRY_DELAY = 30.0
 """The longest pause between two tries."""
+
+SIGNAL_POLL = 0.1
+"""Seconds between the main thread's checks for SIGINT/SIGTERM while workers run."""
 
 
 def tenant_program(change: Change, environ: Mapping[str, str], platform: Platform) -> Program:
@@ -262,6 +265,11 @@ def _run_all(changes: Sequence[Change], ctx: ActContext, worker: Worker) -> list
     labels = {c.tenant: f"[{i}/{total}]" for i, c in enumerate(changes, start=1)}
     with _cancel_on_signals(ctx.engine), ThreadPoolExecutor(max_workers=ctx.parallel) as pool:
         futures = [pool.submit(_run_one, worker, c, ctx, labels[c.tenant]) for c in changes]
+        # Wake up often: Python runs signal handlers in the main thread only, between
+        # bytecodes, and a signal the kernel hands to a worker thread would otherwise wait
+        # for the next tenant to finish (letting more work start after a SIGTERM).
+        while wait(futures, timeout=SIGNAL_POLL)[1]:
+            pass
         return [future.result() for future in futures]
 
 

@@ -23,7 +23,7 @@ from reconciler.platform import Platform, PlatformError, load_platform
 from reconciler.reports import render, render_json, render_markdown
 from reconciler.results import Report, merge
 from reconciler.state import BackendError, DeployedStack
-from reconciler.status import EXIT_BLOCKED, EXIT_FAILED, EXIT_INVALID, EXIT_OK, EXIT_USAGE
+from reconciler.status import EXIT_FAILED, EXIT_INVALID, EXIT_OK, EXIT_USAGE
 
 if TYPE_CHECKING:
     from reconciler.act import ActContext
@@ -157,9 +157,8 @@ def run_plan(args: argparse.Namespace) -> int:
         print(json.dumps(_matrix(chosen, args.matrix)))
         return EXIT_OK
     report = Report("plan", tuple(c.outcome() for c in chosen), guard=plan.guard)
-    # A plan fails only on what needs approval: planned work is not a failure.
-    code = _emit(report, args)
-    return EXIT_BLOCKED if code == EXIT_BLOCKED else EXIT_OK
+    # Plan lines are planned, unchanged or blocked: only what needs approval fails it.
+    return _emit(report, args)
 
 
 def _matrix(changes: Sequence[Change], most: int) -> dict[str, object]:

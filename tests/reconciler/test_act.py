@@ -158,7 +158,7 @@ def test_no_more_engine_operations_at_once_than_the_bound(parallel: int):
     engine = FakeEngine()
     names = [f"t{i}" for i in range(7)]
     for name in names:
-        engine.script(name, delay=0.05)
+        engine.script(name, delay=0.2)  # long enough to overlap on a loaded machine
     act.apply([change(n, Action.CREATE) for n in names], context(engine, parallel=parallel))
     assert engine.most_running == parallel
 
