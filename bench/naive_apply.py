@@ -37,17 +37,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--parallel", type=int, default=4)
     args = parser.parse_args(argv)
 
-    from reconciler.engine import Engine, EngineError
+    from reconciler.engine import EngineError
     from reconciler.observe import observe_desired
     from reconciler.platform import load_platform
     from reconciler.program.secrets import resolve_secrets
     from reconciler.program.tenant import tenant_program
+    from reconciler.pulumi_engine import AutomationEngine
     from reconciler.runtime import engine_settings
 
     start = time.perf_counter()
     platform = load_platform(args.root.resolve(), os.environ)
     desired = observe_desired(platform).desired
-    engine = Engine(engine_settings(platform, os.environ))
+    engine = AutomationEngine(engine_settings(platform, os.environ))
     _load_provider_modules()
 
     def up(name_and_program: tuple[str, object]) -> str | None:

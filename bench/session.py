@@ -72,21 +72,23 @@ def _wrapper(folder: Path, log: Path) -> Path:
 
 
 def _environment(workdir: Path, wrapper: Path, emulator_host: str) -> dict[str, str]:
+    from sandbox import engine_env
+
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RECONCILER_", "PULUMI_"))}
     env.pop("SANDBOX_FAULTS", None)
+    path = os.pathsep.join(
+        [str(wrapper.parent), str(PULUMI.parent), env.get("PATH", "/usr/bin:/bin")]
+    )
+    # What `python -m sandbox exec` exports: the emulator, the state file, the plugin on PATH.
+    env.update(engine_env(emulator_host, workdir / "sandbox.db", path))
     env.update(
         {
-            "PATH": os.pathsep.join(
-                [str(wrapper.parent), str(PULUMI.parent), env.get("PATH", "/usr/bin:/bin")]
-            ),
             # The checkout first, so its packages (reconciler, sandbox) are the ones measured.
             "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")])),
             "RECONCILER_PULUMI_BINARY": str(wrapper),
             "PULUMI_HOME": str(workdir / "pulumi-home"),
             "PULUMI_CONFIG_PASSPHRASE": f"bench-{secrets.token_hex(8)}",
             "PULUMI_SKIP_UPDATE_CHECK": "true",
-            "FIREBASE_AUTH_EMULATOR_HOST": emulator_host,
-            "SANDBOX_STATE_DB": str(workdir / "sandbox.db"),
             SECRET_VARIABLE: f"s3cr3t-{secrets.token_hex(12)}",
         }
     )

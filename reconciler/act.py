@@ -1,37 +1,67 @@
 """Act: the only stage with side effects. Runs the planned changes on a bounded worker pool.
 
-One tenant's failure never stops the others; every change ends as an `Outcome`. A stack
-locked by another run is waited for with backoff, for a bounded time, and never unlocked by
-force. On SIGINT/SIGTERM no new work starts, running engine operations are cancelled
-gracefully (they release their locks), and what completed is still reported.
+The engine comes in through `ActContext` (commands.py builds it; tests pass an in-memory
+fake). One tenant's failure never stops the others; every change ends as an `Outcome`. A
+`TemporaryError` (e.g. a stack locked by another run) is retried with backoff within
+`retry_wait`, and a lock is never broken by force; a `PermanentError` is never retried.
+After every engine run that may have touched a stack, its record is written. On
+SIGINT/SIGTERM no new work starts, running engine operations are cancelled gracefully (they
+release their locks), and what completed is still reported.
 """
 
 from __future__ import annotations
 
+import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 from types import FrameType
 
-from reconciler.engine import Cancelled, Engine, EngineError, NotStarted, StackLocked
+from reconciler.engine import (
+    Cancelled,
+    Engine,
+    EngineError,
+    NotStarted,
+    Program,
+    StackLocked,
+    TemporaryError,
+)
 from reconciler.plan import Action, Change
 from reconciler.platform import Platform
 from reconciler.records import StackRecord
-from reconciler.results import (
-    BLOCKED,
-    CANCELLED,
-    DRIFTED,
-    FAILED,
-    IN_SYNC,
-    PLANNED,
-    SUCCEEDED,
-    Outcome,
-    StackRun,
-)
+from reconciler.results import Outcome, StackRun
+from reconciler.status import Status
+
+DEFAULT_RETRY_WAIT = 120.0
+"""Seconds to keep retrying a temporary failure such as a locked stack (`--lock-wait`)."""
+
+MAX_RETRY_DELAY = 30.0
+"""The longest pause between two tries."""
+
+SIGNAL_POLL = 0.1
+"""Seconds between the main thread's checks for SIGINT/SIGTERM while workers run."""
+
+
+def tenant_program(change: Change, environ: Mapping[str, str], platform: Platform) -> Program:
+    """The tenant's inline program, with its secrets resolved before any engine starts."""
+    from reconciler.program.secrets import resolve_secrets
+    from reconciler.program.tenant import tenant_program as program
+
+    assert change.desired is not None
+    tenant = change.desired.tenant
+    return program(tenant, platform, change.desired.fingerprint, resolve_secrets(tenant, environ))
+
+
+def load_program() -> None:
+    """Import the program once, in this thread, before the worker threads start."""
+    from reconciler.program.tenant import preload
+
+    preload()
 
 
 @dataclass(frozen=True)
@@ -44,45 +74,37 @@ class ActContext:
     parallel: int
     progress: Callable[[str], None]
     allow_replace: frozenset[str] = frozenset()
-    lock_wait: float = 120.0
+    retry_wait: float = DEFAULT_RETRY_WAIT
+    """How long to keep retrying a temporary failure (a locked stack)."""
     refresh: bool = False
     """Refresh from the cloud before each update (repairs drift)."""
+    program: Callable[[Change, Mapping[str, str], Platform], Program] = tenant_program
+    """Builds a tenant's program (tests pass a stand-in)."""
+    sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
 
 
 class _Blocked(Exception):
     """The change needs an explicit approval this run does not carry."""
 
 
-def _program_for(change: Change, ctx: ActContext) -> Callable[[], None]:
-    """The tenant's inline program, with its secrets resolved before any engine starts."""
-    from reconciler.program.secrets import resolve_secrets
-    from reconciler.program.tenant import tenant_program
-
-    assert change.desired is not None
-    tenant = change.desired.tenant
-    resolved = resolve_secrets(tenant, ctx.environ)
-    return tenant_program(tenant, ctx.platform, change.desired.fingerprint, resolved)
+def _program_for(change: Change, ctx: ActContext) -> Program:
+    return ctx.program(change, ctx.environ, ctx.platform)
 
 
-def load_program() -> None:
-    """Import the program once, in this thread, before the worker threads start."""
-    from reconciler.program.tenant import preload
-
-    preload()
-
-
-def _with_lock_retry(ctx: ActContext, operation: Callable[[], StackRun]) -> StackRun:
-    deadline = time.monotonic() + ctx.lock_wait
+def _with_retry(ctx: ActContext, operation: Callable[[], StackRun]) -> StackRun:
+    """Run `operation`, retrying a `TemporaryError` with backoff until `retry_wait` is spent."""
+    deadline = ctx.clock() + ctx.retry_wait
     delay: float | None = None
     while True:
         try:
             return operation()
-        except StackLocked as locked:
-            # The engine's suggested wait first, then doubling, up to 30 s between tries.
-            delay = locked.delay if delay is None else min(delay * 2, 30.0)
-            if time.monotonic() + delay > deadline or ctx.engine.cancelled:
+        except TemporaryError as temporary:
+            # The engine's suggested wait first, then doubling, up to MAX_RETRY_DELAY.
+            delay = temporary.delay if delay is None else min(delay * 2, MAX_RETRY_DELAY)
+            if ctx.clock() + delay > deadline or ctx.engine.cancelled:
                 raise
-            time.sleep(delay)
+            ctx.sleep(delay)
 
 
 def _check_replacements(change: Change, run: StackRun, ctx: ActContext) -> None:
@@ -97,7 +119,7 @@ def _check_replacements(change: Change, run: StackRun, ctx: ActContext) -> None:
         )
 
 
-def _apply_one(change: Change, ctx: ActContext) -> tuple[str, str, StackRun]:
+def _apply_one(change: Change, ctx: ActContext) -> tuple[Status, str, StackRun]:
     try:
         return _apply_change(change, ctx)
     except (NotStarted, StackLocked):
@@ -120,26 +142,26 @@ def _apply_one(change: Change, ctx: ActContext) -> tuple[str, str, StackRun]:
         raise
 
 
-def _apply_change(change: Change, ctx: ActContext) -> tuple[str, str, StackRun]:
+def _apply_change(change: Change, ctx: ActContext) -> tuple[Status, str, StackRun]:
     engine = ctx.engine
     if change.action is Action.DELETE:
         if change.decommission:
             # Lift protection (and the provider's deletion policy) first, then destroy.
-            _with_lock_retry(ctx, lambda: engine.up(change.tenant, _program_for(change, ctx)))
-        run = _with_lock_retry(ctx, lambda: engine.destroy(change.tenant))
-        return SUCCEEDED, "destroyed and its stack removed", run
+            _with_retry(ctx, lambda: engine.up(change.tenant, _program_for(change, ctx)))
+        run = _with_retry(ctx, lambda: engine.destroy(change.tenant))
+        return Status.SUCCEEDED, "destroyed and its stack removed", run
     desired = change.desired
     assert desired is not None
     program = _program_for(change, ctx)
     deployed = change.deployed
     if deployed is not None and deployed.record.shape != desired.shape:
         # A stateful resource (users, data) could be replaced: look before leaping.
-        preview = _with_lock_retry(ctx, lambda: engine.preview(change.tenant, program, True))
+        preview = _with_retry(ctx, lambda: engine.preview(change.tenant, program, True))
         _check_replacements(change, preview, ctx)
-    run = _with_lock_retry(ctx, lambda: engine.up(change.tenant, program, ctx.refresh))
+    run = _with_retry(ctx, lambda: engine.up(change.tenant, program, ctx.refresh))
     record = StackRecord(desired.fingerprint, "succeeded", desired.protected, desired.shape)
     _record(ctx, change, record)
-    return SUCCEEDED, change.reason, run
+    return Status.SUCCEEDED, change.reason, run
 
 
 def _was_protected(change: Change) -> bool:
@@ -154,29 +176,29 @@ def _record(ctx: ActContext, change: Change, record: StackRecord) -> None:
         ctx.progress(f"{change.tenant}: could not record the result: {error.message}")
 
 
-def _preview_one(change: Change, ctx: ActContext) -> tuple[str, str, StackRun]:
+def _preview_one(change: Change, ctx: ActContext) -> tuple[Status, str, StackRun]:
     engine = ctx.engine
     if change.action is Action.DELETE:
         if change.decommission:
             run = engine.preview_decommission(change.tenant, _program_for(change, ctx))
         else:
             run = engine.preview_destroy(change.tenant)
-        return PLANNED, change.reason, run
+        return Status.PLANNED, change.reason, run
     program = _program_for(change, ctx)
     run = engine.preview(change.tenant, program, change.deployed is not None)
     if change.deployed is not None:
         _check_replacements(change, run, ctx)
-    return PLANNED, change.reason, run
+    return Status.PLANNED, change.reason, run
 
 
-def _drift_one(change: Change, ctx: ActContext) -> tuple[str, str, StackRun]:
+def _drift_one(change: Change, ctx: ActContext) -> tuple[Status, str, StackRun]:
     run = ctx.engine.drift(change.tenant)
     if run.steps:
-        return DRIFTED, f"{len(run.steps)} resource(s) changed outside git", run
-    return IN_SYNC, "no drift", run
+        return Status.DRIFTED, f"{len(run.steps)} resource(s) changed outside git", run
+    return Status.IN_SYNC, "no drift", run
 
 
-Worker = Callable[[Change, ActContext], tuple[str, str, StackRun]]
+Worker = Callable[[Change, ActContext], tuple[Status, str, StackRun]]
 
 
 def _run_one(worker: Worker, change: Change, ctx: ActContext, label: str) -> Outcome:
@@ -186,17 +208,17 @@ def _run_one(worker: Worker, change: Change, ctx: ActContext, label: str) -> Out
             raise NotStarted("not started: the run was cancelled")
         status, reason, run = worker(change, ctx)
     except _Blocked as blocked:
-        status, reason, run = BLOCKED, str(blocked), StackRun()
+        status, reason, run = Status.BLOCKED, str(blocked), StackRun()
     except Cancelled as cancelled:
-        status, reason, run = CANCELLED, cancelled.message, StackRun()
+        status, reason, run = Status.CANCELLED, cancelled.message, StackRun()
     except EngineError as error:
-        status, reason, run = FAILED, error.message, StackRun()
+        status, reason, run = Status.FAILED, error.message, StackRun()
     except Exception as error:  # e.g. a missing secret: this tenant fails, the others go on
-        status, reason, run = FAILED, str(error) or type(error).__name__, StackRun()
+        status, reason, run = Status.FAILED, str(error) or type(error).__name__, StackRun()
     seconds = round(time.monotonic() - start, 2)
     ctx.progress(
         f"{label} {change.tenant}: {change.action.value} -> {status} ({seconds:.1f}s)"
-        + (f": {reason}" if status in (FAILED, BLOCKED, CANCELLED) else "")
+        + (f": {reason}" if status in (Status.FAILED, Status.BLOCKED, Status.CANCELLED) else "")
     )
     return Outcome(
         tenant=change.tenant,
@@ -209,6 +231,17 @@ def _run_one(worker: Worker, change: Change, ctx: ActContext, label: str) -> Out
     )
 
 
+def _from_our_terminal(signum: int) -> bool:
+    """A Ctrl-C typed in our terminal: it reached the engine's processes (our process group)
+    as well, and a second SIGINT would make them quit without releasing their locks."""
+    if signum != signal.SIGINT:
+        return False
+    try:
+        return os.tcgetpgrp(sys.stdin.fileno()) == os.getpgrp()
+    except (OSError, ValueError):
+        return False  # no terminal: the signal was sent to us alone
+
+
 @contextmanager
 def _cancel_on_signals(engine: Engine) -> Iterator[None]:
     """SIGINT/SIGTERM: stop starting work and cancel running operations gracefully."""
@@ -217,7 +250,7 @@ def _cancel_on_signals(engine: Engine) -> Iterator[None]:
         return
 
     def handler(signum: int, _frame: FrameType | None) -> None:
-        engine.cancel()
+        engine.cancel(interrupt_running=not _from_our_terminal(signum))
 
     previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
@@ -232,6 +265,11 @@ def _run_all(changes: Sequence[Change], ctx: ActContext, worker: Worker) -> list
     labels = {c.tenant: f"[{i}/{total}]" for i, c in enumerate(changes, start=1)}
     with _cancel_on_signals(ctx.engine), ThreadPoolExecutor(max_workers=ctx.parallel) as pool:
         futures = [pool.submit(_run_one, worker, c, ctx, labels[c.tenant]) for c in changes]
+        # Wake up often: Python runs signal handlers in the main thread only, between
+        # bytecodes, and a signal the kernel hands to a worker thread would otherwise wait
+        # for the next tenant to finish (letting more work start after a SIGTERM).
+        while wait(futures, timeout=SIGNAL_POLL)[1]:
+            pass
         return [future.result() for future in futures]
 
 
@@ -260,7 +298,10 @@ def drift(changes: Sequence[Change], ctx: ActContext) -> list[Outcome]:
     deployed = [c for c in changes if c.deployed is not None]
     rest = [
         Outcome(
-            tenant=c.tenant, action=c.action.value, status=PLANNED, reason="no stack deployed yet"
+            tenant=c.tenant,
+            action=c.action.value,
+            status=Status.PLANNED,
+            reason="no stack deployed yet",
         )
         for c in changes
         if c.deployed is None

@@ -1,7 +1,7 @@
-"""The `reconciler` command: argument parsing, dispatch and exit codes (all in one place).
+"""The `reconciler` command: argument parsing and dispatch, at the top of the import graph.
 
-Each subcommand imports what it needs when it runs, so `reconciler validate` stays light
-and never imports Pulumi.
+Exit codes live in `reconciler.status`. Each subcommand imports what it needs when it runs,
+so `reconciler validate` stays light and never imports Pulumi.
 """
 
 from __future__ import annotations
@@ -12,25 +12,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-EXIT_OK = 0
-EXIT_INVALID = 1
-EXIT_USAGE = 2
-EXIT_DRIFT = 3
-EXIT_BLOCKED = 4
-EXIT_FAILED = 5
+from reconciler.act import DEFAULT_RETRY_WAIT
+from reconciler.plan import Action
+from reconciler.status import EXIT_CODES_HELP, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 
-ACTIONS = ("create", "update", "retry", "delete", "unchanged", "blocked")
-
-EXIT_CODES_HELP = """\
-exit codes:
-  0  success: everything valid, converged, or no drift
-  1  invalid manifests or platform settings: nothing was deployed or destroyed
-  2  usage or internal error
-  3  drift: deployed resources differ from git (drift only)
-  4  blocked: a change needs explicit approval (protected delete, identity-tenant
-     replace, fleet delete guard); the rest of the run went ahead
-  5  an engine operation failed for at least one tenant (the others went ahead)
-"""
+ACTIONS = tuple(action.value for action in Action)
 
 
 def _shard(text: str) -> tuple[int, int]:
@@ -169,9 +155,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--lock-wait",
         type=float,
-        default=120.0,
+        default=DEFAULT_RETRY_WAIT,
         metavar="SECONDS",
-        help="how long to retry a stack locked by another run (default 120)",
+        help=f"how long to retry a stack locked by another run (default {DEFAULT_RETRY_WAIT:g})",
     )
 
     p = add("drift", "refresh (preview only) and report resources changed outside git")
@@ -206,7 +192,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(handler(args))
     except KeyboardInterrupt:
         print("reconciler: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_OK
     except OSError as error:  # e.g. --json-out into a folder that does not exist

@@ -1,7 +1,8 @@
 """Subcommand handlers: observe → plan → act, each command taking the stages it needs.
 
 `validate`, `plan`, `report`, `new` and `schema` never import Pulumi; `preview`, `apply`,
-`drift` and `outputs` load the engine only after the manifests proved valid.
+`drift` and `outputs` load the engine only after the manifests proved valid. The engine is
+built here and only here (`_engine_factory`); observe and act receive it.
 """
 
 from __future__ import annotations
@@ -15,24 +16,18 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from reconciler.cli import (
-    EXIT_BLOCKED,
-    EXIT_DRIFT,
-    EXIT_FAILED,
-    EXIT_INVALID,
-    EXIT_OK,
-    EXIT_USAGE,
-)
 from reconciler.manifests.report import render_issues
 from reconciler.manifests.validate import ValidationResult, validate_tree
 from reconciler.plan import Action, Change, Plan, Selection, make_plan, select
 from reconciler.platform import Platform, PlatformError, load_platform
-from reconciler.reports import exit_status, render, render_json, render_markdown
-from reconciler.results import BLOCKED, DRIFTED, Report, merge
-from reconciler.state import BackendError
+from reconciler.reports import render, render_json, render_markdown
+from reconciler.results import Report, merge
+from reconciler.state import BackendError, DeployedStack
+from reconciler.status import EXIT_FAILED, EXIT_INVALID, EXIT_OK, EXIT_USAGE
 
 if TYPE_CHECKING:
     from reconciler.act import ActContext
+    from reconciler.engine import Engine
 
 
 class CommandFailed(Exception):
@@ -64,17 +59,45 @@ def _fail_on_invalid(validation: ValidationResult, fmt: str) -> None:
     raise CommandFailed(EXIT_INVALID)
 
 
-def _plan(args: argparse.Namespace, platform: Platform) -> tuple[Plan, tuple[Change, ...]]:
-    """Observe desired and deployed state (failing closed), plan, then select."""
-    from reconciler.observe import GitError, changed_tenants, observe_deployed, observe_desired
+def _engine_factory(platform: Platform) -> Callable[[], Engine]:
+    """The one place an engine is built: on first use, once per command."""
+    built: list[Engine] = []
 
-    desired = observe_desired(platform)
-    _fail_on_invalid(desired.validation, "text")
+    def engine() -> Engine:
+        if not built:
+            from reconciler.pulumi_engine import AutomationEngine
+            from reconciler.runtime import SetupError, engine_settings
+
+            try:
+                settings = engine_settings(platform, os.environ)
+            except SetupError as error:
+                _err(f"reconciler: {error}")
+                raise CommandFailed(EXIT_USAGE) from None
+            built.append(AutomationEngine(settings))
+        return built[0]
+
+    return engine
+
+
+def _deployed(platform: Platform, engine: Callable[[], Engine]) -> dict[str, DeployedStack]:
+    from reconciler.observe import observe_deployed
+
     try:
-        deployed = observe_deployed(platform)
+        return observe_deployed(platform, engine, os.environ.get("RECONCILER_INVENTORY"))
     except BackendError as error:
         _err(f"reconciler: {error}")
         raise CommandFailed(EXIT_USAGE) from None
+
+
+def _plan(
+    args: argparse.Namespace, platform: Platform, engine: Callable[[], Engine]
+) -> tuple[Plan, tuple[Change, ...]]:
+    """Observe desired and deployed state (failing closed), plan, then select."""
+    from reconciler.observe import GitError, changed_tenants, observe_desired
+
+    desired = observe_desired(platform)
+    _fail_on_invalid(desired.validation, "text")
+    deployed = _deployed(platform, engine)
     plan = make_plan(desired.desired, deployed, platform.max_delete_fraction)
     changed = None
     if args.changed_since:
@@ -103,13 +126,7 @@ def _emit(report: Report, args: argparse.Namespace) -> int:
         args.json_out.write_text(render_json(report), encoding="utf-8")
     if getattr(args, "markdown_out", None):
         args.markdown_out.write_text(render_markdown(report), encoding="utf-8")
-    return _exit_code(report)
-
-
-def _exit_code(report: Report) -> int:
-    """The exit code for a report: its worst status decides."""
-    worst = exit_status(report)
-    return {None: EXIT_OK, DRIFTED: EXIT_DRIFT, BLOCKED: EXIT_BLOCKED}.get(worst, EXIT_FAILED)
+    return report.exit_code()
 
 
 def _guarded(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
@@ -135,13 +152,13 @@ def run_validate(args: argparse.Namespace) -> int:
 @_guarded
 def run_plan(args: argparse.Namespace) -> int:
     platform = _platform(args)
-    plan, chosen = _plan(args, platform)
+    plan, chosen = _plan(args, platform, _engine_factory(platform))
     if args.matrix:
         print(json.dumps(_matrix(chosen, args.matrix)))
         return EXIT_OK
     report = Report("plan", tuple(c.outcome() for c in chosen), guard=plan.guard)
-    code = _emit(report, args)
-    return EXIT_BLOCKED if code == EXIT_BLOCKED else EXIT_OK
+    # Plan lines are planned, unchanged or blocked: only what needs approval fails it.
+    return _emit(report, args)
 
 
 def _matrix(changes: Sequence[Change], most: int) -> dict[str, object]:
@@ -151,24 +168,17 @@ def _matrix(changes: Sequence[Change], most: int) -> dict[str, object]:
     return {"shard": [f"{i}/{shards}" for i in range(1, shards + 1)], "tenants": len(work)}
 
 
-def _context(args: argparse.Namespace, platform: Platform) -> ActContext:
-    from reconciler.act import ActContext
-    from reconciler.engine import Engine
-    from reconciler.runtime import SetupError, engine_settings
+def _context(args: argparse.Namespace, platform: Platform, engine: Engine) -> ActContext:
+    from reconciler.act import DEFAULT_RETRY_WAIT, ActContext
 
-    try:
-        settings = engine_settings(platform, os.environ)
-    except SetupError as error:
-        _err(f"reconciler: {error}")
-        raise CommandFailed(EXIT_USAGE) from None
     return ActContext(
-        engine=Engine(settings),
+        engine=engine,
         platform=platform,
         environ=dict(os.environ),
         parallel=getattr(args, "parallel", None) or platform.parallelism,
         progress=_err,
         allow_replace=frozenset(getattr(args, "allow_replace", ()) or ()),
-        lock_wait=getattr(args, "lock_wait", 120.0),
+        retry_wait=getattr(args, "lock_wait", None) or DEFAULT_RETRY_WAIT,
         refresh=getattr(args, "refresh", False),
     )
 
@@ -177,7 +187,8 @@ def _act(args: argparse.Namespace, stage: str) -> int:
     from reconciler import act
 
     platform = _platform(args)
-    plan, chosen = _plan(args, platform)
+    engine = _engine_factory(platform)
+    plan, chosen = _plan(args, platform, engine)
     if getattr(args, "force", False):
         chosen = tuple(
             replace(c, action=Action.UPDATE, reason="re-applied on request (--force)")
@@ -185,7 +196,7 @@ def _act(args: argparse.Namespace, stage: str) -> int:
             else c
             for c in chosen
         )
-    ctx = _context(args, platform)
+    ctx = _context(args, platform, engine())
     outcomes = getattr(act, stage)(chosen, ctx)
     report = Report(
         stage, tuple(outcomes), guard=plan.guard, engine_operations=ctx.engine.operations
@@ -211,17 +222,15 @@ def run_drift(args: argparse.Namespace) -> int:
 @_guarded
 def run_outputs(args: argparse.Namespace) -> int:
     from reconciler.engine import EngineError
-    from reconciler.observe import observe_deployed
 
     platform = _platform(args)
-    deployed = observe_deployed(platform)
-    names = args.tenant or sorted(deployed)
-    ctx = _context(args, platform)
-    result: dict[str, object] = {}
+    engine = _engine_factory(platform)
+    names = args.tenant or sorted(_deployed(platform, engine))
+    result: dict[str, dict[str, object]] = {}
     code = EXIT_OK
     for name in names:
         try:
-            result[name] = ctx.engine.outputs(name)
+            result[name] = engine().outputs(name)
         except EngineError as error:
             _err(f"{name}: {error.message}")
             code = EXIT_FAILED
@@ -230,7 +239,7 @@ def run_outputs(args: argparse.Namespace) -> int:
     else:
         for name, outputs in result.items():
             print(name)
-            for key, value in sorted(outputs.items()):  # type: ignore[attr-defined]
+            for key, value in sorted(outputs.items()):
                 print(f"  {key} = {json.dumps(value)}")
     return code
 
@@ -241,12 +250,12 @@ def run_report(args: argparse.Namespace) -> int:
     for path in args.reports:
         try:
             reports.append(Report.from_json(json.loads(path.read_text(encoding="utf-8"))))
-        except (OSError, ValueError, KeyError, TypeError) as error:
+        except (OSError, ValueError, KeyError, TypeError) as error:  # incl. unknown statuses
             _err(f"{path}: not a reconciler JSON report ({error})")
             return EXIT_USAGE
     merged = merge(reports)
     print(render(merged, args.format), end="")
-    return _exit_code(merged)
+    return merged.exit_code()
 
 
 @_guarded

@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.reports import COMMENT_LIMIT, MARKER
-from reconciler.results import CANCELLED, DRIFTED, FAILED, SKIPPED, Report
+from reconciler.results import Report
+from reconciler.status import EXIT_OK, EXIT_USAGE, Status
 
 DEFAULT_API_URL = "https://api.github.com"
 DRIFT_LABEL = "tenant-drift"
@@ -159,18 +160,18 @@ def pull_request_for_commit(
 def drift_action(report: Report) -> str:
     """OPEN when a tenant drifted; CLOSE only when every tenant was checked and is in sync.
 
-    A tenant whose check failed, was skipped or cancelled leaves the question open (KEEP):
-    an issue is never closed on a partial picture.
+    A tenant whose check failed or was cancelled leaves the question open (KEEP): an issue
+    is never closed on a partial picture.
     """
-    if report.count(DRIFTED):
+    if report.count(Status.DRIFTED):
         return OPEN
-    if any(report.count(status) for status in (FAILED, SKIPPED, CANCELLED)):
+    if any(o.status.incomplete for o in report.outcomes):
         return KEEP
     return CLOSE
 
 
 def drifted_tenants(report: Report) -> list[str]:
-    return sorted(o.tenant for o in report.outcomes if o.status == DRIFTED)
+    return sorted(o.tenant for o in report.outcomes if o.status == Status.DRIFTED)
 
 
 def sync_drift_issue(
@@ -274,25 +275,25 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
             "are required",
             file=sys.stderr,
         )
-        return 2
+        return EXIT_USAGE
     try:
         if args.command == "comment":
             number = args.pr or pull_request_for_commit(repo, args.commit, token, api_url)
             if number is None:
                 print(f"no pull request brought in {args.commit}; nothing to comment on")
-                return 0
+                return EXIT_OK
             comment = upsert_comment(repo, number, _body(args.body_file, env), token, api_url)
             print(f"report comment on #{number}: {comment.get('html_url', comment.get('id'))}")
-            return 0
+            return EXIT_OK
         report = Report.from_json(json.loads(args.report.read_text(encoding="utf-8")))
         body = args.body_file.read_text(encoding="utf-8")
         print(f"drift issue: {sync_drift_issue(repo, report, body, token, api_url)}")
-        return 0
+        return EXIT_OK
     except GitHubError as error:
         print(f"github_comment: {error}", file=sys.stderr)
     except (OSError, ValueError, KeyError) as error:
         print(f"github_comment: cannot read the report: {error}", file=sys.stderr)
-    return 2
+    return EXIT_USAGE
 
 
 if __name__ == "__main__":

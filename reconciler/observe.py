@@ -6,11 +6,12 @@ validation result and no plan is made, so a broken file can never read as a remo
 
 from __future__ import annotations
 
-import os
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from reconciler.engine import Engine, EngineError
 from reconciler.fingerprint import fingerprint, protected, shape_key
 from reconciler.manifests.validate import ValidationResult, validate_tree
 from reconciler.plan import Desired
@@ -57,22 +58,22 @@ def observe_desired(platform: Platform) -> DesiredState:
     return DesiredState(validation, desired)
 
 
-def observe_deployed(platform: Platform) -> dict[str, DeployedStack]:
+def observe_deployed(
+    platform: Platform, engine: Callable[[], Engine], inventory: str | None = None
+) -> dict[str, DeployedStack]:
     """Every stack of the project, with its record and lock.
 
-    `file://` and `gs://` backends are read in bulk, with no CLI process; any other backend
-    is listed through the CLI, one call per stack (RECONCILER_INVENTORY=cli forces that).
+    `file://` and `gs://` backends are read in bulk, with no CLI process (and no engine
+    built); any other backend is listed through `engine()`, one CLI call per stack
+    (`inventory="cli"`, from RECONCILER_INVENTORY, forces that).
     """
     url = platform.resolved_backend_url()
-    if url.startswith(BULK_SCHEMES) and os.environ.get("RECONCILER_INVENTORY") != "cli":
+    if url.startswith(BULK_SCHEMES) and inventory != "cli":
         return read_deployed(open_bucket(url), platform.pulumi_project)
-    from reconciler.engine import Engine, EngineError
-    from reconciler.runtime import SetupError, engine_settings
-
     try:
-        return Engine(engine_settings(platform, os.environ)).list_deployed()
-    except (EngineError, SetupError) as error:
-        raise BackendError(f"could not list the stacks in {url}: {error}") from error
+        return engine().list_deployed()
+    except EngineError as error:
+        raise BackendError(f"could not list the stacks in {url}: {error.message}") from error
 
 
 def changed_tenants(root: Path, ref: str) -> set[str] | None:

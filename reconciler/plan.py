@@ -13,8 +13,9 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from reconciler.manifests.model import Tenant
-from reconciler.results import BLOCKED, PLANNED, UNCHANGED, Outcome
+from reconciler.results import Outcome
 from reconciler.state import DeployedStack
+from reconciler.status import Status
 
 
 class Action(StrEnum):
@@ -57,7 +58,9 @@ class Change:
 
     def outcome(self) -> Outcome:
         """The report line for this change before (or without) any engine run."""
-        status = {Action.UNCHANGED: UNCHANGED, Action.BLOCKED: BLOCKED}.get(self.action, PLANNED)
+        status = {Action.UNCHANGED: Status.UNCHANGED, Action.BLOCKED: Status.BLOCKED}.get(
+            self.action, Status.PLANNED
+        )
         return Outcome(
             tenant=self.tenant, action=self.action.value, status=status, reason=self.reason
         )

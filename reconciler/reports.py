@@ -10,16 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
-from reconciler.results import (
-    BLOCKED,
-    CANCELLED,
-    DRIFTED,
-    FAILED,
-    SKIPPED,
-    Outcome,
-    Report,
-    ResourceStep,
-)
+from reconciler.results import Outcome, Report, ResourceStep
 
 COMMENT_LIMIT = 65_536
 ATTENTION_LIMIT = 50
@@ -27,17 +18,6 @@ REASON_LIMIT = 300
 MARKER = "<!-- tenant-gitops-report -->"
 """First line of every Markdown report: lets CI find and edit its own sticky comment."""
 
-_ICONS = {
-    "succeeded": "✅",
-    "unchanged": "⚪",
-    "planned": "🔵",
-    "in-sync": "✅",
-    "drifted": "🟠",
-    "blocked": "⛔",
-    "skipped": "⏭️",
-    "cancelled": "⏹️",
-    "failed": "❌",
-}
 _TITLES = {
     "plan": "Tenant plan",
     "preview": "Tenant preview",
@@ -95,7 +75,7 @@ def _short(text: str, limit: int = REASON_LIMIT) -> str:
 
 
 def _row(o: Outcome, reason_limit: int) -> str:
-    icon = _ICONS.get(o.status, "")
+    icon = o.status.icon
     return (
         f"| `{o.tenant}` | {o.action} | {icon} {o.status} | {_counts(o.steps)} | "
         f"{_short(o.reason, reason_limit)} |"
@@ -115,7 +95,7 @@ def _details(o: Outcome) -> str:
 
 def render_markdown(report: Report, limit: int = COMMENT_LIMIT, artifact: str = "") -> str:
     """The report as a pull-request comment: attention first, then every tenant."""
-    attention = [o for o in report.outcomes if o.status in (FAILED, BLOCKED, CANCELLED, DRIFTED)]
+    attention = [o for o in report.outcomes if o.status.needs_attention]
     head = [
         MARKER,
         f"### {_TITLES.get(report.command, 'Tenant report')}",
@@ -127,14 +107,14 @@ def render_markdown(report: Report, limit: int = COMMENT_LIMIT, artifact: str = 
         head += [f"> ⛔ **Fleet guard:** {report.guard}", ""]
     # Tenants needing attention come first; past a few dozen, the table below still lists them.
     for o in attention[:ATTENTION_LIMIT]:
-        head.append(f"- {_ICONS.get(o.status, '')} `{o.tenant}` {o.status}: {_short(o.reason)}")
+        head.append(f"- {o.status.icon} `{o.tenant}` {o.status}: {_short(o.reason)}")
     if len(attention) > ATTENTION_LIMIT:
         more = len(attention) - ATTENTION_LIMIT
         head.append(f"- …and {more} more needing attention (listed first in the table)")
     if attention:
         head.append("")
     table = ["| Tenant | Action | Result | Resources | Why |", "|---|---|---|---|---|"]
-    ordered = sorted(report.outcomes, key=lambda o: (o.status not in (FAILED, BLOCKED), o.tenant))
+    ordered = sorted(report.outcomes, key=lambda o: (-o.status.rank, o.tenant))
     details = [_details(o) for o in ordered if o.steps]
     where = f" (full report: {artifact})" if artifact else " (full report: the JSON artifact)"
 
@@ -174,13 +154,3 @@ def render(report: Report, fmt: str) -> str:
     if fmt == "markdown":
         return render_markdown(report)
     return render_text(report)
-
-
-def exit_status(report: Report) -> str | None:
-    """The worst status in the report that should fail the command, if any."""
-    for status in (FAILED, CANCELLED, SKIPPED, BLOCKED, DRIFTED):
-        if report.count(status):
-            return status
-    if report.guard:
-        return BLOCKED
-    return None

@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from reconciler.status import Status, exit_code
+
 STATEFUL_TYPES = frozenset(
     {
         "gcp:identityplatform/tenant:Tenant",  # the tenant's user pool
@@ -47,18 +49,6 @@ class StackRun:
     """Stack outputs with secret values replaced by "[secret]"."""
 
 
-# Outcome statuses, from best to worst.
-SUCCEEDED = "succeeded"
-UNCHANGED = "unchanged"
-PLANNED = "planned"
-IN_SYNC = "in-sync"
-DRIFTED = "drifted"
-BLOCKED = "blocked"
-SKIPPED = "skipped"
-CANCELLED = "cancelled"
-FAILED = "failed"
-
-
 @dataclass(frozen=True)
 class Outcome:
     """One tenant's line in a report."""
@@ -66,15 +56,19 @@ class Outcome:
     tenant: str
     action: str
     """The planned action (create, update, unchanged, retry, delete, blocked)."""
-    status: str
-    """One of the statuses above."""
+    status: Status
+    """How it ended (a plain string is converted, so reports read back from JSON check it)."""
     reason: str
     steps: tuple[ResourceStep, ...] = ()
     outputs: Mapping[str, Any] = field(default_factory=dict)
     seconds: float | None = None
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "status", Status(self.status))
+
     def to_json(self) -> dict[str, Any]:
         body = asdict(self)
+        body["status"] = str(self.status)
         body["steps"] = [asdict(step) for step in self.steps]
         return body
 
@@ -110,8 +104,11 @@ class Report:
     guard: str | None = None
     engine_operations: int = 0
 
-    def count(self, status: str) -> int:
+    def count(self, status: Status) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
+
+    def exit_code(self) -> int:
+        return exit_code((o.status for o in self.outcomes), self.guard)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -133,12 +130,11 @@ class Report:
 
 def merge(reports: list[Report]) -> Report:
     """One report from several (CI shards); a tenant seen twice keeps its worst line."""
-    order = [SUCCEEDED, UNCHANGED, PLANNED, IN_SYNC, DRIFTED, BLOCKED, SKIPPED, CANCELLED, FAILED]
     best: dict[str, Outcome] = {}
     for report in reports:
         for outcome in report.outcomes:
             seen = best.get(outcome.tenant)
-            if seen is None or order.index(outcome.status) > order.index(seen.status):
+            if seen is None or outcome.status.rank > seen.status.rank:
                 best[outcome.tenant] = outcome
     guards = sorted({r.guard for r in reports if r.guard})
     return Report(

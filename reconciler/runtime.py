@@ -1,8 +1,11 @@
-"""How this run reaches the engine: the CLI binary, the backend, secrets and the sandbox.
+"""How this run reaches the engine: the CLI binary, the backend, secrets, the sandbox's setup.
 
-Turns the platform settings and the environment into `EngineSettings`. In sandbox mode it
-also makes sure the local stand-in cloud is up and puts its `gcp` provider plugin on PATH,
-with automatic plugin downloads off, so nothing is fetched from the internet.
+Turns the platform settings and the environment into `EngineSettings`. The sandbox is wired
+from outside: `python -m sandbox exec -- reconciler ...` (or `make demo`) starts the local
+stand-in cloud and exports what the engine needs (the emulator host, the state database,
+PATH with its `gcp` provider plugin first, automatic plugin downloads off). Here, with
+`target: sandbox`, we only check that this happened, so nothing in `reconciler/` imports
+the sandbox and an installed reconciler ships none of it.
 """
 
 from __future__ import annotations
@@ -16,14 +19,19 @@ from pathlib import Path
 from reconciler.engine import EngineSettings
 from reconciler.platform import Platform
 
+TOOLS_DIR = Path(__file__).resolve().parent.parent / ".tools"
+"""Where scripts/bootstrap puts the pinned Pulumi CLI (bin/pulumi) in a checkout."""
+
+SANDBOX_PLUGIN = "pulumi-resource-gcp"
+EMULATOR_HOST_ENV = "FIREBASE_AUTH_EMULATOR_HOST"
+_SANDBOX_HINT = "run it through `python -m sandbox exec -- reconciler ...` (or `make demo`)"
+
 
 class SetupError(Exception):
     """The run cannot start: a missing tool or setting, with what to do about it."""
 
 
 def _pulumi_binary(root: Path, environ: Mapping[str, str]) -> Path:
-    from reconciler.engine import TOOLS_DIR
-
     candidates = [
         environ.get("RECONCILER_PULUMI_BINARY"),
         str(root / ".tools/bin/pulumi"),
@@ -60,32 +68,26 @@ def _passphrase_env(platform: Platform, environ: Mapping[str, str]) -> dict[str,
     return {"PULUMI_CONFIG_PASSPHRASE_FILE": str(path)}
 
 
-def _sandbox_env(platform: Platform, environ: Mapping[str, str]) -> dict[str, str]:
-    from sandbox import SANDBOX_DIR, emulator
-
-    state_dir = platform.root / ".sandbox"
-    host = environ.get("FIREBASE_AUTH_EMULATOR_HOST")
-    if not host:
-        try:
-            host = emulator.ensure_running(state_dir, platform.gcp_project).host
-        except emulator.EmulatorError as error:
-            raise SetupError(f"the sandbox's Auth emulator: {error}") from error
-    return {
-        "FIREBASE_AUTH_EMULATOR_HOST": host,
-        "SANDBOX_STATE_DB": environ.get("SANDBOX_STATE_DB", str(state_dir / "sandbox.db")),
-        "PATH": os.pathsep.join([str(SANDBOX_DIR / "bin"), environ.get("PATH", "")]),
-        "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
-    }
+def check_sandbox(environ: Mapping[str, str]) -> dict[str, str]:
+    """`target: sandbox` runs only in the sandbox's environment; never download a plugin."""
+    if not environ.get(EMULATOR_HOST_ENV):
+        raise SetupError(f"target: sandbox needs {EMULATOR_HOST_ENV}: {_SANDBOX_HINT}")
+    if not shutil.which(SANDBOX_PLUGIN, path=environ.get("PATH")):
+        raise SetupError(
+            f"target: sandbox needs the sandbox's {SANDBOX_PLUGIN} plugin on PATH: {_SANDBOX_HINT}"
+        )
+    return {"PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true"}
 
 
 def engine_settings(platform: Platform, environ: Mapping[str, str]) -> EngineSettings:
     """Everything the engine needs for this run; creates a local file backend's folder."""
     url = platform.resolved_backend_url()
+    env = {"PULUMI_SKIP_UPDATE_CHECK": "true"}
+    if platform.sandbox:
+        env.update(check_sandbox(environ))
+    env.update(_passphrase_env(platform, environ))
     if url.startswith("file://"):
         Path(url[len("file://") :]).mkdir(parents=True, exist_ok=True)
-    env = {"PULUMI_SKIP_UPDATE_CHECK": "true", **_passphrase_env(platform, environ)}
-    if platform.sandbox:
-        env.update(_sandbox_env(platform, environ))
     return EngineSettings(
         pulumi_project=platform.pulumi_project,
         backend_url=url,

@@ -14,3 +14,23 @@ REPO_ROOT = SANDBOX_DIR.parent
 
 DEFAULT_STATE_DIR = REPO_ROOT / ".sandbox"
 """Where the CLI keeps the emulator record, its logs and the provider's SQLite file."""
+
+BIN_DIR = SANDBOX_DIR / "bin"
+"""Holds `pulumi-resource-gcp`, the sandbox's provider plugin (found by the engine on PATH)."""
+
+
+def engine_env(emulator_host: str, state_db: Path, path: str) -> dict[str, str]:
+    """Every variable the engine needs to deploy to the sandbox.
+
+    The emulator's address and the provider's state file (read by the plugin), PATH with
+    the plugin first, and automatic plugin downloads off: nothing is fetched from the
+    internet, and the real pulumi-gcp plugin is never picked by mistake.
+    """
+    import os
+
+    return {
+        "FIREBASE_AUTH_EMULATOR_HOST": emulator_host,
+        "SANDBOX_STATE_DB": str(state_db),
+        "PATH": os.pathsep.join([str(BIN_DIR), path]) if path else str(BIN_DIR),
+        "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+    }

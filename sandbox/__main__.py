@@ -1,6 +1,9 @@
 """`python -m sandbox`: run the local sandbox cloud by hand.
 
-    python -m sandbox up                    start (or reuse) the Auth emulator; prints the env
+    python -m sandbox up                    start (or reuse) the Auth emulator; prints the
+                                            `export` lines the engine needs
+    python -m sandbox exec -- CMD ARGS...   run CMD with those variables (starts the
+                                            emulator if needed), e.g. `reconciler apply`
     python -m sandbox status                is it running, where, and which state file
     python -m sandbox down                  stop it
     python -m sandbox secret put NAME       add a Secret Manager version; the value is read
@@ -14,11 +17,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 from pathlib import Path
 
-from sandbox import DEFAULT_STATE_DIR, emulator
-from sandbox.provider.identitytoolkit import EMULATOR_HOST_ENV
+from sandbox import DEFAULT_STATE_DIR, REPO_ROOT, emulator, engine_env
 from sandbox.provider.secretmanager import put_secret
 from sandbox.provider.store import STATE_DB_ENV, state_db_path
 
@@ -34,15 +37,46 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_FAILED
 
 
-def _up(args: argparse.Namespace) -> int:
+def _environment(args: argparse.Namespace) -> dict[str, str]:
     running = emulator.ensure_running(args.state_dir, project_id=args.project)
-    print(f"export {EMULATOR_HOST_ENV}={running.host}")
-    print(f"export {STATE_DB_ENV}={_db_path(args)}")
     print(
         f"# emulator pid {running.pid}, project {running.project_id}, log {running.log_path}",
         file=sys.stderr,
     )
+    return engine_env(running.host, _db_path(args), os.environ.get("PATH", ""))
+
+
+def _up(args: argparse.Namespace) -> int:
+    for name, value in _environment(args).items():
+        print(f"export {name}={shlex.quote(value)}")
     return EXIT_OK
+
+
+def _exec(args: argparse.Namespace) -> int:
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    if not command:
+        print("sandbox: error: exec needs a command: exec -- CMD ARGS...", file=sys.stderr)
+        return EXIT_FAILED
+    env = {**os.environ, **_environment(args)}
+    try:
+        os.execvpe(command[0], command, env)
+    except OSError as error:
+        print(f"sandbox: error: cannot run {command[0]}: {error}", file=sys.stderr)
+    return EXIT_FAILED
+
+
+def _default_project() -> str:
+    """The project in platform.yaml (the demo's), so the emulator serves the one we deploy to."""
+    if os.environ.get("GOOGLE_CLOUD_PROJECT"):
+        return os.environ["GOOGLE_CLOUD_PROJECT"]
+    try:
+        import yaml
+
+        document = yaml.safe_load((REPO_ROOT / "platform.yaml").read_text(encoding="utf-8"))
+        project = document["gcp"]["project"]
+    except (OSError, KeyError, TypeError, ValueError):
+        return emulator.DEFAULT_PROJECT_ID
+    return str(project) if str(project).startswith("demo-") else emulator.DEFAULT_PROJECT_ID
 
 
 def _down(args: argparse.Namespace) -> int:
@@ -92,9 +126,21 @@ def _parser() -> argparse.ArgumentParser:
         "--state-dir", type=Path, default=DEFAULT_STATE_DIR, help="default: .sandbox/"
     )
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
-    up = commands.add_parser("up", help="start (or reuse) the Auth emulator and print its env")
-    up.add_argument("--project", default=emulator.DEFAULT_PROJECT_ID, help="a demo-* project id")
+    up = commands.add_parser(
+        "up", help="start (or reuse) the Auth emulator and print the engine's `export` lines"
+    )
     up.set_defaults(run=_up)
+    run = commands.add_parser(
+        "exec", help="run a command in the sandbox's environment: exec -- CMD ARGS..."
+    )
+    run.add_argument("command", nargs=argparse.REMAINDER, metavar="-- CMD ARGS")
+    run.set_defaults(run=_exec)
+    for sub in (up, run):
+        sub.add_argument(
+            "--project",
+            default=_default_project(),
+            help="a demo-* project id (default: platform.yaml's, else demo-sandbox)",
+        )
     commands.add_parser("down", help="stop the emulator").set_defaults(run=_down)
     commands.add_parser("status", help="is the emulator running").set_defaults(run=_status)
     secret = commands.add_parser("secret", help="Secret Manager stand-in")
@@ -103,7 +149,7 @@ def _parser() -> argparse.ArgumentParser:
     put.add_argument("name", help="the secret's short name")
     put.add_argument(
         "--project",
-        default=os.environ.get("GOOGLE_CLOUD_PROJECT", "demo-mlaas"),
+        default=_default_project(),
         help="default: $GOOGLE_CLOUD_PROJECT or demo-mlaas (platform.yaml's project)",
     )
     put.set_defaults(run=_secret_put)

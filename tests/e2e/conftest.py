@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from sandbox import engine_env
 from tests.e2e.harness import PROJECT, REPO, TenantRepo
 
 
@@ -60,14 +61,14 @@ def tenant_repo(tmp_path: Path, emulator_host: str, pulumi_home: Path) -> Tenant
     (root / "platform.yaml").write_text(platform)
     shutil.copytree(REPO / "schema", root / "schema")
     values = [f"s3cr3t-{secrets.token_hex(12)}" for _ in range(2)]
+    path = os.pathsep.join([str(pulumi.parent), os.environ.get("PATH", "")])
     env = {
         **os.environ,
-        "PATH": os.pathsep.join([str(pulumi.parent), os.environ.get("PATH", "")]),
+        # What `python -m sandbox exec` exports: the emulator, the state file, the plugin.
+        **engine_env(emulator_host, tmp_path / "sandbox.db", path),
         "PULUMI_HOME": str(pulumi_home),
         "PULUMI_CONFIG_PASSPHRASE": f"pass-{secrets.token_hex(8)}",
         "PULUMI_SKIP_UPDATE_CHECK": "true",
-        "FIREBASE_AUTH_EMULATOR_HOST": emulator_host,
-        "SANDBOX_STATE_DB": str(tmp_path / "sandbox.db"),
         "TENANT_ONE_GOOGLE_CLIENT_SECRET": values[0],
         "TENANT_TWO_GITHUB_CLIENT_SECRET": values[1],
         "RECONCILER_PARALLELISM": "2",

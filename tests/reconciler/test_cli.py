@@ -96,3 +96,25 @@ def test_new_writes_a_manifest_that_validates(root: Path, capsys):
     assert main(["--root", str(root), "validate"]) == 0
     assert main(["--root", str(root), "new", "acme-labs"]) == 2  # exists: not overwritten
     assert "already exists" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "env"),
+    [
+        (["apply"], {}),
+        (["preview"], {}),
+        (["outputs", "--tenant", "tenant-one"], {}),
+        # Listing stacks through the CLI needs the engine, but never starts an emulator.
+        (["plan"], {"RECONCILER_INVENTORY": "cli"}),
+    ],
+)
+def test_the_sandbox_target_outside_the_sandbox_is_a_one_line_setup_error(
+    root: Path, argv, env, monkeypatch, capsys
+):
+    monkeypatch.delenv("FIREBASE_AUTH_EMULATOR_HOST", raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert main(["--root", str(root), *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "python -m sandbox exec --" in err
+    assert not (root / ".sandbox").exists()

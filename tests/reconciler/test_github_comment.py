@@ -264,7 +264,6 @@ def test_the_merged_pull_request_of_a_commit(fake: FakeGitHub) -> None:
         ({"a": "drifted", "b": "failed"}, gc.OPEN),
         ({"a": "in-sync", "b": "failed"}, gc.KEEP),
         ({"a": "in-sync", "b": "cancelled"}, gc.KEEP),
-        ({"a": "in-sync", "b": "skipped"}, gc.KEEP),
         ({"a": "in-sync", "b": "planned"}, gc.CLOSE),  # not deployed yet: nothing to drift
         ({}, gc.CLOSE),
     ],

@@ -76,10 +76,6 @@ def test_single_tenant_rules(desired_items, stacks, expected_action, reason_part
     assert reason_part in change.reason
 
 
-def test_failed_last_run_retries_even_when_fingerprint_matches():
-    assert only(plan_of([desired("a")], [stack("a", result="failed")]), "a").action is Action.RETRY
-
-
 def test_changes_are_sorted_by_tenant():
     plan = plan_of([desired("c"), desired("a")], [stack("b", protected=False)])
     assert [c.tenant for c in plan.changes] == ["a", "b", "c"]

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 
-from reconciler.reports import MARKER, exit_status, render_json, render_markdown, render_text
+import pytest
+
+from reconciler.reports import MARKER, render_json, render_markdown, render_text
 from reconciler.results import Outcome, Report, ResourceStep, merge
+from reconciler.status import Status
 
 STEP = ResourceStep("update", "gcp:identityplatform/tenant:Tenant", "tenant-a", ("displayName",))
 
@@ -78,15 +81,37 @@ def test_merge_keeps_each_tenants_worst_line_and_sums_operations():
     assert merged.engine_operations == 5
 
 
-def test_exit_status_is_the_worst_status():
-    assert exit_status(report(Outcome("a", "update", "succeeded", ""))) is None
-    assert exit_status(report(Outcome("a", "x", "drifted", ""))) == "drifted"
-    assert (
-        exit_status(report(Outcome("a", "x", "drifted", ""), Outcome("b", "x", "blocked", "")))
-        == "blocked"
-    )
-    assert (
-        exit_status(report(Outcome("a", "x", "blocked", ""), Outcome("b", "x", "failed", "")))
-        == "failed"
-    )
-    assert exit_status(report(guard="refused")) == "blocked"
+@pytest.mark.parametrize(
+    ("statuses", "guard", "code"),
+    [
+        ((), None, 0),
+        (("succeeded", "unchanged", "planned", "in-sync"), None, 0),
+        (("succeeded", "drifted"), None, 3),
+        (("drifted", "blocked"), None, 4),
+        (("blocked", "failed"), None, 5),
+        (("cancelled", "in-sync"), None, 5),
+        ((), "refused", 4),
+        (("succeeded",), "refused", 4),
+        (("failed",), "refused", 5),
+    ],
+)
+def test_the_worst_status_decides_the_exit_code(statuses, guard, code):
+    outcomes = tuple(Outcome(f"t{i}", "update", s, "") for i, s in enumerate(statuses))
+    assert report(*outcomes, guard=guard).exit_code() == code
+
+
+def test_statuses_rank_from_best_to_worst():
+    assert [s.rank for s in Status] == sorted(s.rank for s in Status)
+    assert Status.FAILED.rank > Status.CANCELLED.rank > Status.BLOCKED.rank
+    assert Status.BLOCKED.rank > Status.DRIFTED.rank > Status.SUCCEEDED.rank
+    assert {s.icon for s in Status} >= {"❌", "⛔", "🟠"}
+
+
+def test_a_report_with_an_unknown_status_is_refused():
+    with pytest.raises(ValueError):
+        Report.from_json(
+            {
+                "command": "apply",
+                "tenants": [{"tenant": "a", "action": "update", "status": "skipped"}],
+            }
+        )

@@ -1,0 +1,363 @@
+"""The Automation-API engine: the only module that imports `pulumi.automation` (public API only).
+
+`AutomationEngine` implements the `reconciler.engine.Engine` protocol. Everything here works
+on one tenant stack at a time, each in a workspace directory of its own (the Automation API's
+create-or-select writes workspace files and is not safe to run in parallel in one
+directory). Pulumi's typed errors are translated, in `_translate` only, into the kinds of
+failure act reasons about (`PermanentError`, `TemporaryError`/`StackLocked`, `Cancelled`).
+
+Graceful cancellation. The CLI answers one SIGINT by cancelling: it stops starting steps,
+writes its checkpoint and releases the stack's lock (a second SIGINT kills it, lock held).
+The SDK's own runner (`PulumiCommand.run`, used unchanged) starts the CLI in our process
+group and exposes neither the process nor a cancel hook, and `Stack.cancel()` only works
+with the Pulumi Cloud backend. So, rather than copying the runner, `cancel()` finds the CLI
+processes that are our own children (Linux `/proc`, by parent pid and executable) and sends
+each exactly one SIGINT. A terminal's Ctrl-C already reaches the whole foreground process
+group, the CLI included, so act asks for that forwarding only when the signal did not come
+from our terminal (e.g. a CI runner's SIGTERM). Without `/proc` (macOS), a cancel still
+starts nothing new and running operations finish.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import signal
+import tempfile
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from pulumi import automation as auto
+from pulumi.automation import errors as auto_errors
+from pulumi.automation.events import EngineEvent, OpType
+
+from reconciler.engine import (
+    Cancelled,
+    EngineError,
+    EngineSettings,
+    NotStarted,
+    PermanentError,
+    Program,
+    StackLocked,
+)
+from reconciler.records import STATUS_TAG, StackRecord, decode_record
+from reconciler.results import ResourceStep, StackRun
+from reconciler.state import DeployedStack
+
+_IGNORED_TYPES = ("pulumi:pulumi:Stack",)
+_IGNORED_TYPE_PREFIXES = ("pulumi:providers:",)
+
+
+def _steps_recorder(
+    refresh: bool = False,
+) -> tuple[list[ResourceStep], list[str], Callable[[EngineEvent], None]]:
+    """An event callback that records resource steps and error diagnostics.
+
+    A refresh announces every resource as `refresh` before reading it; whether the cloud
+    differed (`update`) or the resource is gone (`delete`) is only known from the outputs
+    event that follows, so refreshes record those instead.
+    """
+    steps: list[ResourceStep] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+
+    def on_event(event: EngineEvent) -> None:
+        pre = event.res_outputs_event if refresh else event.resource_pre_event
+        if pre is not None:
+            meta = pre.metadata
+            op = meta.op.value if isinstance(meta.op, OpType) else str(meta.op)
+            if (
+                op in ("same", "refresh")
+                or meta.type in _IGNORED_TYPES
+                or meta.type.startswith(_IGNORED_TYPE_PREFIXES)
+            ):
+                return
+            step = ResourceStep(
+                op=op,
+                type=meta.type,
+                name=meta.urn.rsplit("::", 1)[-1],
+                diffs=tuple(meta.diffs or ()),
+                replace_keys=tuple(meta.keys or ()) if op != "create" else (),
+            )
+            with lock:
+                steps.append(step)
+        diag = event.diagnostic_event
+        if diag is not None and diag.severity == "error" and not diag.ephemeral:
+            with lock:
+                errors.append(diag.message.strip())
+
+    return steps, errors, on_event
+
+
+def _masked_outputs(outputs: Mapping[str, auto.OutputValue]) -> dict[str, Any]:
+    return {key: "[secret]" if out.secret else out.value for key, out in outputs.items()}
+
+
+def _translate(error: Exception, diagnostics: list[str], cancelled: bool) -> EngineError:
+    """Map Pulumi's typed errors onto our two kinds of failure (the only place that does)."""
+    if cancelled:
+        return Cancelled("cancelled on request; the stack was left unlocked")
+    if isinstance(error, auto_errors.ConcurrentUpdateError):
+        return StackLocked("the stack is locked by another run", delay=2.0)
+    if isinstance(error, auto_errors.StackNotFoundError):
+        return PermanentError("the stack does not exist in the backend")
+    if isinstance(error, auto_errors.InlineSourceRuntimeError):
+        return PermanentError("the tenant program failed: " + _first_lines(diagnostics, error))
+    if isinstance(error, auto_errors.CommandError):
+        return PermanentError(_first_lines(diagnostics, error))
+    return PermanentError(f"{type(error).__name__}: {error}")
+
+
+def _worth_showing(line: str) -> bool:
+    """Drop blank lines and Python traceback frames; keep the messages."""
+    text = line.strip()
+    return bool(text) and not (
+        text.startswith(("Traceback (most recent call last)", 'File "')) or line[:1].isspace()
+    )
+
+
+def _first_lines(diagnostics: list[str], error: Exception) -> str:
+    """The engine's own error diagnostics, else the CLI's error lines; never a wall of text."""
+    lines = [line for diag in diagnostics for line in diag.splitlines() if _worth_showing(line)]
+    if not lines and isinstance(error, auto_errors.CommandError):
+        text = str(error)
+        lines = [line for line in text.splitlines() if line.strip().startswith("error:")]
+    if not lines:
+        lines = [str(error).strip().splitlines()[0] if str(error).strip() else "unknown error"]
+    unique = list(dict.fromkeys(line.strip() for line in lines))
+    return "; ".join(unique[:5])[:2000]
+
+
+def _cli_children(binary: Path) -> list[int]:
+    """Our child processes running the Pulumi CLI `binary` (empty where /proc is missing)."""
+    me, found = os.getpid(), []
+    target = os.path.realpath(binary)
+    for entry in Path("/proc").glob("[0-9]*"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            # The command name may hold spaces or parentheses: the fields after the last ")".
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == me and os.path.realpath(entry / "exe") == target:
+                found.append(int(entry.name))
+    return found
+
+
+class AutomationEngine:
+    """The `Engine` protocol on the Automation API; thread-safe (a workspace per stack)."""
+
+    def __init__(self, settings: EngineSettings) -> None:
+        self._settings = settings
+        self._cancel = threading.Event()
+        self._command_instance: auto.PulumiCommand | None = None
+        self._interrupted: set[int] = set()
+        # Stacks already selected in this run: a second operation on one needs no new select.
+        self._selected: dict[str, auto.Stack] = {}
+        self._setup_lock = threading.Lock()
+        self.operations = 0
+        self._count_lock = threading.Lock()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def cancel(self, interrupt_running: bool = True) -> None:
+        """Start no new operation; with `interrupt_running`, ask running CLIs to stop.
+
+        Each CLI process gets one SIGINT, ever: a second one would kill it with its lock held.
+        """
+        self._cancel.set()
+        if not interrupt_running:
+            return
+        for pid in _cli_children(self._settings.pulumi_binary):
+            with self._setup_lock:
+                if pid in self._interrupted:
+                    continue
+                self._interrupted.add(pid)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGINT)
+
+    def _workspace_options(
+        self, work_dir: Path, backend_url: str, env: Mapping[str, str], secrets_provider: str
+    ) -> auto.LocalWorkspaceOptions:
+        work_dir.mkdir(parents=True, exist_ok=True)
+        return auto.LocalWorkspaceOptions(
+            work_dir=str(work_dir),
+            env_vars=dict(env),
+            secrets_provider=secrets_provider,
+            pulumi_command=self._command(),
+            project_settings=auto.ProjectSettings(
+                name=self._settings.pulumi_project,
+                runtime="python",
+                backend=auto.ProjectBackend(url=backend_url),
+            ),
+        )
+
+    @contextmanager
+    def _operation(
+        self, engine_run: bool = True, refresh: bool = False, after_cancel: bool = False
+    ) -> Iterator[tuple[list[ResourceStep], Callable[[EngineEvent], None]]]:
+        """One CLI interaction; `engine_run` when it runs the deployment engine.
+
+        Once the run is cancelled nothing new starts, except what `after_cancel` allows:
+        writing a stack's record, so the next run knows the interrupted stack needs a retry.
+        """
+        if self._cancel.is_set() and not after_cancel:
+            raise NotStarted("not started: the run was cancelled")
+        if engine_run:
+            with self._count_lock:
+                self.operations += 1
+        steps, diagnostics, on_event = _steps_recorder(refresh)
+        try:
+            yield steps, on_event
+        except EngineError:
+            raise
+        except Exception as error:
+            raise _translate(error, diagnostics, self._cancel.is_set()) from error
+
+    def _command(self) -> auto.PulumiCommand:
+        """The CLI runner, made on first use: a run with nothing to do starts no process.
+
+        One runner for every workspace: `pulumi version` runs once, not per stack."""
+        with self._setup_lock:
+            if self._command_instance is None:
+                root = str(self._settings.pulumi_binary.parent.parent)
+                self._command_instance = auto.PulumiCommand(root=root)
+            return self._command_instance
+
+    def _stack(self, tenant: str, program: Program | None, create: bool) -> auto.Stack:
+        noop: Program = program or (lambda: None)
+        cached = self._selected.get(tenant)
+        if cached is not None:
+            cached.workspace.program = noop
+            return cached
+        stack = self._open_stack(tenant, noop, create)
+        self._selected[tenant] = stack
+        return stack
+
+    def _open_stack(self, tenant: str, noop: Program, create: bool) -> auto.Stack:
+        settings = self._settings
+        opts = self._workspace_options(
+            settings.workspaces / tenant,
+            settings.backend_url,
+            settings.env,
+            settings.secrets_provider,
+        )
+        if create:
+            return auto.create_or_select_stack(
+                stack_name=tenant,
+                project_name=self._settings.pulumi_project,
+                program=noop,
+                opts=opts,
+            )
+        return auto.select_stack(
+            stack_name=tenant, project_name=self._settings.pulumi_project, program=noop, opts=opts
+        )
+
+    def preview(self, tenant: str, program: Program, exists: bool) -> StackRun:
+        """What `up` would do. A tenant without a stack is previewed in a scratch backend,
+        so a pull request's preview never creates stacks in the real one."""
+        with self._operation() as (steps, on_event):
+            if exists:
+                stack = self._stack(tenant, program, create=False)
+                stack.preview(on_event=on_event, color="never")
+                return StackRun(steps=tuple(steps))
+            with tempfile.TemporaryDirectory(prefix="reconciler-preview-") as scratch:
+                env = {**self._settings.env, "PULUMI_CONFIG_PASSPHRASE": secrets.token_hex(16)}
+                env.pop("PULUMI_CONFIG_PASSPHRASE_FILE", None)
+                opts = self._workspace_options(
+                    Path(scratch) / "workspace", "file://" + scratch, env, "passphrase"
+                )
+                stack = auto.create_stack(
+                    stack_name=tenant,
+                    project_name=self._settings.pulumi_project,
+                    program=program,
+                    opts=opts,
+                )
+                stack.preview(on_event=on_event, color="never")
+                return StackRun(steps=tuple(steps))
+
+    def up(self, tenant: str, program: Program, refresh: bool = False) -> StackRun:
+        """Deploy the program; with `refresh`, read the cloud first so drift is repaired."""
+        with self._operation() as (steps, on_event):
+            stack = self._stack(tenant, program, create=True)
+            result = stack.up(
+                on_event=on_event, color="never", show_secrets=False, refresh=refresh or None
+            )
+            return StackRun(steps=tuple(steps), outputs=_masked_outputs(result.outputs))
+
+    def drift(self, tenant: str) -> StackRun:
+        """Refresh in preview mode: which resources differ from the last deployed state."""
+        with self._operation(refresh=True) as (steps, on_event):
+            stack = self._stack(tenant, None, create=False)
+            stack.preview_refresh(on_event=on_event, color="never")
+            return StackRun(steps=tuple(steps))
+
+    def destroy(self, tenant: str) -> StackRun:
+        """Destroy every resource of the stack, then remove the stack itself."""
+        with self._operation() as (steps, on_event):
+            stack = self._stack(tenant, None, create=False)
+            stack.destroy(on_event=on_event, color="never", show_secrets=False)
+            stack.workspace.remove_stack(tenant)
+            self._selected.pop(tenant, None)
+            return StackRun(steps=tuple(steps))
+
+    def preview_decommission(self, tenant: str, program: Program) -> StackRun:
+        """A decommission: the `up` that lifts protection, then every resource deleted.
+
+        `preview_destroy` cannot be used: it refuses while the resources are protected,
+        which they stay until the first half of the decommission has run.
+        """
+        with self._operation() as (steps, on_event):
+            stack = self._stack(tenant, program, create=False)
+            stack.preview(on_event=on_event, color="never")
+            resources = (stack.export_stack().deployment or {}).get("resources", [])
+            deletes = tuple(
+                ResourceStep("delete", r["type"], r["urn"].rsplit("::", 1)[-1])
+                for r in resources
+                if r.get("custom") and not r["type"].startswith(_IGNORED_TYPE_PREFIXES)
+            )
+            return StackRun(steps=(*steps, *deletes))
+
+    def preview_destroy(self, tenant: str) -> StackRun:
+        with self._operation() as (steps, on_event):
+            stack = self._stack(tenant, None, create=False)
+            stack.preview_destroy(on_event=on_event, color="never", show_secrets=False)
+            return StackRun(steps=tuple(steps))
+
+    def outputs(self, tenant: str) -> dict[str, Any]:
+        with self._operation(engine_run=False):
+            return _masked_outputs(self._stack(tenant, None, create=False).outputs())
+
+    def list_deployed(self) -> dict[str, DeployedStack]:
+        """Every stack of the project with its record, through the CLI.
+
+        The fallback for backends the bulk reader cannot read (e.g. Pulumi Cloud, s3://):
+        one `stack ls` plus one tag read per stack, so it costs a CLI call per tenant.
+        """
+        settings = self._settings
+        with self._operation(engine_run=False):
+            opts = self._workspace_options(
+                settings.workspaces / "_inventory",
+                settings.backend_url,
+                settings.env,
+                settings.secrets_provider,
+            )
+            workspace = auto.LocalWorkspace(**vars(opts))
+            deployed = {}
+            for summary in workspace.list_stacks():
+                name = summary.name.rsplit("/", 1)[-1]
+                tags = workspace.list_tags(name)
+                deployed[name] = DeployedStack(
+                    name=name,
+                    record=decode_record(tags.get(STATUS_TAG)),
+                    locked=bool(summary.update_in_progress),
+                )
+            return deployed
+
+    def record(self, tenant: str, record: StackRecord) -> None:
+        """Write the reconciler's record on the stack (one tag, one CLI call)."""
+        with self._operation(engine_run=False, after_cancel=True):
+            self._stack(tenant, None, create=False).set_tag(STATUS_TAG, record.encode())

@@ -1,0 +1,209 @@
+"""An in-memory `Engine` for the tests of act and commands: no Pulumi process, no cloud.
+
+It holds stacks (with their records and outputs) and locks, records every call, and can be
+scripted per tenant to fail, to stay locked for a number of tries (or for good), to cancel
+the run mid-operation, or to plan replacements. It counts how many operations run at once,
+so tests can check act's parallelism bound.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from reconciler.engine import (
+    Cancelled,
+    NotStarted,
+    PermanentError,
+    Program,
+    StackLocked,
+    TemporaryError,
+)
+from reconciler.records import StackRecord
+from reconciler.results import ResourceStep, StackRun
+from reconciler.state import DeployedStack
+
+ENGINE_RUNS = ("preview", "up", "drift", "destroy", "preview_decommission", "preview_destroy")
+"""Operations that run the deployment engine (counted in `operations`)."""
+
+
+@dataclass
+class FakeStack:
+    record: StackRecord | None = None
+    outputs: dict[str, Any] = field(default_factory=dict)
+    locked: bool = False
+    """Held by another run for good: every engine run raises StackLocked."""
+
+
+@dataclass
+class Script:
+    """How one tenant's operations behave."""
+
+    fail: dict[str, str] = field(default_factory=dict)
+    """Operation -> message of a PermanentError it raises."""
+    temporary: dict[str, int] = field(default_factory=dict)
+    """Operation -> how many TemporaryErrors it raises before it works."""
+    locked_for: int = 0
+    """How many engine runs meet a lock before it is released."""
+    cancel_on: str | None = None
+    """This operation cancels the whole run and then ends as Cancelled."""
+    during: Callable[[], None] | None = None
+    """Called inside every engine run of this tenant (e.g. to send a signal)."""
+    steps: tuple[ResourceStep, ...] = ()
+    """What preview and up report (e.g. a planned replacement)."""
+    drifted: tuple[ResourceStep, ...] = ()
+    """What a drift check finds."""
+    delay: float = 0.0
+    """Seconds each engine run takes."""
+
+
+class FakeEngine:
+    """The `Engine` protocol in memory; thread-safe like the real one."""
+
+    def __init__(self, stacks: dict[str, StackRecord] | None = None) -> None:
+        self.stacks: dict[str, FakeStack] = {
+            name: FakeStack(record) for name, record in (stacks or {}).items()
+        }
+        self.scripts: dict[str, Script] = {}
+        self.calls: list[tuple[str, str]] = []
+        self.records: list[tuple[str, StackRecord]] = []
+        self.cancel_requests: list[bool] = []
+        self.operations = 0
+        self.running = 0
+        self.most_running = 0
+        self._cancel = threading.Event()
+        self._lock = threading.Lock()
+
+    # --- scripting and inspection -------------------------------------------------------
+
+    def script(self, tenant: str, **behaviour: Any) -> Script:
+        self.scripts[tenant] = Script(**behaviour)
+        return self.scripts[tenant]
+
+    def calls_for(self, tenant: str) -> list[str]:
+        return [op for op, name in self.calls if name == tenant]
+
+    def records_for(self, tenant: str) -> list[StackRecord]:
+        return [record for name, record in self.records if name == tenant]
+
+    # --- the protocol -------------------------------------------------------------------
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def cancel(self, interrupt_running: bool = True) -> None:
+        self.cancel_requests.append(interrupt_running)
+        self._cancel.set()
+
+    def list_deployed(self) -> dict[str, DeployedStack]:
+        self._call("list_deployed", "")
+        return {
+            name: DeployedStack(
+                name, stack.record or StackRecord(None, None, True), locked=stack.locked
+            )
+            for name, stack in sorted(self.stacks.items())
+        }
+
+    def preview(self, tenant: str, program: Program, exists: bool) -> StackRun:
+        script = self._run("preview", tenant)
+        return StackRun(steps=script.steps)
+
+    def up(self, tenant: str, program: Program, refresh: bool = False) -> StackRun:
+        try:
+            script = self._run("up", tenant)
+        except PermanentError:
+            # Like the real engine: the stack is created (selected) before the update fails.
+            with self._lock:
+                self.stacks.setdefault(tenant, FakeStack())
+            raise
+        with self._lock:
+            stack = self.stacks.setdefault(tenant, FakeStack())
+            stack.outputs = {"tenantId": f"{tenant}-id", "clientSecret": "[secret]"}
+        return StackRun(steps=script.steps, outputs=dict(stack.outputs))
+
+    def drift(self, tenant: str) -> StackRun:
+        script = self._run("drift", tenant, needs_stack=True)
+        return StackRun(steps=script.drifted)
+
+    def destroy(self, tenant: str) -> StackRun:
+        self._run("destroy", tenant, needs_stack=True)
+        with self._lock:
+            del self.stacks[tenant]
+        return StackRun(steps=(ResourceStep("delete", "gcp:storage/bucket:Bucket", "data"),))
+
+    def preview_decommission(self, tenant: str, program: Program) -> StackRun:
+        self._run("preview_decommission", tenant, needs_stack=True)
+        return StackRun(steps=(ResourceStep("delete", "gcp:storage/bucket:Bucket", "data"),))
+
+    def preview_destroy(self, tenant: str) -> StackRun:
+        self._run("preview_destroy", tenant, needs_stack=True)
+        return StackRun(steps=(ResourceStep("delete", "gcp:storage/bucket:Bucket", "data"),))
+
+    def outputs(self, tenant: str) -> dict[str, Any]:
+        self._call("outputs", tenant)
+        return dict(self._stack(tenant).outputs)
+
+    def record(self, tenant: str, record: StackRecord) -> None:
+        # Like the real engine: allowed after a cancel, so an interrupted stack is marked.
+        self._call("record", tenant)
+        script = self.scripts.get(tenant, Script())
+        if "record" in script.fail:
+            raise PermanentError(script.fail["record"])
+        with self._lock:
+            self._stack(tenant).record = record
+            self.records.append((tenant, record))
+
+    # --- internals ----------------------------------------------------------------------
+
+    def _call(self, op: str, tenant: str) -> None:
+        with self._lock:
+            self.calls.append((op, tenant))
+
+    def _stack(self, tenant: str) -> FakeStack:
+        stack = self.stacks.get(tenant)
+        if stack is None:
+            raise PermanentError("the stack does not exist in the backend")
+        return stack
+
+    def _run(self, op: str, tenant: str, needs_stack: bool = False) -> Script:
+        if self.cancelled:
+            raise NotStarted("not started: the run was cancelled")
+        self._call(op, tenant)
+        script = self.scripts.get(tenant, Script())
+        with self._lock:
+            self.operations += 1
+            self.running += 1
+            self.most_running = max(self.most_running, self.running)
+        try:
+            if script.delay:
+                time.sleep(script.delay)
+            if script.during is not None:
+                script.during()
+            self._misbehave(op, tenant, script)
+            if needs_stack:
+                self._stack(tenant)
+            return script
+        finally:
+            with self._lock:
+                self.running -= 1
+
+    def _misbehave(self, op: str, tenant: str, script: Script) -> None:
+        stack = self.stacks.get(tenant)
+        with self._lock:
+            if stack is not None and stack.locked:
+                raise StackLocked("the stack is locked by another run", delay=1.0)
+            if script.locked_for > 0:
+                script.locked_for -= 1
+                raise StackLocked("the stack is locked by another run", delay=1.0)
+            if script.temporary.get(op, 0) > 0:
+                script.temporary[op] -= 1
+                raise TemporaryError(f"{op}: the service is busy", delay=1.0)
+        if script.cancel_on == op:
+            self.cancel()
+            raise Cancelled("cancelled on request; the stack was left unlocked")
+        if op in script.fail:
+            raise PermanentError(script.fail[op])
