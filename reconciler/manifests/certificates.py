@@ -88,6 +88,11 @@ def _certificates(document: object) -> Iterator[tuple[list[PathPart], str]]:
             # Armour-less text is the schema's to report ("not a PEM certificate").
             if isinstance(text, str) and _ARMOURED.search(text) and "PRIVATE KEY" not in text:
                 path: list[PathPart] = [
-                    "spec", "identityProviders", index, "idp", "certificates", number
+                    "spec",
+                    "identityProviders",
+                    index,
+                    "idp",
+                    "certificates",
+                    number,
                 ]
                 yield path, text

@@ -66,8 +66,14 @@ def _issuer_problems(issuer: str) -> Iterator[tuple[str, str | None]]:
     except ValueError:
         yield f"{shown(issuer)} has an invalid port", "a port is a number from 1 to 65535"
         return
-    if "@" in parts.netloc:
+    if parts.password is not None:
         return  # credentials in the URL: leaks.py reports them without showing them
+    if parts.username is not None:
+        yield (
+            "the issuer has a user name (user@host) in it; an issuer is a plain https:// URL",
+            "remove the part before '@'",
+        )
+        return
     if port == 0:
         yield f"{shown(issuer)} has an invalid port", "a port is a number from 1 to 65535"
     if parts.query or parts.fragment or "?" in issuer or "#" in issuer:
@@ -90,7 +96,11 @@ def _issuer_problems(issuer: str) -> Iterator[tuple[str, str | None]]:
 
 
 def _is_local(host: str) -> bool:
-    if host == "localhost" or host.endswith(_LOCAL_SUFFIXES) or "." not in host and ":" not in host:
+    if (
+        host == "localhost"
+        or host.endswith(_LOCAL_SUFFIXES)
+        or ("." not in host and ":" not in host)
+    ):
         return True
     try:
         address = ipaddress.ip_address(host)
@@ -108,5 +118,3 @@ def _at(
         Issue(loaded.file, line, column, where, f"{dotted(path)}: {message}", hint)
         for message, hint in problems
     ]
-
-

@@ -2,7 +2,7 @@
 
 The schema checks the shape (`user:EMAIL`, `domain:DOMAIN`, ...). What it cannot say well:
 
-- a character that is not ASCII or cannot be seen (a Cyrillic `а`, a zero-width space)
+- a character that is not ASCII or cannot be seen (a Cyrillic `\u0430`, a zero-width space)
   grants access to a different account, or to none, while looking right in review; a
   non-ASCII domain must be written in its ASCII (IDNA, `xn--`) form, as IAM stores it;
 - an address copied with its name or punctuation (`user:Ann <ann@x.com>`, `user:ann@x.com,`);
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from reconciler.manifests.characters import describe, first_unusual
+from reconciler.manifests.characters import describe, first_unusual, looks_like
 from reconciler.manifests.issues import Issue, PathPart, dotted, json_path, shown
 from reconciler.manifests.loader import LoadedYaml
 
@@ -60,7 +60,14 @@ def principal_issues(loaded: LoadedYaml) -> list[Issue]:
                 line, column = loaded.locate(path)
                 message, hint = problem
                 issues.append(
-                    Issue(loaded.file, line, column, json_path(path), f"{dotted(path)}: {message}", hint)
+                    Issue(
+                        loaded.file,
+                        line,
+                        column,
+                        json_path(path),
+                        f"{dotted(path)}: {message}",
+                        hint,
+                    )
                 )
     return issues
 
@@ -72,13 +79,14 @@ def _problems(principal: str) -> Iterator[tuple[str, str]]:
         index, char = found
         domain = rest.rpartition("@")[2]
         ascii_form = _idna(domain) if index >= len(principal) - len(domain) else None
-        hint = (
-            f"IAM takes the ASCII (IDNA) form of a domain: write "
-            f"{shown(principal[: len(principal) - len(domain)] + ascii_form)}, or retype the "
-            "character if the domain is not meant to be internationalised"
-            if ascii_form
-            else "retype the principal: it must be plain ASCII with no invisible characters"
-        )
+        hint = "retype the principal: it must be plain ASCII with no invisible characters"
+        if ascii_form:
+            written = shown(principal[: len(principal) - len(domain)] + ascii_form)
+            hint = f"IAM takes a domain in its ASCII (IDNA) form: {written}"
+            if looks_like(char):
+                # A look-alike is far more likely a mistake (or a trick) than a real IDN.
+                meant = looks_like(char)
+                hint = f"retype it as '{meant}'; if the domain really is not ASCII: {written}"
         yield f"{shown(principal)} has {describe(char)} at character {index + 1}", hint
     if "<" in principal or ">" in principal:
         yield (
@@ -109,7 +117,7 @@ def _case_duplicate(
     if written == principal:
         return None  # an exact repeat: the schema's uniqueItems reports it
     return (
-        f"{shown(principal)} is item [{first}] ({shown(written)}) again, in other case",
+        f"{shown(principal)} is item [{first}], {shown(written)}, but for case",
         "IAM ignores the case of addresses; two entries would fight over one binding: keep one",
     )
 

@@ -170,7 +170,9 @@ def check_manifest(path: Path, display: str, *, full: bool = True) -> FileCheck:
         stem = (
             path.name.removesuffix(MANIFEST_SUFFIX) if path.suffix == MANIFEST_SUFFIX else path.stem
         )
-        issues += [i for i in rules.manifest_rules(loaded, facts, stem) if not _under(i.path, secret)]
+        issues += [
+            i for i in rules.manifest_rules(loaded, facts, stem) if not _under(i.path, secret)
+        ]
     tenant = None
     if full and not any(issue.is_error for issue in issues):
         tenant = tenant_from_document(loaded.document, path)
@@ -222,7 +224,7 @@ def _select(
                     "$",
                     "is a directory, not a manifest",
                     f"to validate the repository in {path.as_posix()}, run "
-                    f"`reconciler validate --root {path.as_posix()}`",
+                    f"`reconciler --root {path.as_posix()} validate`",
                 )
             )
         else:
