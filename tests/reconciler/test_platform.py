@@ -246,9 +246,7 @@ def test_the_platform_example_passes_check_jsonschema(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("value", [".nan", ".inf", "-.inf", ".NaN"])
-def test_nan_and_infinity_are_refused_not_passed_to_the_program(
-    tmp_path: Path, value: str
-) -> None:
+def test_nan_and_infinity_are_refused_not_passed_to_the_program(tmp_path: Path, value: str) -> None:
     # Repro (issue 14): `.nan` passed the schema (NaN compares false with minimum/maximum)
     # and `plan` then died with "internal error: cannot convert float NaN to integer".
     text = GOOD.replace("maxDeleteFraction: 0.5", f"maxDeleteFraction: {value}")
@@ -267,7 +265,12 @@ def test_nan_parallelism_is_refused(tmp_path: Path) -> None:
 def test_a_fractional_parallelism_says_which_number(tmp_path: Path) -> None:
     text = GOOD.replace("parallelism: 8", "parallelism: 2.5")
     assert _issues(_root(tmp_path, text)) == [
-        (14, 16, "$.reconcile.parallelism", "reconcile.parallelism: must be a whole number, not 2.5")
+        (
+            14,
+            16,
+            "$.reconcile.parallelism",
+            "reconcile.parallelism: must be a whole number, not 2.5",
+        )
     ]
 
 
