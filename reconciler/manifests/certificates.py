@@ -36,9 +36,9 @@ def certificate_issues(loaded: LoadedYaml, now: dt.datetime | None = None) -> li
     issues = []
     for path, text in found:
         where = dotted(path)
-        line, column = loaded.locate(path)
 
         def issue(message: str, hint: str | None, severity: str = "error") -> Issue:
+            line, column = loaded.locate(path)  # noqa: B023 (called in this iteration only)
             return Issue(loaded.file, line, column, json_path(path), message, hint, severity)  # noqa: B023
 
         try:

@@ -102,6 +102,8 @@ def _is_local(host: str) -> bool:
         or ("." not in host and ":" not in host)
     ):
         return True
+    if not (host[:1].isdigit() or ":" in host):
+        return False  # a name, not an address (parsing one as an address is slow to fail)
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
@@ -112,9 +114,12 @@ def _is_local(host: str) -> bool:
 def _at(
     loaded: LoadedYaml, path: list[PathPart], problems: Iterator[tuple[str, str | None]]
 ) -> list[Issue]:
+    found = list(problems)
+    if not found:
+        return []  # the common case: no position needed
     line, column = loaded.locate(path)
     where = json_path(path)
     return [
         Issue(loaded.file, line, column, where, f"{dotted(path)}: {message}", hint)
-        for message, hint in problems
+        for message, hint in found
     ]

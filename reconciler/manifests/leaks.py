@@ -17,7 +17,7 @@ Shapes (each with its documented, stable form):
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,9 +30,13 @@ _SHAPED = re.compile(
     r"|AIza[0-9A-Za-z_-]{35}"
     r"|\bgh[pousr]_[A-Za-z0-9]{30,}"
     r"|\bgithub_pat_[A-Za-z0-9_]{30,}"
-    r"|[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@"
+    r"|://[^/\s:@]+:[^/\s@]+@"
 )
 _HEX40 = re.compile(r"[0-9a-f]{40}")
+_LOOSE = re.compile(r"PRIVATE KEY|GOCSPX-|AIza|gh[pousr]_|github_pat_|://[^/\s:@]+:[^/\s@]+@")
+"""Matches the raw text of every file holding a `_SHAPED` shape (a superset of it)."""
+_SHORTEST = 20
+"""No shape above is shorter."""
 _ROTATE = (
     "it is in git history now: rotate it at its issuer, then reference the new one with "
     "{fromEnv: VAR_NAME} or {fromSecretManager: {secret: NAME}}"
@@ -50,10 +54,19 @@ class Leak:
 
 def find_leaks(loaded: LoadedYaml) -> list[Leak]:
     """Every secret-shaped value or key of the document, and every literal clientSecret."""
+    hits: list[tuple[list[PathPart], bool]] = []
+    if _may_hold_a_shape(loaded.text):
+        _walk(loaded.document, [], hits, _looks_secret)
+    else:
+        # 40 hex digits are a secret only in identity-provider settings (elsewhere, say in
+        # a label, they are a commit): searching the whole text for them costs more than
+        # visiting the few provider values.
+        spec = loaded.document.get("spec") if isinstance(loaded.document, dict) else None
+        providers = spec.get("identityProviders") if isinstance(spec, dict) else None
+        if isinstance(providers, list):
+            _walk(providers, ["spec", "identityProviders"], hits, _looks_hex_secret)
     leaks: list[Leak] = []
-    for path, text, is_key in _strings(loaded.document, []):
-        if not _looks_secret(path, text, is_key):
-            continue
+    for path, is_key in hits:
         if is_key:
             # The key itself is the secret: name the mapping that holds it, never the key.
             parent = path[:-1]
@@ -71,8 +84,19 @@ def find_leaks(loaded: LoadedYaml) -> list[Leak]:
     return leaks
 
 
+def _may_hold_a_shape(text: str) -> bool:
+    """False only when no value or key of the file can match `_SHAPED`: one search, in C.
+
+    Nearly every manifest holds no secret, and one search over the file's text is far
+    cheaper than visiting every value. Escapes (`\\x41`, `\\u0041`, a `\\` line
+    continuation) can spell a shape the raw text does not show: a file with a backslash,
+    or without its text, is always walked.
+    """
+    return not text or "\\" in text or _LOOSE.search(text) is not None
+
+
 def _looks_secret(path: list[PathPart], text: str, is_key: bool) -> bool:
-    if len(text) < 20:
+    if len(text) < _SHORTEST:
         return False  # every shape is longer; most values are shorter
     if _SHAPED.search(text):
         return True
@@ -80,17 +104,41 @@ def _looks_secret(path: list[PathPart], text: str, is_key: bool) -> bool:
     return in_idp and not is_key and _HEX40.fullmatch(text) is not None
 
 
-def _strings(value: Any, path: list[PathPart]) -> Iterator[tuple[list[PathPart], str, bool]]:
-    """(path, text, is_key) of every string value and mapping key, depth first."""
-    if isinstance(value, str):
-        yield path, value, False
-    elif isinstance(value, dict):
+def _looks_hex_secret(path: list[PathPart], text: str, is_key: bool) -> bool:
+    return not is_key and len(text) == 40 and _HEX40.fullmatch(text) is not None
+
+
+Test = Callable[[list[PathPart], str, bool], bool]
+
+
+def _walk(
+    value: Any, path: list[PathPart], hits: list[tuple[list[PathPart], bool]], test: Test
+) -> None:
+    """Append (path, is_key) of every secret-shaped string value and mapping key.
+
+    One shared path list, copied only on a hit: this runs over every value of every
+    manifest, and nearly all of them are short, ordinary words.
+    """
+    if isinstance(value, dict):
         for key, item in value.items():
-            yield [*path, key], key, True
-            yield from _strings(item, [*path, key])
+            path.append(key)
+            if len(key) >= _SHORTEST and test(path, key, True):
+                hits.append((list(path), True))
+            if type(item) is str:
+                if len(item) >= _SHORTEST and test(path, item, False):
+                    hits.append((list(path), False))
+            elif isinstance(item, (dict, list)):
+                _walk(item, path, hits, test)
+            path.pop()
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from _strings(item, [*path, index])
+            path.append(index)
+            if type(item) is str:
+                if len(item) >= _SHORTEST and test(path, item, False):
+                    hits.append((list(path), False))
+            elif isinstance(item, (dict, list)):
+                _walk(item, path, hits, test)
+            path.pop()
 
 
 def _literal_client_secrets(loaded: LoadedYaml) -> Iterator[Leak]:

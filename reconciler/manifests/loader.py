@@ -101,6 +101,8 @@ class LoadedYaml:
     """Problems found while reading; the document is unusable when there is any."""
     root: Node | None = field(default=None, repr=False, compare=False)
     """The composed node tree, for positions."""
+    text: str = field(default="", repr=False, compare=False)
+    """The file's text (for checks that can rule a whole file out with one search)."""
 
     @property
     def ok(self) -> bool:
@@ -207,7 +209,7 @@ def load_yaml_text(text: str, display: str) -> LoadedYaml:
         )
     builder = _Builder(display)
     document = builder.build(root)
-    return LoadedYaml(display, document, tuple(builder.issues), root)
+    return LoadedYaml(display, document, tuple(builder.issues), root, text)
 
 
 def _compose(text: str, display: str) -> tuple[Node | None, Issue | None]:
