@@ -16,6 +16,7 @@ The schema checks the shape (`user:EMAIL`, `domain:DOMAIN`, ...). What it cannot
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from reconciler.manifests.characters import describe, first_unusual, looks_like
@@ -34,6 +35,10 @@ PUBLIC_EMAIL_DOMAINS = frozenset(
 """Domains where anyone can open a mailbox (a `domain:` grant to them is a public grant)."""
 
 _LISTS = ("admins", "members")
+_ORDINARY = re.compile(
+    r"(?:user|group|serviceAccount):[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]*[A-Za-z0-9]\Z"
+)
+"""A principal none of `_problems` can apply to (most of them): skips the full check."""
 _TRAILING = ".,;:)]}'\"!?"
 
 
@@ -53,7 +58,7 @@ def principal_issues(loaded: LoadedYaml) -> list[Issue]:
             if not isinstance(principal, str):
                 continue
             path: list[PathPart] = ["spec", "access", name, index]
-            problem = next(_problems(principal), None)
+            problem = None if _ORDINARY.match(principal) else next(_problems(principal), None)
             if problem is None:
                 problem = _case_duplicate(principal, index, seen)
             if problem is not None:
