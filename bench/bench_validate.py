@@ -45,8 +45,12 @@ SCHEMA = REPO / "schema" / "tenant.schema.json"
 CERTIFICATE = [
     "          - |",
     "            -----BEGIN CERTIFICATE-----",
-    "            MIIBszCCAVmgAwIBAgIUY2VydGlmaWNhdGUtZm9yLXRlc3RzMAoGCCqGSM49BAMC",
-    "            MBMxETAPBgNVBAMMCGFjbWUtaWRwMB4XDTI2MDEwMTAwMDAwMFoXDTM2MDEwMTAw",
+    "            MIIBFDCBu6ADAgECAgEBMAoGCCqGSM49BAMCMBMxETAPBgNVBAMMCGFjbWUtaWRw",
+    "            MCAXDTI2MDEwMTAwMDAwMFoYDzIxMjYwMTAxMDAwMDAwWjATMREwDwYDVQQDDAhh",
+    "            Y21lLWlkcDBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IABKghnLAUoDolCpBaCb1u",
+    "            W8wpGS64TnvOT9pO/7tHwbAugjjH0JMHkgZtOozI7tn/gIp/YtjZf1Tjkv8TBtll",
+    "            090wCgYIKoZIzj0EAwIDSAAwRQIhANV+r16VAKvLQJKHjTDj6hsUo4/XZJY0ZkG6",
+    "            tLNAqtirAiAB5f2mcR9lOJi6HeFOfXUFRCdDLsHx//l96F6bgB0NTw==",
     "            -----END CERTIFICATE-----",
 ]
 

@@ -177,7 +177,7 @@ def load_platform(root: Path, environ: Mapping[str, str]) -> Platform:
         if _put(document, override.path, value):
             by_path[json_path(override.path)] = override
     overridden = LoadedYaml(PLATFORM_FILE, document, (), loaded.root)
-    for issue in checker("platform").check(overridden):
+    for issue in checker("platform").check(overridden) + _location_issues(overridden):
         source = by_path.get(issue.path)
         if source is not None:
             # The bad value came from the environment: say so, or people will search the file.
@@ -192,6 +192,26 @@ def load_platform(root: Path, environ: Mapping[str, str]) -> Platform:
     if issues:
         raise PlatformError(tuple(sorted(issues, key=sort_key)))
     return _platform(root, document, checker("platform").schema)
+
+
+def _location_issues(loaded: Any) -> list[Issue]:
+    """`gcp.defaultLocation` must be a GCS location the list knows (typos pass the pattern)."""
+    from reconciler.manifests.compiled import ecma_regex
+    from reconciler.manifests.gcp_rules import location_problems
+    from reconciler.manifests.schema import checker
+
+    gcp = loaded.document.get("gcp")
+    location = gcp.get("defaultLocation") if isinstance(gcp, dict) else None
+    schema = checker("platform").schema["properties"]["gcp"]["properties"]["defaultLocation"]
+    # A value of the wrong form is the schema's to report, once.
+    if not isinstance(location, str) or not ecma_regex(schema["pattern"]).search(location):
+        return []
+    path = ("gcp", "defaultLocation")
+    line, column = loaded.locate(path)
+    return [
+        Issue(PLATFORM_FILE, line, column, json_path(path), f"gcp.defaultLocation: {message}", hint)
+        for message, hint in location_problems(location)
+    ]
 
 
 def _put(document: dict[str, Any], path: tuple[str, ...], value: Any) -> bool:

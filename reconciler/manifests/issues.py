@@ -16,6 +16,9 @@ from typing import Any
 PathPart = str | int
 """One step of a JSON path: a mapping key or a list index."""
 
+ERROR, WARNING = "error", "warning"
+"""Issue severities: only errors fail a run."""
+
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -35,6 +38,12 @@ class Issue:
     """One line saying what is wrong."""
     hint: str | None = None
     """How to fix it, when there is something useful to say."""
+    severity: str = ERROR
+    """`error` (the run fails) or `warning` (reported, the run goes on)."""
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == ERROR
 
 
 def json_path(parts: Iterable[PathPart]) -> str:

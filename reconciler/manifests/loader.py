@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import operator
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -100,6 +101,8 @@ class LoadedYaml:
     """Problems found while reading; the document is unusable when there is any."""
     root: Node | None = field(default=None, repr=False, compare=False)
     """The composed node tree, for positions."""
+    text: str = field(default="", repr=False, compare=False)
+    """The file's text (for checks that can rule a whole file out with one search)."""
 
     @property
     def ok(self) -> bool:
@@ -187,6 +190,9 @@ def load_yaml_text(text: str, display: str) -> LoadedYaml:
         return _failed(display, 1, 1, "the file is empty", "a manifest is a YAML mapping")
     if not isinstance(root, MappingNode):
         line, column = root.start_mark.line + 1, root.start_mark.column + 1
+        stray = _stray_space(text, root.end_mark.line + 1, display)
+        if stray is not None:
+            return LoadedYaml(display, issues=(stray,), root=root)
         return LoadedYaml(
             display,
             issues=(
@@ -203,7 +209,7 @@ def load_yaml_text(text: str, display: str) -> LoadedYaml:
         )
     builder = _Builder(display)
     document = builder.build(root)
-    return LoadedYaml(display, document, tuple(builder.issues), root)
+    return LoadedYaml(display, document, tuple(builder.issues), root, text)
 
 
 def _compose(text: str, display: str) -> tuple[Node | None, Issue | None]:
@@ -225,7 +231,8 @@ def _compose(text: str, display: str) -> tuple[Node | None, Issue | None]:
             )
         return root, None
     except yaml.MarkedYAMLError as error:
-        return None, _syntax_issue(display, error)
+        issue = _syntax_issue(display, error)
+        return None, _stray_space(text, issue.line, display) or issue
     except yaml.reader.ReaderError as error:
         prefix = text.encode("utf-8")[: error.position].decode("utf-8", "replace")
         line, column = _text_position(prefix)
@@ -252,6 +259,36 @@ def _syntax_issue(display: str, error: yaml.MarkedYAMLError) -> Issue:
     elif "found undefined alias" in (error.problem or ""):
         hint = "define the anchor (&name) before using the alias (*name)"
     return Issue(display, line, column, "$", message, hint)
+
+
+def _stray_space(text: str, last_line: int, display: str) -> Issue | None:
+    """A no-break or zero-width space up to `last_line`, where it is the likely cause.
+
+    YAML separates keys and values with plain spaces only: `key:<no-break space>value` is
+    one word, and the parser complains a line later about something else. Pasting from a
+    web page or a chat brings such characters in; the issue names the character instead.
+    """
+    if text.isascii():
+        return None  # the common case
+    for number, line in enumerate(text.split("\n")[:last_line], start=1):
+        if line.isascii():
+            continue
+        for column, char in enumerate(line, start=1):
+            if char == " " or unicodedata.category(char) not in ("Zs", "Cf"):
+                continue
+            if number == 1 and column == 1 and char == "\ufeff":
+                continue  # a byte-order mark at the start is allowed
+            return Issue(
+                display,
+                number,
+                column,
+                "$",
+                f"U+{ord(char):04X} {unicodedata.name(char, 'invisible character')} "
+                "where YAML expects a plain space",
+                "retype it as a space: YAML reads it as part of the text "
+                "(pasted from a web page or a chat?)",
+            )
+    return None
 
 
 def _text_position(prefix: str) -> tuple[int, int]:
@@ -357,6 +394,15 @@ class _Builder:
         if value is _UNREADABLE:
             kind = {_BOOL: "true or false", _INT: "a whole number"}.get(tag, "a number")
             self._issue(node, f"'{text[:40]}' cannot be read as {kind}")
+            return None
+        if isinstance(value, float) and not math.isfinite(value):
+            # JSON (and so the schema, and every setting) has no NaN or infinity; left in,
+            # `minimum`/`maximum` compare false and the value slips through to the program.
+            self._issue(
+                node,
+                f"'{text[:40]}' is not a finite number",
+                "write a number such as 0.25 (YAML's .nan and .inf are not allowed)",
+            )
             return None
         return value
 

@@ -1,9 +1,12 @@
 """Reporters for a `ValidationResult`, chosen by name: `text`, `json`, `github`.
 
-- text: yamllint's `file:line:col: message`, the hint indented below, then a summary;
-- json: a list of issues (file, line, column, path, message, hint) for tools;
-- github: `::error file=F,line=L,col=C::message` workflow commands, which GitHub Actions
-  turns into annotations on the pull request's diff.
+- text: yamllint's `file:line:col: message` (`warning: ` before a warning's message), the
+  hint indented below, then a summary;
+- json: a list of issues (file, line, column, path, message, hint, severity) for tools;
+- github: `::error file=F,line=L,col=C::message` workflow commands (`::warning` for
+  warnings), which GitHub Actions turns into annotations on the pull request's diff.
+
+Warnings (a certificate expiring soon) are printed but never fail a run.
 """
 
 from __future__ import annotations
@@ -27,20 +30,29 @@ def render_issues(result: ValidationResult, fmt: str) -> str:
 
 
 def summary(result: ValidationResult) -> str:
-    """One line: `2 of 5 manifests invalid, 3 errors` or `5 manifests valid`."""
-    bad = len({issue.file for issue in result.issues})
-    files = max(len(result.files), bad)
+    """One line: `2 of 5 manifests invalid, 3 errors` or `5 manifests valid, 1 warning`."""
+    errors, warnings = result.errors, result.warnings
+    bad = len({issue.file for issue in errors})
+    files = max(len(result.files), len({issue.file for issue in result.issues}))
     noun = "manifest" if files == 1 else "manifests"
+    warned = f", {_count(len(warnings), 'warning')}" if warnings else ""
     if result.ok:
-        return f"{files} {noun} valid"
-    errors = len(result.issues)
-    return f"{bad} of {files} {noun} invalid, {errors} error{'s' if errors != 1 else ''}"
+        return f"{files} {noun} valid{warned}"
+    return f"{bad} of {files} {noun} invalid, {_count(len(errors), 'error')}{warned}"
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'s' if number != 1 else ''}"
+
+
+def _label(issue: Issue) -> str:
+    return "" if issue.is_error else "warning: "
 
 
 def _text(result: ValidationResult) -> str:
     lines = []
     for issue in result.issues:
-        lines.append(f"{issue.file}:{issue.line}:{issue.column}: {issue.message}")
+        lines.append(f"{issue.file}:{issue.line}:{issue.column}: {_label(issue)}{issue.message}")
         if issue.hint:
             lines.append(f"    hint: {issue.hint}")
     lines.append(summary(result))
@@ -59,6 +71,7 @@ def _as_dict(issue: Issue) -> dict[str, object]:
         "path": issue.path,
         "message": issue.message,
         "hint": issue.hint,
+        "severity": issue.severity,
     }
 
 
@@ -70,7 +83,8 @@ def _github(result: ValidationResult) -> str:
             f"{name}={escape_property(str(value))}"
             for name, value in (("file", issue.file), ("line", issue.line), ("col", issue.column))
         )
-        lines.append(f"::error {properties}::{escape_data(message)}")
+        command = "error" if issue.is_error else "warning"
+        lines.append(f"::{command} {properties}::{escape_data(message)}")
     lines.append(summary(result))
     return "\n".join(lines) + "\n"
 

@@ -3,7 +3,13 @@
 - the tenant name equals the file stem (tenants/<name>.yaml is the stack <name>);
 - an identity-provider id appears once per tenant;
 - tenant names and display names are unique across tenants (display names compared
-  case-insensitively: "Acme" and "ACME" on two sign-in pages would confuse people).
+  case-insensitively: "Acme" and "ACME" on two sign-in pages would confuse people);
+- no two tenants derive the same GCP name: the workload service account's id
+  (`naming.service_account_id`) is cut and hashed for short names, and a long name can
+  spell another's hashed form (`abc` and `abc-<hash of abc>` both derive `t-abc-<hash>`).
+
+The GCP-specific value checks live in `gcp_rules.py`, `principals.py`, `certificates.py`
+and `leaks.py`; `semantic_issues` runs them all.
 
 Each rule reads values the schema has already typed where it can, and skips values of the
 wrong type (the schema reports those), so a broken file never crashes a rule.
@@ -16,10 +22,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from reconciler.manifests.certificates import certificate_issues
+from reconciler.manifests.compiled import ecma_regex
+from reconciler.manifests.gcp_rules import gcp_issues
 from reconciler.manifests.issues import Issue, json_path, shown
+from reconciler.manifests.leaks import Leak, find_leaks
 from reconciler.manifests.loader import LoadedYaml
+from reconciler.manifests.principals import principal_issues
+from reconciler.program.naming import service_account_id
 
 NAME_PATH = ("metadata", "name")
+TENANT_NAME = ecma_regex(r"^[a-z][a-z0-9-]{1,26}[a-z0-9]$")
+"""A valid tenant name (the schema's rule), for hints that suggest one."""
 DISPLAY_NAME_PATH = ("spec", "displayName")
 
 
@@ -64,20 +78,75 @@ def manifest_rules(loaded: LoadedYaml, facts: ManifestFacts, stem: str) -> list[
                 json_path(NAME_PATH),
                 f"metadata.name: {shown(name.value)} does not match the file name "
                 f"{shown(stem + '.yaml')}",
-                f"rename the file to {shown(name.value + '.yaml', quoted=False)} or the tenant "
-                f"to {shown(stem)} (renaming a "
-                "deployed tenant replaces its stack and resources)",
+                _rename_hint(name.value, stem),
             )
         )
     issues.extend(_repeated_idp_ids(loaded))
     return issues
 
 
+def semantic_issues(loaded: LoadedYaml) -> tuple[list[Issue], list[Leak]]:
+    """What GCP would refuse (or break on) in one manifest, and the secrets it leaks."""
+    issues = gcp_issues(loaded) + principal_issues(loaded) + certificate_issues(loaded)
+    return issues, find_leaks(loaded)
+
+
+def _rename_hint(name: str, stem: str) -> str:
+    """Suggest only names that are valid: never "rename the file to Acme Corp.yaml"."""
+    tail = " (renaming a deployed tenant replaces its stack and resources)"
+    if TENANT_NAME.search(name) and TENANT_NAME.search(stem):
+        return (
+            f"rename the file to {shown(name + '.yaml', quoted=False)} or the tenant "
+            f"to {shown(stem)}{tail}"
+        )
+    if TENANT_NAME.search(stem):
+        return f"set metadata.name to {shown(stem)}{tail}"
+    if TENANT_NAME.search(name):
+        return f"rename the file to {shown(name + '.yaml', quoted=False)}"
+    return (
+        "choose a tenant name of 3-28 lowercase letters, digits and hyphens, and use it "
+        "for both metadata.name and the file name"
+    )
+
+
 def fleet_rules(facts: Iterable[ManifestFacts]) -> list[Issue]:
-    """The rules across manifests: names and display names are unique."""
+    """The rules across manifests: names, display names and derived GCP names are unique."""
     facts = list(facts)
     issues = _unique(facts, "name", lambda f: f.name, "tenant name")
     issues += _unique(facts, "displayName", lambda f: f.display_name, "display name")
+    issues += _same_account_id(facts)
+    return issues
+
+
+def _same_account_id(facts: list[ManifestFacts]) -> list[Issue]:
+    """Two tenant names that derive one service-account id would share one account."""
+    groups: dict[str, list[tuple[ManifestFacts, Located]]] = defaultdict(list)
+    for fact in facts:
+        if fact.name is not None and TENANT_NAME.search(fact.name.value):
+            groups[service_account_id(fact.name.value)].append((fact, fact.name))
+    issues = []
+    for account, group in groups.items():
+        if len({located.value for _, located in group}) < 2:
+            continue  # one name twice: the unique-name rule says so
+        for fact, located in group:
+            others = ", ".join(
+                sorted(
+                    f"{other.file}:{where.line}"
+                    for other, where in group
+                    if where.value != located.value
+                )
+            )
+            issues.append(
+                Issue(
+                    fact.file,
+                    located.line,
+                    located.column,
+                    json_path(NAME_PATH),
+                    f"metadata.name: {shown(located.value)} derives the service-account id "
+                    f"{shown(account)}, as {others} does",
+                    "choose another tenant name: two tenants would share one service account",
+                )
+            )
     return issues
 
 

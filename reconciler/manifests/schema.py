@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from yaml.nodes import ScalarNode
 
+from reconciler.manifests.characters import unusual_note
 from reconciler.manifests.compiled import (
     Check,
     Unsupported,
@@ -204,6 +205,9 @@ class _Explainer:
         if keyword == "pattern":
             hint = hint or _as_hint(self.schema.get("patternErrorMessage"))
             message = message or self._prefixed(f"{shown(value)} does not have the expected form")
+            # A look-alike or invisible character is what people cannot find by reading.
+            note = unusual_note(value) if isinstance(value, str) else None
+            message += f": {note}" if note else ""
         elif keyword in ("enum", "const", "anyOf", "oneOf"):
             options = [want] if keyword == "const" else self._options(self.schema)
             hint = _did_you_mean(value, options) or hint
@@ -213,7 +217,10 @@ class _Explainer:
                 choices = ", ".join(str(option) for option in want)
                 message = self._prefixed(f"{shown(value)} is not one of: {choices}")
         elif keyword == "type" and message is None:
-            message = self._prefixed(f"must be {_expected(want)}, not {_actual(value)}")
+            actual = _actual(value)
+            if isinstance(value, float) and not isinstance(value, bool):
+                actual = json.dumps(value)  # "a whole number, not 2.5", never "not a number"
+            message = self._prefixed(f"must be {_expected(want)}, not {actual}")
             hint = self._type_hint(want, value)
         return message or self._prefixed(_generic(keyword, want, value)), hint
 

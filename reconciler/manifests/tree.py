@@ -14,6 +14,7 @@ entry the reconciler does not read would make its tenant look deleted:
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,10 +96,19 @@ def _entry(path: Path, item: os.DirEntry[str], real_dir: Path) -> Entry:
     )
 
 
+_TENANT_NAME = re.compile(r"[a-z][a-z0-9-]{1,26}[a-z0-9]")
+
+
 def _stray_hint(name: str) -> str:
     stem, _, suffix = name.rpartition(".")
     if suffix in ("yml", "json") and stem:
-        return f"rename it to {stem}.yaml (written in YAML) if it is a manifest"
+        if _TENANT_NAME.fullmatch(stem):
+            return f"rename it to {stem}.yaml (written in YAML) if it is a manifest"
+        # Never suggest a file name that is not a valid tenant name.
+        return (
+            "if it is a manifest, rename it to <name>.yaml (written in YAML), <name> being "
+            "its tenant name: 3-28 lowercase letters, digits and hyphens"
+        )
     if name.endswith(_BACKUP_SUFFIXES) or name.startswith((".#", "#")):
         return "an editor backup or temporary file: delete it"
     return f"move it out of {TENANTS_DIR}/"

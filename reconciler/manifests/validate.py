@@ -41,16 +41,26 @@ class ValidationResult:
     """Everything one validation run found."""
 
     issues: tuple[Issue, ...]
-    """Every problem in the requested files, ordered by file and position."""
+    """Every problem in the requested files, ordered by file and position (warnings too)."""
     tenants: tuple[Tenant, ...]
-    """The tenants of the requested manifests that have no issue, ordered by file."""
+    """The tenants of the requested manifests that have no error, ordered by file."""
     files: tuple[Path, ...]
     """The files that were checked (requested manifests and stray entries of tenants/)."""
 
     @property
     def ok(self) -> bool:
-        """True when there is no issue at all."""
-        return not self.issues
+        """True when there is no error (warnings do not fail a run)."""
+        return not any(issue.is_error for issue in self.issues)
+
+    @property
+    def errors(self) -> tuple[Issue, ...]:
+        """The issues that fail the run."""
+        return tuple(issue for issue in self.issues if issue.is_error)
+
+    @property
+    def warnings(self) -> tuple[Issue, ...]:
+        """The issues reported without failing the run (a certificate expiring soon)."""
+        return tuple(issue for issue in self.issues if not issue.is_error)
 
 
 @dataclass(frozen=True)
@@ -128,7 +138,7 @@ def _validate_tree(root: Path, paths: Sequence[Path] | None) -> ValidationResult
     wanted = set(selected) | {display for _, display in outside} | {TENANTS_DIR}
     wanted |= {issue.file for issue in selection_issues}
     issues = sorted({i for i in issues if i.file in wanted}, key=sort_key)
-    bad_files = {issue.file for issue in issues}
+    bad_files = {issue.file for issue in issues if issue.is_error}
     requested = [(e.path, e.display) for e in entries if e.display in selected] + outside
     tenants = tuple(
         tenant
@@ -147,14 +157,24 @@ def check_manifest(path: Path, display: str, *, full: bool = True) -> FileCheck:
     facts = rules.facts_of(loaded)
     if full and isinstance(loaded.document, dict):
         refused = {issue.path for issue in issues}
-        # A value the loader refused (a tag, a duplicate) would only add schema noise.
+        semantic, leaks = rules.semantic_issues(loaded)
+        # A secret is reported by its path only: any other issue about it would quote it.
+        secret = {leak.path for leak in leaks}
+        issues = [i for i in issues if not _under(i.path, secret)]
+        issues += [leak.issue for leak in leaks]
+        # A value the loader refused (a tag, a duplicate) would only add schema noise, and
+        # a specific semantic issue says more than the schema's generic one at its path.
+        refused |= secret | {issue.path for issue in semantic}
         issues += [i for i in checker("tenant").check(loaded) if not _under(i.path, refused)]
+        issues += [i for i in semantic if not _under(i.path, secret)]
         stem = (
             path.name.removesuffix(MANIFEST_SUFFIX) if path.suffix == MANIFEST_SUFFIX else path.stem
         )
-        issues += rules.manifest_rules(loaded, facts, stem)
+        issues += [
+            i for i in rules.manifest_rules(loaded, facts, stem) if not _under(i.path, secret)
+        ]
     tenant = None
-    if full and not issues:
+    if full and not any(issue.is_error for issue in issues):
         tenant = tenant_from_document(loaded.document, path)
     return FileCheck(tuple(issues), facts, tenant)
 
@@ -196,7 +216,17 @@ def _select(
                 )
             )
         elif path.is_dir():
-            issues.append(Issue(display, 1, 1, "$", "is a directory, not a manifest"))
+            issues.append(
+                Issue(
+                    display,
+                    1,
+                    1,
+                    "$",
+                    "is a directory, not a manifest",
+                    f"to validate the repository in {path.as_posix()}, run "
+                    f"`reconciler --root {path.as_posix()} validate`",
+                )
+            )
         else:
             outside.append((path, display))
     return selected, outside, issues

@@ -25,7 +25,9 @@ LABEL_VALUE_MAX = 63
 
 _NOT_LABEL_CHAR = re.compile(r"[^a-z0-9_-]")
 _NOT_NAME_CHAR = re.compile(r"[^A-Za-z0-9._-]+")
-# GCS refuses bucket names that contain "google" or look like it ("g00gle", "goog...").
+# GCS refuses bucket names that begin with "goog" or contain "google" or a close
+# misspelling such as "g00gle" (Cloud Storage "Bucket naming" rules,
+# https://cloud.google.com/storage/docs/buckets#naming).
 _GOOGLE_LOOKALIKE = re.compile(r"g[o0]{2}g(?:[l1]e)?")
 
 
@@ -49,8 +51,22 @@ def bucket_name(project: str, tenant: str) -> str:
     two platforms (or two projects) from colliding while staying the same on every run.
     """
     suffix = f"-data-{short_hash(f'{project}/{tenant}')}"
-    stem = _GOOGLE_LOOKALIKE.sub("g-g", tenant.lower())
-    return _fit(stem, BUCKET_NAME_MAX - len(suffix)) + suffix
+    return _fit(_without_google(tenant.lower()), BUCKET_NAME_MAX - len(suffix)) + suffix
+
+
+def _without_google(text: str) -> str:
+    """`text` with every "google" look-alike broken up, until none is left.
+
+    One pass is not enough: breaking up one match can join its neighbours into a new one
+    ("googoogle" -> "g-goog..."), so the rewrite repeats until the text is stable. Each
+    pass removes at least one "goog" and adds none, so it ends. Names that never held a
+    look-alike are unchanged (deployed bucket names stay the same).
+    """
+    while True:
+        rewritten = _GOOGLE_LOOKALIKE.sub("g-g", text)
+        if rewritten == text:
+            return text
+        text = rewritten
 
 
 def service_account_id(tenant: str) -> str:

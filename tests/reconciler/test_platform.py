@@ -243,3 +243,58 @@ def test_the_platform_example_passes_check_jsonschema(tmp_path: Path) -> None:
         check=True,
         capture_output=True,
     )
+
+
+@pytest.mark.parametrize("value", [".nan", ".inf", "-.inf", ".NaN"])
+def test_nan_and_infinity_are_refused_not_passed_to_the_program(tmp_path: Path, value: str) -> None:
+    # Repro (issue 14): `.nan` passed the schema (NaN compares false with minimum/maximum)
+    # and `plan` then died with "internal error: cannot convert float NaN to integer".
+    text = GOOD.replace("maxDeleteFraction: 0.5", f"maxDeleteFraction: {value}")
+    assert _issues(_root(tmp_path, text)) == [
+        (13, 22, "$.reconcile.maxDeleteFraction", f"'{value}' is not a finite number")
+    ]
+
+
+def test_nan_parallelism_is_refused(tmp_path: Path) -> None:
+    text = GOOD.replace("parallelism: 8", "parallelism: .nan")
+    assert _issues(_root(tmp_path, text)) == [
+        (14, 16, "$.reconcile.parallelism", "'.nan' is not a finite number")
+    ]
+
+
+def test_a_fractional_parallelism_says_which_number(tmp_path: Path) -> None:
+    text = GOOD.replace("parallelism: 8", "parallelism: 2.5")
+    assert _issues(_root(tmp_path, text)) == [
+        (
+            14,
+            16,
+            "$.reconcile.parallelism",
+            "reconcile.parallelism: must be a whole number, not 2.5",
+        )
+    ]
+
+
+def test_a_default_location_gcs_does_not_know_is_refused(tmp_path: Path) -> None:
+    text = GOOD.replace("defaultLocation: EU", "defaultLocation: europe-west7")
+    with pytest.raises(PlatformError) as raised:
+        load_platform(_root(tmp_path, text), {})
+    (issue,) = raised.value.issues
+    assert (issue.line, issue.column, issue.message, issue.hint) == (
+        6,
+        20,
+        "gcp.defaultLocation: 'europe-west7' is not a GCS location",
+        "did you mean 'europe-west9'?",
+    )
+
+
+def test_a_default_location_override_gcs_does_not_know_names_its_variable(tmp_path: Path) -> None:
+    environ = {"RECONCILER_DEFAULT_LOCATION": "EUR3"}
+    with pytest.raises(PlatformError) as raised:
+        load_platform(_root(tmp_path), environ)
+    (issue,) = raised.value.issues
+    assert issue.message == "RECONCILER_DEFAULT_LOCATION: 'EUR3' is not a GCS location"
+
+
+def test_a_default_location_in_any_case_is_accepted(tmp_path: Path) -> None:
+    text = GOOD.replace("defaultLocation: EU", "defaultLocation: nam4")
+    assert load_platform(_root(tmp_path, text), {}).default_location == "nam4"

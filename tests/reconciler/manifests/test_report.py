@@ -68,6 +68,7 @@ def test_json_is_a_list_of_issue_objects() -> None:
         "path": "$.metadata.name",
         "message": "metadata.name: 'A' is not a valid tenant name",
         "hint": "use lowercase letters",
+        "severity": "error",
     }
     assert [d["hint"] for d in data] == [
         "use lowercase letters",

@@ -130,3 +130,70 @@ def test_iam_member_names_differ_by_role():
     assert naming.iam_member_name("s", "roles/a", member) != naming.iam_member_name(
         "s", "roles/b", member
     )
+
+
+# --- every valid tenant name derives names GCP accepts (a property, over generated names) ---
+
+TENANT_NAME = re.compile(r"^[a-z][a-z0-9-]{1,26}[a-z0-9]$")
+"""The schema's rule for `metadata.name` (3-28 characters)."""
+_LOOKALIKE_PARTS = ["g", "o", "0", "l", "1", "e", "-", "goog", "g00g", "google", "goog1e", "g0og"]
+
+
+def _valid_tenant_names(count: int, seed: int) -> list[str]:
+    """Random valid names, many built from look-alike pieces ("googoogle", "g00gle-goog1e")."""
+    import random
+
+    rng = random.Random(seed)
+    names: set[str] = set()
+    alphabet = "abcdefghijklmnopqrstuvwxyz0123456789-"
+    while len(names) < count:
+        if rng.random() < 0.5:
+            text = "".join(rng.choice(_LOOKALIKE_PARTS) for _ in range(rng.randint(1, 10)))
+        else:
+            text = "".join(rng.choice(alphabet) for _ in range(rng.randint(3, 28)))
+        text = ("g" + text if not text[:1].isalpha() else text)[:28].rstrip("-")
+        if TENANT_NAME.match(text):
+            names.add(text)
+    return sorted(names)
+
+
+CHAINS = [
+    "googoogle",
+    "g00g00gle",
+    "goog1egoog1e",
+    "ggoogleoogle",
+    "gogoogleogle",
+    "google-google",
+    "g00gle" * 4,
+    "goog1e" * 4,
+    "goo" + "google" * 3 + "gle",
+]
+
+
+def _gcs_accepts_bucket(name: str) -> bool:
+    # https://cloud.google.com/storage/docs/buckets#naming: 3-63 characters of lowercase
+    # letters, digits, `-`, `_`, `.`, starting and ending with a letter or digit, not
+    # beginning with "goog", not containing "google" or a close misspelling ("g00gle").
+    return bool(BUCKET_RULE.match(name)) and not re.search(r"g[o0]{2}g", name)
+
+
+@pytest.mark.parametrize("tenant", CHAINS)
+def test_look_alike_chains_derive_no_google_in_the_bucket_name(tenant: str):
+    assert TENANT_NAME.match(tenant[:28])
+    assert _gcs_accepts_bucket(naming.bucket_name("demo-mlaas", tenant[:28]))
+
+
+def test_every_generated_tenant_name_derives_names_gcp_accepts():
+    for tenant in _valid_tenant_names(3000, seed=14) + [c[:28] for c in CHAINS]:
+        bucket = naming.bucket_name("demo-mlaas", tenant)
+        assert _gcs_accepts_bucket(bucket), (tenant, bucket)
+        account = naming.service_account_id(tenant)
+        assert naming.ACCOUNT_ID_PATTERN.match(account), (tenant, account)
+
+
+def test_a_short_name_and_another_name_spelling_its_hash_derive_one_account_id():
+    # The reason for the cross-file rule in reconciler/manifests/rules.py: the hashed form
+    # of "abc" is itself a valid tenant name's plain form.
+    hashed = naming.service_account_id("abc")
+    assert hashed == f"t-abc-{sha6('abc')}"
+    assert naming.service_account_id(hashed.removeprefix("t-")) == hashed
