@@ -167,6 +167,33 @@ class Scenario:
     journal_start: int = 0
     notes: list[str] = field(default_factory=list)
 
+    def reconciler(self, *args: str, ref: str = "main") -> subprocess.CompletedProcess[str]:
+        """The reconciler CLI on this machine against the scenario's cloud, on a checkout
+        of `ref` (seeding the fleet "main already runs", reading stack outputs)."""
+        where = self.origin.clone.parent / f"cli-{ref.replace('/', '-')}"
+        if not where.exists():
+            self.origin.checkout_at(self.origin.sha(ref), where)
+        else:
+            subprocess.run(["git", "checkout", "-q", "--detach", self.origin.sha(ref)],
+                           cwd=where, check=True)
+        env = {
+            **self.session.environment,
+            **{k: v for k, v in self.session.variables.items() if k.startswith("RECONCILER_")},
+            **{k: v for k, v in self.session.secrets.items() if k.startswith("TENANT_")},
+            "PULUMI_CONFIG_PASSPHRASE_FILE": str(self.session.root / "passphrase"),
+            "RECONCILER_PULUMI_BINARY": str(REPO / ".tools" / "bin" / "pulumi"),
+        }
+        command = [str(Path(sys.executable).parent / "reconciler"), "--root", str(where), *args]
+        return subprocess.run(command, cwd=where, env=env, capture_output=True, text=True)
+
+    def tenant_ids(self) -> dict[str, str]:
+        """Each deployed tenant's identity-tenant id (stack outputs)."""
+        import json
+
+        shown = self.reconciler("outputs", "--format", "json")
+        assert shown.returncode == 0, shown.stderr
+        return {name: out["tenantId"] for name, out in json.loads(shown.stdout).items()}
+
     def auth_calls(self) -> list[dict[str, str]]:
         import json
 

@@ -60,6 +60,17 @@ class Step:
     output: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Annotation:
+    """A `::error`/`::warning`/`::notice` workflow command, as GitHub shows it on a line."""
+
+    level: str
+    message: str
+    file: str = ""
+    line: str = ""
+    col: str = ""
+
+
 @dataclass
 class Job:
     """One job, or one leg of a matrix job."""
@@ -69,6 +80,7 @@ class Job:
     matrix: dict[str, Any]
     result: str = ""
     steps: dict[str, Step] = field(default_factory=dict)
+    annotations: list[Annotation] = field(default_factory=list)
 
     @property
     def output(self) -> str:
@@ -135,6 +147,17 @@ def parse_log(lines: Iterable[str]) -> list[Job]:
         job = jobs.setdefault(key, Job(line["jobID"], str(line.get("job", "")), matrix))
         if "jobResult" in line:
             job.result = line["jobResult"]
+        if line.get("command") in ("error", "warning", "notice"):
+            where = line.get("kvPairs") or {}
+            job.annotations.append(
+                Annotation(
+                    line["command"],
+                    str(line.get("arg", "")),
+                    where.get("file", ""),
+                    where.get("line", ""),
+                    where.get("col", ""),
+                )
+            )
         step_name = line.get("step")
         if not step_name:
             continue
@@ -219,6 +242,8 @@ class Harness:
             "--platform",
             PLATFORM,
             "--json",
+            # Debug level: the only level at which act logs a skipped job ("jobResult").
+            "--verbose",
             "--no-skip-checkout",
             "--no-cache-server",
             "--action-offline-mode",
