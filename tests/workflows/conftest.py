@@ -28,6 +28,7 @@ ACT = REPO / ".tools" / "bin" / "act"
 STANDINS = Path(__file__).parent / "standins"
 ARTIFACT_RULES = Path(__file__).parent / "act" / "artifacts.py"
 PATCHED = "+tenant-gitops."
+WIF_PROVIDER = "projects/1/locations/global/workloadIdentityPools/github/providers/github"
 
 
 def _fail(message: str) -> None:
@@ -70,7 +71,16 @@ def _sandbox_exports(state_dir: Path, base_path: str) -> dict[str, str]:
     """`python -m sandbox up`'s `export` lines (emulator host, state DB, and PATH etc.
     once the sandbox prints them), plus what a sandbox run needs if it does not yet."""
     up = subprocess.run(
-        [sys.executable, "-m", "sandbox", "--state-dir", str(state_dir), "up", "--project", PROJECT],
+        [
+            sys.executable,
+            "-m",
+            "sandbox",
+            "--state-dir",
+            str(state_dir),
+            "up",
+            "--project",
+            PROJECT,
+        ],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -83,7 +93,9 @@ def _sandbox_exports(state_dir: Path, base_path: str) -> dict[str, str]:
         if line.startswith("export ") and "=" in line:
             name, value = line[len("export ") :].split("=", 1)
             value = value.strip().strip("'\"")
-            exports[name] = value.replace("${PATH}", exports["PATH"]).replace("$PATH", exports["PATH"])
+            exports[name] = value.replace("${PATH}", exports["PATH"]).replace(
+                "$PATH", exports["PATH"]
+            )
     if str(REPO / "sandbox" / "bin") not in exports["PATH"].split(os.pathsep):
         exports["PATH"] = os.pathsep.join([str(REPO / "sandbox" / "bin"), exports["PATH"]])
     exports.setdefault("PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION", "true")
@@ -121,7 +133,9 @@ def act_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
         "LANG": "C.UTF-8",
         "UV_CACHE_DIR": subprocess.run(
             [str(next(_tool_cache().glob("uv-*/bin/uv"))), "cache", "dir"],
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.strip(),
         "UV_OFFLINE": "1",
         "UV_PYTHON_DOWNLOADS": "never",
@@ -136,7 +150,7 @@ def act_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
         "RECONCILER_TARGET": "sandbox",
         "RECONCILER_GCP_PROJECT": PROJECT,
         "RECONCILER_SECRETS_PROVIDER": "passphrase",
-        "GCP_WORKLOAD_IDENTITY_PROVIDER": "projects/1/locations/global/workloadIdentityPools/github/providers/github",
+        "GCP_WORKLOAD_IDENTITY_PROVIDER": WIF_PROVIDER,
         "GCP_PREVIEW_SERVICE_ACCOUNT": f"tenant-preview@{PROJECT}.iam.gserviceaccount.com",
         "GCP_DEPLOY_SERVICE_ACCOUNT": f"tenant-deploy@{PROJECT}.iam.gserviceaccount.com",
     }
@@ -150,7 +164,9 @@ def act_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
     finally:
         subprocess.run(
             [sys.executable, "-m", "sandbox", "--state-dir", str(root / "sandbox"), "down"],
-            cwd=REPO, capture_output=True, check=False,
+            cwd=REPO,
+            capture_output=True,
+            check=False,
         )
 
 
@@ -174,8 +190,9 @@ class Scenario:
         if not where.exists():
             self.origin.checkout_at(self.origin.sha(ref), where)
         else:
-            subprocess.run(["git", "checkout", "-q", "--detach", self.origin.sha(ref)],
-                           cwd=where, check=True)
+            subprocess.run(
+                ["git", "checkout", "-q", "--detach", self.origin.sha(ref)], cwd=where, check=True
+            )
         env = {
             **self.session.environment,
             **{k: v for k, v in self.session.variables.items() if k.startswith("RECONCILER_")},
@@ -221,8 +238,13 @@ def scenario(act_session: Session, tmp_path: Path) -> Iterator[Scenario]:
     start = len(journal.read_text().splitlines()) if journal.exists() else 0
     try:
         yield Scenario(
-            origin, github, Harness(session, origin, tmp_path / "runs"), session, state,
-            act_session.environment["FIREBASE_AUTH_EMULATOR_HOST"], start,
+            origin,
+            github,
+            Harness(session, origin, tmp_path / "runs"),
+            session,
+            state,
+            act_session.environment["FIREBASE_AUTH_EMULATOR_HOST"],
+            start,
         )
     finally:
         github.stop()

@@ -17,10 +17,14 @@ DEPLOY_ACCOUNT = "tenant-deploy@demo-act.iam.gserviceaccount.com"
 
 def test_a_merge_applies_on_shards_and_a_second_run_changes_nothing(scenario: Scenario) -> None:
     origin, github = scenario.origin, scenario.github
-    origin.commit("onboard", "onboard acme and beta", {
-        "tenants/acme.yaml": tenant("acme"),
-        "tenants/beta.yaml": tenant("beta"),
-    })
+    origin.commit(
+        "onboard",
+        "onboard acme and beta",
+        {
+            "tenants/acme.yaml": tenant("acme"),
+            "tenants/beta.yaml": tenant("beta"),
+        },
+    )
     github.open_pull_request(21, "onboard acme and beta")
     merged = origin.merge("onboard")
     github.merge_pull_request(21, merged)
@@ -54,10 +58,14 @@ def test_a_protected_tenant_is_blocked_in_the_pull_request_and_destroyed_after_d
 ) -> None:
     origin, github = scenario.origin, scenario.github
     # Four tenants, so deleting one stays within reconcile.maxDeleteFraction (0.25).
-    origin.commit("main", "more tenants", {
-        "tenants/acme.yaml": tenant("acme"),
-        "tenants/beta.yaml": tenant("beta"),
-    })
+    origin.commit(
+        "main",
+        "more tenants",
+        {
+            "tenants/acme.yaml": tenant("acme"),
+            "tenants/beta.yaml": tenant("beta"),
+        },
+    )
     seeded = scenario.reconciler("apply")
     assert seeded.returncode == 0, seeded.stdout + seeded.stderr
     acme_id = scenario.tenant_ids()["acme"]
@@ -67,17 +75,25 @@ def test_a_protected_tenant_is_blocked_in_the_pull_request_and_destroyed_after_d
     pr = scenario.harness.run("tenant-pr.yml", origin.pull_request(31, "drop-acme"))
 
     assert pr.job("check").result == "failure", pr.summary()
-    assert pr.job("report").failed_steps == ["Fail on failed or blocked tenants"]
+    assert pr.job("report").failed_steps == [
+        "Fail on failed or blocked tenants, or a missing shard report"
+    ]
     body = github.comments_on(31)[0]["body"]
     assert "`acme` blocked" in body and "spec.decommission: true" in body, body
 
     # The reviewed way: decommission, merge, and the destroy workflow (its environment's
     # approval is the harness starting it) deletes the tenant.
-    origin.commit("main", "decommission acme", {"tenants/acme.yaml": tenant("acme", decommission=True)})
+    origin.commit(
+        "main", "decommission acme", {"tenants/acme.yaml": tenant("acme", decommission=True)}
+    )
     destroy = scenario.harness.run("tenant-destroy.yml", origin.push_event())
 
     assert destroy.code == 0, destroy.summary()
-    assert destroy.results() == {"plan": ["success"], "destroy": ["success"], "replace": ["skipped"]}
+    assert destroy.results() == {
+        "plan": ["success"],
+        "destroy": ["success"],
+        "replace": ["skipped"],
+    }
     assert "acme" not in scenario.tenant_ids()
     assert acme_id not in identity.tenant_ids(scenario.emulator_host, PROJECT)
     assert [c["job"] for c in scenario.auth_calls()] == ["plan", "plan", "destroy"]

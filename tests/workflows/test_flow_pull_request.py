@@ -26,9 +26,12 @@ def test_a_new_and_an_edited_tenant_are_previewed_on_two_shards_in_one_comment(
 ) -> None:
     seeded = scenario.reconciler("apply")  # what main already runs
     assert seeded.returncode == 0, seeded.stdout + seeded.stderr
-    edited = scenario.origin.read("tenants/tenant-two.yaml").replace(
-        "    location: US\n", "    location: US\n    versioning: true\n"
-    ) + "\n"
+    edited = (
+        scenario.origin.read("tenants/tenant-two.yaml").replace(
+            "    location: US\n", "    location: US\n    versioning: true\n"
+        )
+        + "\n"
+    )
     assert edited != scenario.origin.read("tenants/tenant-two.yaml")
     scenario.origin.commit(
         "onboard-acme",
@@ -50,8 +53,10 @@ def test_a_new_and_an_edited_tenant_are_previewed_on_two_shards_in_one_comment(
     shards = sorted(leg.matrix["shard"] for leg in run.legs("preview"))
     assert shards == ["1/2", "2/2"]
     # Each leg uploads under its own index, and the report reads both.
-    previews = [json.loads((run.artifact(f"tenant-preview-{i}") / "report.json").read_text())
-                for i in (0, 1)]
+    previews = [
+        json.loads((run.artifact(f"tenant-preview-{i}") / "report.json").read_text())
+        for i in (0, 1)
+    ]
     assert sorted(t["tenant"] for p in previews for t in p["tenants"]) == ["acme", "tenant-two"]
     body = the_comment(scenario, 11)["body"]
     assert "| `acme` | create |" in body, body
@@ -128,7 +133,9 @@ def test_a_provider_fault_names_the_failed_tenant_then_a_fix_edits_the_same_comm
 
     assert faulty.code != 0
     assert faulty.job("preview").failed_steps == ["Preview this shard"], faulty.summary()
-    assert faulty.job("report").failed_steps == ["Fail on failed or blocked tenants"]
+    assert faulty.job("report").failed_steps == [
+        "Fail on failed or blocked tenants, or a missing shard report"
+    ]
     assert faulty.job("check").result == "failure"
     first = the_comment(scenario, 14)
     assert "`acme` failed" in first["body"], first["body"]

@@ -180,10 +180,23 @@ class Origin:
 
     def checkout_at(self, sha: str, where: Path) -> Path:
         """A clone at `sha`: act reads the workflow files from there (the run's commit)."""
-        git(self.clone.parent, "clone", "-q", "--shared", "--no-checkout", str(self.bare), str(where))
+        git(
+            self.clone.parent,
+            "clone",
+            "-q",
+            "--shared",
+            "--no-checkout",
+            str(self.bare),
+            str(where),
+        )
         git(where, "checkout", "-q", "--detach", sha)
         return where
 
     @staticmethod
     def _repository() -> dict[str, Any]:
-        return {"full_name": FULL_NAME, "name": NAME, "owner": {"login": OWNER}, "default_branch": "main"}
+        return {
+            "full_name": FULL_NAME,
+            "name": NAME,
+            "owner": {"login": OWNER},
+            "default_branch": "main",
+        }

@@ -121,8 +121,21 @@ class RunResult:
             found.setdefault(job.job_id, []).append(job.result)
         return found
 
+    def errors(self) -> list[str]:
+        """act's own error lines (not a step's): e.g. a matrix it could not evaluate."""
+        found = []
+        for raw in self.log.splitlines():
+            try:
+                line = json.loads(raw)
+            except ValueError:
+                continue
+            if isinstance(line, dict) and line.get("level") == "error" and "jobID" not in line:
+                found.append(str(line.get("msg", "")))
+        return found
+
     def summary(self) -> str:
         lines = [f"{self.workflow} ({self.event.name}) exit {self.code}:"]
+        lines += [f"  act: {error}" for error in self.errors()]
         for job in self.jobs:
             failed = f" failed steps {job.failed_steps}" if job.failed_steps else ""
             lines.append(f"  {job.job_id} {job.matrix or ''} {job.result or '?'}{failed}")
@@ -270,8 +283,13 @@ class Harness:
         jobs = parse_log(process.stdout.splitlines())
         artifacts = self.session.root / "artifacts" / run_id
         return RunResult(
-            workflow, event, process.returncode, jobs, process.stdout + process.stderr,
-            artifacts, seconds,
+            workflow,
+            event,
+            process.returncode,
+            jobs,
+            process.stdout + process.stderr,
+            artifacts,
+            seconds,
         )
 
     def _local_repositories(self, workdir: Path) -> list[str]:
