@@ -44,9 +44,11 @@ def test_a_merge_applies_on_shards_and_a_second_run_changes_nothing(scenario: Sc
     assert len(deploys) == len(run.legs("apply"))
     assert {c["service_account"] for c in deploys} == {DEPLOY_ACCOUNT}
 
-    # The same head again (a re-converge by hand): nothing to apply, the shard job is
-    # skipped (not "never ran"), the report is green and nothing in the cloud changed.
-    again = scenario.harness.run("tenant-apply.yml", origin.dispatch_event())
+    # A second push that changes no tenant's meaning (a comment): nothing to apply, the
+    # shard job is skipped (not "never ran"), the report is green, the cloud unchanged.
+    annotated = "# Onboarded in #21.\n" + tenant("acme")
+    origin.commit("main", "a comment", {"tenants/acme.yaml": annotated})
+    again = scenario.harness.run("tenant-apply.yml", origin.push_event())
 
     assert again.code == 0, again.summary()
     assert again.results() == {"plan": ["success"], "apply": ["skipped"], "report": ["success"]}

@@ -5,5 +5,6 @@
 - `origin`: the repository "on GitHub" (a bare git repository the checkout stand-in
   fetches from) and the pull-request / push events built from its commits.
 - `artifacts`: the upload/download-artifact stand-ins' rules (copied into the stand-ins).
-- `paths_filter`: which workflows GitHub would start for a set of changed files.
+
+docs/workflows.md says how to write a scenario and what an act run does not prove.
 """

@@ -16,6 +16,7 @@ harness decides exactly what they see:
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import shutil
@@ -140,6 +141,24 @@ class RunResult:
             failed = f" failed steps {job.failed_steps}" if job.failed_steps else ""
             lines.append(f"  {job.job_id} {job.matrix or ''} {job.result or '?'}{failed}")
         return "\n".join(lines)
+
+    def leaked(self, values: Mapping[str, str]) -> list[str]:
+        """Which of `values` (name -> secret value) appear in anything the run's steps
+        wrote (their output, annotations, artifacts), as is or base64-encoded (runners
+        mask known secrets in logs; code that wants them out encodes them first).
+
+        act's own debug lines are left out: they print each step's environment, which
+        GitHub never shows; what a step can read is what its output proves."""
+        artifacts = [p for p in self.artifacts.rglob("*") if p.is_file()]
+        texts = [job.output for job in self.jobs]
+        texts += [a.message for job in self.jobs for a in job.annotations]
+        texts += [p.read_text(errors="replace") for p in artifacts]
+        found = []
+        for name, value in values.items():
+            forms = {value, base64.b64encode(value.encode()).decode().rstrip("=")}
+            if any(form in text for form in forms for text in texts):
+                found.append(name)
+        return found
 
     def artifact(self, name: str) -> Path:
         return self.artifacts / name
