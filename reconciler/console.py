@@ -26,7 +26,8 @@ from reconciler.results import Outcome, ResourceStep
 from reconciler.status import Status
 
 HEARTBEAT_SECONDS = 15.0
-"""How often a running tenant says it is still running (CI logs stay alive, people calm)."""
+"""How often a running tenant says it is still running (CI logs stay alive, people calm);
+`RECONCILER_HEARTBEAT` (seconds) overrides it."""
 
 _COLOURS = {
     Status.SUCCEEDED: "32",  # green
@@ -200,4 +201,14 @@ def stderr_progress(
         with lock:
             print(text, file=stream, flush=True)
 
-    return Progress(detect_style(is_tty, environ, quiet), write, total=total)
+    style = detect_style(is_tty, environ, quiet)
+    return Progress(style, write, total=total, heartbeat=heartbeat_seconds(environ))
+
+
+def heartbeat_seconds(environ: Mapping[str, str]) -> float:
+    """RECONCILER_HEARTBEAT when it is a positive number of seconds, else the default."""
+    try:
+        value = float(environ.get("RECONCILER_HEARTBEAT", ""))
+    except ValueError:
+        return HEARTBEAT_SECONDS
+    return value if value > 0 else HEARTBEAT_SECONDS
