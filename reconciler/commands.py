@@ -20,7 +20,7 @@ from reconciler.manifests.report import render_issues
 from reconciler.manifests.validate import ValidationResult, validate_tree
 from reconciler.plan import Action, Change, Plan, Selection, make_plan, select
 from reconciler.platform import Platform, PlatformError, load_platform
-from reconciler.reports import render, render_json, render_markdown
+from reconciler.reports import readable, render, render_json, render_markdown
 from reconciler.results import Report, merge
 from reconciler.state import BackendError, DeployedStack
 from reconciler.status import EXIT_CHANGES, EXIT_FAILED, EXIT_INVALID, EXIT_OK, EXIT_USAGE
@@ -276,7 +276,7 @@ def run_outputs(args: argparse.Namespace) -> int:
         for name, outputs in result.items():
             print(name)
             for key, value in sorted(outputs.items()):
-                print(f"  {key} = {json.dumps(value)}")
+                print(f"  {key} = {readable(json.dumps(value))}")  # whole in --format json
     return code
 
 

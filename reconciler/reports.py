@@ -80,7 +80,8 @@ def render_text(report: Report) -> str:
             name = short_name(step.name)
             lines.append(f"{'':<{width}}    {step.op:<18} {step.type}  {name}{diff}")
         for key, value in sorted(o.outputs.items()):
-            lines.append(f"{'':<{width}}    output {key} = {json.dumps(value)}")
+            shown = readable(json.dumps(value))
+            lines.append(f"{'':<{width}}    output {key} = {shown}")
     if report.guard:
         lines.append(f"fleet guard: {readable(report.guard)}")
     lines.append(summary_line(report))

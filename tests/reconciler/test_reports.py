@@ -124,10 +124,18 @@ LONG_NAME = "tenant-one-admin-user:alice@tenant-one.example.com-roles/storage.ob
 def test_text_shortens_fingerprints_and_long_names_but_json_keeps_them_whole():
     long_step = ResourceStep("create", "gcp:storage/bucketIAMMember:BucketIAMMember", LONG_NAME)
     original = report(
-        Outcome("a", "update", "succeeded", f"manifest changed ({FINGERPRINT})", (long_step,))
+        Outcome(
+            "a",
+            "update",
+            "succeeded",
+            f"manifest changed ({FINGERPRINT})",
+            (long_step,),
+            {"fingerprint": FINGERPRINT},
+        )
     )
     text = render_text(original)
     assert FINGERPRINT not in text and f"({FINGERPRINT[:12]}…)" in text
+    assert f'output fingerprint = "{FINGERPRINT[:12]}…"' in text
     assert LONG_NAME not in text
     shown = next(line for line in text.splitlines() if "BucketIAMMember" in line).split()[-1]
     assert len(shown) == 48 and shown.startswith("tenant-one-admin") and shown.endswith("Admin-x")
