@@ -85,6 +85,18 @@ class _VersionAction(argparse.Action):
         parser.exit()
 
 
+def _from_the_deploy_extra(error: Exception) -> bool:
+    root = (getattr(error, "name", None) or "").split(".")[0]
+    return isinstance(error, ModuleNotFoundError) and root in (*ENGINE_MODULES, "google")
+
+
+def missing_extra_for_module(command: str, module: str) -> str:
+    return (
+        f"reconciler {command} needs {module}, which the core install leaves out. Install the "
+        f"'{DEPLOY_EXTRA}' extra: pip install '{DISTRIBUTION}[{DEPLOY_EXTRA}]'"
+    )
+
+
 def _add_globals(parser: argparse.ArgumentParser, top: bool) -> None:
     """Options every subcommand takes, before or after its name.
 
@@ -317,6 +329,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"reconciler: {error}", file=sys.stderr)
         return EXIT_USAGE
     except Exception as error:  # the last line of defence: no traceback for users
+        if _from_the_deploy_extra(error):
+            # A command outside ENGINE_COMMANDS that still reached for the engine.
+            print(missing_extra_for_module(args.command, str(error.name)), file=sys.stderr)
+            return EXIT_USAGE
         if os.environ.get("RECONCILER_DEBUG"):
             raise
         print(

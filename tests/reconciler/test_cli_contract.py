@@ -283,3 +283,36 @@ def test_a_missing_secret_names_the_manifest_relative_to_the_root(
     reasons = {t["tenant"]: t["reason"] for t in body["tenants"]}  # type: ignore[union-attr]
     assert reasons["tenant-one"].startswith("tenants/tenant-one.yaml: tenant tenant-one is missing")
     assert str(root) not in reasons["tenant-one"]
+
+
+def test_a_command_reaching_for_a_missing_engine_module_names_the_extra(
+    root: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def run_schema(_args: object) -> int:
+        raise ModuleNotFoundError("No module named 'pulumi_gcp'", name="pulumi_gcp")
+
+    monkeypatch.setattr(commands, "run_schema", run_schema)
+    assert main(["schema"]) == 2
+    err = capsys.readouterr().err
+    assert "needs pulumi_gcp" in err and "tenant-gitops[deploy]" in err
+
+
+def test_validate_in_ci_puts_every_error_in_the_job_summary(
+    root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    # The repro: 12 errors, GitHub shows 10 annotations, the comment said nothing.
+    text = (root / "tenants" / "tenant-one.yaml").read_text()
+    for n in range(12):
+        (root / "tenants" / f"bad-{n:02}.yaml").write_text(
+            text.replace("name: tenant-one", f"name: bad-{n:02}").replace("kind: Tenant", "kind: X")
+        )
+    summary = tmp_path / "summary.md"
+    comment = tmp_path / "comment.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    argv = ["--root", str(root), "validate", "--format", "github", "--markdown-out", str(comment)]
+    assert main(argv) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert len([line for line in out if line.startswith("::error")]) == 10
+    for n in range(12):
+        assert f"`tenants/bad-{n:02}.yaml:3:" in summary.read_text()
+        assert f"`tenants/bad-{n:02}.yaml:3:" in comment.read_text()
