@@ -331,7 +331,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:  # the last line of defence: no traceback for users
         if _from_the_deploy_extra(error):
             # A command outside ENGINE_COMMANDS that still reached for the engine.
-            print(missing_extra_for_module(args.command, str(error.name)), file=sys.stderr)
+            print(
+                missing_extra_for_module(args.command, str(getattr(error, "name", ""))),
+                file=sys.stderr,
+            )
             return EXIT_USAGE
         if os.environ.get("RECONCILER_DEBUG"):
             raise
