@@ -19,8 +19,9 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import FrameType
+from typing import Protocol
 
 from reconciler.engine import (
     Cancelled,
@@ -54,6 +55,9 @@ def tenant_program(change: Change, environ: Mapping[str, str], platform: Platfor
 
     assert change.desired is not None
     tenant = change.desired.tenant
+    if tenant.source.is_absolute() and tenant.source.is_relative_to(platform.root):
+        # Messages name files relative to the repository root, like validate's.
+        tenant = replace(tenant, source=tenant.source.relative_to(platform.root))
     return program(tenant, platform, change.desired.fingerprint, resolve_secrets(tenant, environ))
 
 
@@ -62,6 +66,14 @@ def load_program() -> None:
     from reconciler.program.tenant import preload
 
     preload()
+
+
+class RunListener(Protocol):
+    """Told when each tenant's work starts and ends (progress lines, `reconciler.console`)."""
+
+    def started(self, tenant: str, action: str) -> None: ...
+
+    def finished(self, outcome: Outcome) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -82,6 +94,8 @@ class ActContext:
     """Builds a tenant's program (tests pass a stand-in)."""
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
+    listener: RunListener | None = None
+    """Told of each tenant's start and end; without one, `progress` gets an end line."""
 
 
 class _Blocked(Exception):
@@ -203,6 +217,8 @@ Worker = Callable[[Change, ActContext], tuple[Status, str, StackRun]]
 
 def _run_one(worker: Worker, change: Change, ctx: ActContext, label: str) -> Outcome:
     start = time.monotonic()
+    if ctx.listener is not None:
+        ctx.listener.started(change.tenant, change.action.value)
     try:
         if ctx.engine.cancelled:
             raise NotStarted("not started: the run was cancelled")
@@ -216,11 +232,7 @@ def _run_one(worker: Worker, change: Change, ctx: ActContext, label: str) -> Out
     except Exception as error:  # e.g. a missing secret: this tenant fails, the others go on
         status, reason, run = Status.FAILED, str(error) or type(error).__name__, StackRun()
     seconds = round(time.monotonic() - start, 2)
-    ctx.progress(
-        f"{label} {change.tenant}: {change.action.value} -> {status} ({seconds:.1f}s)"
-        + (f": {reason}" if status in (Status.FAILED, Status.BLOCKED, Status.CANCELLED) else "")
-    )
-    return Outcome(
+    outcome = Outcome(
         tenant=change.tenant,
         action=change.action.value,
         status=status,
@@ -229,6 +241,14 @@ def _run_one(worker: Worker, change: Change, ctx: ActContext, label: str) -> Out
         outputs=run.outputs,
         seconds=seconds,
     )
+    if ctx.listener is not None:
+        ctx.listener.finished(outcome)
+    else:
+        ctx.progress(
+            f"{label} {change.tenant}: {change.action.value} -> {status} ({seconds:.1f}s)"
+            + (f": {reason}" if status in (Status.FAILED, Status.BLOCKED, Status.CANCELLED) else "")
+        )
+    return outcome
 
 
 def _from_our_terminal(signum: int) -> bool:

@@ -1,15 +1,22 @@
 """The `reconciler` command: argument parsing and dispatch, at the top of the import graph.
 
 Exit codes live in `reconciler.status`. Each subcommand imports what it needs when it runs,
-so `reconciler validate` stays light and never imports Pulumi.
+so `reconciler validate` stays light and never imports Pulumi: validate, new, schema and
+report work on the core install; plan, preview, apply, drift and outputs need the
+`deploy` extra (Pulumi and pulumi-gcp), and say so by name when it is missing.
+
+Global options (`--root`, `--quiet`) are accepted before or after the subcommand.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
+import re
 import sys
 from collections.abc import Sequence
+from importlib import metadata
 from pathlib import Path
 
 from reconciler.act import DEFAULT_RETRY_WAIT
@@ -17,6 +24,98 @@ from reconciler.plan import Action
 from reconciler.status import EXIT_CODES_HELP, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 
 ACTIONS = tuple(action.value for action in Action)
+DISTRIBUTION = "tenant-gitops"
+DEPLOY_EXTRA = "deploy"
+ENGINE_COMMANDS = frozenset({"plan", "preview", "apply", "drift", "outputs"})
+"""Subcommands that need the `deploy` extra (Pulumi, pulumi-gcp)."""
+ENGINE_MODULES = ("pulumi", "pulumi_gcp")
+_PIN = re.compile(r"^(pulumi(?:-gcp)?)\s*==\s*([^\s;]+)")
+
+
+def pinned_versions(requirements: Sequence[str]) -> dict[str, str]:
+    """`{"pulumi": "3.260.0", ...}` from the distribution's requirement strings."""
+    found = {}
+    for requirement in requirements:
+        match = _PIN.match(requirement)
+        if match:
+            found[match.group(1)] = match.group(2)
+    return found
+
+
+def version_text() -> str:
+    """`reconciler --version`: the package, and the Pulumi versions it is pinned to."""
+    try:
+        own = metadata.version(DISTRIBUTION)
+        pins = pinned_versions(metadata.requires(DISTRIBUTION) or [])
+    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        own, pins = "unknown (not installed)", {}
+    lines = [f"reconciler ({DISTRIBUTION}) {own}"]
+    for name in ("pulumi", "pulumi-gcp"):
+        try:
+            installed = f"installed {metadata.version(name)}"
+        except metadata.PackageNotFoundError:
+            installed = f"not installed: pip install '{DISTRIBUTION}[{DEPLOY_EXTRA}]'"
+        lines.append(f"{name} {pins.get(name, '?')} (pinned; {installed})")
+    return "\n".join(lines)
+
+
+def missing_extra(command: str) -> str | None:
+    """The message for an engine command on a core install, or None when it can run."""
+    if command not in ENGINE_COMMANDS:
+        return None
+    absent = [name for name in ENGINE_MODULES if importlib.util.find_spec(name) is None]
+    if not absent:
+        return None
+    return (
+        f"reconciler {command} needs the Pulumi engine ({', '.join(absent)} not installed); "
+        f"the core install only validates. Install the '{DEPLOY_EXTRA}' extra: "
+        f"pip install '{DISTRIBUTION}[{DEPLOY_EXTRA}]' "
+        f"(or: uv tool install '{DISTRIBUTION}[{DEPLOY_EXTRA}]')"
+    )
+
+
+class _VersionAction(argparse.Action):
+    """`--version`, with the metadata read only when asked for."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, help: str | None = None):
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_args: object, **_kw: object) -> None:
+        print(version_text())
+        parser.exit()
+
+
+def _from_the_deploy_extra(error: Exception) -> bool:
+    root = (getattr(error, "name", None) or "").split(".")[0]
+    return isinstance(error, ModuleNotFoundError) and root in (*ENGINE_MODULES, "google")
+
+
+def missing_extra_for_module(command: str, module: str) -> str:
+    return (
+        f"reconciler {command} needs {module}, which the core install leaves out. Install the "
+        f"'{DEPLOY_EXTRA}' extra: pip install '{DISTRIBUTION}[{DEPLOY_EXTRA}]'"
+    )
+
+
+def _add_globals(parser: argparse.ArgumentParser, top: bool) -> None:
+    """Options every subcommand takes, before or after its name.
+
+    On the subcommands the defaults are suppressed, so a value given before the subcommand
+    is not overwritten by the subcommand's default.
+    """
+    parser.add_argument(
+        "--root",
+        type=Path,
+        default=Path(os.environ.get("RECONCILER_ROOT", ".")) if top else argparse.SUPPRESS,
+        help="repository root holding platform.yaml and tenants/ (default: current directory)",
+    )
+    parser.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        default=False if top else argparse.SUPPRESS,
+        help="no progress lines on stderr (the report on stdout is unchanged)",
+    )
 
 
 def _shard(text: str) -> tuple[int, int]:
@@ -89,21 +188,23 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "--root",
-        type=Path,
-        default=Path(os.environ.get("RECONCILER_ROOT", ".")),
-        help="repository root holding platform.yaml and tenants/ (default: current directory)",
+        "--version",
+        action=_VersionAction,
+        help="print the package version and the pinned Pulumi versions, then exit",
     )
+    _add_globals(parser, top=True)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add(name: str, help_text: str) -> argparse.ArgumentParser:
-        return sub.add_parser(
+        p = sub.add_parser(
             name,
             help=help_text,
             description=help_text,
             epilog=EXIT_CODES_HELP,
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
+        _add_globals(p, top=False)
+        return p
 
     p = add("validate", "check tenant manifests against the schema and the cross-file rules")
     p.add_argument(
@@ -114,6 +215,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="manifests to check (default: every file under tenants/)",
     )
     p.add_argument("--format", choices=("text", "json", "github"), default="text")
+    p.add_argument(
+        "--markdown-out",
+        type=Path,
+        metavar="FILE",
+        help="also write every error as Markdown here (pull-request comment); with "
+        "--format github the list also goes to the job summary ($GITHUB_STEP_SUMMARY)",
+    )
 
     p = add("plan", "compare tenants/ with the deployed stacks; runs no engine")
     _add_selection(p)
@@ -123,6 +231,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive,
         metavar="N",
         help="print a GitHub Actions matrix of at most N shards of tenants to change",
+    )
+    p.add_argument(
+        "--exit-code",
+        action="store_true",
+        help="exit 6 when changes are pending (like terraform plan -detailed-exitcode); "
+        "0 then means nothing to do",
     )
 
     p = add("preview", "preview the tenants that will change, in parallel")
@@ -173,9 +287,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("reports", nargs="+", type=Path, metavar="FILE")
     p.add_argument("--format", choices=("text", "json", "markdown"), default="markdown")
 
-    p = add("new", "write a valid starting manifest for a new tenant")
+    p = add("new", "write a valid starting manifest for a new tenant, then print next steps")
     p.add_argument("name", help="tenant name (lowercase letters, digits, hyphens)")
-    p.add_argument("--owner", default="owner@example.com", help="owner email")
+    p.add_argument(
+        "--owner",
+        required=True,
+        metavar="EMAIL",
+        help="email of the person or group accountable for the tenant (required: no "
+        "example address is written for you)",
+    )
+    p.add_argument(
+        "--google-client-id",
+        metavar="ID",
+        help="OAuth client id for Google sign-in (…apps.googleusercontent.com); without it "
+        "the manifest starts with no sign-in provider",
+    )
     p.add_argument("--force", action="store_true", help="overwrite an existing file")
 
     add("schema", "print the tenant manifest JSON Schema")
@@ -185,6 +311,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    missing = missing_extra(args.command)
+    if missing:
+        print(missing, file=sys.stderr)
+        return EXIT_USAGE
     try:
         from reconciler import commands
 
@@ -199,6 +329,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"reconciler: {error}", file=sys.stderr)
         return EXIT_USAGE
     except Exception as error:  # the last line of defence: no traceback for users
+        if _from_the_deploy_extra(error):
+            # A command outside ENGINE_COMMANDS that still reached for the engine.
+            print(
+                missing_extra_for_module(args.command, str(getattr(error, "name", ""))),
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
         if os.environ.get("RECONCILER_DEBUG"):
             raise
         print(

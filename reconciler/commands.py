@@ -20,13 +20,14 @@ from reconciler.manifests.report import render_issues
 from reconciler.manifests.validate import ValidationResult, validate_tree
 from reconciler.plan import Action, Change, Plan, Selection, make_plan, select
 from reconciler.platform import Platform, PlatformError, load_platform
-from reconciler.reports import render, render_json, render_markdown
+from reconciler.reports import readable, render, render_json, render_markdown
 from reconciler.results import Report, merge
 from reconciler.state import BackendError, DeployedStack
-from reconciler.status import EXIT_FAILED, EXIT_INVALID, EXIT_OK, EXIT_USAGE
+from reconciler.status import EXIT_CHANGES, EXIT_FAILED, EXIT_INVALID, EXIT_OK, EXIT_USAGE
 
 if TYPE_CHECKING:
     from reconciler.act import ActContext
+    from reconciler.console import Progress
     from reconciler.engine import Engine
 
 
@@ -146,7 +147,20 @@ def run_validate(args: argparse.Namespace) -> int:
     paths = [p if p.is_absolute() else Path.cwd() / p for p in args.paths] or None
     result = validate_tree(root, paths)
     print(render_issues(result, args.format), end="", flush=True)
+    _validation_markdown(result, args)
     return EXIT_OK if result.ok else EXIT_INVALID
+
+
+def _validation_markdown(result: ValidationResult, args: argparse.Namespace) -> None:
+    """Every error, in Markdown, where the annotations cannot hold them all: the PR comment
+    (`--markdown-out`) and, under `--format github`, the job summary."""
+    text = render_issues(result, "markdown")
+    if args.markdown_out:
+        args.markdown_out.write_text(text, encoding="utf-8")
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if args.format == "github" and summary and not result.ok:
+        with open(summary, "a", encoding="utf-8") as handle:
+            handle.write(text)
 
 
 @_guarded
@@ -158,7 +172,13 @@ def run_plan(args: argparse.Namespace) -> int:
         return EXIT_OK
     report = Report("plan", tuple(c.outcome() for c in chosen), guard=plan.guard)
     # Plan lines are planned, unchanged or blocked: only what needs approval fails it.
-    return _emit(report, args)
+    return _plan_exit(_emit(report, args), report, args.exit_code)
+
+
+def _plan_exit(code: int, report: Report, detailed: bool) -> int:
+    """With `--exit-code`, pending changes exit EXIT_CHANGES (a worse code still wins)."""
+    pending = any(Action(o.action).runs_engine for o in report.outcomes)
+    return EXIT_CHANGES if detailed and code == EXIT_OK and pending else code
 
 
 def _matrix(changes: Sequence[Change], most: int) -> dict[str, object]:
@@ -197,11 +217,27 @@ def _act(args: argparse.Namespace, stage: str) -> int:
             for c in chosen
         )
     ctx = _context(args, platform, engine())
-    outcomes = getattr(act, stage)(chosen, ctx)
+    console = _progress(args, chosen)
+    ctx = replace(ctx, progress=console.note, listener=console)
+    ctx.engine.listen(console.step)
+    try:
+        with console.running():
+            outcomes = getattr(act, stage)(chosen, ctx)
+    finally:
+        ctx.engine.listen(None)
     report = Report(
         stage, tuple(outcomes), guard=plan.guard, engine_operations=ctx.engine.operations
     )
     return _emit(report, args)
+
+
+def _progress(args: argparse.Namespace, chosen: Sequence[Change]) -> Progress:
+    """Progress lines on stderr (stdout holds the report); none with --quiet."""
+    from reconciler.console import stderr_progress
+
+    drift = args.command == "drift"
+    total = sum(1 for c in chosen if (c.deployed is not None if drift else c.action.runs_engine))
+    return stderr_progress(sys.stderr, os.environ, args.quiet, total)
 
 
 @_guarded
@@ -235,13 +271,21 @@ def run_outputs(args: argparse.Namespace) -> int:
             _err(f"{name}: {error.message}")
             code = EXIT_FAILED
     if args.format == "json":
-        print(json.dumps(result, indent=2, sort_keys=True))
+        print(_outputs_json(result))
     else:
         for name, outputs in result.items():
             print(name)
             for key, value in sorted(outputs.items()):
-                print(f"  {key} = {json.dumps(value)}")
+                print(f"  {key} = {readable(json.dumps(value))}")  # whole in --format json
     return code
+
+
+def _outputs_json(result: dict[str, dict[str, object]]) -> str:
+    from reconciler.results import SCHEMA_VERSION
+
+    tenants = [{"tenant": name, "outputs": outputs} for name, outputs in sorted(result.items())]
+    body = {"schemaVersion": SCHEMA_VERSION, "command": "outputs", "tenants": tenants}
+    return json.dumps(body, indent=2, sort_keys=True)
 
 
 @_guarded
@@ -268,12 +312,13 @@ def run_schema(args: argparse.Namespace) -> int:
 
 @_guarded
 def run_new(args: argparse.Namespace) -> int:
-    from reconciler.scaffold import ScaffoldError, write_manifest
+    from reconciler.scaffold import NewTenant, ScaffoldError, next_steps, write_manifest
 
+    wanted = NewTenant(args.name, args.owner, args.google_client_id)
     try:
-        path = write_manifest(args.root.resolve(), args.name, args.owner, force=args.force)
+        path = write_manifest(args.root.resolve(), wanted, force=args.force)
     except ScaffoldError as error:
         _err(f"reconciler: {error}")
         return EXIT_USAGE
-    print(f"wrote {path}: edit it, then run `reconciler validate {path}`")
+    print(next_steps(wanted, path))
     return EXIT_OK

@@ -18,11 +18,15 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from reconciler.records import StackRecord
-from reconciler.results import StackRun
+from reconciler.results import ResourceStep, StackRun
 from reconciler.state import DeployedStack
 
 Program = Callable[[], None]
 """A tenant's inline Pulumi program."""
+
+StepListener = Callable[[str, ResourceStep], None]
+"""Told `(tenant, step)` for each resource step as the engine reports it (progress lines);
+called from the engine's threads, so it must be quick and thread-safe."""
 
 
 class EngineError(Exception):
@@ -90,6 +94,11 @@ class Engine(Protocol):
         """Start no new operation; with `interrupt_running`, stop running ones gracefully
         (they release their locks). Without it they finish, e.g. when the terminal's Ctrl-C
         already reached them."""
+        ...
+
+    def listen(self, listener: StepListener | None) -> None:
+        """Report every resource step of the operations that start from now on to `listener`
+        while they run (None: stop). The steps still come back in each `StackRun`."""
         ...
 
     def list_deployed(self) -> dict[str, DeployedStack]:

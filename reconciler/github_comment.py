@@ -1,7 +1,10 @@
 """The sticky pull-request comment and the drift issue, through GitHub's REST API.
 
 CI glue, kept out of the workflow files so it can be tested: `upsert_comment` keeps one
-comment per pull request (found by the report marker, edited in place on every push);
+comment per pull request and kind (found by its marker, edited in place on every push): the
+preview comment, and a separate apply comment after the merge, so the apply result never
+overwrites the preview it came from. Each comment ends with the commit it describes and a
+link to the workflow run;
 `sync_drift_issue` keeps one open issue listing drifted tenants and closes it once a
 complete drift check comes back clean. Only `urllib` and the job's `GITHUB_TOKEN`;
 `python -m reconciler.github_comment` is the entry the workflows call.
@@ -28,6 +31,9 @@ from reconciler.status import EXIT_OK, EXIT_USAGE, Status
 DEFAULT_API_URL = "https://api.github.com"
 DRIFT_LABEL = "tenant-drift"
 DRIFT_TITLE = "Tenant drift: deployed resources differ from git"
+
+KINDS = ("preview", "apply")
+"""Report comments a pull request carries, each kept up to date on its own."""
 
 OPEN, CLOSE, KEEP = "open", "close", "keep"
 """What a drift report means for the drift issue (see `drift_action`)."""
@@ -122,21 +128,56 @@ def _is_ours(item: Mapping[str, Any]) -> bool:
     return str(item.get("body") or "").startswith(MARKER)
 
 
+def comment_marker(kind: str) -> str:
+    """The first line of a report comment of this kind (hidden in the rendered comment)."""
+    return f"<!-- tenant-gitops-comment:{kind} -->"
+
+
+def is_comment_of(item: Mapping[str, Any], kind: str) -> bool:
+    """Ours and of this kind. A comment from before kinds existed (it starts with the
+    report marker itself) was the preview comment."""
+    body = str(item.get("body") or "")
+    return body.startswith(comment_marker(kind)) or (kind == "preview" and _is_ours(item))
+
+
+def provenance(sha: str, run_url: str) -> str:
+    """The comment's last line: which commit it describes and which run produced it."""
+    parts = []
+    if sha:
+        parts.append(f"commit `{sha[:12]}`")
+    if run_url:
+        parts.append(f"[workflow run]({run_url})")
+    return f"\n---\n<sub>For {' · '.join(parts)}.</sub>\n" if parts else ""
+
+
 # --- The sticky pull-request comment -------------------------------------------------
 
 
 def upsert_comment(
-    repo: str, pr_number: int, body: str, token: str, api_url: str = DEFAULT_API_URL
+    repo: str,
+    pr_number: int,
+    body: str,
+    token: str,
+    api_url: str = DEFAULT_API_URL,
+    kind: str = "preview",
+    footer: str = "",
 ) -> dict[str, Any]:
-    """Edit the pull request's report comment in place, or create it the first time.
+    """Edit the pull request's report comment of `kind` in place, or create it the first time.
 
-    The comment is the first one whose body starts with the report marker, so a quote
-    of it in someone's reply is never mistaken for it. Returns the comment.
+    The comment is the first one whose body starts with the kind's marker, so a quote
+    of it in someone's reply is never mistaken for it. `footer` (see `provenance`) is kept
+    whole when the body is cut to fit. Returns the comment.
     """
     github = GitHub(repo, token, api_url)
-    text = fit(body if body.startswith(MARKER) else f"{MARKER}\n{body}")
+    marker = comment_marker(kind)
+    report = body if body.startswith(MARKER) else f"{MARKER}\n{body}"
+    text = fit(f"{marker}\n{report}", COMMENT_LIMIT - len(footer)) + footer
     mine = next(
-        (c for c in github.pages(f"/issues/{pr_number}/comments?per_page=100") if _is_ours(c)),
+        (
+            c
+            for c in github.pages(f"/issues/{pr_number}/comments?per_page=100")
+            if is_comment_of(c, kind)
+        ),
         None,
     )
     if mine is None:
@@ -257,6 +298,15 @@ def _parser() -> argparse.ArgumentParser:
     target.add_argument("--pr", type=int, help="pull request number")
     target.add_argument("--commit", help="comment on the pull request that merged this commit")
     p.add_argument("--body-file", type=Path, help="Markdown report (missing or empty: a note)")
+    p.add_argument(
+        "--kind",
+        choices=KINDS,
+        help="which comment to keep up to date (default: preview with --pr, apply with --commit)",
+    )
+    p.add_argument(
+        "--sha",
+        help="the commit the report describes (default: --commit, else $GITHUB_SHA)",
+    )
     p = sub.add_parser("drift-issue", help="open, update or close the drift issue")
     p.add_argument("--report", type=Path, required=True, help="JSON drift report")
     p.add_argument("--body-file", type=Path, required=True, help="Markdown drift report")
@@ -282,7 +332,17 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
             if number is None:
                 print(f"no pull request brought in {args.commit}; nothing to comment on")
                 return EXIT_OK
-            comment = upsert_comment(repo, number, _body(args.body_file, env), token, api_url)
+            kind = args.kind or ("apply" if args.commit else "preview")
+            sha = args.sha or args.commit or env.get("GITHUB_SHA", "")
+            comment = upsert_comment(
+                repo,
+                number,
+                _body(args.body_file, env),
+                token,
+                api_url,
+                kind=kind,
+                footer=provenance(sha, _run_url(env)),
+            )
             print(f"report comment on #{number}: {comment.get('html_url', comment.get('id'))}")
             return EXIT_OK
         report = Report.from_json(json.loads(args.report.read_text(encoding="utf-8")))

@@ -43,6 +43,7 @@ from reconciler.engine import (
     PermanentError,
     Program,
     StackLocked,
+    StepListener,
 )
 from reconciler.records import STATUS_TAG, StackRecord, decode_record
 from reconciler.results import ResourceStep, StackRun
@@ -53,9 +54,10 @@ _IGNORED_TYPE_PREFIXES = ("pulumi:providers:",)
 
 
 def _steps_recorder(
-    refresh: bool = False,
+    refresh: bool = False, notify: Callable[[ResourceStep], None] | None = None
 ) -> tuple[list[ResourceStep], list[str], Callable[[EngineEvent], None]]:
-    """An event callback that records resource steps and error diagnostics.
+    """An event callback that records resource steps (telling `notify` of each, for progress
+    lines) and error diagnostics.
 
     A refresh announces every resource as `refresh` before reading it; whether the cloud
     differed (`update`) or the resource is gone (`delete`) is only known from the outputs
@@ -85,6 +87,8 @@ def _steps_recorder(
             )
             with lock:
                 steps.append(step)
+            if notify is not None:
+                notify(step)
         diag = event.diagnostic_event
         if diag is not None and diag.severity == "error" and not diag.ephemeral:
             with lock:
@@ -158,6 +162,16 @@ class AutomationEngine:
         self._setup_lock = threading.Lock()
         self.operations = 0
         self._count_lock = threading.Lock()
+        self._listener: StepListener | None = None
+
+    def listen(self, listener: StepListener | None) -> None:
+        self._listener = listener
+
+    def _notify(self, tenant: str) -> Callable[[ResourceStep], None] | None:
+        listener = self._listener
+        if listener is None:
+            return None
+        return lambda step: listener(tenant, step)
 
     @property
     def cancelled(self) -> bool:
@@ -197,9 +211,14 @@ class AutomationEngine:
 
     @contextmanager
     def _operation(
-        self, engine_run: bool = True, refresh: bool = False, after_cancel: bool = False
+        self,
+        engine_run: bool = True,
+        refresh: bool = False,
+        after_cancel: bool = False,
+        tenant: str = "",
     ) -> Iterator[tuple[list[ResourceStep], Callable[[EngineEvent], None]]]:
-        """One CLI interaction; `engine_run` when it runs the deployment engine.
+        """One CLI interaction; `engine_run` when it runs the deployment engine (on `tenant`'s
+        stack: its steps go to the listener as they happen).
 
         Once the run is cancelled nothing new starts, except what `after_cancel` allows:
         writing a stack's record, so the next run knows the interrupted stack needs a retry.
@@ -209,7 +228,8 @@ class AutomationEngine:
         if engine_run:
             with self._count_lock:
                 self.operations += 1
-        steps, diagnostics, on_event = _steps_recorder(refresh)
+        notify = self._notify(tenant) if engine_run and tenant else None
+        steps, diagnostics, on_event = _steps_recorder(refresh, notify)
         try:
             yield steps, on_event
         except EngineError:
@@ -259,7 +279,7 @@ class AutomationEngine:
     def preview(self, tenant: str, program: Program, exists: bool) -> StackRun:
         """What `up` would do. A tenant without a stack is previewed in a scratch backend,
         so a pull request's preview never creates stacks in the real one."""
-        with self._operation() as (steps, on_event):
+        with self._operation(tenant=tenant) as (steps, on_event):
             if exists:
                 stack = self._stack(tenant, program, create=False)
                 stack.preview(on_event=on_event, color="never")
@@ -281,7 +301,7 @@ class AutomationEngine:
 
     def up(self, tenant: str, program: Program, refresh: bool = False) -> StackRun:
         """Deploy the program; with `refresh`, read the cloud first so drift is repaired."""
-        with self._operation() as (steps, on_event):
+        with self._operation(tenant=tenant) as (steps, on_event):
             stack = self._stack(tenant, program, create=True)
             result = stack.up(
                 on_event=on_event, color="never", show_secrets=False, refresh=refresh or None
@@ -290,14 +310,14 @@ class AutomationEngine:
 
     def drift(self, tenant: str) -> StackRun:
         """Refresh in preview mode: which resources differ from the last deployed state."""
-        with self._operation(refresh=True) as (steps, on_event):
+        with self._operation(refresh=True, tenant=tenant) as (steps, on_event):
             stack = self._stack(tenant, None, create=False)
             stack.preview_refresh(on_event=on_event, color="never")
             return StackRun(steps=tuple(steps))
 
     def destroy(self, tenant: str) -> StackRun:
         """Destroy every resource of the stack, then remove the stack itself."""
-        with self._operation() as (steps, on_event):
+        with self._operation(tenant=tenant) as (steps, on_event):
             stack = self._stack(tenant, None, create=False)
             stack.destroy(on_event=on_event, color="never", show_secrets=False)
             stack.workspace.remove_stack(tenant)
@@ -310,7 +330,7 @@ class AutomationEngine:
         `preview_destroy` cannot be used: it refuses while the resources are protected,
         which they stay until the first half of the decommission has run.
         """
-        with self._operation() as (steps, on_event):
+        with self._operation(tenant=tenant) as (steps, on_event):
             stack = self._stack(tenant, program, create=False)
             stack.preview(on_event=on_event, color="never")
             resources = (stack.export_stack().deployment or {}).get("resources", [])
@@ -322,7 +342,7 @@ class AutomationEngine:
             return StackRun(steps=(*steps, *deletes))
 
     def preview_destroy(self, tenant: str) -> StackRun:
-        with self._operation() as (steps, on_event):
+        with self._operation(tenant=tenant) as (steps, on_event):
             stack = self._stack(tenant, None, create=False)
             stack.preview_destroy(on_event=on_event, color="never", show_secrets=False)
             return StackRun(steps=tuple(steps))

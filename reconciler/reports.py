@@ -3,11 +3,15 @@
 Reports hold names, actions, resource steps and masked outputs only; no secret value ever
 reaches them. The Markdown form is kept under GitHub's 65,536-character comment limit:
 details are dropped first, then rows, and the report says where the full JSON is.
+
+Text and Markdown are for people: fingerprints and long resource names are shortened and
+terminal escape codes dropped there. JSON keeps every value whole.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 
 from reconciler.results import Outcome, Report, ResourceStep
@@ -25,6 +29,28 @@ _TITLES = {
     "drift": "Tenant drift check",
     "report": "Tenant report",
 }
+
+
+_FINGERPRINT = re.compile(r"\b[0-9a-f]{16,}\b")
+_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
+FINGERPRINT_SHOWN = 12
+"""Hex digits kept of a fingerprint in text output (like git's short hashes, with margin)."""
+NAME_LIMIT = 48
+"""Longest resource name shown whole in text output; longer ones lose their middle."""
+
+
+def readable(text: str) -> str:
+    """`text` for people: escape codes dropped, long hex fingerprints cut to a prefix."""
+    text = _ESCAPE.sub("", text)
+    return _FINGERPRINT.sub(lambda m: m.group(0)[:FINGERPRINT_SHOWN] + "…", text)
+
+
+def short_name(name: str, limit: int = NAME_LIMIT) -> str:
+    """A long resource name with its middle elided: both ends tell names apart."""
+    if len(name) <= limit:
+        return name
+    head = (limit - 1) // 2
+    return name[:head] + "…" + name[len(name) - (limit - 1 - head) :]
 
 
 def _counts(steps: Iterable[ResourceStep]) -> str:
@@ -47,14 +73,17 @@ def render_text(report: Report) -> str:
     lines = []
     width = max((len(o.tenant) for o in report.outcomes), default=6)
     for o in report.outcomes:
-        lines.append(f"{o.tenant:<{width}}  {o.action:<9}  {o.status:<9}  {o.reason}")
+        reason = readable(o.reason)
+        lines.append(f"{o.tenant:<{width}}  {o.action:<9}  {o.status:<9}  {reason}")
         for step in o.steps:
             diff = f" ({', '.join(step.diffs)})" if step.diffs else ""
-            lines.append(f"{'':<{width}}    {step.op:<18} {step.type}  {step.name}{diff}")
+            name = short_name(step.name)
+            lines.append(f"{'':<{width}}    {step.op:<18} {step.type}  {name}{diff}")
         for key, value in sorted(o.outputs.items()):
-            lines.append(f"{'':<{width}}    output {key} = {json.dumps(value)}")
+            shown = readable(json.dumps(value))
+            lines.append(f"{'':<{width}}    output {key} = {shown}")
     if report.guard:
-        lines.append(f"fleet guard: {report.guard}")
+        lines.append(f"fleet guard: {readable(report.guard)}")
     lines.append(summary_line(report))
     return "\n".join(lines) + "\n"
 
@@ -68,7 +97,7 @@ def _cell(text: str) -> str:
 
 
 def _short(text: str, limit: int = REASON_LIMIT) -> str:
-    text = _cell(text)
+    text = _cell(readable(text))
     if limit <= 0:
         return ""
     return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,6 +1,10 @@
 """What engine operations did, per tenant: plain data shared by the engine, act and reports.
 
 No Pulumi import here, so reports can be rendered and merged (e.g. from CI shards) anywhere.
+
+The JSON form is a contract (`docs/report.schema.json`, `docs/cli.md`): one object with
+`schemaVersion`, every key in camelCase. `Report.from_json` also reads the unversioned
+reports of earlier releases (`replace_keys`), and refuses a newer `schemaVersion` by name.
 """
 
 from __future__ import annotations
@@ -10,6 +14,14 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from reconciler.status import Status, exit_code
+
+SCHEMA_VERSION = 1
+"""Version of every `--format json` output; bumped when a key changes meaning or goes away."""
+
+
+class ReportFormatError(ValueError):
+    """A JSON file is not a report this version of the reconciler can read."""
+
 
 STATEFUL_TYPES = frozenset(
     {
@@ -69,7 +81,7 @@ class Outcome:
     def to_json(self) -> dict[str, Any]:
         body = asdict(self)
         body["status"] = str(self.status)
-        body["steps"] = [asdict(step) for step in self.steps]
+        body["steps"] = [_step_json(step) for step in self.steps]
         return body
 
     @classmethod
@@ -80,7 +92,8 @@ class Outcome:
                 type=s["type"],
                 name=s["name"],
                 diffs=tuple(s.get("diffs", ())),
-                replace_keys=tuple(s.get("replace_keys", ())),
+                # camelCase since schemaVersion 1; snake_case in unversioned reports.
+                replace_keys=tuple(s.get("replaceKeys", s.get("replace_keys", ()))),
             )
             for s in body.get("steps", ())
         )
@@ -112,6 +125,7 @@ class Report:
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "schemaVersion": SCHEMA_VERSION,
             "command": self.command,
             "guard": self.guard,
             "engineOperations": self.engine_operations,
@@ -120,11 +134,39 @@ class Report:
 
     @classmethod
     def from_json(cls, body: Mapping[str, Any]) -> Report:
+        """Read a report written by this or an earlier version; refuse anything else."""
+        check_version(body, "report")
+        if "tenants" not in body or not isinstance(body["tenants"], list):
+            raise ReportFormatError("no 'tenants' list: not a reconciler JSON report")
         return cls(
             command=body["command"],
             outcomes=tuple(Outcome.from_json(o) for o in body.get("tenants", ())),
             guard=body.get("guard"),
             engine_operations=int(body.get("engineOperations", 0)),
+        )
+
+
+def _step_json(step: ResourceStep) -> dict[str, Any]:
+    return {
+        "op": step.op,
+        "type": step.type,
+        "name": step.name,
+        "diffs": list(step.diffs),
+        "replaceKeys": list(step.replace_keys),
+    }
+
+
+def check_version(body: Any, what: str) -> None:
+    """Refuse a JSON document that is not an object or comes from a newer reconciler."""
+    if not isinstance(body, Mapping):
+        raise ReportFormatError(f"not a reconciler JSON {what}: expected an object")
+    version = body.get("schemaVersion", 0)  # 0: written before the JSON was versioned
+    if not isinstance(version, int) or isinstance(version, bool) or version < 0:
+        raise ReportFormatError(f"schemaVersion {version!r} is not a version number")
+    if version > SCHEMA_VERSION:
+        raise ReportFormatError(
+            f"written with schemaVersion {version}, but this reconciler reads up to "
+            f"{SCHEMA_VERSION}: upgrade tenant-gitops to read it"
         )
 
 

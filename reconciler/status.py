@@ -17,6 +17,8 @@ EXIT_USAGE = 2
 EXIT_DRIFT = 3
 EXIT_BLOCKED = 4
 EXIT_FAILED = 5
+EXIT_CHANGES = 6
+"""`plan --exit-code` only: changes are pending (terraform's `-detailed-exitcode` uses 2)."""
 EXIT_INTERRUPTED = 130
 """Interrupted before a report could be written (Ctrl-C while observing or planning)."""
 
@@ -30,6 +32,7 @@ exit codes:
      identity tenant or data bucket, fleet delete guard); the rest of the run went ahead
   5  an engine operation failed or was cancelled for at least one tenant (the others
      went ahead)
+  6  plan --exit-code only: changes are pending (0 then means there is nothing to do)
 """
 
 

@@ -20,6 +20,7 @@ from reconciler.engine import (
     PermanentError,
     Program,
     StackLocked,
+    StepListener,
     TemporaryError,
 )
 from reconciler.records import StackRecord
@@ -76,6 +77,7 @@ class FakeEngine:
         self.most_running = 0
         self._cancel = threading.Event()
         self._lock = threading.Lock()
+        self.listener: StepListener | None = None
 
     # --- scripting and inspection -------------------------------------------------------
 
@@ -98,6 +100,9 @@ class FakeEngine:
     def cancel(self, interrupt_running: bool = True) -> None:
         self.cancel_requests.append(interrupt_running)
         self._cancel.set()
+
+    def listen(self, listener: StepListener | None) -> None:
+        self.listener = listener
 
     def list_deployed(self) -> dict[str, DeployedStack]:
         self._call("list_deployed", "")
@@ -179,6 +184,11 @@ class FakeEngine:
             self.running += 1
             self.most_running = max(self.most_running, self.running)
         try:
+            # Like the real engine: steps are told as they happen, before the run returns.
+            listener = self.listener
+            reported = script.drifted if op == "drift" else script.steps
+            for step in reported if listener is not None else ():
+                listener(tenant, step)  # type: ignore[misc]
             if script.delay:
                 time.sleep(script.delay)
             if script.during is not None:

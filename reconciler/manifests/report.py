@@ -1,10 +1,17 @@
-"""Reporters for a `ValidationResult`, chosen by name: `text`, `json`, `github`.
+"""Reporters for a `ValidationResult`, chosen by name: `text`, `json`, `github`, `markdown`.
 
 - text: yamllint's `file:line:col: message` (`warning: ` before a warning's message), the
   hint indented below, then a summary;
-- json: a list of issues (file, line, column, path, message, hint, severity) for tools;
+- json: one object (`schemaVersion`, `command`, `ok`, `summary`, `files`, `issues`), the
+  contract of `docs/report.schema.json`;
 - github: `::error file=F,line=L,col=C::message` workflow commands (`::warning` for
-  warnings), which GitHub Actions turns into annotations on the pull request's diff.
+  warnings), which GitHub Actions
+  turns into annotations on the pull request's diff. GitHub shows at most
+  `ANNOTATION_LIMIT` error annotations per step: past that, the last one says how many more
+  there are and where the full list is (the job summary, the PR comment), and the rest are
+  printed as plain `file:line:col` lines so the log still holds every error;
+- markdown: every error in a table, for the job summary and the pull-request comment,
+  bounded like the other reports.
 
 Warnings (a certificate expiring soon) are printed but never fail a run.
 """
@@ -16,8 +23,14 @@ from collections.abc import Callable
 
 from reconciler.manifests.issues import Issue
 from reconciler.manifests.validate import ValidationResult
+from reconciler.results import SCHEMA_VERSION
 
-FORMATS = ("text", "json", "github")
+FORMATS = ("text", "json", "github", "markdown")
+ANNOTATION_LIMIT = 10
+"""Error annotations GitHub shows per step; more are dropped silently."""
+MARKDOWN_LIMIT = 60_000
+"""Under GitHub's 65,536-character limit for a comment, with room for a header."""
+MARKDOWN_MARKER = "<!-- tenant-gitops-report -->"
 
 
 def render_issues(result: ValidationResult, fmt: str) -> str:
@@ -60,7 +73,15 @@ def _text(result: ValidationResult) -> str:
 
 
 def _json(result: ValidationResult) -> str:
-    return json.dumps([_as_dict(issue) for issue in result.issues], indent=2) + "\n"
+    body = {
+        "schemaVersion": SCHEMA_VERSION,
+        "command": "validate",
+        "ok": result.ok,
+        "summary": summary(result),
+        "files": [str(path) for path in result.files],
+        "issues": [_as_dict(issue) for issue in result.issues],
+    }
+    return json.dumps(body, indent=2) + "\n"
 
 
 def _as_dict(issue: Issue) -> dict[str, object]:
@@ -76,8 +97,11 @@ def _as_dict(issue: Issue) -> dict[str, object]:
 
 
 def _github(result: ValidationResult) -> str:
+    issues = result.issues
+    # Keep the last annotation slot for "and N more" when the errors do not all fit.
+    shown = issues if len(issues) <= ANNOTATION_LIMIT else issues[: ANNOTATION_LIMIT - 1]
     lines = []
-    for issue in result.issues:
+    for issue in shown:
         message = issue.message + (f"\nhint: {issue.hint}" if issue.hint else "")
         properties = ",".join(
             f"{name}={escape_property(str(value))}"
@@ -85,8 +109,45 @@ def _github(result: ValidationResult) -> str:
         )
         command = "error" if issue.is_error else "warning"
         lines.append(f"::{command} {properties}::{escape_data(message)}")
+    rest = issues[len(shown) :]
+    if rest:
+        lines.append(
+            f"::error::{len(rest)} more error(s) not annotated (GitHub shows "
+            f"{ANNOTATION_LIMIT} per step): every error is listed below, in the job summary "
+            "and in the pull-request comment"
+        )
+        lines += [_text_line(issue) for issue in rest]
     lines.append(summary(result))
     return "\n".join(lines) + "\n"
+
+
+def _text_line(issue: Issue) -> str:
+    hint = f" (hint: {issue.hint})" if issue.hint else ""
+    return f"{issue.file}:{issue.line}:{issue.column}: {_label(issue)}{issue.message}{hint}"
+
+
+def _md_cell(text: object) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def markdown(result: ValidationResult, limit: int = MARKDOWN_LIMIT) -> str:
+    """Every error as a table row (the job summary, the PR comment), cut to `limit`."""
+    head = [MARKDOWN_MARKER, "### Tenant manifests", ""]
+    if result.ok:
+        return "\n".join([*head, f"✅ **{summary(result)}**", ""])
+    head += [f"❌ **{summary(result)}**: nothing was previewed.", ""]
+    rows = ["| Where | Error | Hint |", "|---|---|---|"]
+    cut = ""
+    for number, issue in enumerate(result.issues):
+        row = (
+            f"| `{_md_cell(issue.file)}:{issue.line}:{issue.column}` | "
+            f"{_md_cell(issue.message)} | {_md_cell(issue.hint or '')} |"
+        )
+        if sum(len(x) + 1 for x in [*head, *rows, row]) > limit - 200:
+            cut = f"\n_…and {len(result.issues) - number} more: run `reconciler validate`._"
+            break
+        rows.append(row)
+    return "\n".join([*head, *rows]) + cut + "\n"
 
 
 def escape_data(text: str) -> str:
@@ -103,4 +164,5 @@ _REPORTERS: dict[str, Callable[[ValidationResult], str]] = {
     "text": _text,
     "json": _json,
     "github": _github,
+    "markdown": markdown,
 }

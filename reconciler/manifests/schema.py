@@ -15,7 +15,6 @@ import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,7 +41,9 @@ def _schema_dir() -> Path:
     if in_checkout.is_dir():
         return in_checkout
     # Installed from a wheel (e.g. pre-commit's environment): the copy inside the package.
-    return Path(str(files("reconciler._schema")))
+    # reconciler/_schema has no __init__.py, so importlib.resources would hand back a
+    # namespace MultiplexedPath whose str() is not a path: name the folder directly.
+    return Path(__file__).resolve().parents[1] / "_schema"
 
 
 MAX_ISSUES = 100

@@ -68,7 +68,8 @@ class TenantRepo:
         """Each deployed tenant's identity-tenant id, from its stack outputs."""
         result = self.run("outputs", "--format", "json")
         assert result.code == 0, result.stderr
-        return {name: outputs["tenantId"] for name, outputs in result.json().items()}
+        tenants = result.json()["tenants"]
+        return {t["tenant"]: t["outputs"]["tenantId"] for t in tenants}
 
     def stacks(self) -> set[str]:
         folder = self.state / ".pulumi" / "stacks" / "mlaas-tenants"

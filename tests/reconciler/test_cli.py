@@ -92,10 +92,25 @@ def test_report_refuses_a_file_that_is_not_a_report(tmp_path: Path, capsys):
 
 
 def test_new_writes_a_manifest_that_validates(root: Path, capsys):
-    assert main(["--root", str(root), "new", "acme-labs"]) == 0
+    new = ["--root", str(root), "new", "acme-labs", "--owner", "ml@acme.io"]
+    assert main(new) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("wrote tenants/acme-labs.yaml\n")  # relative to the root
+    assert "Next steps:" in out
     assert main(["--root", str(root), "validate"]) == 0
-    assert main(["--root", str(root), "new", "acme-labs"]) == 2  # exists: not overwritten
-    assert "already exists" in capsys.readouterr().err
+    assert main(new) == 2  # exists: not overwritten
+    assert "tenants/acme-labs.yaml already exists" in capsys.readouterr().err
+
+
+def test_new_refuses_to_write_a_placeholder_owner(root: Path, capsys):
+    # The repro: `new` wrote owner@example.com and REPLACE-ME values that validated.
+    with pytest.raises(SystemExit) as exited:
+        main(["--root", str(root), "new", "acme-labs"])  # no owner: asked for, not invented
+    assert exited.value.code == 2
+    assert "--owner" in capsys.readouterr().err
+    assert main(["--root", str(root), "new", "acme-labs", "--owner", "owner@example.com"]) == 2
+    assert "is a placeholder" in capsys.readouterr().err
+    assert not (root / "tenants" / "acme-labs.yaml").exists()
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,8 @@ from reconciler import github_comment as gc
 from reconciler.reports import COMMENT_LIMIT, MARKER
 from reconciler.results import Outcome, Report
 
+PREVIEW = gc.comment_marker("preview")
+APPLY = gc.comment_marker("apply")
 REPO = "acme/tenants"
 TOKEN = "test-token"
 PAGE = 2
@@ -173,25 +175,25 @@ def report(**statuses: str) -> Report:
 
 def test_first_report_creates_the_comment(fake: FakeGitHub) -> None:
     gc.upsert_comment(REPO, 7, f"{MARKER}\nfirst", TOKEN, fake.url)
-    assert [c["body"] for c in fake.comments.values()] == [f"{MARKER}\nfirst"]
+    assert [c["body"] for c in fake.comments.values()] == [f"{PREVIEW}\n{MARKER}\nfirst"]
     assert fake.writes() == [
-        ("POST", f"/repos/{REPO}/issues/7/comments", {"body": f"{MARKER}\nfirst"})
+        ("POST", f"/repos/{REPO}/issues/7/comments", {"body": f"{PREVIEW}\n{MARKER}\nfirst"})
     ]
 
 
 def test_later_reports_edit_the_same_comment_in_place(fake: FakeGitHub) -> None:
     gc.upsert_comment(REPO, 7, f"{MARKER}\nfirst", TOKEN, fake.url)
     gc.upsert_comment(REPO, 7, f"{MARKER}\nsecond", TOKEN, fake.url)
-    assert [c["body"] for c in fake.comments.values()] == [f"{MARKER}\nsecond"]
+    assert [c["body"] for c in fake.comments.values()] == [f"{PREVIEW}\n{MARKER}\nsecond"]
     assert fake.writes()[-1][0] == "PATCH"
 
 
 def test_the_marked_comment_is_found_past_the_first_page(fake: FakeGitHub) -> None:
     for n in range(5):
         fake.add_comment(7, f"review remark {n}")
-    mine = fake.add_comment(7, f"{MARKER}\nold table")
+    mine = fake.add_comment(7, f"{PREVIEW}\n{MARKER}\nold table")
     gc.upsert_comment(REPO, 7, f"{MARKER}\nnew table", TOKEN, fake.url)
-    assert fake.comments[mine]["body"] == f"{MARKER}\nnew table"
+    assert fake.comments[mine]["body"] == f"{PREVIEW}\n{MARKER}\nnew table"
     assert len(fake.comments) == 6
     assert sum(1 for r in fake.requests if r[0] == "GET") == 3  # 6 comments, 2 per page
 
@@ -211,14 +213,56 @@ def test_comments_on_other_pull_requests_are_left_alone(fake: FakeGitHub) -> Non
 
 def test_a_body_without_the_marker_gets_it(fake: FakeGitHub) -> None:
     gc.upsert_comment(REPO, 7, "plain text", TOKEN, fake.url)
-    assert next(iter(fake.comments.values()))["body"] == f"{MARKER}\nplain text"
+    assert next(iter(fake.comments.values()))["body"] == f"{PREVIEW}\n{MARKER}\nplain text"
 
 
 def test_an_oversized_body_is_cut_to_the_limit(fake: FakeGitHub) -> None:
     gc.upsert_comment(REPO, 7, MARKER + "x" * (COMMENT_LIMIT * 2), TOKEN, fake.url)
     body = next(iter(fake.comments.values()))["body"]
     assert len(body) <= COMMENT_LIMIT
-    assert body.startswith(MARKER) and "cut to fit" in body
+    assert body.startswith(f"{PREVIEW}\n{MARKER}") and "cut to fit" in body
+
+
+def test_a_comment_from_before_kinds_is_taken_over_as_the_preview(fake: FakeGitHub) -> None:
+    legacy = fake.add_comment(7, f"{MARKER}\nold table")
+    gc.upsert_comment(REPO, 7, f"{MARKER}\nnew table", TOKEN, fake.url)
+    assert fake.comments[legacy]["body"] == f"{PREVIEW}\n{MARKER}\nnew table"
+    assert len(fake.comments) == 1
+
+
+def test_the_apply_result_gets_its_own_comment_and_keeps_the_preview(fake: FakeGitHub) -> None:
+    # The issue's repro: the apply result overwrote the preview.
+    gc.upsert_comment(REPO, 7, f"{MARKER}\npreview table", TOKEN, fake.url)
+    gc.upsert_comment(REPO, 7, f"{MARKER}\napplied", TOKEN, fake.url, kind="apply")
+    gc.upsert_comment(REPO, 7, f"{MARKER}\napplied again", TOKEN, fake.url, kind="apply")
+    bodies = sorted(c["body"] for c in fake.comments.values())
+    assert bodies == sorted(
+        [f"{PREVIEW}\n{MARKER}\npreview table", f"{APPLY}\n{MARKER}\napplied again"]
+    )
+
+
+def test_the_footer_survives_cutting(fake: FakeGitHub) -> None:
+    footer = gc.provenance("0123456789abcdef0123", "https://github.com/acme/tenants/actions/runs/5")
+    gc.upsert_comment(REPO, 7, MARKER + "x" * (COMMENT_LIMIT * 2), TOKEN, fake.url, footer=footer)
+    body = next(iter(fake.comments.values()))["body"]
+    assert len(body) <= COMMENT_LIMIT and body.endswith(footer)
+
+
+@pytest.mark.parametrize(
+    ("sha", "run", "expected"),
+    [
+        (
+            "0123456789abcdef",
+            "https://x/runs/5",
+            "For commit `0123456789ab` · [workflow run](https://x/runs/5).",
+        ),
+        ("0123456789abcdef", "", "For commit `0123456789ab`."),
+        ("", "https://x/runs/5", "For [workflow run](https://x/runs/5)."),
+    ],
+)
+def test_provenance_names_the_commit_and_the_run(sha: str, run: str, expected: str) -> None:
+    assert expected in gc.provenance(sha, run)
+    assert gc.provenance("", "") == ""
 
 
 def test_requests_carry_the_token_and_api_version(fake: FakeGitHub) -> None:
@@ -331,8 +375,16 @@ def env(fake: FakeGitHub, **extra: str) -> dict[str, str]:
 def test_cli_posts_the_body_file(fake: FakeGitHub, tmp_path: Path) -> None:
     body = tmp_path / "comment.md"
     body.write_text(f"{MARKER}\n| table |\n", encoding="utf-8")
-    assert gc.main(["comment", "--pr", "7", "--body-file", str(body)], env(fake)) == 0
-    assert next(iter(fake.comments.values()))["body"] == f"{MARKER}\n| table |\n"
+    environ = env(
+        fake, GITHUB_SERVER_URL="https://github.com", GITHUB_RUN_ID="42", GITHUB_SHA="f" * 40
+    )
+    head = "a1b2c3d4e5f6" + "0" * 28
+    assert gc.main(["comment", "--pr", "7", "--body-file", str(body), "--sha", head], environ) == 0
+    posted = next(iter(fake.comments.values()))["body"]
+    assert posted.startswith(f"{PREVIEW}\n{MARKER}\n| table |\n")
+    # The commit it describes (the pull request's head, not the merge ref) and the run.
+    assert "commit `a1b2c3d4e5f6`" in posted
+    assert f"[workflow run](https://github.com/{REPO}/actions/runs/42)" in posted
 
 
 def test_cli_posts_a_note_when_the_run_made_no_report(fake: FakeGitHub, tmp_path: Path) -> None:
@@ -340,7 +392,7 @@ def test_cli_posts_a_note_when_the_run_made_no_report(fake: FakeGitHub, tmp_path
     missing = tmp_path / "none.md"
     assert gc.main(["comment", "--pr", "7", "--body-file", str(missing)], environ) == 0
     body = next(iter(fake.comments.values()))["body"]
-    assert body.startswith(MARKER)
+    assert body.startswith(f"{PREVIEW}\n{MARKER}")
     assert "No report was produced" in body
     assert f"https://github.com/{REPO}/actions/runs/42" in body
 
@@ -349,10 +401,14 @@ def test_cli_comments_on_the_merged_pull_request(fake: FakeGitHub, tmp_path: Pat
     fake.commit_pulls["abc"] = [{"number": 9, "merged_at": "2026-01-01T00:00:00Z"}]
     body = tmp_path / "apply.md"
     body.write_text(f"{MARKER}\napplied", encoding="utf-8")
+    fake.add_comment(9, f"{PREVIEW}\n{MARKER}\npreview")
     assert gc.main(["comment", "--commit", "abc", "--body-file", str(body)], env(fake)) == 0
-    assert next(iter(fake.comments.values()))["issue"] == 9
+    applied = [c for c in fake.comments.values() if c["body"].startswith(APPLY)]
+    assert [c["issue"] for c in applied] == [9]
+    assert "commit `abc`" in applied[0]["body"]
+    assert f"{PREVIEW}\n{MARKER}\npreview" in [c["body"] for c in fake.comments.values()]
     assert gc.main(["comment", "--commit", "zzz", "--body-file", str(body)], env(fake)) == 0
-    assert len(fake.comments) == 1
+    assert len(fake.comments) == 2
 
 
 def test_cli_syncs_the_drift_issue(fake: FakeGitHub, tmp_path: Path) -> None:

@@ -115,3 +115,35 @@ def test_a_report_with_an_unknown_status_is_refused():
                 "tenants": [{"tenant": "a", "action": "update", "status": "skipped"}],
             }
         )
+
+
+FINGERPRINT = "3f" * 32  # 64 hex digits, as plan writes them into reasons
+LONG_NAME = "tenant-one-admin-user:alice@tenant-one.example.com-roles/storage.objectAdmin-x"
+
+
+def test_text_shortens_fingerprints_and_long_names_but_json_keeps_them_whole():
+    long_step = ResourceStep("create", "gcp:storage/bucketIAMMember:BucketIAMMember", LONG_NAME)
+    original = report(
+        Outcome(
+            "a",
+            "update",
+            "succeeded",
+            f"manifest changed ({FINGERPRINT})",
+            (long_step,),
+            {"fingerprint": FINGERPRINT},
+        )
+    )
+    text = render_text(original)
+    assert FINGERPRINT not in text and f"({FINGERPRINT[:12]}…)" in text
+    assert f'output fingerprint = "{FINGERPRINT[:12]}…"' in text
+    assert LONG_NAME not in text
+    shown = next(line for line in text.splitlines() if "BucketIAMMember" in line).split()[-1]
+    assert len(shown) == 48 and shown.startswith("tenant-one-admin") and shown.endswith("Admin-x")
+    whole = render_json(original)
+    assert FINGERPRINT in whole and LONG_NAME in whole
+
+
+def test_text_and_markdown_drop_terminal_escape_codes():
+    original = report(Outcome("a", "create", "failed", "\x1b[31merror:\x1b[0m quota exceeded"))
+    assert "\x1b" not in render_text(original) + render_markdown(original)
+    assert "error: quota exceeded" in render_text(original)

@@ -456,7 +456,8 @@ def test_uv_and_the_locked_environment() -> None:
     assert uv["version"] == bootstrap_pin("UV_VERSION")
     assert uv["enable-cache"] == "false"
     scripts = [s.get("run", "") for s in load(SETUP_ACTION)["runs"]["steps"]]
-    assert "uv sync --frozen --no-dev" in scripts
+    # The engine commands need the deploy extra (Pulumi, pulumi-gcp); the core install lacks it.
+    assert "uv sync --frozen --no-dev --extra deploy" in scripts
 
 
 def test_jobs_that_run_the_engine_install_the_pulumi_cli() -> None:
@@ -499,6 +500,9 @@ def test_the_hook_passes_filenames_to_reconciler_validate() -> None:
     assert definition["language"] == "python"
 
 
+OWNER = ("--owner", "ml@acme.io")
+
+
 def reconciler(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(BIN / "reconciler"), *args],
@@ -519,7 +523,7 @@ def authoring_root(tmp_path: Path) -> Path:
 
 
 def test_a_new_manifest_passes_the_hook(authoring_root: Path) -> None:
-    created = reconciler("new", "acme", "--owner", "ml@acme.example", cwd=authoring_root)
+    created = reconciler("new", "acme", "--owner", "ml@acme.io", cwd=authoring_root)
     assert created.returncode == 0, created.stderr
     manifest = authoring_root / "tenants" / "acme.yaml"
     assert "name: acme" in manifest.read_text(encoding="utf-8")
@@ -529,7 +533,7 @@ def test_a_new_manifest_passes_the_hook(authoring_root: Path) -> None:
 
 
 def test_the_hook_rejects_a_broken_manifest_with_its_location(authoring_root: Path) -> None:
-    reconciler("new", "acme", cwd=authoring_root)
+    reconciler("new", "acme", *OWNER, cwd=authoring_root)
     manifest = authoring_root / "tenants" / "acme.yaml"
     manifest.write_text(manifest.read_text(encoding="utf-8").replace("kind: Tenant", "kind: X"))
     checked = reconciler("validate", "tenants/acme.yaml", cwd=authoring_root)
@@ -538,7 +542,7 @@ def test_the_hook_rejects_a_broken_manifest_with_its_location(authoring_root: Pa
 
 
 def test_github_format_annotates_the_line(authoring_root: Path) -> None:
-    reconciler("new", "acme", cwd=authoring_root)
+    reconciler("new", "acme", *OWNER, cwd=authoring_root)
     manifest = authoring_root / "tenants" / "acme.yaml"
     manifest.write_text(manifest.read_text(encoding="utf-8").replace("kind: Tenant", "kind: X"))
     checked = reconciler("validate", "--format", "github", cwd=authoring_root)
@@ -548,17 +552,17 @@ def test_github_format_annotates_the_line(authoring_root: Path) -> None:
 
 @pytest.mark.parametrize("name", ["Acme", "a", "acme-", "9acme", "acme_labs"])
 def test_new_refuses_a_bad_name(authoring_root: Path, name: str) -> None:
-    assert reconciler("new", name, cwd=authoring_root).returncode == 2
+    assert reconciler("new", name, *OWNER, cwd=authoring_root).returncode == 2
     assert list((authoring_root / "tenants").iterdir()) == []
 
 
 def test_new_never_overwrites_without_force(authoring_root: Path) -> None:
-    reconciler("new", "acme", cwd=authoring_root)
+    reconciler("new", "acme", *OWNER, cwd=authoring_root)
     manifest = authoring_root / "tenants" / "acme.yaml"
     manifest.write_text("# edited by hand\n", encoding="utf-8")
-    assert reconciler("new", "acme", cwd=authoring_root).returncode == 2
+    assert reconciler("new", "acme", *OWNER, cwd=authoring_root).returncode == 2
     assert manifest.read_text(encoding="utf-8") == "# edited by hand\n"
-    assert reconciler("new", "acme", "--force", cwd=authoring_root).returncode == 0
+    assert reconciler("new", "acme", "--force", *OWNER, cwd=authoring_root).returncode == 0
     assert "kind: Tenant" in manifest.read_text(encoding="utf-8")
 
 

@@ -59,8 +59,16 @@ def test_summary_counts_files_with_issues_even_when_they_were_not_listed() -> No
     assert render_issues(result, "text").splitlines()[-1] == "1 of 1 manifest invalid, 1 error"
 
 
-def test_json_is_a_list_of_issue_objects() -> None:
-    data = json.loads(render_issues(RESULT, "json"))
+def test_json_is_one_versioned_object_with_the_issues() -> None:
+    body = json.loads(render_issues(RESULT, "json"))
+    assert {k: body[k] for k in ("schemaVersion", "command", "ok", "summary")} == {
+        "schemaVersion": 1,
+        "command": "validate",
+        "ok": False,
+        "summary": "2 of 5 manifests invalid, 3 errors",
+    }
+    assert body["files"][:2] == ["tenants/a.yaml", "tenants/b,c:d.yaml"]
+    data = body["issues"]
     assert data[0] == {
         "file": "tenants/a.yaml",
         "line": 3,
@@ -75,7 +83,50 @@ def test_json_is_a_list_of_issue_objects() -> None:
         "did you mean 'google.com'?",
         None,
     ]
-    assert json.loads(render_issues(CLEAN, "json")) == []
+    clean = json.loads(render_issues(CLEAN, "json"))
+    assert (clean["ok"], clean["issues"]) == (True, [])
+
+
+def _many(count: int) -> ValidationResult:
+    issues = tuple(
+        Issue("tenants/a.yaml", line, 3, "$.x", f"error number {line}", None)
+        for line in range(1, count + 1)
+    )
+    return ValidationResult(issues, (), FILES[:1])
+
+
+def test_github_annotates_every_error_when_they_fit() -> None:
+    lines = render_issues(_many(10), "github").splitlines()
+    assert sum(line.startswith("::error ") for line in lines) == 10
+    assert not any(line.startswith("::error::") for line in lines)
+
+
+def test_github_annotation_overflow_says_how_many_more_and_logs_every_error() -> None:
+    # The issue's repro: 12 errors in one file, GitHub shows 10 annotations per step.
+    lines = render_issues(_many(12), "github").splitlines()
+    annotations = [line for line in lines if line.startswith("::error")]
+    assert len(annotations) == 10  # nothing beyond what GitHub shows
+    assert annotations[-1].startswith("::error::3 more error(s) not annotated")
+    assert "job summary" in annotations[-1]
+    # The three left out are still in the log, with their location.
+    assert "tenants/a.yaml:10:3: error number 10" in lines
+    assert "tenants/a.yaml:12:3: error number 12" in lines
+
+
+def test_markdown_lists_every_error_for_the_summary_and_the_comment() -> None:
+    md = render_issues(_many(12), "markdown")
+    assert md.startswith("<!-- tenant-gitops-report -->\n")
+    for line in range(1, 13):
+        assert f"| `tenants/a.yaml:{line}:3` | error number {line} |" in md
+    assert "1 of 1 manifest invalid, 12 errors" in md
+
+
+def test_markdown_is_bounded_and_says_what_it_left_out() -> None:
+    from reconciler.manifests.report import markdown
+
+    md = markdown(_many(500), limit=3_000)
+    assert len(md) <= 3_000
+    assert "more: run `reconciler validate`" in md
 
 
 def test_github_workflow_commands_are_escaped() -> None:
