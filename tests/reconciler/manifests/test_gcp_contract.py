@@ -140,7 +140,10 @@ def test_warnings_and_errors_are_counted_apart(tmp_path: Path) -> None:
         f"1 of 2 manifests invalid, {len(result.errors)} error"
         f"{'s' if len(result.errors) != 1 else ''}, 1 warning\n"
     )
-    assert json.loads(render_issues(result, "json"))["issues"][-1]["severity"] in ("error", "warning")
+    assert json.loads(render_issues(result, "json"))["issues"][-1]["severity"] in (
+        "error",
+        "warning",
+    )
 
 
 # --- secrets are never echoed, in any format --------------------------------------------
