@@ -209,7 +209,8 @@ class Scenario:
 
         shown = self.reconciler("outputs", "--format", "json")
         assert shown.returncode == 0, shown.stderr
-        return {name: out["tenantId"] for name, out in json.loads(shown.stdout).items()}
+        tenants = json.loads(shown.stdout)["tenants"]
+        return {entry["tenant"]: entry["outputs"]["tenantId"] for entry in tenants}
 
     def auth_calls(self) -> list[dict[str, str]]:
         import json

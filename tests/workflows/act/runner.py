@@ -140,6 +140,10 @@ class RunResult:
         for job in self.jobs:
             failed = f" failed steps {job.failed_steps}" if job.failed_steps else ""
             lines.append(f"  {job.job_id} {job.matrix or ''} {job.result or '?'}{failed}")
+            # The last lines a failed step printed: why it failed, without the whole log.
+            for step in job.steps.values():
+                if step.result == "failure":
+                    lines += [f"    | {line}" for line in step.output[-12:]]
         return "\n".join(lines)
 
     def leaked(self, values: Mapping[str, str]) -> list[str]:
