@@ -178,6 +178,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--owner", default="owner@example.com", help="owner email")
     p.add_argument("--force", action="store_true", help="overwrite an existing file")
 
+    p = add(
+        "adopt",
+        "bring existing tenants (spec.adopt) under their stacks by import, or move them "
+        "from a multi-tenant stack (--from-stack); never recreates a tenant",
+    )
+    p.add_argument("--tenant", action="append", default=[], metavar="NAME", help="only this tenant")
+    p.add_argument(
+        "--from-stack",
+        metavar="PROJECT/STACK",
+        help="migrate from this stack of the same backend (pulumi state move) instead of "
+        "importing from the cloud",
+    )
+    _add_output(p, ("text", "json", "markdown"))
+
     add("schema", "print the tenant manifest JSON Schema")
     return parser
 

@@ -207,7 +207,7 @@ class Tenant:
     decommission: bool = False
     """Explicit request to destroy the tenant (reviewed in its pull request)."""
     adopt: Adopt | None = None
-    """The tenant already exists: `reconciler adopt` brings it under the stack (None: it does not)."""
+    """An existing tenant to take over with `reconciler adopt` (None: create a new one)."""
     source: Path = Path()
     """File the tenant was read from."""
     digest: str = ""

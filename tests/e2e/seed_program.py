@@ -1,0 +1,85 @@
+"""The program this project grew from (/work/shared/seed/), as a test fixture.
+
+Two Identity Platform tenants with a default IdP config each, in ONE stack, exporting the
+tenant names. `SEED_VERBATIM` keeps its display names ("Tenant One"), which GCP refuses
+with INVALID_DISPLAY_NAME; the migration test deploys it with valid names. It lives in its
+own Pulumi project (`mlaas-seed`) of the tenants' backend, as a separate program would.
+Only `allow_password_signup` is added to tenant one, so a user can sign up to prove the
+migration keeps users.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+SEED_PROJECT = "mlaas-seed"
+SEED_STACK = "dev"
+
+
+@dataclass(frozen=True)
+class SeedTenant:
+    name: str
+    display_name: str
+    idp_id: str
+    client_id: str
+    client_secret: str
+    allow_password_signup: bool = False
+
+
+def seed_program(tenants: tuple[SeedTenant, ...]) -> Callable[[], None]:
+    def program() -> None:
+        import pulumi
+        import pulumi_gcp as gcp
+
+        project = gcp.config.project
+        for seed in tenants:
+            extra = {"allow_password_signup": True} if seed.allow_password_signup else {}
+            tenant = gcp.identityplatform.Tenant(
+                seed.name,
+                project=project,
+                disable_auth=False,
+                display_name=seed.display_name,
+                **extra,
+            )
+            gcp.identityplatform.TenantDefaultSupportedIdpConfig(
+                f"{seed.name}-idp-config",
+                project=project,
+                tenant=tenant.name,
+                enabled=True,
+                idp_id=seed.idp_id,
+                client_id=seed.client_id,
+                client_secret=seed.client_secret,
+            )
+            pulumi.export(f"{seed.name.replace('-', '_')}_name", tenant.name)
+
+    return program
+
+
+def deploy_seed(
+    backend: str,
+    env: dict[str, str],
+    work_dir: str,
+    gcp_project: str,
+    tenants: tuple[SeedTenant, ...],
+) -> dict[str, object]:
+    """`pulumi up` of the seed-shaped program into mlaas-seed/dev; its outputs.
+
+    Raises the Automation API's CommandError when the update fails (as GCP makes it fail).
+    """
+    from pulumi import automation as auto
+
+    opts = auto.LocalWorkspaceOptions(
+        work_dir=work_dir,
+        env_vars=env,
+        secrets_provider="passphrase",
+        project_settings=auto.ProjectSettings(
+            name=SEED_PROJECT, runtime="python", backend=auto.ProjectBackend(url=backend)
+        ),
+    )
+    stack = auto.create_or_select_stack(
+        stack_name=SEED_STACK, project_name=SEED_PROJECT, program=seed_program(tenants), opts=opts
+    )
+    stack.set_config("gcp:project", auto.ConfigValue(gcp_project))
+    result = stack.up(color="never")
+    return {key: value.value for key, value in result.outputs.items()}
