@@ -57,6 +57,7 @@ def seed_program(tenants: tuple[SeedTenant, ...]) -> Callable[[], None]:
 
 
 def deploy_seed(
+    pulumi_root: str,
     backend: str,
     env: dict[str, str],
     work_dir: str,
@@ -73,6 +74,7 @@ def deploy_seed(
         work_dir=work_dir,
         env_vars=env,
         secrets_provider="passphrase",
+        pulumi_command=auto.PulumiCommand(root=pulumi_root),
         project_settings=auto.ProjectSettings(
             name=SEED_PROJECT, runtime="python", backend=auto.ProjectBackend(url=backend)
         ),
