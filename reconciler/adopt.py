@@ -4,7 +4,7 @@ Two ways in, one check and one finish (docs/adopting-existing-tenants.md):
 
 - **import** (`reconciler adopt`): the manifest's `spec.adopt` names an Identity Platform
   tenant made elsewhere (the console, a script); it and the IdP configs the manifest lists
-  are read into the tenant's stack with `pulumi import`.
+  are imported by the tenant program itself (the `import` resource option, ids from here).
 - **migration** (`reconciler adopt --from-stack PROJECT/STACK`): the tenant and its IdP
   configs already sit in another stack of the same backend (a multi-tenant program like the
   seed); `pulumi state move` carries them over, `pulumi state rename` gives them the
@@ -12,13 +12,16 @@ Two ways in, one check and one finish (docs/adopting-existing-tenants.md):
 
 Order of operations, chosen so that an interrupted run is finished by a re-run and nothing
 is lost or duplicated: (1) find and compare, read-only, and stop on any difference before
-anything changes; (2) move (or import) only what the tenant's stack does not hold yet —
-a resource is either still in the source or already in the destination, never in neither,
-because `state move` writes the destination before it removes from the source; (3) rename
-whatever still has a foreign name; (4) preview the tenant program, which must show no
-replacement, no delete, no change to an adopted resource beyond `deletionPolicy` (state
-only) and no new identity tenant or IdP config; (5) `up`, which only creates what does not
-exist yet (MFA settings equal to the live ones, bucket, service account, grants); (6) the
+anything changes; (2) migration: move only what the tenant's stack does not hold yet — a
+resource is either still in the source or already in the destination, never in neither,
+because `state move` writes the destination before it removes from the source — then
+rename whatever still has a foreign name; (3) preview the tenant program (importing what
+the stack does not hold yet, in a scratch backend when there is no stack, so a refusal
+leaves nothing behind), which must show no replacement, no delete, no change to an adopted
+resource beyond `deletionPolicy` (state only), no import that differs from the cloud and no
+new identity tenant or IdP config; (4) `up` with the imports, which only reads what exists
+and creates what does not (MFA settings equal to the live ones, bucket, service account,
+grants); (5) `up` without imports, which sets the state-only `deletionPolicy`; (6) the
 record, after which `plan` shows the tenant unchanged. A stack with a successful record is
 already adopted: a re-run leaves it alone.
 
@@ -33,7 +36,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from reconciler.engine import Engine, EngineError, ImportSpec, Program, StateResource
+from reconciler.engine import Engine, EngineError, Program, StateResource
 from reconciler.manifests.model import DefaultIdp, IdentityProvider, OidcIdp, SamlIdp, Tenant
 from reconciler.plan import Desired
 from reconciler.program import naming
@@ -242,24 +245,19 @@ def renames(
     )
 
 
-def import_specs(
+def import_ids(
     tenant: Tenant, project: str, tenant_id: str, dest: Sequence[StateResource]
-) -> tuple[ImportSpec, ...]:
-    """What `pulumi import` must read: the tenant and the manifest's IdP configs, except
-    what the stack already holds (a re-run after an interruption)."""
+) -> dict[str, str]:
+    """Logical name -> import id (pulumi-gcp's import formats, e.g.
+    `projects/{project}/tenants/{name}`) of the tenant and the manifest's IdP configs,
+    except what the stack already holds (a re-run after an interruption)."""
     held = {r.id for r in dest}
     parent = f"projects/{project}/tenants/{tenant_id}"
-    wanted = [ImportSpec(TENANT_TYPE, naming.identity_tenant_name(tenant.name), parent)]
+    wanted = {naming.identity_tenant_name(tenant.name): parent}
     for idp in tenant.identity_providers:
-        kind = type(idp)
-        wanted.append(
-            ImportSpec(
-                IDP_TYPES[kind],
-                naming.idp_name(tenant.name, idp.id),
-                f"{parent}/{_IDP_COLLECTIONS[kind]}/{idp.id}",
-            )
-        )
-    return tuple(spec for spec in wanted if spec.id not in held)
+        collection = _IDP_COLLECTIONS[type(idp)]
+        wanted[naming.idp_name(tenant.name, idp.id)] = f"{parent}/{collection}/{idp.id}"
+    return {name: resource_id for name, resource_id in wanted.items() if resource_id not in held}
 
 
 def refusals(steps: Sequence[ResourceStep]) -> list[str]:
@@ -276,6 +274,12 @@ def refusals(steps: Sequence[ResourceStep]) -> list[str]:
             found.append(
                 f"{step.name} would be updated ({keys}): make the manifest say what "
                 "the cloud has (a clientSecret must hold the live secret)"
+            )
+        elif step.op == "import" and set(step.diffs) - STATE_ONLY_FIELDS:
+            keys = ", ".join(sorted(set(step.diffs) - STATE_ONLY_FIELDS))
+            found.append(
+                f"{step.name} differs from the cloud ({keys}): make the manifest say "
+                "what the cloud has (a clientSecret must hold the live secret)"
             )
         elif step.op == "create" and step.type in ADOPTED_TYPES:
             found.append(f"{step.name} would be created: it is not part of the existing tenant")
@@ -301,8 +305,8 @@ class AdoptContext:
     directory: TenantDirectory
     project: str
     """The GCP project the tenants live in."""
-    program: Callable[[Desired], Program]
-    """Builds a tenant's program (secrets resolved)."""
+    program: Callable[[Desired, Mapping[str, str]], Program]
+    """Builds a tenant's program (secrets resolved), importing the given name -> id."""
     progress: Callable[[str], None]
     source: str | None = None
     """`PROJECT/STACK` to migrate from; None: import from the cloud."""
@@ -353,8 +357,7 @@ def adopt_tenant(desired: Desired, deployed: DeployedStack | None, ctx: AdoptCon
         ctx.progress(f"{name}: found tenant {live.id} {how}")
         if ctx.source is not None:
             source = ctx.engine.stack_resources(ctx.source)
-            held = [r for r in (*source, *dest) if _belongs(r, live.id)]
-            problems += check_idps(tenant, held)
+            problems += check_idps(tenant, [r for r in (*source, *dest) if _belongs(r, live.id)])
             if problems:
                 raise AdoptError("; ".join(problems))
             urns = migration_moves(live.id, source, dest)
@@ -363,27 +366,25 @@ def adopt_tenant(desired: Desired, deployed: DeployedStack | None, ctx: AdoptCon
                 ctx.engine.move_resources(ctx.source, name, urns)
                 changed = True
             existed = True
-        else:
-            if problems:
-                raise AdoptError("; ".join(problems))
-            specs = import_specs(tenant, ctx.project, live.id, dest)
-            if specs:
-                ctx.progress(f"{name}: importing {len(specs)} resource(s)")
-                ctx.engine.import_resources(name, specs)
-                changed = True
-        for urn, new_name in renames(tenant, live.id, ctx.engine.stack_resources(name)):
+        elif problems:
+            raise AdoptError("; ".join(problems))
+        held = ctx.engine.stack_resources(name) if existed else ()
+        for urn, new_name in renames(tenant, live.id, held):
             ctx.engine.rename_resource(name, urn, new_name)
             changed = True
-        program = ctx.program(desired)
-        preview = ctx.engine.preview(name, program, True)
+        imports = {} if ctx.source else import_ids(tenant, ctx.project, live.id, held)
+        program = ctx.program(desired, imports)
+        # Without a stack the preview runs in a scratch backend: a refusal leaves nothing.
+        preview = ctx.engine.preview(name, program, existed)
         refused = refusals(preview.steps)
         if refused:
-            if not existed:
-                # Imported by this run only: forget it, so the refusal changes nothing.
-                ctx.engine.forget_stack(name)
-                changed = False
             raise AdoptError("; ".join(refused))
+        if imports:
+            ctx.progress(f"{name}: importing {len(imports)} resource(s)")
         run = ctx.engine.up(name, program)
+        changed = True
+        # The imports ignored the state-only deletionPolicy: set it as the manifest says.
+        final = ctx.engine.up(name, ctx.program(desired, {})).steps if imports else ()
         ctx.engine.record(
             name, StackRecord(desired.fingerprint, "succeeded", desired.protected, desired.shape)
         )
@@ -392,13 +393,13 @@ def adopt_tenant(desired: Desired, deployed: DeployedStack | None, ctx: AdoptCon
             name,
             Status.SUCCEEDED,
             f"adopted tenant {live.id} ({how}); {creates} missing resource(s) created",
-            run.steps,
+            (*run.steps, *final),
         )
     except AdoptError as error:
         after = (
-            "the moved resources stay in the stack (the cloud is untouched): fix the manifest "
-            "and run adopt again"
-            if changed or (existed and ctx.source is not None)
+            "what was moved stays in the tenant's stack (the cloud is untouched): fix the "
+            "manifest and run adopt again"
+            if changed
             else "nothing was changed"
         )
         return _outcome(name, Status.FAILED, f"not adopted: {error}; {after}")

@@ -11,7 +11,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -301,9 +301,9 @@ def run_adopt(args: argparse.Namespace) -> int:
         raise CommandFailed(EXIT_USAGE)
     deployed = _deployed(platform, engine)
 
-    def program(item: Desired) -> Callable[[], None]:
+    def program(item: Desired, imports: Mapping[str, str]) -> Callable[[], None]:
         secrets = resolve_secrets(item.tenant, os.environ)
-        return tenant_program(item.tenant, platform, item.fingerprint, secrets)
+        return tenant_program(item.tenant, platform, item.fingerprint, secrets, imports)
 
     load_program()
     ctx = AdoptContext(

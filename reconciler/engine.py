@@ -87,15 +87,6 @@ class StateResource:
     protected: bool = False
 
 
-@dataclass(frozen=True)
-class ImportSpec:
-    """One existing cloud resource to import under a logical name of the tenant program."""
-
-    type: str
-    name: str
-    id: str
-
-
 class Engine(Protocol):
     """Stack operations for one run, each on one tenant's stack; safe to call from threads.
 
@@ -163,13 +154,4 @@ class Engine(Protocol):
 
     def rename_resource(self, stack: str, urn: str, new_name: str) -> None:
         """`pulumi state rename`: give a resource in `stack` a new logical name."""
-        ...
-
-    def import_resources(self, stack: str, resources: tuple[ImportSpec, ...]) -> None:
-        """`pulumi import`: read existing resources into the stack (created if missing);
-        the provider only reads them."""
-        ...
-
-    def forget_stack(self, stack: str) -> None:
-        """Remove a stack and its state, leaving every cloud resource in place."""
         ...

@@ -39,7 +39,6 @@ from reconciler.engine import (
     Cancelled,
     EngineError,
     EngineSettings,
-    ImportSpec,
     NotStarted,
     PermanentError,
     Program,
@@ -443,22 +442,3 @@ class AutomationEngine:
             self._state_command(
                 ["state", "rename", "--stack", self._qualified(stack), "--yes", urn, new_name]
             )
-
-    def import_resources(self, stack: str, resources: tuple[ImportSpec, ...]) -> None:
-        """`pulumi import` without code generation; unprotected until the next `up` sets
-        protection as the program says."""
-        with self._operation() as (_steps, _on_event):
-            target = self._stack(stack, None, create=True)
-            # Plain dicts: the SDK's ImportResource TypedDict is not exported publicly.
-            listed: Any = [{"type": r.type, "name": r.name, "id": r.id} for r in resources]
-            target.import_resources(
-                resources=listed,
-                protect=False,
-                generate_code=False,
-            )
-
-    def forget_stack(self, stack: str) -> None:
-        with self._operation(engine_run=False):
-            target = self._stack(stack, None, create=False)
-            target.workspace.remove_stack(stack, force=True)
-            self._selected.pop(stack, None)

@@ -47,7 +47,11 @@ def deploy(repo: TenantRepo, tmp_path: Path, one: str, two: str) -> dict[str, ob
     repo.state.mkdir(exist_ok=True)
     return deploy_seed(
         str(REPO / ".tools"),
-        f"file://{repo.state}", repo.env, str(work), PROJECT, seed_tenants(repo, one, two)
+        f"file://{repo.state}",
+        repo.env,
+        str(work),
+        PROJECT,
+        seed_tenants(repo, one, two),
     )
 
 
@@ -77,11 +81,14 @@ def urns(repo: TenantRepo, stack: str) -> list[str]:
 def test_the_seed_verbatim_fails_with_invalid_display_name(tenant_repo: TenantRepo, tmp_path):
     from pulumi.automation.errors import CommandError
 
+    host = tenant_repo.env["FIREBASE_AUTH_EMULATOR_HOST"]
+    before = tenant_ids(host, PROJECT)  # the emulator is shared by the session's tests
     with pytest.raises(CommandError) as failed:
         deploy(tenant_repo, tmp_path, "Tenant One", "Tenant Two")
     assert "INVALID_DISPLAY_NAME" in str(failed.value)
-    # As in GCP, nothing was created under those names.
-    assert tenant_ids(tenant_repo.env["FIREBASE_AUTH_EMULATOR_HOST"], PROJECT) == set()
+    assert "'Tenant One'" in str(failed.value)
+    # As in GCP, the refused tenant was not created.
+    assert tenant_ids(host, PROJECT) == before
 
 
 def test_migration_from_the_seed_stack_keeps_tenants_and_users(tenant_repo: TenantRepo, tmp_path):
@@ -93,7 +100,9 @@ def test_migration_from_the_seed_stack_keeps_tenants_and_users(tenant_repo: Tena
     assert status == 200, body
 
     # tenant-one is found by its display name, tenant-two by its id.
-    repo.edit("tenant-one", "  displayName: Tenant-One\n", "  displayName: Tenant-One\n  adopt: {}\n")
+    repo.edit(
+        "tenant-one", "  displayName: Tenant-One\n", "  displayName: Tenant-One\n  adopt: {}\n"
+    )
     repo.edit(
         "tenant-two",
         "  displayName: Tenant-Two\n",
@@ -107,6 +116,7 @@ def test_migration_from_the_seed_stack_keeps_tenants_and_users(tenant_repo: Tena
         "tenant-two": "blocked",
     }
 
+    existing = tenant_ids(host, PROJECT)
     # Interrupted right after tenant-one's move (before the rename and the up).
     pulumi(repo, "stack", "init", "organization/mlaas-tenants/tenant-one")
     seed_one = [u for u in urns(repo, f"organization/{SOURCE}") if u.endswith("::tenant-one")]
@@ -139,7 +149,7 @@ def test_migration_from_the_seed_stack_keeps_tenants_and_users(tenant_repo: Tena
     }
     # Same tenants, nothing duplicated, the user still signs in.
     assert repo.tenant_ids() == {"tenant-one": one_id, "tenant-two": two_id}
-    assert tenant_ids(host, PROJECT) == {one_id, two_id}
+    assert tenant_ids(host, PROJECT) == existing  # none created, none deleted
     status, body = sign_in(host, one_id, "ada@tenant-one.example.com", "correct-horse-1")
     assert status == 200, body
     # The source stack holds none of them; each tenant's stack holds its own, once.
