@@ -299,6 +299,9 @@ def run_adopt(args: argparse.Namespace) -> int:
     if unknown:
         _err(f"reconciler: no manifest for {', '.join(unknown)} in tenants/")
         raise CommandFailed(EXIT_USAGE)
+    if not any(item.tenant.adopt for item in wanted):
+        _err("reconciler: no manifest has spec.adopt: nothing to adopt")
+        return EXIT_OK
     deployed = _deployed(platform, engine)
 
     def program(item: Desired, imports: Mapping[str, str]) -> Callable[[], None]:

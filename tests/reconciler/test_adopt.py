@@ -398,3 +398,27 @@ def test_plan_blocks_a_manifest_to_adopt_until_it_is_adopted():
     assert (
         make_plan([desired(manifest())], {"acme": done}, 0.25).changes[0].action is Action.UNCHANGED
     )
+
+
+# --- the command ----------------------------------------------------------------------
+
+
+def test_adopt_names_an_unknown_tenant_as_a_usage_error(capsys):
+    from reconciler.cli import main
+    from tests.repo import REPO
+
+    assert main(["--root", str(REPO), "adopt", "--tenant", "nope"]) == 2
+    assert "no manifest for nope in tenants/" in capsys.readouterr().err
+
+
+def test_adopt_without_spec_adopt_starts_no_engine(capsys, monkeypatch):
+    from reconciler import commands
+    from reconciler.cli import main
+    from tests.repo import REPO
+
+    def factory(_platform):
+        return lambda: pytest.fail("an engine was built")
+
+    monkeypatch.setattr(commands, "_engine_factory", factory)
+    assert main(["--root", str(REPO), "adopt"]) == 0
+    assert "no manifest has spec.adopt: nothing to adopt" in capsys.readouterr().err
