@@ -157,3 +157,44 @@ def test_a_manifest_that_would_change_the_tenant_is_refused(tenant_repo, host, d
     assert tenant_repo.stacks() == set()
     assert mine(host, {tenant_id}) == before
     assert before[tenant_id]["allowPasswordSignup"] is True
+
+
+def test_a_tenant_and_its_idp_config_made_elsewhere_are_imported(tenant_repo, host, tmp_path):
+    """The seed's tenant-one, forgotten by its stack (as if the stack were lost): its IdP
+    config is imported too, and a client secret that differs from the live one is refused
+    (nothing changed) until the manifest's variable holds the live secret."""
+    from tests.e2e.seed_program import SOURCE, deploy, pulumi, urns
+
+    repo = tenant_repo
+    one_id = str(deploy(repo, tmp_path, "Tenant-One", "Tenant-Two")["tenant_one_name"])
+    seed = f"organization/{SOURCE}"
+    for urn in [u for u in urns(repo, seed) if "tenant-one" in u][::-1]:
+        pulumi(repo, "state", "delete", "--yes", "--stack", seed, "--target-dependents", urn)
+    repo.manifest("tenant-two").unlink()
+    repo.edit("tenant-one", "  displayName: Tenant-One\n",
+              f"  displayName: Tenant-One\n  adopt:\n    tenantId: {one_id}\n")  # fmt: skip
+
+    bad_secret = {"TENANT_ONE_GOOGLE_CLIENT_SECRET": "not-the-live-secret"}
+    wrong = repo.run("adopt", "--format", "json", extra_env=bad_secret)
+    [line] = wrong.json()["tenants"]
+    assert wrong.code == 5 and line["status"] == "failed"
+    assert "tenant-one-idp-google.com would be updated (clientSecret)" in line["reason"]
+    assert "nothing was changed" in line["reason"]
+    assert "not-the-live-secret" not in wrong.stdout + wrong.stderr
+    assert repo.stacks() == set()
+
+    right = repo.run("adopt", "--format", "json")
+    assert right.code == 0, right.stdout + right.stderr
+    imported = [s for s in right.json()["tenants"][0]["steps"] if s["op"] == "import"]
+    assert sorted(s["name"] for s in imported) == [
+        "tenant-one-identity",
+        "tenant-one-idp-google.com",
+    ]
+    plan = repo.run("plan", "--format", "json")
+    assert [(t["tenant"], t["status"]) for t in plan.json()["tenants"]] == [
+        ("tenant-one", "unchanged")
+    ]
+    assert repo.tenant_ids() == {"tenant-one": one_id}
+    forced = repo.run("apply", "--force", "--format", "json")
+    assert forced.code == 0, forced.stdout + forced.stderr
+    assert forced.json()["tenants"][0]["steps"] == []

@@ -10,72 +10,13 @@ fails it, with INVALID_DISPLAY_NAME.
 
 from __future__ import annotations
 
-import json
-import subprocess
-from pathlib import Path
-
 import pytest
 
-from tests.e2e.harness import PROJECT, REPO, TenantRepo
+from tests.e2e.harness import PROJECT, TenantRepo
 from tests.e2e.identity import sign_in, sign_up, tenant_ids
-from tests.e2e.seed_program import SEED_PROJECT, SEED_STACK, SeedTenant, deploy_seed
+from tests.e2e.seed_program import SOURCE, deploy, pulumi, urns
 
 pytestmark = pytest.mark.e2e
-
-SOURCE = f"{SEED_PROJECT}/{SEED_STACK}"
-PULUMI = str(REPO / ".tools" / "bin" / "pulumi")
-
-
-def seed_tenants(repo: TenantRepo, one: str, two: str) -> tuple[SeedTenant, ...]:
-    """The seed's two tenants with the display names given and the manifests' IdP settings."""
-    return (
-        SeedTenant(
-            "tenant-one",
-            one,
-            "google.com",
-            "123456789012-tenantone.apps.googleusercontent.com",
-            repo.secret_values[0],
-            allow_password_signup=True,
-        ),
-        SeedTenant("tenant-two", two, "github.com", "Iv1.tenanttwo0000000", repo.secret_values[1]),
-    )
-
-
-def deploy(repo: TenantRepo, tmp_path: Path, one: str, two: str) -> dict[str, object]:
-    work = tmp_path / "seed-workspace"
-    work.mkdir(exist_ok=True)
-    repo.state.mkdir(exist_ok=True)
-    return deploy_seed(
-        str(REPO / ".tools"),
-        f"file://{repo.state}",
-        repo.env,
-        str(work),
-        PROJECT,
-        seed_tenants(repo, one, two),
-    )
-
-
-def pulumi(repo: TenantRepo, *args: str) -> str:
-    """The pinned CLI against the repository's backend, as a person would run it (from a
-    folder holding the tenants' Pulumi project file)."""
-    env = {**repo.env, "PULUMI_BACKEND_URL": f"file://{repo.state}"}
-    project = repo.root.parent / "by-hand"
-    project.mkdir(exist_ok=True)
-    (project / "Pulumi.yaml").write_text("name: mlaas-tenants\nruntime: python\n")
-    done = subprocess.run(
-        [PULUMI, *args], cwd=project, env=env, capture_output=True, text=True, timeout=300
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
-
-
-def urns(repo: TenantRepo, stack: str) -> list[str]:
-    exported = json.loads(pulumi(repo, "stack", "export", "--stack", stack))
-    return [
-        r["urn"]
-        for r in exported["deployment"].get("resources") or []
-        if r.get("custom") and not r["type"].startswith("pulumi:providers:")
-    ]
 
 
 def test_the_seed_verbatim_fails_with_invalid_display_name(tenant_repo: TenantRepo, tmp_path):
