@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from reconciler.engine import Engine, EngineError, Program, StateResource
-from reconciler.manifests.model import DefaultIdp, IdentityProvider, OidcIdp, SamlIdp, Tenant
+from reconciler.manifests.model import DefaultIdp, OidcIdp, SamlIdp, Tenant
 from reconciler.plan import Desired
 from reconciler.program import naming
 from reconciler.records import StackRecord
@@ -185,11 +185,6 @@ def differences(tenant: Tenant, live: LiveTenant) -> list[str]:
     return found
 
 
-def idp_key(idp: IdentityProvider) -> str:
-    """How an IdP config names its provider in state (`idpId`, or `name` for OIDC/SAML)."""
-    return idp.id
-
-
 def _state_idp_key(resource: StateResource) -> str:
     outputs = resource.outputs
     value = outputs.get("idpId") or str(outputs.get("name", "")).rsplit("/", 1)[-1]
@@ -212,7 +207,7 @@ def program_name(tenant: Tenant, resource: StateResource) -> str:
 def check_idps(tenant: Tenant, held: Sequence[StateResource]) -> list[str]:
     """The IdP configs in state must be the manifest's: neither more nor fewer."""
     in_state = {_state_idp_key(r) for r in held if r.type in IDP_TYPES.values()}
-    in_manifest = {idp_key(idp) for idp in tenant.identity_providers}
+    in_manifest = {idp.id for idp in tenant.identity_providers}
     found = [
         f"spec.identityProviders: the tenant has identity provider {key!r}, the manifest "
         f"does not; add `- id: {key}` with its clientId and clientSecret"
@@ -332,6 +327,37 @@ def _candidates(ctx: AdoptContext, dest: Sequence[StateResource]) -> tuple[list[
     return tenants, f"stack {ctx.source} (or already moved)"
 
 
+def _find(tenant: Tenant, dest: Sequence[StateResource], ctx: AdoptContext) -> LiveTenant:
+    """The live tenant the manifest names, refused (AdoptError) unless it matches."""
+    found = resolve(tenant, *_candidates(ctx, dest))
+    document = ctx.directory.find_tenant(ctx.project, found.id)
+    if document is None:
+        raise AdoptError(f"tenant {found.id} is in the state but not in project {ctx.project}")
+    live = live_tenant(document)
+    problems = differences(tenant, live)
+    if ctx.source is not None:
+        source = ctx.engine.stack_resources(ctx.source)
+        problems += check_idps(tenant, [r for r in (*source, *dest) if _belongs(r, live.id)])
+    if problems:
+        raise AdoptError("; ".join(problems))
+    return live
+
+
+def _migrate(
+    tenant: Tenant, tenant_id: str, dest: Sequence[StateResource], ctx: AdoptContext
+) -> bool:
+    """Move what the source still holds, then rename; whether the state changed."""
+    assert ctx.source is not None
+    urns = migration_moves(tenant_id, ctx.engine.stack_resources(ctx.source), dest)
+    if urns:
+        ctx.progress(f"{tenant.name}: moving {len(urns)} resource(s) from {ctx.source}")
+        ctx.engine.move_resources(ctx.source, tenant.name, urns)
+    held = ctx.engine.stack_resources(tenant.name)
+    for urn, new_name in renames(tenant, tenant_id, held):
+        ctx.engine.rename_resource(tenant.name, urn, new_name)
+    return bool(urns) or bool(renames(tenant, tenant_id, held))
+
+
 def adopt_tenant(desired: Desired, deployed: DeployedStack | None, ctx: AdoptContext) -> Outcome:
     """Adopt one tenant (see the module docstring for the order); never raises."""
     tenant = desired.tenant
@@ -342,59 +368,32 @@ def adopt_tenant(desired: Desired, deployed: DeployedStack | None, ctx: AdoptCon
     changed = False
     try:
         dest = ctx.engine.stack_resources(name) if existed else ()
-        candidates, where = _candidates(ctx, dest)
-        found = resolve(tenant, candidates, where)
-        document = ctx.directory.find_tenant(ctx.project, found.id)
-        if document is None:
-            raise AdoptError(f"tenant {found.id} is in the state but not in project {ctx.project}")
-        live = live_tenant(document)
-        problems = differences(tenant, live)
+        live = _find(tenant, dest, ctx)
         how = (
             "by spec.adopt.tenantId"
             if tenant.adopt and tenant.adopt.tenant_id
-            else (f"by display name {tenant.display_name!r}")
+            else f"by display name {tenant.display_name!r}"
         )
         ctx.progress(f"{name}: found tenant {live.id} {how}")
+        imports: dict[str, str] = {}
         if ctx.source is not None:
-            source = ctx.engine.stack_resources(ctx.source)
-            problems += check_idps(tenant, [r for r in (*source, *dest) if _belongs(r, live.id)])
-            if problems:
-                raise AdoptError("; ".join(problems))
-            urns = migration_moves(live.id, source, dest)
-            if urns:
-                ctx.progress(f"{name}: moving {len(urns)} resource(s) from {ctx.source}")
-                ctx.engine.move_resources(ctx.source, name, urns)
-                changed = True
+            changed = _migrate(tenant, live.id, dest, ctx)
             existed = True
-        elif problems:
-            raise AdoptError("; ".join(problems))
-        held = ctx.engine.stack_resources(name) if existed else ()
-        for urn, new_name in renames(tenant, live.id, held):
-            ctx.engine.rename_resource(name, urn, new_name)
-            changed = True
-        imports = {} if ctx.source else import_ids(tenant, ctx.project, live.id, held)
+        else:
+            imports = import_ids(tenant, ctx.project, live.id, dest)
         program = ctx.program(desired, imports)
         # Without a stack the preview runs in a scratch backend: a refusal leaves nothing.
-        preview = ctx.engine.preview(name, program, existed)
-        refused = refusals(preview.steps)
+        refused = refusals(ctx.engine.preview(name, program, existed).steps)
         if refused:
             raise AdoptError("; ".join(refused))
         if imports:
             ctx.progress(f"{name}: importing {len(imports)} resource(s)")
-        run = ctx.engine.up(name, program)
         changed = True
+        run = ctx.engine.up(name, program)
         # The imports ignored the state-only deletionPolicy: set it as the manifest says.
         final = ctx.engine.up(name, ctx.program(desired, {})).steps if imports else ()
-        ctx.engine.record(
-            name, StackRecord(desired.fingerprint, "succeeded", desired.protected, desired.shape)
-        )
-        creates = sum(1 for s in run.steps if s.op == "create")
-        return _outcome(
-            name,
-            Status.SUCCEEDED,
-            f"adopted tenant {live.id} ({how}); {creates} missing resource(s) created",
-            (*run.steps, *final),
-        )
+        record = StackRecord(desired.fingerprint, "succeeded", desired.protected, desired.shape)
+        ctx.engine.record(name, record)
     except AdoptError as error:
         after = (
             "what was moved stays in the tenant's stack (the cloud is untouched): fix the "
@@ -407,6 +406,9 @@ def adopt_tenant(desired: Desired, deployed: DeployedStack | None, ctx: AdoptCon
         return _outcome(name, Status.FAILED, f"not adopted: {error.message}; run adopt again")
     except Exception as error:  # e.g. a missing secret, an unreachable API
         return _outcome(name, Status.FAILED, f"not adopted: {error}")
+    creates = sum(1 for step in run.steps if step.op == "create")
+    reason = f"adopted tenant {live.id} ({how}); {creates} missing resource(s) created"
+    return _outcome(name, Status.SUCCEEDED, reason, (*run.steps, *final))
 
 
 def adopt(
