@@ -26,7 +26,7 @@ from reconciler.status import EXIT_CODES_HELP, EXIT_INTERRUPTED, EXIT_OK, EXIT_U
 ACTIONS = tuple(action.value for action in Action)
 DISTRIBUTION = "tenant-gitops"
 DEPLOY_EXTRA = "deploy"
-ENGINE_COMMANDS = frozenset({"plan", "preview", "apply", "drift", "outputs"})
+ENGINE_COMMANDS = frozenset({"plan", "preview", "apply", "drift", "outputs", "adopt"})
 """Subcommands that need the `deploy` extra (Pulumi, pulumi-gcp)."""
 ENGINE_MODULES = ("pulumi", "pulumi_gcp")
 _PIN = re.compile(r"^(pulumi(?:-gcp)?)\s*==\s*([^\s;]+)")
@@ -303,6 +303,20 @@ def build_parser() -> argparse.ArgumentParser:
         "the manifest starts with no sign-in provider",
     )
     p.add_argument("--force", action="store_true", help="overwrite an existing file")
+
+    p = add(
+        "adopt",
+        "bring existing tenants (spec.adopt) under their stacks by import, or move them "
+        "from a multi-tenant stack (--from-stack); never recreates a tenant",
+    )
+    p.add_argument("--tenant", action="append", default=[], metavar="NAME", help="only this tenant")
+    p.add_argument(
+        "--from-stack",
+        metavar="PROJECT/STACK",
+        help="migrate from this stack of the same backend (pulumi state move) instead of "
+        "importing from the cloud",
+    )
+    _add_output(p, ("text", "json", "markdown"))
 
     add("schema", "print the tenant manifest JSON Schema")
     return parser

@@ -11,7 +11,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -322,3 +322,46 @@ def run_new(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     print(next_steps(wanted, path))
     return EXIT_OK
+
+
+@_guarded
+def run_adopt(args: argparse.Namespace) -> int:
+    """Adopt existing tenants (reconciler.adopt); the engine runs only after validation."""
+    from reconciler.act import load_program
+    from reconciler.adopt import AdoptContext, adopt
+    from reconciler.observe import observe_desired
+    from reconciler.plan import Desired
+    from reconciler.program.identitytoolkit import TenantApi
+    from reconciler.program.secrets import resolve_secrets
+    from reconciler.program.tenant import tenant_program
+
+    platform = _platform(args)
+    engine = _engine_factory(platform)
+    desired = observe_desired(platform)
+    _fail_on_invalid(desired.validation, "text")
+    wanted = [d for d in desired.desired if not args.tenant or d.tenant.name in args.tenant]
+    unknown = sorted(set(args.tenant) - {d.tenant.name for d in desired.desired})
+    if unknown:
+        _err(f"reconciler: no manifest for {', '.join(unknown)} in tenants/")
+        raise CommandFailed(EXIT_USAGE)
+    if not any(item.tenant.adopt for item in wanted):
+        _err("reconciler: no manifest has spec.adopt: nothing to adopt")
+        return EXIT_OK
+    deployed = _deployed(platform, engine)
+
+    def program(item: Desired, imports: Mapping[str, str]) -> Callable[[], None]:
+        secrets = resolve_secrets(item.tenant, os.environ)
+        return tenant_program(item.tenant, platform, item.fingerprint, secrets, imports)
+
+    load_program()
+    ctx = AdoptContext(
+        engine=engine(),
+        directory=TenantApi.from_environment(),
+        project=platform.gcp_project,
+        program=program,
+        progress=_err,
+        source=args.from_stack,
+    )
+    outcomes = adopt(wanted, deployed, ctx)
+    report = Report("adopt", tuple(outcomes), engine_operations=ctx.engine.operations)
+    return _emit(report, args)

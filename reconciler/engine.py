@@ -76,6 +76,21 @@ class EngineSettings:
     """Extra environment for the CLI (passphrase file, sandbox settings, ...)."""
 
 
+@dataclass(frozen=True)
+class StateResource:
+    """One resource as a stack's state holds it (for adoption and migration)."""
+
+    urn: str
+    type: str
+    name: str
+    """The logical name (the URN's last part)."""
+    id: str
+    """The provider's id of the cloud resource."""
+    outputs: Mapping[str, Any] = field(default_factory=dict)
+    """Its outputs; secret values replaced by "[secret]"."""
+    protected: bool = False
+
+
 class Engine(Protocol):
     """Stack operations for one run, each on one tenant's stack; safe to call from threads.
 
@@ -133,4 +148,19 @@ class Engine(Protocol):
 
     def record(self, tenant: str, record: StackRecord) -> None:
         """Write the reconciler's record on the stack; allowed after a cancel."""
+        ...
+
+    # --- adoption (reconciler adopt): state-only operations, none touches the cloud ------
+
+    def stack_resources(self, stack: str) -> tuple[StateResource, ...]:
+        """The custom resources a stack's state holds (providers left out); () if no stack."""
+        ...
+
+    def move_resources(self, source: str, dest: str, urns: tuple[str, ...]) -> None:
+        """`pulumi state move`: the resources leave `source` and join `dest` (created if
+        missing), with the providers they need; the cloud is not touched."""
+        ...
+
+    def rename_resource(self, stack: str, urn: str, new_name: str) -> None:
+        """`pulumi state rename`: give a resource in `stack` a new logical name."""
         ...

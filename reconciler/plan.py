@@ -91,6 +91,16 @@ def _change_for(desired: Desired, stack: DeployedStack | None) -> Change:
         if stack is None:
             return Change(name, Action.UNCHANGED, f"decommissioned ({source}); no stack", desired)
         return Change(name, Action.DELETE, f"decommission requested in {source}", desired, stack)
+    if desired.tenant.adopt is not None and (stack is None or stack.record.fingerprint is None):
+        # Creating would make a second tenant beside the one to adopt (no users, new id).
+        return Change(
+            name,
+            Action.BLOCKED,
+            f"{source} adopts an existing tenant (spec.adopt): run "
+            f"`reconciler adopt --tenant {name}` first",
+            desired,
+            stack,
+        )
     if stack is None:
         return Change(name, Action.CREATE, f"new manifest {source}", desired)
     record = stack.record

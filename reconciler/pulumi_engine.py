@@ -43,6 +43,7 @@ from reconciler.engine import (
     PermanentError,
     Program,
     StackLocked,
+    StateResource,
     StepListener,
 )
 from reconciler.records import STATUS_TAG, StackRecord, decode_record
@@ -51,6 +52,8 @@ from reconciler.state import DeployedStack
 
 _IGNORED_TYPES = ("pulumi:pulumi:Stack",)
 _IGNORED_TYPE_PREFIXES = ("pulumi:providers:",)
+_SECRET_SIG = "4dabf18193072939515e22adb298388d"
+"""The key Pulumi's state marks a secret value with (an encrypted object, never plaintext)."""
 
 
 def _steps_recorder(
@@ -381,3 +384,81 @@ class AutomationEngine:
         """Write the reconciler's record on the stack (one tag, one CLI call)."""
         with self._operation(engine_run=False, after_cancel=True):
             self._stack(tenant, None, create=False).set_tag(STATUS_TAG, record.encode())
+
+    # --- adoption: state-only CLI commands (no deployment engine, no cloud call) ---------
+
+    def _qualified(self, stack: str) -> str:
+        """A stack reference for the CLI: a tenant's stack, or `PROJECT/STACK` of another
+        project in the same backend (DIY backends name stacks organization/PROJECT/STACK)."""
+        if stack.count("/") == 1:
+            return f"organization/{stack}"
+        if "/" in stack:
+            return stack
+        return f"organization/{self._settings.pulumi_project}/{stack}"
+
+    def _state_command(self, args: list[str]) -> str:
+        """Run one state command from the inventory workspace; its stdout."""
+        settings = self._settings
+        opts = self._workspace_options(
+            settings.workspaces / "_inventory",
+            settings.backend_url,
+            settings.env,
+            settings.secrets_provider,
+        )
+        workspace = auto.LocalWorkspace(**vars(opts))
+        env = {**({"PULUMI_HOME": workspace.pulumi_home} if workspace.pulumi_home else {})}
+        env.update(workspace.env_vars)
+        result = self._command().run(args, workspace.work_dir, env)
+        return result.stdout
+
+    def stack_resources(self, stack: str) -> tuple[StateResource, ...]:
+        """The custom resources in a stack's state (`pulumi stack export`, secrets encrypted)."""
+        import json
+
+        with self._operation(engine_run=False):
+            text = self._state_command(["stack", "export", "--stack", self._qualified(stack)])
+            deployment = json.loads(text).get("deployment") or {}
+            found = []
+            for item in deployment.get("resources") or []:
+                kind = str(item.get("type", ""))
+                if not item.get("custom") or kind.startswith(_IGNORED_TYPE_PREFIXES):
+                    continue
+                outputs = {
+                    key: "[secret]" if isinstance(value, dict) and _SECRET_SIG in value else value
+                    for key, value in (item.get("outputs") or {}).items()
+                }
+                urn = str(item["urn"])
+                found.append(
+                    StateResource(
+                        urn=urn,
+                        type=kind,
+                        name=urn.rsplit("::", 1)[-1],
+                        id=str(item.get("id", "")),
+                        outputs=outputs,
+                        protected=bool(item.get("protect")),
+                    )
+                )
+            return tuple(found)
+
+    def move_resources(self, source: str, dest: str, urns: tuple[str, ...]) -> None:
+        """`pulumi state move` (the CLI moves dependencies' providers along)."""
+        with self._operation(engine_run=False):
+            self._stack(dest, None, create=True)  # the destination must exist
+            self._state_command(
+                [
+                    "state",
+                    "move",
+                    "--source",
+                    self._qualified(source),
+                    "--dest",
+                    self._qualified(dest),
+                    "--yes",
+                    *urns,
+                ]
+            )
+
+    def rename_resource(self, stack: str, urn: str, new_name: str) -> None:
+        with self._operation(engine_run=False):
+            self._state_command(
+                ["state", "rename", "--stack", self._qualified(stack), "--yes", urn, new_name]
+            )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from reconciler.engine import (
@@ -20,6 +20,7 @@ from reconciler.engine import (
     PermanentError,
     Program,
     StackLocked,
+    StateResource,
     StepListener,
     TemporaryError,
 )
@@ -78,6 +79,8 @@ class FakeEngine:
         self._cancel = threading.Event()
         self._lock = threading.Lock()
         self.listener: StepListener | None = None
+        self.state: dict[str, list[StateResource]] = {}
+        """Stack (a tenant, or PROJECT/STACK) -> the resources its state holds."""
 
     # --- scripting and inspection -------------------------------------------------------
 
@@ -161,6 +164,35 @@ class FakeEngine:
         with self._lock:
             self._stack(tenant).record = record
             self.records.append((tenant, record))
+
+    def stack_resources(self, stack: str) -> tuple[StateResource, ...]:
+        self._call("stack_resources", stack)
+        if stack not in self.state and stack not in self.stacks:
+            raise PermanentError("the stack does not exist in the backend")
+        return tuple(self.state.get(stack, ()))
+
+    def move_resources(self, source: str, dest: str, urns: tuple[str, ...]) -> None:
+        self._call("move_resources", dest)
+        with self._lock:
+            self.stacks.setdefault(dest, FakeStack())
+            moving = [r for r in self.state.get(source, []) if r.urn in urns]
+            if len(moving) != len(urns):
+                raise PermanentError("no such resource in the source stack")
+            self.state[source] = [r for r in self.state[source] if r.urn not in urns]
+            self.state.setdefault(dest, []).extend(
+                replace(r, urn=r.urn.replace(f"urn:pulumi:{source}::", f"urn:pulumi:{dest}::"))
+                for r in moving
+            )
+
+    def rename_resource(self, stack: str, urn: str, new_name: str) -> None:
+        self._call("rename_resource", stack)
+        with self._lock:
+            self.state[stack] = [
+                replace(r, urn=f"{r.urn.rsplit('::', 1)[0]}::{new_name}", name=new_name)
+                if r.urn == urn
+                else r
+                for r in self.state[stack]
+            ]
 
     # --- internals ----------------------------------------------------------------------
 

@@ -175,6 +175,14 @@ class Access:
 
 
 @dataclass(frozen=True)
+class Adopt:
+    """An existing Identity Platform tenant this manifest takes over (`spec.adopt`)."""
+
+    tenant_id: str | None = None
+    """Its id; None: find it by display name (exactly one tenant must have it)."""
+
+
+@dataclass(frozen=True)
 class Tenant:
     """One customer organisation: one manifest, one Pulumi stack."""
 
@@ -198,6 +206,8 @@ class Tenant:
     """Refuse deletion; None means the platform default."""
     decommission: bool = False
     """Explicit request to destroy the tenant (reviewed in its pull request)."""
+    adopt: Adopt | None = None
+    """An existing tenant to take over with `reconciler adopt` (None: create a new one)."""
     source: Path = Path()
     """File the tenant was read from."""
     digest: str = ""
@@ -314,6 +324,7 @@ def tenant_from_document(document: dict[str, Any], source: Path) -> Tenant:
         ),
         deletion_protection=spec.get("deletionProtection"),
         decommission=spec.get("decommission", False),
+        adopt=Adopt(tenant_id=spec["adopt"].get("tenantId")) if "adopt" in spec else None,
         source=source,
         digest=document_digest(document),
     )

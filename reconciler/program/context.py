@@ -5,7 +5,8 @@ No Pulumi import: the planner can ask `deletion_protected` without loading the e
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from reconciler.manifests.model import Tenant
 from reconciler.platform import Platform
@@ -39,6 +40,17 @@ class TenantContext:
     """Settings shared by every tenant."""
     secrets: ResolvedSecrets
     """The tenant's client secrets."""
+    imports: Mapping[str, str] = field(default_factory=dict)
+    """Logical name -> id of an existing resource to import (`reconciler adopt` only)."""
+
+    def import_id(self, name: str) -> str | None:
+        """The id to import the resource `name` from, when adoption names it."""
+        return self.imports.get(name)
+
+    def ignored_on_import(self, name: str) -> list[str] | None:
+        """`deletionPolicy` lives only in state (an import reads the provider's default), so
+        an import ignores it; the `up` that finishes the adoption then sets it."""
+        return ["deletionPolicy"] if name in self.imports else None
 
     @property
     def project(self) -> str:

@@ -21,8 +21,9 @@ def identity_tenant(ctx: TenantContext) -> gcp.identityplatform.Tenant:
     """The Identity Platform tenant: the tenant's users live here, so it is protected."""
     auth = ctx.tenant.auth
     permissions = auth.client_permissions
+    name = naming.identity_tenant_name(ctx.tenant.name)
     return gcp.identityplatform.Tenant(
-        naming.identity_tenant_name(ctx.tenant.name),
+        name,
         display_name=ctx.tenant.display_name,
         allow_password_signup=auth.allow_password_signup,
         enable_email_link_signin=auth.enable_email_link_signin,
@@ -36,7 +37,11 @@ def identity_tenant(ctx: TenantContext) -> gcp.identityplatform.Tenant:
         # Two locks: Pulumi's protect guards this stack, PREVENT guards the provider too.
         deletion_policy=ctx.deletion_policy,
         project=ctx.project,
-        opts=pulumi.ResourceOptions(protect=ctx.protected),
+        opts=pulumi.ResourceOptions(
+            protect=ctx.protected,
+            import_=ctx.import_id(name),
+            ignore_changes=ctx.ignored_on_import(name),
+        ),
     )
 
 
@@ -83,6 +88,9 @@ def _default(
         client_secret=ctx.secrets.client_secret(idp.id, ctx.project),
         enabled=idp.enabled,
         project=ctx.project,
+        opts=pulumi.ResourceOptions(
+            import_=ctx.import_id(name), ignore_changes=ctx.ignored_on_import(name)
+        ),
     )
 
 
@@ -101,6 +109,9 @@ def _oidc(
         client_secret=secret,
         enabled=idp.enabled,
         project=ctx.project,
+        opts=pulumi.ResourceOptions(
+            import_=ctx.import_id(name), ignore_changes=ctx.ignored_on_import(name)
+        ),
     )
 
 
@@ -128,4 +139,7 @@ def _saml(
         ),
         enabled=idp.enabled,
         project=ctx.project,
+        opts=pulumi.ResourceOptions(
+            import_=ctx.import_id(name), ignore_changes=ctx.ignored_on_import(name)
+        ),
     )

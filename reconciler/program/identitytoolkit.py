@@ -73,6 +73,18 @@ class TenantApi:
     def from_environment(cls) -> TenantApi:
         return cls(endpoint(os.environ))
 
+    def list_tenants(self, project: str) -> list[dict[str, Any]]:
+        """Every tenant of the project (projects.tenants.list, all pages)."""
+        found: list[dict[str, Any]] = []
+        token = ""
+        while True:
+            query = {"pageSize": str(_PAGE_SIZE), **({"pageToken": token} if token else {})}
+            page = self._call("GET", f"v2/projects/{project}/tenants", query=query)
+            found += [dict(tenant) for tenant in page.get("tenants", [])]
+            token = page.get("nextPageToken", "")
+            if not token:
+                return found
+
     def find_tenant(self, project: str, tenant_id: str) -> dict[str, Any] | None:
         """The tenant, or None when it does not exist."""
         if self.where.emulator:

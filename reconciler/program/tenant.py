@@ -8,7 +8,7 @@ fingerprint and secrets always declare the same resources.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import pulumi
 
@@ -33,17 +33,24 @@ def preload() -> None:
 
 
 def tenant_program(
-    tenant: Tenant, platform: Platform, fingerprint: str, secrets: ResolvedSecrets
+    tenant: Tenant,
+    platform: Platform,
+    fingerprint: str,
+    secrets: ResolvedSecrets,
+    imports: Mapping[str, str] | None = None,
 ) -> Callable[[], None]:
     """The inline program declaring `tenant`'s resources.
 
     `fingerprint` (manifest digest + program version, computed by the reconciler) is
     exported as is, so the planner can tell from stack outputs alone what was deployed.
     Raises `ValueError` at once, before any engine starts, if `secrets` belong to another
-    tenant or lack a client secret the program needs.
+    tenant or lack a client secret the program needs. `imports` (logical name -> id) makes
+    the program import those existing resources instead of creating them (adoption).
     """
     _check_secrets(tenant, secrets)
-    context = TenantContext(tenant=tenant, platform=platform, secrets=secrets)
+    context = TenantContext(
+        tenant=tenant, platform=platform, secrets=secrets, imports=dict(imports or {})
+    )
 
     def program() -> None:
         declare_tenant(context, fingerprint)

@@ -233,6 +233,8 @@ COVERAGE = {
     "Tenant.decommission": "test_protection_follows_manifest_then_platform_*",
     "Tenant.source": "not a resource property: named by MissingSecretError (test_program_secrets)",
     "Tenant.digest": "not a resource property: the reconciler folds it into the fingerprint",
+    "Tenant.adopt": "not a resource property: adoption's imports (test_adopt, e2e test_adopt_*)",
+    "Adopt.tenant_id": "test_adopt: test_resolve_*; e2e test_adopt_import",
     "Auth.allow_password_signup": "ROWS spec.auth.allowPasswordSignup",
     "Auth.enable_email_link_signin": "ROWS spec.auth.enableEmailLinkSignin",
     "Auth.disable_auth": "ROWS spec.auth.disableAuth",
