@@ -4,9 +4,9 @@ Like the end-to-end tests (tests/e2e/conftest.py): the pinned Pulumi CLI, an iso
 PULUMI_HOME, a passphrase, the sandbox cloud (the Firebase Auth emulator, started here
 unless FIREBASE_AUTH_EMULATOR_HOST names a running one, and a SQLite file of its own).
 
-Every `pulumi` process is counted: a wrapper script named `pulumi` comes first on PATH
-and RECONCILER_PULUMI_BINARY points at it; it appends one line to a log, then execs the
-real CLI. Each line is one CLI process start.
+Every `pulumi` process is counted and timed: a wrapper script named `pulumi` comes first on
+PATH and RECONCILER_PULUMI_BINARY points at it; it runs the real CLI, then appends one line
+to a log: start and end (epoch seconds) and the arguments. Each line is one CLI process.
 """
 
 from __future__ import annotations
@@ -31,10 +31,25 @@ SANDBOX_PROJECT = "demo-mlaas"
 
 _WRAPPER = """\
 #!/bin/sh
-# Counts Pulumi CLI starts for the benchmarks: one line per process, then the real CLI.
-printf '%s\\n' "$*" >> '{log}'
-exec '{real}' "$@"
+# Counts and times Pulumi CLI processes for the benchmarks: one line per process.
+start=$(date +%s.%N)
+'{real}' "$@"
+code=$?
+printf '%s %s %s\\n' "$start" "$(date +%s.%N)" "$*" >> '{log}'
+exit $code
 """
+
+
+@dataclass(frozen=True)
+class PulumiCall:
+    """One Pulumi CLI process: its arguments and wall time."""
+
+    args: str
+    seconds: float
+
+    @property
+    def is_up(self) -> bool:
+        return self.args.split()[:2] in (["--non-interactive", "up"], ["up"])
 
 
 @dataclass(frozen=True)
@@ -50,11 +65,15 @@ class Session:
         env = {**self.env, **(extra or {})}
         return run([str(RECONCILER), "--root", str(root), *args], env, root)
 
-    def pulumi_calls(self) -> list[str]:
-        """The argument lines of every Pulumi CLI start so far."""
+    def pulumi_calls(self) -> list[PulumiCall]:
+        """Every Pulumi CLI process so far, with its wall time."""
         if not self.calls_log.exists():
             return []
-        return self.calls_log.read_text().splitlines()
+        calls = []
+        for line in self.calls_log.read_text().splitlines():
+            start, end, *args = line.split(" ")
+            calls.append(PulumiCall(" ".join(args), float(end) - float(start)))
+        return calls
 
     def reset_calls(self) -> None:
         self.calls_log.unlink(missing_ok=True)
