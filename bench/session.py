@@ -5,8 +5,9 @@ PULUMI_HOME, a passphrase, the sandbox cloud (the Firebase Auth emulator, starte
 unless FIREBASE_AUTH_EMULATOR_HOST names a running one, and a SQLite file of its own).
 
 Every `pulumi` process is counted and timed: a wrapper script named `pulumi` comes first on
-PATH and RECONCILER_PULUMI_BINARY points at it; it runs the real CLI, then appends one line
-to a log: start and end (epoch seconds) and the arguments. Each line is one CLI process.
+PATH and RECONCILER_PULUMI_BINARY points at it; it runs the real CLI under GNU time, then
+appends one line to a log: start and end (epoch seconds), user and system CPU seconds (the
+CLI and the plugins it waited for), and the arguments. Each line is one CLI process.
 """
 
 from __future__ import annotations
@@ -32,10 +33,12 @@ SANDBOX_PROJECT = "demo-mlaas"
 _WRAPPER = """\
 #!/bin/sh
 # Counts and times Pulumi CLI processes for the benchmarks: one line per process.
+cpu=$(mktemp)
 start=$(date +%s.%N)
-'{real}' "$@"
+/usr/bin/time -q -f '%U %S' -o "$cpu" '{real}' "$@"
 code=$?
-printf '%s %s %s\\n' "$start" "$(date +%s.%N)" "$*" >> '{log}'
+printf '%s %s %s %s\\n' "$start" "$(date +%s.%N)" "$(tail -n 1 "$cpu")" "$*" >> '{log}'
+rm -f "$cpu"
 exit $code
 """
 
@@ -46,6 +49,7 @@ class PulumiCall:
 
     args: str
     seconds: float
+    cpu_seconds: float
 
     @property
     def is_up(self) -> bool:
@@ -71,8 +75,9 @@ class Session:
             return []
         calls = []
         for line in self.calls_log.read_text().splitlines():
-            start, end, *args = line.split(" ")
-            calls.append(PulumiCall(" ".join(args), float(end) - float(start)))
+            start, end, user, system, *args = line.split(" ")
+            cpu = float(user) + float(system)
+            calls.append(PulumiCall(" ".join(args), float(end) - float(start), cpu))
         return calls
 
     def reset_calls(self) -> None:
@@ -83,6 +88,8 @@ def _wrapper(folder: Path, log: Path) -> Path:
     """A counting `pulumi` in `folder/bin/` (the engine expects `<root>/bin/pulumi`)."""
     if not PULUMI.exists():
         raise SystemExit(f"{PULUMI} is missing: run scripts/bootstrap --sandbox first")
+    if not Path("/usr/bin/time").exists():
+        raise SystemExit("/usr/bin/time (GNU time) is missing: it times each Pulumi process")
     path = folder / "bin" / "pulumi"
     path.parent.mkdir(parents=True)
     path.write_text(_WRAPPER.format(log=log, real=PULUMI))

@@ -79,6 +79,7 @@ def _apply_row(r: dict[str, Any], label: str, speed: str) -> str:
         f"| {label} | {r['parallel']} | {r['seconds']:.1f} | {_seconds(r.get('cpu_seconds'), 1)} "
         f"| {r['engine_operations']} | {starts} | {_seconds(r.get('up_seconds'))} "
         f"| {_seconds(r.get('overhead_seconds'))} (≤ {_seconds(r.get('overhead_target'), 1)}) "
+        f"| {_seconds(r.get('overhead_cpu_seconds'))} "
         f"| {_seconds(r.get('load_average_1m'))} | {len(r['failures'])} | {speed} |"
     )
 
@@ -88,9 +89,9 @@ def apply_table(body: dict[str, Any]) -> list[str]:
     naive = figures.get("naive_seconds")
     lines = [
         f"| changed of {figures['stacks']} | `--parallel` | `reconciler apply` (s) | CPU (s) "
-        "| engineOperations | Pulumi processes | `up` processes (s) | other (s) "
+        "| engineOperations | Pulumi processes | `up` processes (s) | other (s) | other, CPU (s) "
         "| load (1 min) | failed | naive / ours |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     if figures.get("initial"):
         lines.append(_apply_row(figures["initial"], "all (first apply)", "-"))
