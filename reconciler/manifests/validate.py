@@ -22,8 +22,11 @@ import gc
 import os
 import threading
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 
 from reconciler.manifests import rules
@@ -229,11 +232,6 @@ def _run(jobs: list[_Job]) -> list[FileCheck]:
     """Check every job, in worker processes when there are many and cores to spare."""
     if len(jobs) < PARALLEL_FROM or _usable_cores() < 2 or not _safe_to_fork():
         return [_check(job) for job in jobs]
-    # Imported here: a run on a warm cache checks a few files and never needs them.
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-    from multiprocessing import get_context
-
     checker("tenant")  # compiled once here, inherited by the forked workers
     workers = min(_usable_cores(), 8)
     chunk = max(64, len(jobs) // (workers * 4))
@@ -253,8 +251,6 @@ def _usable_cores() -> int:
 
 def _safe_to_fork() -> bool:
     """Fork only a single-threaded process: a forked thread's lock (gRPC, logging) can hang."""
-    from multiprocessing import get_all_start_methods
-
     return "fork" in get_all_start_methods() and threading.active_count() == 1
 
 
