@@ -55,6 +55,8 @@ class ApplyRun:
     load_average_1m: float | None = None
     up_cpu_seconds: float = 0.0
     """CPU of the `pulumi up` processes and the plugins they waited for."""
+    seconds_by_kind: tuple[tuple[str, float], ...] = ()
+    """Wall seconds of the Pulumi processes, summed per subcommand."""
 
     @property
     def overhead_cpu_seconds(self) -> float:
@@ -133,6 +135,10 @@ def apply(bench: Session, fleet: Fleet, changed: int, parallel: int) -> ApplyRun
         failures=failures,
         up_seconds=sum(c.seconds for c in calls if c.is_up),
         up_cpu_seconds=sum(c.cpu_seconds for c in calls if c.is_up),
+        seconds_by_kind=tuple(
+            (kind, round(sum(c.seconds for c in calls if _kind(c.args) == kind), 3))
+            for kind in sorted({_kind(c.args) for c in calls})
+        ),
         pulumi_kinds=tuple(sorted(_kind(c.args) for c in calls)),
         load_average_1m=round((load + os.getloadavg()[0]) / 2, 2),
     )
@@ -241,7 +247,10 @@ def render(figures: ApplyFigures) -> str:
     )
     for r in figures.runs:
         if r.changed and r.parallel == 1:
-            lines.append(f"  pulumi processes (K={r.changed}): {', '.join(r.pulumi_kinds)}")
+            spent = ", ".join(f"{kind} {seconds:.2f} s" for kind, seconds in r.seconds_by_kind)
+            lines.append(
+                f"  pulumi processes (K={r.changed}, parallel 1): {len(r.pulumi_kinds)}: {spent}"
+            )
     if naive_s is not None:
         lines.append(
             f"naive: up on all {figures.stacks} stacks (parallel {figures.naive_parallel}): "
