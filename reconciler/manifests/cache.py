@@ -144,6 +144,11 @@ class CheckCache:
         body = json.dumps({"version": self.version, "entries": self._entries})
         with contextlib.suppress(OSError):
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            ignore = self.path.parent / ".gitignore"
+            if not ignore.exists():
+                # Like .pytest_cache: never committed, whichever repository it lands in
+                # (e.g. a tenants repository running the pre-commit hook).
+                ignore.write_text("# written by reconciler validate\n*\n", encoding="utf-8")
             handle, temporary = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
             try:
                 with os.fdopen(handle, "w", encoding="utf-8") as stream:

@@ -80,7 +80,7 @@ def test_a_result_of_another_schema_or_validator_version_is_never_used(tmp_path:
     assert validate_tree(root, cache=CheckCache(cache_dir, "an-older-version")).ok  # the poison
     result = validate_tree(root, cache=CheckCache(cache_dir, "this-version"))
     assert [i.path for i in result.issues] == ["$.kind"]
-    assert [p.name for p in cache_dir.iterdir()] == ["validate-this-version.json"]
+    assert [p.name for p in cache_dir.glob("validate-*")] == ["validate-this-version.json"]
 
 
 @pytest.mark.parametrize("changed", ["schema", "validator"])
@@ -198,3 +198,9 @@ def test_an_unwritable_cache_folder_costs_time_not_correctness(tmp_path: Path):
     blocker = tmp_path / "cache"
     blocker.write_text("a file where the folder should be")
     assert validate_tree(root, cache=CheckCache(blocker)).ok
+
+
+def test_the_cache_folder_ignores_itself_in_git(tmp_path: Path):
+    root = _root(tmp_path, alpha=_manifest("alpha"))
+    validate_tree(root, cache=CheckCache(tmp_path / "cache"))
+    assert (tmp_path / "cache" / ".gitignore").read_text().splitlines()[-1] == "*"
