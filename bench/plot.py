@@ -82,8 +82,16 @@ def _plan_panel(axes: Any, body: dict[str, Any]) -> None:
 
 def _apply_panel(axes: Any, body: dict[str, Any]) -> None:
     rows = [r for r in body["figures"]["runs"] if r["changed"] > 0]
-    if body["figures"].get("initial"):
-        rows.insert(0, body["figures"]["initial"])
+    first = body["figures"].get("initial")
+    if first:
+        # New stacks cost a `stack init` and a first `up` that finds no stack: apart.
+        axes.plot(
+            [first["changed"]],
+            [first["pulumi_starts"] / first["changed"]],
+            "D",
+            color="tab:purple",
+            label=f"first apply, {first['changed']} new stacks",
+        )
     for parallel in sorted({r["parallel"] for r in rows}):
         mine = sorted((r for r in rows if r["parallel"] == parallel), key=lambda r: r["changed"])
         axes.plot(
@@ -129,7 +137,10 @@ def plot(results: dict[str, Any], target: Path) -> Path | None:
     for axes, (name, draw) in zip(axes_list[0], panels, strict=True):
         draw(axes, results[name])
         axes.set_xscale("log")
-        axes.set_yscale("log")
+        if name == "apply":
+            axes.set_ylim(0, 5)
+        else:
+            axes.set_yscale("log")
         for axis in (axes.xaxis, axes.yaxis):
             axis.set_major_formatter(plain)
             axis.set_minor_formatter(NullFormatter())
