@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -47,6 +48,36 @@ class ApplyRun:
     engine_operations: int
     pulumi_starts: int
     failures: tuple[str, ...] = ()
+    up_seconds: float = 0.0
+    """Wall time of the run's `pulumi up` processes (each timed by the wrapper)."""
+    pulumi_kinds: tuple[str, ...] = ()
+    """The subcommand of each Pulumi process, e.g. `up`, `stack tag set`, `version`."""
+    load_average_1m: float | None = None
+    up_cpu_seconds: float = 0.0
+    """CPU of the `pulumi up` processes and the plugins they waited for."""
+    seconds_by_kind: tuple[tuple[str, float], ...] = ()
+    """Wall seconds of the Pulumi processes, summed per subcommand."""
+
+    @property
+    def overhead_cpu_seconds(self) -> float:
+        """The run's CPU minus its `up` processes' (the inline program, which runs in the
+        reconciler's process, is counted here): what a quiet machine would show as wall."""
+        return self.cpu_seconds - self.up_cpu_seconds
+
+    @property
+    def overhead_seconds(self) -> float:
+        """The run's wall time minus its `up` processes: what the reconciler adds."""
+        return self.seconds - self.up_seconds
+
+    @property
+    def overhead_target(self) -> float:
+        """Issue #15: at most 1.0 s per run + 0.1 s per changed tenant (at --parallel 1)."""
+        return 1.0 + 0.1 * self.changed
+
+    @property
+    def starts_target(self) -> int:
+        """Issue #15: at most 2 Pulumi processes per changed tenant + 1 per run."""
+        return 2 * self.changed + 1
 
 
 @dataclass
@@ -76,8 +107,16 @@ class Edits:
         write_manifests(fleet, indices, self.revision)
 
 
+def _kind(args: str) -> str:
+    words = [w for w in args.split() if w != "--non-interactive"]
+    if words[:1] == ["stack"]:
+        return " ".join(words[:3] if words[1:2] == ["tag"] else words[:2])
+    return words[0] if words else ""
+
+
 def apply(bench: Session, fleet: Fleet, changed: int, parallel: int) -> ApplyRun:
     bench.reset_calls()
+    load = os.getloadavg()[0]
     result = bench.reconciler(fleet.root, "apply", "--parallel", str(parallel), "--format", "json")
     if result.code not in (0, 5):  # 5: some tenant failed; reported below, not fatal
         check(result, "reconciler apply")
@@ -85,14 +124,23 @@ def apply(bench: Session, fleet: Fleet, changed: int, parallel: int) -> ApplyRun
     failures = tuple(
         f"{t['tenant']}: {t['reason'][:160]}" for t in report["tenants"] if t["status"] == "failed"
     )
+    calls = bench.pulumi_calls()
     return ApplyRun(
         changed=changed,
         parallel=parallel,
         seconds=result.seconds,
         cpu_seconds=result.cpu_seconds,
         engine_operations=int(report["engineOperations"]),
-        pulumi_starts=len(bench.pulumi_calls()),
+        pulumi_starts=len(calls),
         failures=failures,
+        up_seconds=sum(c.seconds for c in calls if c.is_up),
+        up_cpu_seconds=sum(c.cpu_seconds for c in calls if c.is_up),
+        seconds_by_kind=tuple(
+            (kind, round(sum(c.seconds for c in calls if _kind(c.args) == kind), 3))
+            for kind in sorted({_kind(c.args) for c in calls})
+        ),
+        pulumi_kinds=tuple(sorted(_kind(c.args) for c in calls)),
+        load_average_1m=round((load + os.getloadavg()[0]) / 2, 2),
     )
 
 
@@ -130,7 +178,8 @@ def measured(bench: Session, fleet: Fleet, changed: int, parallel: int) -> Apply
     result = apply(bench, fleet, changed, parallel)
     print(
         f"K={changed} parallel={parallel}: {result.seconds:.1f}s, "
-        f"{result.engine_operations} engine operations, {len(result.failures)} failed",
+        f"{result.engine_operations} engine operations, {result.pulumi_starts} pulumi, "
+        f"{len(result.failures)} failed",
         file=sys.stderr,
         flush=True,
     )
@@ -178,15 +227,30 @@ def render(figures: ApplyFigures) -> str:
     naive_s = figures.naive_seconds
     lines.append(
         f"{'K':>4} {'parallel':>8} {'seconds':>8} {'CPU s':>7} {'engine ops':>10} {'pulumi':>7} "
-        f"{'failed':>6} {'naive/ours':>10}"
+        f"{'<=2K+1':>6} {'up s':>6} {'other s':>7} {'(CPU)':>6} {'target':>6} {'load':>5} "
+        f"{'failed':>6} "
+        f"{'naive/ours':>10}"
     )
     for r in figures.runs:
         speedup = f"{ratio(naive_s, r.seconds):>9.0f}x" if naive_s else f"{'-':>10}"
+        starts_ok = "yes" if r.pulumi_starts <= r.starts_target else "NO"
         lines.append(
             f"{r.changed:>4} {r.parallel:>8} {r.seconds:>8.1f} {r.cpu_seconds:>7.1f} "
-            f"{r.engine_operations:>10} "
-            f"{r.pulumi_starts:>7} {len(r.failures):>6} {speedup}"
+            f"{r.engine_operations:>10} {r.pulumi_starts:>7} {starts_ok:>6} "
+            f"{r.up_seconds:>6.2f} {r.overhead_seconds:>7.2f} {r.overhead_cpu_seconds:>6.2f} "
+            f"{r.overhead_target:>6.1f} "
+            f"{r.load_average_1m or 0:>5.2f} {len(r.failures):>6} {speedup}"
         )
+    lines.append(
+        "other s: the run's wall time minus its `up` processes ((CPU): the same in CPU "
+        "seconds); target: 1.0 s + 0.1 s per changed tenant (issue #15, at --parallel 1)"
+    )
+    for r in figures.runs:
+        if r.changed and r.parallel == 1:
+            spent = ", ".join(f"{kind} {seconds:.2f} s" for kind, seconds in r.seconds_by_kind)
+            lines.append(
+                f"  pulumi processes (K={r.changed}, parallel 1): {len(r.pulumi_kinds)}: {spent}"
+            )
     if naive_s is not None:
         lines.append(
             f"naive: up on all {figures.stacks} stacks (parallel {figures.naive_parallel}): "
@@ -236,6 +300,19 @@ def measure(bench: Session, args: argparse.Namespace) -> ApplyFigures:
     return figures
 
 
+def _figures_json(figures: ApplyFigures) -> dict[str, object]:
+    """The figures, each run with its derived values (overhead, targets) spelled out."""
+    body = asdict(figures)
+    runs = [figures.initial, *figures.runs] if figures.initial else figures.runs
+    rows = [body["initial"], *body["runs"]] if figures.initial else body["runs"]
+    for run_, row in zip(runs, rows, strict=True):
+        row["overhead_seconds"] = run_.overhead_seconds
+        row["overhead_cpu_seconds"] = run_.overhead_cpu_seconds
+        row["overhead_target"] = run_.overhead_target
+        row["starts_target"] = run_.starts_target
+    return body
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     machine = print_machine()
@@ -248,7 +325,7 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(workdir, ignore_errors=True)
     print(render(figures))
     if args.json:
-        body = {"benchmark": "apply", "machine": machine, "figures": asdict(figures)}
+        body = {"benchmark": "apply", "machine": machine, "figures": _figures_json(figures)}
         args.json.write_text(json.dumps(body, indent=2) + "\n")
     return 0
 

@@ -1,6 +1,7 @@
 """Benchmark: validating N tenant manifests, ours against check-jsonschema on the same files.
 
-    .venv/bin/python bench/bench_validate.py [--sizes 100,1000,10000] [--repeat 3] [--json FILE]
+    .venv/bin/python bench/bench_validate.py [--sizes 100,1000,10000] [--repeat 3] [--pin 0]
+                                             [--json FILE]
 
 For each N, a throw-away repository root gets N generated manifests that are all valid
 but not alike: zero to three identity providers of every kind (default, OIDC with either
@@ -13,7 +14,16 @@ Timed, wall clock, median of --repeat runs after one warm-up:
   imports included: this is the number CI pays);
 - ours, in-process: `validate_tree(DIR)` in this process (schemas already compiled);
 - check-jsonschema: `check-jsonschema --schemafile schema/tenant.schema.json FILES...`
-  (schema only: no duplicate-key, cross-file or layout checks, no line for each error).
+  (schema only: no duplicate-key, cross-file or layout checks, no line for each error);
+- ours, cached, one changed: `reconciler validate` with its cache filled by an earlier run,
+  after one manifest was edited (a new label each time): what a second run costs;
+- the physical limit of a cold run: reading every file and composing its YAML nodes
+  (what any validator that reports lines must do), in this process.
+
+"ours CLI" is `reconciler validate --no-cache`: a cold, full run. With --pin CPU, every
+command runs under `taskset -c CPU`, so a shared machine's other work competes less and
+our worker processes cannot use the second core: the fair one-core comparison. Each
+figure carries the 1-minute load average when it was taken.
 
 Prints figures only; nothing here asserts on time.
 """
@@ -67,11 +77,23 @@ class Figures:
     ours_cli_max_rss_mib: float
     ours_in_process: float
     check_jsonschema: float
+    check_jsonschema_cpu: float
+    cached_one_changed: float
+    cached_one_changed_cpu: float
+    read_and_compose: float
+    """In-process CPU seconds to read every file and compose its YAML (the physical limit)."""
+    load_average_1m: float
+    pinned: str | None
 
     @property
     def ratio(self) -> float:
         """How many times faster our CLI is than check-jsonschema."""
         return self.check_jsonschema / self.ours_cli if self.ours_cli else float("inf")
+
+    @property
+    def cached_ratio(self) -> float:
+        """A cached run with one file changed, as a fraction of a cold full run."""
+        return self.cached_one_changed / self.ours_cli if self.ours_cli else float("inf")
 
 
 @dataclass(frozen=True)
@@ -85,9 +107,14 @@ class Run:
     output: str
 
 
+PIN: list[str] = []
+"""`taskset -c CPU` when --pin is given: prefixed to every measured command."""
+
+
 def run(argv: Sequence[str], cwd: Path) -> Run:
     """Run a command to completion; its output goes to a file, not a pipe we must drain."""
-    env = {"PATH": str(BIN), "HOME": str(cwd), "LANG": "C.UTF-8"}
+    env = {"PATH": f"{BIN}:/usr/bin:/bin", "HOME": str(cwd), "LANG": "C.UTF-8"}
+    argv = [*PIN, *argv]
     with tempfile.TemporaryFile() as out:
         start = time.perf_counter()
         process = subprocess.Popen(list(argv), cwd=cwd, env=env, stdout=out, stderr=out)
@@ -222,6 +249,32 @@ def timed(runs: int, action: Callable[[], object]) -> list[float]:
     return seconds
 
 
+def read_and_compose(root: Path) -> float:
+    """CPU seconds to read every manifest and compose its YAML nodes, nothing else."""
+    from reconciler.manifests.loader import load_yaml_file
+
+    start = time.process_time()
+    for path in sorted((root / "tenants").glob("*.yaml")):
+        load_yaml_file(path, path.name)
+    return time.process_time() - start
+
+
+def cached_runs(root: Path, repeat: int) -> list[Run]:
+    """`reconciler validate` on a filled cache, after one manifest was edited each time."""
+    cache = root.parent / f"{root.name}-cache"
+    shutil.rmtree(cache, ignore_errors=True)
+    ours = [str(BIN / "reconciler"), "--root", str(root), "validate", "--cache-dir", str(cache)]
+    check(run(ours, root), "reconciler validate (filling the cache)")
+    edited = sorted((root / "tenants").glob("*.yaml"))[0]
+    original = edited.read_text()
+    runs = []
+    for index in range(repeat):
+        edited.write_text(original.replace("metadata:\n", f"metadata:\n  # edit {index}\n", 1))
+        runs.append(check(run(ours, root), "reconciler validate (cached)"))
+    edited.write_text(original)
+    return runs
+
+
 def measure(root: Path, count: int, repeat: int) -> Figures:
     size = write_root(root, count)
     files = sorted(str(p.relative_to(root)) for p in (root / "tenants").glob("*.yaml"))
@@ -229,10 +282,13 @@ def measure(root: Path, count: int, repeat: int) -> Figures:
     result = validate_tree(root)
     if not result.ok or len(result.tenants) != count:
         raise SystemExit(f"generated manifests are not all valid: {result.issues[:5]}")
-    ours = [str(BIN / "reconciler"), "--root", str(root), "validate"]
+    load = os.getloadavg()[0]
+    ours = [str(BIN / "reconciler"), "--root", str(root), "validate", "--no-cache"]
     check(run(ours, root), "reconciler validate")
     cli_runs = [check(run(ours, root), "reconciler validate") for _ in range(repeat)]
     in_process = timed(repeat, lambda: validate_tree(root))
+    cached = cached_runs(root, repeat)
+    compose = statistics.median(read_and_compose(root) for _ in range(repeat))
 
     theirs = [str(BIN / "check-jsonschema"), "--schemafile", str(SCHEMA), *files]
     check(run(theirs, root), "check-jsonschema")
@@ -245,25 +301,36 @@ def measure(root: Path, count: int, repeat: int) -> Figures:
         ours_cli_max_rss_mib=max(r.max_rss_mib for r in cli_runs),
         ours_in_process=statistics.median(in_process),
         check_jsonschema=statistics.median([r.seconds for r in their_runs]),
+        check_jsonschema_cpu=statistics.median([r.cpu_seconds for r in their_runs]),
+        cached_one_changed=statistics.median([r.seconds for r in cached]),
+        cached_one_changed_cpu=statistics.median([r.cpu_seconds for r in cached]),
+        read_and_compose=compose,
+        load_average_1m=round((load + os.getloadavg()[0]) / 2, 2),
+        pinned=" ".join(PIN) or None,
     )
 
 
 def render(figures: list[Figures]) -> str:
     header = (
-        f"{'N':>7}  {'MiB':>5}  {'ours CLI s':>10}  {'(CPU s)':>7}  {'ours in-proc s':>14}  "
-        f"{'check-jsonschema s':>18}  {'ratio':>6}  {'CLI max RSS MiB':>15}"
+        f"{'N':>7}  {'ours CLI s':>10}  {'(CPU s)':>7}  {'in-proc s':>9}  "
+        f"{'check-jsonschema s':>18}  {'(CPU s)':>7}  {'ratio':>6}  {'cached+1 s':>10}  "
+        f"{'(CPU s)':>7}  {'cached/cold':>11}  {'read+compose CPU s':>18}  {'load':>5}"
     )
     rows = [header, "-" * len(header)]
     for f in figures:
         rows.append(
-            f"{f.manifests:>7}  {f.bytes_total / 2**20:>5.1f}  {f.ours_cli:>10.3f}  "
-            f"{f.ours_cli_cpu:>7.2f}  {f.ours_in_process:>14.3f}  {f.check_jsonschema:>18.3f}  "
-            f"{f.ratio:>5.1f}x  {f.ours_cli_max_rss_mib:>15.0f}"
+            f"{f.manifests:>7}  {f.ours_cli:>10.3f}  {f.ours_cli_cpu:>7.2f}  "
+            f"{f.ours_in_process:>9.3f}  {f.check_jsonschema:>18.3f}  "
+            f"{f.check_jsonschema_cpu:>7.2f}  {f.ratio:>5.1f}x  {f.cached_one_changed:>10.3f}  "
+            f"{f.cached_one_changed_cpu:>7.2f}  {f.cached_ratio:>10.3f}x  "
+            f"{f.read_and_compose:>18.3f}  {f.load_average_1m:>5.2f}"
         )
     rows.append(
-        "ratio: check-jsonschema wall time / our CLI wall time; CPU: user+system of our CLI "
-        "and its workers"
+        "ratio: check-jsonschema wall / our cold CLI wall (--no-cache); cached+1: a run on a "
+        "filled cache with one manifest edited; cached/cold: its wall over the cold wall"
     )
+    if figures and figures[0].pinned:
+        rows.append(f"every command ran under `{figures[0].pinned}`")
     return "\n".join(rows)
 
 
@@ -277,12 +344,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=3, help="timed runs per tool and size")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the figures here")
     parser.add_argument("--keep", action="store_true", help="keep the generated roots")
+    parser.add_argument(
+        "--pin", metavar="CPU", help="run every command under `taskset -c CPU` (one core)"
+    )
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     sizes = [int(part) for part in args.sizes.split(",") if part.strip()]
+    if args.pin is not None:
+        PIN[:] = ["taskset", "-c", args.pin]
+        os.sched_setaffinity(0, {int(args.pin)})  # the in-process figures too
     facts = machine()
     print(
         f"machine: {facts['cores']} cores, {facts['cpu']}, {facts['os']}; "
@@ -306,7 +379,9 @@ def main(argv: list[str] | None = None) -> int:
             "benchmark": "validate",
             "machine": {**facts, "load_average_1min_after": os.getloadavg()[0]},
             "repeat": args.repeat,
-            "figures": [{**asdict(f), "ratio": f.ratio} for f in figures],
+            "figures": [
+                {**asdict(f), "ratio": f.ratio, "cached_ratio": f.cached_ratio} for f in figures
+            ],
         }
         args.json.write_text(json.dumps(body, indent=2) + "\n")
     return 0

@@ -1,4 +1,5 @@
-"""The benchmarks' plot: time against N, log-log, ours and the reference, validate and plan.
+"""The benchmarks' plot: time against N, log-log, ours and the reference, validate and plan;
+and for apply, the Pulumi processes per changed tenant against the budget of issue #15.
 
     .venv/bin/python bench/plot.py [bench/results.json] [bench/plot.png]
 
@@ -30,6 +31,15 @@ def _validate_panel(axes: Any, body: dict[str, Any]) -> None:
         color=REFERENCE,
         label="check-jsonschema",
     )
+    cached = [r for r in rows if r.get("cached_one_changed") is not None]
+    if cached:
+        axes.plot(
+            [r["manifests"] for r in cached],
+            [r["cached_one_changed"] for r in cached],
+            "^-",
+            color="tab:green",
+            label="reconciler validate, cache filled, 1 file changed",
+        )
     axes.plot([10_000], [3.0], "v", color="gray", label="target: 10,000 under 3 s")
     axes.set_title("validate N manifests")
     axes.set_xlabel("manifests (N)")
@@ -70,6 +80,38 @@ def _plan_panel(axes: Any, body: dict[str, Any]) -> None:
     axes.set_xlabel("deployed stacks (N)")
 
 
+def _apply_panel(axes: Any, body: dict[str, Any]) -> None:
+    rows = [r for r in body["figures"]["runs"] if r["changed"] > 0]
+    first = body["figures"].get("initial")
+    if first:
+        # New stacks cost a `stack init` and a first `up` that finds no stack: apart.
+        axes.plot(
+            [first["changed"]],
+            [first["pulumi_starts"] / first["changed"]],
+            "D",
+            color="tab:purple",
+            label=f"first apply, {first['changed']} new stacks",
+        )
+    for parallel in sorted({r["parallel"] for r in rows}):
+        mine = sorted((r for r in rows if r["parallel"] == parallel), key=lambda r: r["changed"])
+        axes.plot(
+            [r["changed"] for r in mine],
+            [r["pulumi_starts"] / r["changed"] for r in mine],
+            "o-",
+            label=f"reconciler apply --parallel {parallel}",
+        )
+    changed = sorted({r["changed"] for r in rows})
+    axes.plot(
+        changed,
+        [(2 * k + 1) / k for k in changed],
+        "v--",
+        color="gray",
+        label="budget: 2 per tenant + 1 per run",
+    )
+    axes.set_title("Pulumi processes per changed tenant")
+    axes.set_xlabel("changed tenants (K)")
+
+
 def plot(results: dict[str, Any], target: Path) -> Path | None:
     """Draw the panels the results have; None when there is nothing to plot."""
     import matplotlib
@@ -82,7 +124,11 @@ def plot(results: dict[str, Any], target: Path) -> Path | None:
 
     panels = [
         (name, draw)
-        for name, draw in (("validate", _validate_panel), ("plan", _plan_panel))
+        for name, draw in (
+            ("validate", _validate_panel),
+            ("plan", _plan_panel),
+            ("apply", _apply_panel),
+        )
         if results.get(name)
     ]
     if not panels:
@@ -91,11 +137,14 @@ def plot(results: dict[str, Any], target: Path) -> Path | None:
     for axes, (name, draw) in zip(axes_list[0], panels, strict=True):
         draw(axes, results[name])
         axes.set_xscale("log")
-        axes.set_yscale("log")
+        if name == "apply":
+            axes.set_ylim(0, 5)
+        else:
+            axes.set_yscale("log")
         for axis in (axes.xaxis, axes.yaxis):
             axis.set_major_formatter(plain)
             axis.set_minor_formatter(NullFormatter())
-        axes.set_ylabel("wall time (s)")
+        axes.set_ylabel("processes per tenant" if name == "apply" else "wall time (s)")
         axes.grid(True, which="both", alpha=0.3)
         axes.legend(fontsize="small")
     machine = results.get("machine", {})

@@ -65,6 +65,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="timed runs per tool and size in bench_validate.py (check-jsonschema takes "
         "over a minute per run at 10,000 manifests)",
     )
+    parser.add_argument(
+        "--pin", metavar="CPU", help="run bench_validate.py's commands under taskset -c CPU"
+    )
+    parser.add_argument("--apply-parallel", default="1,2,4", help="apply's --parallel values")
+    parser.add_argument("--no-naive", action="store_true", help="apply: skip the naive reference")
     parser.add_argument("--out", type=Path, help="where results.json and plot.png go")
     args = parser.parse_args(argv)
     if args.quick:
@@ -91,6 +96,7 @@ def commands(args: argparse.Namespace, folder: Path) -> dict[str, list[str]]:
             str(args.validate_repeat),
             "--json",
             str(folder / "validate.json"),
+            *(["--pin", args.pin] if args.pin is not None else []),
         ],
         "plan": [
             python,
@@ -111,8 +117,11 @@ def commands(args: argparse.Namespace, folder: Path) -> dict[str, list[str]]:
             str(args.apply_stacks),
             "--changed",
             args.apply_changed,
+            "--parallel",
+            args.apply_parallel,
             "--json",
             str(folder / "apply.json"),
+            *(["--no-naive"] if args.no_naive else []),
         ],
     }
 
@@ -171,16 +180,31 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="bench-all-") as scratch:
         found = run_benchmarks(args, Path(scratch))
+    generated = datetime.now(UTC).isoformat(timespec="seconds")
+    command = " ".join(["bench/run_all.py", *(argv if argv is not None else sys.argv[1:])])
+    for body in found.values():
+        # Each benchmark keeps the commit and the command it was measured with, so a
+        # partial run (--only) can update some benchmarks and keep the others' figures.
+        if isinstance(body, dict):
+            body.update({"generated": generated, "command": command, "checkout": measured})
+    target = args.out / "results.json"
+    kept = {}
+    if target.exists():
+        previous = json.loads(target.read_text())
+        kept = {name: previous[name] for name in BENCHMARKS if name in previous}
+        for body in kept.values():
+            for key in ("generated", "command", "checkout"):
+                body.setdefault(key, previous.get(key))
     results = {
-        "generated": datetime.now(UTC).isoformat(timespec="seconds"),
-        "command": " ".join(["bench/run_all.py", *(argv if argv is not None else sys.argv[1:])]),
+        "generated": generated,
+        "command": command,
         "minutes": round((time.perf_counter() - started) / 60, 1),
         "machine": machine,
         "checkout": measured,
+        **kept,
         **found,
     }
     args.out.mkdir(parents=True, exist_ok=True)
-    target = args.out / "results.json"
     target.write_text(json.dumps(results, indent=2) + "\n")
     drawn = plot.plot(results, args.out / "plot.png")
     print("\n" + summary.render(results), end="")

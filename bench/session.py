@@ -4,9 +4,10 @@ Like the end-to-end tests (tests/e2e/conftest.py): the pinned Pulumi CLI, an iso
 PULUMI_HOME, a passphrase, the sandbox cloud (the Firebase Auth emulator, started here
 unless FIREBASE_AUTH_EMULATOR_HOST names a running one, and a SQLite file of its own).
 
-Every `pulumi` process is counted: a wrapper script named `pulumi` comes first on PATH
-and RECONCILER_PULUMI_BINARY points at it; it appends one line to a log, then execs the
-real CLI. Each line is one CLI process start.
+Every `pulumi` process is counted and timed: a wrapper script named `pulumi` comes first on
+PATH and RECONCILER_PULUMI_BINARY points at it; it runs the real CLI under GNU time, then
+appends one line to a log: start and end (epoch seconds), user and system CPU seconds (the
+CLI and the plugins it waited for), and the arguments. Each line is one CLI process.
 """
 
 from __future__ import annotations
@@ -31,10 +32,28 @@ SANDBOX_PROJECT = "demo-mlaas"
 
 _WRAPPER = """\
 #!/bin/sh
-# Counts Pulumi CLI starts for the benchmarks: one line per process, then the real CLI.
-printf '%s\\n' "$*" >> '{log}'
-exec '{real}' "$@"
+# Counts and times Pulumi CLI processes for the benchmarks: one line per process.
+cpu=$(mktemp)
+start=$(date +%s.%N)
+/usr/bin/time -q -f '%U %S' -o "$cpu" '{real}' "$@"
+code=$?
+printf '%s %s %s %s\\n' "$start" "$(date +%s.%N)" "$(tail -n 1 "$cpu")" "$*" >> '{log}'
+rm -f "$cpu"
+exit $code
 """
+
+
+@dataclass(frozen=True)
+class PulumiCall:
+    """One Pulumi CLI process: its arguments and wall time."""
+
+    args: str
+    seconds: float
+    cpu_seconds: float
+
+    @property
+    def is_up(self) -> bool:
+        return self.args.split()[:2] in (["--non-interactive", "up"], ["up"])
 
 
 @dataclass(frozen=True)
@@ -50,11 +69,16 @@ class Session:
         env = {**self.env, **(extra or {})}
         return run([str(RECONCILER), "--root", str(root), *args], env, root)
 
-    def pulumi_calls(self) -> list[str]:
-        """The argument lines of every Pulumi CLI start so far."""
+    def pulumi_calls(self) -> list[PulumiCall]:
+        """Every Pulumi CLI process so far, with its wall time."""
         if not self.calls_log.exists():
             return []
-        return self.calls_log.read_text().splitlines()
+        calls = []
+        for line in self.calls_log.read_text().splitlines():
+            start, end, user, system, *args = line.split(" ")
+            cpu = float(user) + float(system)
+            calls.append(PulumiCall(" ".join(args), float(end) - float(start), cpu))
+        return calls
 
     def reset_calls(self) -> None:
         self.calls_log.unlink(missing_ok=True)
@@ -64,6 +88,8 @@ def _wrapper(folder: Path, log: Path) -> Path:
     """A counting `pulumi` in `folder/bin/` (the engine expects `<root>/bin/pulumi`)."""
     if not PULUMI.exists():
         raise SystemExit(f"{PULUMI} is missing: run scripts/bootstrap --sandbox first")
+    if not Path("/usr/bin/time").exists():
+        raise SystemExit("/usr/bin/time (GNU time) is missing: it times each Pulumi process")
     path = folder / "bin" / "pulumi"
     path.parent.mkdir(parents=True)
     path.write_text(_WRAPPER.format(log=log, real=PULUMI))

@@ -28,16 +28,23 @@ def _seconds(value: float | None, digits: int = 2) -> str:
 
 def validate_table(body: dict[str, Any]) -> list[str]:
     lines = [
-        "| manifests | ours, CLI (s) | ours, CLI CPU (s) | ours, in-process (s) "
-        "| check-jsonschema (s) | check-jsonschema / ours | ours, max RSS (MiB) |",
-        "|---:|---:|---:|---:|---:|---:|---:|",
+        "| manifests | ours, cold CLI (s) | CPU (s) | ours, in-process (s) "
+        "| check-jsonschema (s) | CPU (s) | check-jsonschema / ours | cached, 1 changed (s) "
+        "| CPU (s) | cached / cold | read + compose CPU (s) | load (1 min) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in body["figures"]:
+        cached = r.get("cached_one_changed")
         lines.append(
             f"| {r['manifests']:,} | {r['ours_cli']:.2f} | {_seconds(r.get('ours_cli_cpu'))} "
             f"| {r['ours_in_process']:.2f} | {r['check_jsonschema']:.2f} "
-            f"| {r['ratio']:.1f}{TIMES} | {r['ours_cli_max_rss_mib']:.0f} |"
+            f"| {_seconds(r.get('check_jsonschema_cpu'))} | {r['ratio']:.1f}{TIMES} "
+            f"| {_seconds(cached)} | {_seconds(r.get('cached_one_changed_cpu'))} "
+            f"| {_seconds(r.get('cached_ratio'), 3)} | {_seconds(r.get('read_and_compose'))} "
+            f"| {_seconds(r.get('load_average_1m'))} |"
         )
+    if body["figures"] and body["figures"][0].get("pinned"):
+        lines += ["", f"Every command ran under `{body['figures'][0]['pinned']}`."]
     return lines
 
 
@@ -66,9 +73,14 @@ def plan_table(body: dict[str, Any]) -> list[str]:
 
 
 def _apply_row(r: dict[str, Any], label: str, speed: str) -> str:
+    target = r.get("starts_target")
+    starts = f"{r['pulumi_starts']}" + (f" (≤ {target})" if target and r["changed"] else "")
     return (
         f"| {label} | {r['parallel']} | {r['seconds']:.1f} | {_seconds(r.get('cpu_seconds'), 1)} "
-        f"| {r['engine_operations']} | {r['pulumi_starts']} | {len(r['failures'])} | {speed} |"
+        f"| {r['engine_operations']} | {starts} | {_seconds(r.get('up_seconds'))} "
+        f"| {_seconds(r.get('overhead_seconds'))} (≤ {_seconds(r.get('overhead_target'), 1)}) "
+        f"| {_seconds(r.get('overhead_cpu_seconds'))} "
+        f"| {_seconds(r.get('load_average_1m'))} | {len(r['failures'])} | {speed} |"
     )
 
 
@@ -77,8 +89,9 @@ def apply_table(body: dict[str, Any]) -> list[str]:
     naive = figures.get("naive_seconds")
     lines = [
         f"| changed of {figures['stacks']} | `--parallel` | `reconciler apply` (s) | CPU (s) "
-        "| engineOperations | Pulumi processes | failed | naive / ours |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| engineOperations | Pulumi processes | `up` processes (s) | other (s) | other, CPU (s) "
+        "| load (1 min) | failed | naive / ours |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     if figures.get("initial"):
         lines.append(_apply_row(figures["initial"], "all (first apply)", "-"))

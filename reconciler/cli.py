@@ -222,6 +222,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="also write every error as Markdown here (pull-request comment); with "
         "--format github the list also goes to the job summary ($GITHUB_STEP_SUMMARY)",
     )
+    p.add_argument(
+        "--changed-since",
+        metavar="GIT_REF",
+        help="check deeply only the manifests changed since this git ref (every file when "
+        "the schema or the validator changed); the cross-file rules still read every name",
+    )
+    p.add_argument(
+        "--cache-dir",
+        type=Path,
+        metavar="DIR",
+        help="where per-file results are kept between runs (default: <root>/.reconciler/cache)",
+    )
+    p.add_argument("--no-cache", action="store_true", help="check every file again")
 
     p = add("plan", "compare tenants/ with the deployed stacks; runs no engine")
     _add_selection(p)

@@ -143,9 +143,22 @@ def _guarded(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Na
 
 @_guarded
 def run_validate(args: argparse.Namespace) -> int:
+    from reconciler.manifests.cache import CheckCache
+    from reconciler.manifests.changes import ChangedSinceError, changed_manifests
+
     root = args.root.resolve()
     paths = [p if p.is_absolute() else Path.cwd() / p for p in args.paths] or None
-    result = validate_tree(root, paths)
+    if args.changed_since:
+        if paths:
+            _err("reconciler: give either PATHs or --changed-since, not both")
+            return EXIT_USAGE
+        try:
+            paths = changed_manifests(root, args.changed_since)
+        except ChangedSinceError as error:
+            _err(f"reconciler: {error}")
+            return EXIT_USAGE
+    cache = None if args.no_cache else CheckCache(args.cache_dir or root / ".reconciler" / "cache")
+    result = validate_tree(root, paths, cache)
     print(render_issues(result, args.format), end="", flush=True)
     _validation_markdown(result, args)
     return EXIT_OK if result.ok else EXIT_INVALID

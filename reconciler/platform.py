@@ -196,8 +196,8 @@ def load_platform(root: Path, environ: Mapping[str, str]) -> Platform:
 
 def _location_issues(loaded: Any) -> list[Issue]:
     """`gcp.defaultLocation` must be a GCS location the list knows (typos pass the pattern)."""
-    from reconciler.manifests.compiled import ecma_regex
     from reconciler.manifests.gcp_rules import location_problems
+    from reconciler.manifests.keywords import ecma_regex
     from reconciler.manifests.schema import checker
 
     gcp = loaded.document.get("gcp")

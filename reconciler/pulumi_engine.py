@@ -16,11 +16,20 @@ each exactly one SIGINT. A terminal's Ctrl-C already reaches the whole foregroun
 group, the CLI included, so act asks for that forwarding only when the signal did not come
 from our terminal (e.g. a CI runner's SIGTERM). Without `/proc` (macOS), a cancel still
 starts nothing new and running operations finish.
+
+Processes. A stack object here never runs `pulumi stack select` (every command it runs
+names its stack with `--stack`), and its `up` takes the outputs and the summary from the
+engine's event stream instead of the three CLI reads the SDK's `Stack.up()` would start
+after it (`stack output --json`, the same with `--show-secrets`, `stack history`). So an
+apply costs `pulumi version` once per run, then per changed tenant the `up` and the
+`stack tag set` of its record (plus `stack init` the first time); nothing is decrypted for
+the reconciler. `tests/e2e/test_process_count.py` counts them.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import secrets
 import signal
@@ -28,6 +37,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +114,139 @@ def _masked_outputs(outputs: Mapping[str, auto.OutputValue]) -> dict[str, Any]:
     return {key: "[secret]" if out.secret else out.value for key, out in outputs.items()}
 
 
+# How the engine marks a secret in serialized property values, the event stream included:
+# an object whose signature key holds the secret signature (pulumi/pulumi
+# sdk/go/common/resource/sig/sig.go: `Key`, `Secret`). The event stream never carries the
+# plaintext (its `ciphertext` reads "[secret]").
+_SIG_KEY = "4dabf18193072939515e22adb298388d"
+_SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+
+
+def _is_secret(value: Any) -> bool:
+    return isinstance(value, dict) and value.get(_SIG_KEY) == _SECRET_SIG
+
+
+def _mask(value: Any) -> Any:
+    """A value from the event stream with every secret, at any depth, as "[secret]"."""
+    if _is_secret(value):
+        return "[secret]"
+    if isinstance(value, dict):
+        return {key: _mask(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_mask(item) for item in value]
+    return value
+
+
+def outputs_from_event(outputs: Mapping[str, Any] | None) -> dict[str, auto.OutputValue]:
+    """The stack resource's outputs as the SDK's `OutputMap`, secrets masked, none decrypted."""
+    return {
+        key: auto.OutputValue(value=_mask(value), secret=_is_secret(value))
+        for key, value in (outputs or {}).items()
+    }
+
+
+class _UpEvents:
+    """What an `up` reports through its event stream: the stack's outputs and the summary.
+
+    The SDK delivers events on its own threads; `wait` bounds how long the reader waits for
+    the summary after the CLI exited (it normally has arrived already)."""
+
+    def __init__(self) -> None:
+        self.outputs: dict[str, auto.OutputValue] | None = None
+        self.changes: auto.OpMap = {}
+        self._done = threading.Event()
+
+    def on_event(self, event: EngineEvent) -> None:
+        out = event.res_outputs_event
+        if out is not None and out.metadata.type in _IGNORED_TYPES and out.metadata.new:
+            self.outputs = outputs_from_event(out.metadata.new.outputs)
+        if event.summary_event is not None:
+            self.changes = event.summary_event.resource_changes
+            self._done.set()
+
+    def complete(self, wait: float = 5.0) -> bool:
+        """Whether the summary and the stack's outputs both arrived."""
+        return self._done.wait(wait) and self.outputs is not None
+
+
+class _NamedStack(auto.Stack):
+    """An `auto.Stack` that runs no CLI process to exist, and whose `up` reads its result
+    from the event stream.
+
+    `Stack.select()` runs `pulumi stack select`, which only makes the stack the
+    workspace's current one; every command a `Stack` runs passes `--stack` anyway, so a
+    missing stack is reported by the operation itself (`StackNotFoundError`). During `up`,
+    the `outputs()` and `info()` that `Stack.up()` calls to build its result answer from
+    the event stream; should an event be missing they fall back to the CLI, so the result
+    is never made up.
+    """
+
+    def __init__(self, name: str, workspace: auto.Workspace) -> None:
+        # Not `super().__init__()`: that is the `stack select` this class exists to avoid.
+        self.name = name
+        self.workspace = workspace
+        self._events: _UpEvents | None = None
+
+    def __repr__(self) -> str:
+        return f"_NamedStack({self.name!r})"
+
+    def up_from_events(
+        self, on_event: Callable[[EngineEvent], None], refresh: bool
+    ) -> dict[str, Any]:
+        """`up`, then the masked outputs from the event stream (one CLI process)."""
+        events = _UpEvents()
+
+        def both(event: EngineEvent) -> None:
+            events.on_event(event)
+            on_event(event)
+
+        self._events = events
+        try:
+            result = self.up(
+                on_event=both, color="never", show_secrets=False, refresh=refresh or None
+            )
+        finally:
+            self._events = None
+        return _masked_outputs(result.outputs)
+
+    def outputs(self) -> auto.OutputMap:
+        events = self._events
+        if events is not None and events.complete() and events.outputs is not None:
+            return events.outputs
+        # One masked read: the plaintext read `Workspace.stack_outputs` adds is not needed.
+        workspace = self.workspace
+        result = workspace.pulumi_command.run(
+            ["stack", "output", "--json", "--stack", self.name],
+            workspace.work_dir,
+            dict(workspace.env_vars),
+        )
+        return outputs_from_cli(json.loads(result.stdout or "{}"))
+
+    def info(self, show_secrets: bool = True) -> auto.UpdateSummary | None:
+        events = self._events
+        if events is not None and events.complete():
+            now = datetime.now(UTC)
+            return auto.UpdateSummary(
+                kind="update",
+                start_time=now,
+                end_time=now,
+                message="",
+                environment={},
+                config={},
+                result="succeeded",
+                resource_changes=events.changes,
+            )
+        return super().info(show_secrets)
+
+
+def outputs_from_cli(masked: Mapping[str, Any]) -> dict[str, auto.OutputValue]:
+    """`pulumi stack output --json` without `--show-secrets`: secrets read "[secret]"."""
+    return {
+        key: auto.OutputValue(value=value, secret=value == "[secret]")
+        for key, value in masked.items()
+    }
+
+
 def _translate(error: Exception, diagnostics: list[str], cancelled: bool) -> EngineError:
     """Map Pulumi's typed errors onto our two kinds of failure (the only place that does)."""
     if cancelled:
@@ -161,7 +304,7 @@ class AutomationEngine:
         self._command_instance: auto.PulumiCommand | None = None
         self._interrupted: set[int] = set()
         # Stacks already selected in this run: a second operation on one needs no new select.
-        self._selected: dict[str, auto.Stack] = {}
+        self._selected: dict[str, _NamedStack] = {}
         self._setup_lock = threading.Lock()
         self.operations = 0
         self._count_lock = threading.Lock()
@@ -250,7 +393,7 @@ class AutomationEngine:
                 self._command_instance = auto.PulumiCommand(root=root)
             return self._command_instance
 
-    def _stack(self, tenant: str, program: Program | None, create: bool) -> auto.Stack:
+    def _stack(self, tenant: str, program: Program | None, create: bool) -> _NamedStack:
         noop: Program = program or (lambda: None)
         cached = self._selected.get(tenant)
         if cached is not None:
@@ -260,7 +403,7 @@ class AutomationEngine:
         self._selected[tenant] = stack
         return stack
 
-    def _open_stack(self, tenant: str, noop: Program, create: bool) -> auto.Stack:
+    def _open_stack(self, tenant: str, noop: Program, create: bool) -> _NamedStack:
         settings = self._settings
         opts = self._workspace_options(
             settings.workspaces / tenant,
@@ -268,16 +411,12 @@ class AutomationEngine:
             settings.env,
             settings.secrets_provider,
         )
-        if create:
-            return auto.create_or_select_stack(
-                stack_name=tenant,
-                project_name=self._settings.pulumi_project,
-                program=noop,
-                opts=opts,
-            )
-        return auto.select_stack(
-            stack_name=tenant, project_name=self._settings.pulumi_project, program=noop, opts=opts
-        )
+        # No `stack select` (a process per stack): `_NamedStack` names its stack on every
+        # command; `up` creates a missing stack itself (`create` is kept for callers).
+        del create
+        workspace = auto.LocalWorkspace(**vars(opts))
+        workspace.program = noop
+        return _NamedStack(tenant, workspace)
 
     def preview(self, tenant: str, program: Program, exists: bool) -> StackRun:
         """What `up` would do. A tenant without a stack is previewed in a scratch backend,
@@ -293,23 +432,26 @@ class AutomationEngine:
                 opts = self._workspace_options(
                     Path(scratch) / "workspace", "file://" + scratch, env, "passphrase"
                 )
-                stack = auto.create_stack(
+                scratch_stack = auto.create_stack(
                     stack_name=tenant,
                     project_name=self._settings.pulumi_project,
                     program=program,
                     opts=opts,
                 )
-                stack.preview(on_event=on_event, color="never")
+                scratch_stack.preview(on_event=on_event, color="never")
                 return StackRun(steps=tuple(steps))
 
     def up(self, tenant: str, program: Program, refresh: bool = False) -> StackRun:
         """Deploy the program; with `refresh`, read the cloud first so drift is repaired."""
         with self._operation(tenant=tenant) as (steps, on_event):
             stack = self._stack(tenant, program, create=True)
-            result = stack.up(
-                on_event=on_event, color="never", show_secrets=False, refresh=refresh or None
-            )
-            return StackRun(steps=tuple(steps), outputs=_masked_outputs(result.outputs))
+            try:
+                outputs = stack.up_from_events(on_event, refresh)
+            except auto_errors.StackNotFoundError:
+                # A new tenant: the failed `up` touched nothing; create the stack, then up.
+                stack.workspace.create_stack(tenant)
+                outputs = stack.up_from_events(on_event, refresh)
+            return StackRun(steps=tuple(steps), outputs=outputs)
 
     def drift(self, tenant: str) -> StackRun:
         """Refresh in preview mode: which resources differ from the last deployed state."""

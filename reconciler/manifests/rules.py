@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from reconciler.manifests.certificates import certificate_issues
-from reconciler.manifests.compiled import ecma_regex
 from reconciler.manifests.gcp_rules import gcp_issues
 from reconciler.manifests.issues import Issue, json_path, shown
+from reconciler.manifests.keywords import ecma_regex
 from reconciler.manifests.leaks import Leak, find_leaks
 from reconciler.manifests.loader import LoadedYaml
 from reconciler.manifests.principals import principal_issues

@@ -9,6 +9,10 @@ Stages, each collecting issues and none stopping the others:
    tenants/ set, even when only some files were asked for;
 4. the typed `Tenant`s (`model.py`) of the requested files that have no issue.
 
+With a `CheckCache` (`cache.py`, what `reconciler validate` uses), stage 2 is skipped for
+every file whose bytes, path, schema and validator are those of a cached result; the
+cross-file rules still see every name.
+
 This module must stay light: `reconciler validate` never imports Pulumi.
 """
 
@@ -21,13 +25,14 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 
 from reconciler.manifests import rules
+from reconciler.manifests.cache import CheckCache, digest
 from reconciler.manifests.issues import Issue, sort_key
-from reconciler.manifests.loader import load_yaml_file
+from reconciler.manifests.loader import MAX_FILE_BYTES, LoadedYaml, load_yaml_bytes, load_yaml_file
 from reconciler.manifests.model import Tenant, tenant_from_document
 from reconciler.manifests.schema import checker
 from reconciler.manifests.tree import MANIFEST_SUFFIX, TENANTS_DIR, Entry, scan_tenants
@@ -81,6 +86,8 @@ class _Job:
     display: str
     full: bool
     """False: load only, for the cross-file rules (a tenants/ file that was not requested)."""
+    data: bytes | None = None
+    """The file's bytes when already read (and hashed): checked as they are, never re-read."""
 
 
 @contextmanager
@@ -104,18 +111,25 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def validate_tree(root: Path, paths: Sequence[Path] | None = None) -> ValidationResult:
+def validate_tree(
+    root: Path, paths: Sequence[Path] | None = None, cache: CheckCache | None = None
+) -> ValidationResult:
     """Validate the manifests under `root/tenants/`, or only `paths` (with tenants/ as context).
 
     `paths` may name files in tenants/ (their issues are reported, and the cross-file rules
     still see every manifest in tenants/), the tenants/ directory itself (same as None), or
     manifests elsewhere, which get the per-file checks only.
+
+    With a `cache`, unchanged files are not checked again, and `tenants` holds only the
+    files checked in this run (a cache keeps issues, not typed tenants): for reporting.
     """
     with _collector_paused():
-        return _validate_tree(root, paths)
+        return _validate_tree(root, paths, cache)
 
 
-def _validate_tree(root: Path, paths: Sequence[Path] | None) -> ValidationResult:
+def _validate_tree(
+    root: Path, paths: Sequence[Path] | None, cache: CheckCache | None
+) -> ValidationResult:
     entries, issues = scan_tenants(root)
     selected, outside, selection_issues = _select(root, entries, paths)
     issues += selection_issues
@@ -125,7 +139,8 @@ def _validate_tree(root: Path, paths: Sequence[Path] | None) -> ValidationResult
         if entry.manifest
     ]
     jobs += [_Job(path, display, True) for path, display in outside]
-    checks = dict(zip((job.display for job in jobs), _run(jobs), strict=True))
+    results = _run(jobs) if cache is None else _run_cached(jobs, cache)
+    checks = dict(zip((job.display for job in jobs), results, strict=True))
 
     for entry in entries:
         if entry.issue is not None:
@@ -152,7 +167,10 @@ def _validate_tree(root: Path, paths: Sequence[Path] | None) -> ValidationResult
 
 def check_manifest(path: Path, display: str, *, full: bool = True) -> FileCheck:
     """Load one manifest and (when `full`) run the schema and the per-manifest rules."""
-    loaded = load_yaml_file(path, display)
+    return _check_loaded(load_yaml_file(path, display), path, full)
+
+
+def _check_loaded(loaded: LoadedYaml, path: Path, full: bool) -> FileCheck:
     issues = list(loaded.issues)
     facts = rules.facts_of(loaded)
     if full and isinstance(loaded.document, dict):
@@ -267,4 +285,54 @@ def _safe_to_fork() -> bool:
 
 
 def _check(job: _Job) -> FileCheck:
+    if job.data is not None:
+        return _check_loaded(load_yaml_bytes(job.data, job.display), job.path, job.full)
     return check_manifest(job.path, job.display, full=job.full)
+
+
+def read_manifest(path: Path) -> bytes | None:
+    """A manifest's bytes, or None when it cannot be read or is too large (the uncached
+    check then reports why)."""
+    # Plain descriptors: for ten thousand small files, file objects cost more than the read.
+    try:
+        handle = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        chunks, size = [], 0
+        while size <= MAX_FILE_BYTES:
+            chunk = os.read(handle, MAX_FILE_BYTES + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError:
+        return None
+    finally:
+        os.close(handle)
+    return b"".join(chunks) if size <= MAX_FILE_BYTES else None
+
+
+def _run_cached(jobs: list[_Job], cache: CheckCache) -> list[FileCheck]:
+    """Every job's check, from `cache` when its bytes are those of a cached result.
+
+    Each file is read once: the bytes that were hashed are the bytes that are checked, so
+    a file edited during the run cannot leave a result under another content's digest."""
+    results: list[FileCheck | None] = []
+    misses: list[tuple[int, _Job, str | None]] = []
+    for index, job in enumerate(jobs):
+        data = read_manifest(job.path)
+        sha = digest(data) if data is not None else None
+        hit = cache.get(job.display, sha) if sha is not None else None
+        if hit is not None:
+            results.append(FileCheck(hit[0], hit[1], None))
+            continue
+        results.append(None)
+        misses.append((index, replace(job, data=data), sha))
+    for (index, job, sha), check in zip(misses, _run([m[1] for m in misses]), strict=True):
+        results[index] = check
+        if sha is not None and job.full:  # an unreadable file (no digest) is never kept
+            cache.put(job.display, sha, check.issues, check.facts)
+    cache.keep_only(job.display for job in jobs)
+    cache.save()
+    return [check for check in results if check is not None]

@@ -52,7 +52,7 @@ def test_the_repository_platform_file_loads() -> None:
         secrets_provider="passphrase",
         default_deletion_protection=True,
         max_delete_fraction=0.25,
-        parallelism=4,
+        parallelism=2,
     )
 
 
@@ -78,7 +78,7 @@ def test_reconcile_settings_default_from_the_schema(tmp_path: Path) -> None:
         platform.default_deletion_protection,
         platform.max_delete_fraction,
         platform.parallelism,
-    ) == (True, 0.25, 4)
+    ) == (True, 0.25, 2)
 
 
 @pytest.mark.parametrize(
@@ -120,9 +120,9 @@ def test_every_override_is_tested() -> None:
 
 def test_an_override_fills_a_section_the_file_leaves_out(tmp_path: Path) -> None:
     platform = load_platform(
-        _root(tmp_path, GOOD.split("reconcile:")[0]), {"RECONCILER_PARALLELISM": "2"}
+        _root(tmp_path, GOOD.split("reconcile:")[0]), {"RECONCILER_PARALLELISM": "3"}
     )
-    assert platform.parallelism == 2
+    assert platform.parallelism == 3
 
 
 @pytest.mark.parametrize(

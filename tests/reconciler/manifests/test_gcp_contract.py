@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from reconciler.manifests import gcp_rules, leaks, locations
-from reconciler.manifests.compiled import ecma_regex
+from reconciler.manifests.keywords import ecma_regex
 from reconciler.manifests.report import render_issues
 from reconciler.manifests.schema import checker
 from reconciler.manifests.validate import validate_tree

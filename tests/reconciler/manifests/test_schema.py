@@ -1,4 +1,4 @@
-"""The schemas themselves, and the compiled gate that must agree with `jsonschema`."""
+"""The schemas themselves, and the gate (jsonschema-rs) that must agree with `jsonschema`."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from reconciler.manifests.compiled import Unsupported, compile_gate, ecma_regex, json_equal
+from reconciler.manifests.keywords import ecma_regex, json_equal
 from reconciler.manifests.loader import load_yaml_file
 from reconciler.manifests.schema import SCHEMA_DIR, checker
 from tests.repo import MANIFEST_FIXTURES, REPO
@@ -133,17 +133,13 @@ def test_check_jsonschema_agrees_on_the_examples() -> None:
     subprocess.run(command, check=True, capture_output=True)
 
 
-# --- the compiled gate --------------------------------------------------------------
+# --- the gate -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", SCHEMAS)
-def test_our_schemas_compile(name: str) -> None:
-    compile_gate(_schema(name))  # a fallback to jsonschema for every file would be slow
+def test_a_value_json_has_no_type_for_is_left_to_jsonschema() -> None:
+    import datetime
 
-
-def test_an_unknown_keyword_is_refused_not_ignored() -> None:
-    with pytest.raises(Unsupported):
-        compile_gate({"type": "object", "dependentRequired": {"a": ["b"]}})
+    assert checker("tenant").gate({"kind": datetime.date(2026, 1, 1)}) is False
 
 
 @pytest.mark.parametrize(
@@ -253,23 +249,6 @@ def test_the_gate_agrees_with_jsonschema_on_mutated_manifests() -> None:
     assert min(verdicts.values()) > 200, verdicts
 
 
-def test_a_schema_the_gate_cannot_compile_falls_back_to_jsonschema(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    def refuse(schema: Any) -> Any:
-        raise Unsupported("dependentRequired")
-
-    valid, _ = _documents()
-    checker.cache_clear()
-    monkeypatch.setattr("reconciler.manifests.schema.compile_gate", refuse)
-    try:
-        fallback = checker("tenant")
-        assert fallback.gate(valid[0]) is True
-        assert fallback.gate({"kind": "Tenant"}) is False
-    finally:
-        checker.cache_clear()
-
-
 def test_every_schema_error_becomes_a_one_line_issue_at_a_position() -> None:
     import yaml
 
@@ -334,4 +313,6 @@ def test_no_pattern_takes_quadratic_time(where: str, pattern: str, limit: int) -
 def test_a_final_dollar_means_the_end_of_the_text(value: str, valid: bool) -> None:
     schema = {"type": "string", "pattern": "^[a-z]+$"}
     assert (ecma_regex(schema["pattern"]).search(value) is not None) is valid
-    assert compile_gate(schema)(value) is valid
+    import jsonschema_rs
+
+    assert jsonschema_rs.validator_for(schema).is_valid(value) is valid
