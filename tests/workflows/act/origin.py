@@ -1,0 +1,202 @@
+"""The repository "on GitHub": a bare git repository the checkout stand-in fetches from.
+
+`Origin` holds the server side (branches, `refs/pull/N/head|merge`), an author's clone
+where scenarios edit and commit, and builds the event payloads GitHub would send for a
+pull request, a push to main or a dispatch. The initial main is this project's own
+working tree (tracked and new files; `tests/` and `bench/` left out: no job reads them),
+so the workflows, reconciler and schema under test are the ones being developed.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tests.repo import REPO
+
+OWNER, NAME = "acme-ml", "tenants"
+FULL_NAME = f"{OWNER}/{NAME}"
+FORK = "mallory/tenants"
+LEFT_OUT = ("tests/", "bench/")
+
+_GIT_IDENTITY = {
+    "GIT_AUTHOR_NAME": "Author",
+    "GIT_AUTHOR_EMAIL": "author@example.com",
+    "GIT_COMMITTER_NAME": "Author",
+    "GIT_COMMITTER_EMAIL": "author@example.com",
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "HOME": "/nonexistent",
+    "PATH": "/usr/local/bin:/usr/bin:/bin",
+}
+
+
+def git(cwd: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=cwd, env=_GIT_IDENTITY, check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+@dataclass(frozen=True)
+class Event:
+    """One webhook: its name, its payload, and the commit and ref the run checks out."""
+
+    name: str
+    payload: dict[str, Any]
+    sha: str
+    ref: str
+
+
+class Origin:
+    """The server's bare repository (under `server_root`) and an author's clone."""
+
+    def __init__(self, root: Path) -> None:
+        self.server_root = root / "server"
+        self.bare = self.server_root / OWNER / NAME
+        self.clone = root / "author"
+        self.bare.mkdir(parents=True)
+        git(self.bare, "init", "-q", "--bare", "-b", "main")
+        # The checkout stand-in fetches `github.sha` by id, as actions/checkout does.
+        git(self.bare, "config", "uploadpack.allowAnySHA1InWant", "true")
+        self._seed()
+
+    @property
+    def server_url(self) -> str:
+        return self.server_root.as_uri()
+
+    def _seed(self) -> None:
+        self.clone.mkdir(parents=True)
+        files = git(REPO, "ls-files", "-co", "--exclude-standard", "-z").split("\0")
+        for name in filter(None, files):
+            source = REPO / name
+            if name.startswith(LEFT_OUT) or not source.is_file():
+                continue
+            (self.clone / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, self.clone / name)
+        git(self.clone, "init", "-q", "-b", "main")
+        git(self.clone, "remote", "add", "origin", str(self.bare))
+        self.commit("main", "the platform and two tenants", {})
+
+    # --- Authoring ----------------------------------------------------------------------
+
+    def commit(self, branch: str, message: str, changes: dict[str, str | None]) -> str:
+        """Commit `changes` (path -> text, None deletes) on `branch` and push it."""
+        current = git(self.clone, "branch", "--show-current") if self.head_exists() else ""
+        if current != branch:
+            exists = branch in git(self.clone, "branch", "--format=%(refname:short)").split()
+            git(self.clone, "checkout", "-q", *([] if exists else ["-b"]), branch)
+        for path, text in changes.items():
+            target = self.clone / path
+            if text is None:
+                target.unlink()
+            else:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(text)
+        git(self.clone, "add", "-A")
+        git(self.clone, "commit", "-q", "--allow-empty", "-m", message)
+        git(self.clone, "push", "-q", "--force", "origin", f"{branch}:refs/heads/{branch}")
+        return git(self.clone, "rev-parse", "HEAD")
+
+    def head_exists(self) -> bool:
+        try:
+            git(self.clone, "rev-parse", "--verify", "-q", "HEAD")
+        except subprocess.CalledProcessError:
+            return False
+        return True
+
+    def read(self, path: str, ref: str = "main") -> str:
+        return git(self.clone, "show", f"{ref}:{path}")
+
+    def sha(self, ref: str = "main") -> str:
+        return git(self.clone, "rev-parse", ref)
+
+    # --- Events -------------------------------------------------------------------------
+
+    def pull_request(self, number: int, branch: str, *, fork: bool = False) -> Event:
+        """GitHub's test merge of `branch` into main, and the `pull_request` payload."""
+        base, head = self.sha("main"), self.sha(branch)
+        scratch = self.clone.parent / f"merge-{number}"
+        shutil.rmtree(scratch, ignore_errors=True)
+        git(self.clone, "worktree", "add", "-q", "--detach", str(scratch), base)
+        try:
+            git(scratch, "merge", "-q", "--no-ff", "-m", f"Merge {head} into {base}", head)
+            merge = git(scratch, "rev-parse", "HEAD")
+        finally:
+            git(self.clone, "worktree", "remove", "--force", str(scratch))
+        git(
+            self.clone,
+            "push",
+            "-q",
+            "--force",
+            "origin",
+            f"{head}:refs/pull/{number}/head",
+            f"{merge}:refs/pull/{number}/merge",
+        )
+        head_repo = FORK if fork else FULL_NAME
+        payload = {
+            "action": "synchronize",
+            "number": number,
+            "pull_request": {
+                "number": number,
+                "head": {"sha": head, "ref": branch, "repo": {"full_name": head_repo}},
+                "base": {"sha": base, "ref": "main", "repo": {"full_name": FULL_NAME}},
+            },
+            "repository": self._repository(),
+        }
+        return Event("pull_request", payload, merge, f"refs/pull/{number}/merge")
+
+    def merge(self, branch: str) -> str:
+        """Fast-forward main to `branch` (the merge button) and push; the new head."""
+        git(self.clone, "checkout", "-q", "main")
+        git(self.clone, "merge", "-q", "--ff-only", branch)
+        git(self.clone, "push", "-q", "origin", "main:refs/heads/main")
+        return self.sha("main")
+
+    def push_event(self, sha: str | None = None, before: str | None = None) -> Event:
+        """The `push` to main that brought `sha` (default: main's head)."""
+        after = sha or self.sha("main")
+        payload = {
+            "ref": "refs/heads/main",
+            "before": before or git(self.clone, "rev-parse", f"{after}~1"),
+            "after": after,
+            "deleted": False,
+            "repository": self._repository(),
+        }
+        return Event("push", payload, after, "refs/heads/main")
+
+    def dispatch_event(self, inputs: dict[str, str] | None = None, sha: str | None = None) -> Event:
+        """`workflow_dispatch` on main (a scheduled run looks the same to the jobs)."""
+        after = sha or self.sha("main")
+        payload = {
+            "ref": "refs/heads/main",
+            "after": after,
+            "deleted": False,
+            "inputs": dict(inputs or {}),
+            "repository": self._repository(),
+        }
+        return Event("workflow_dispatch", payload, after, "refs/heads/main")
+
+    def checkout_at(self, sha: str, where: Path) -> Path:
+        """A clone at `sha`: act reads the workflow files from there (the run's commit)."""
+        git(
+            self.clone.parent,
+            "clone",
+            "-q",
+            "--shared",
+            "--no-checkout",
+            str(self.bare),
+            str(where),
+        )
+        git(where, "checkout", "-q", "--detach", sha)
+        return where
+
+    @staticmethod
+    def _repository() -> dict[str, Any]:
+        return {
+            "full_name": FULL_NAME,
+            "name": NAME,
+            "owner": {"login": OWNER},
+            "default_branch": "main",
+        }

@@ -1,0 +1,250 @@
+"""Fixtures for running the workflows under act: one sandbox emulator per session (started
+with `python -m sandbox up`, its exports handed to every job), the stand-in actions, and
+per scenario a fresh origin repository, fake GitHub API, Pulumi state and sandbox database.
+
+Nothing skips: a missing act, Pulumi CLI or emulator fails the run and says what to do.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from tests.repo import REPO
+from tests.workflows.act.github_api import FakeGitHub
+from tests.workflows.act.origin import FULL_NAME, Origin
+from tests.workflows.act.runner import Harness, Session
+
+PROJECT = "demo-act"
+ACT = REPO / ".tools" / "bin" / "act"
+STANDINS = Path(__file__).parent / "standins"
+ARTIFACT_RULES = Path(__file__).parent / "act" / "artifacts.py"
+PATCHED = "+tenant-gitops."
+WIF_PROVIDER = "projects/1/locations/global/workloadIdentityPools/github/providers/github"
+
+
+def _fail(message: str) -> None:
+    pytest.fail(message, pytrace=False)
+
+
+def _check_act() -> Path:
+    if not ACT.exists():
+        _fail("act is missing: run `scripts/bootstrap` (it builds the patched act)")
+    version = subprocess.run([str(ACT), "--version"], capture_output=True, text=True).stdout
+    if PATCHED not in version:
+        _fail(f"{ACT} is not the patched act ({version.strip()}): run `scripts/bootstrap`")
+    return ACT
+
+
+def _tool_cache() -> Path:
+    default = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "tenant-gitops"
+    return Path(os.environ.get("TENANT_GITOPS_CACHE", default))
+
+
+def _tools(folder: Path) -> Path:
+    """uv and the Pulumi CLI, by version, as the setup stand-ins look them up."""
+    pulumi = (REPO / ".tools" / "bin" / "pulumi").resolve()
+    if not pulumi.is_file():
+        _fail("the Pulumi CLI is missing: run `scripts/bootstrap`")
+    version = subprocess.run([str(pulumi), "version"], capture_output=True, text=True).stdout
+    # <dir>/bin/pulumi, as pulumi/actions installs it (~/.pulumi/bin): the Automation API
+    # wants the CLI in a folder named bin.
+    bin_dir = folder / f"pulumi-{version.strip().lstrip('v')}" / "bin"
+    bin_dir.mkdir(parents=True)
+    (bin_dir / "pulumi").symlink_to(pulumi)
+    for uv in sorted(_tool_cache().glob("uv-*/bin/uv")):
+        target = folder / uv.parent.parent.name
+        target.mkdir()
+        (target / "uv").symlink_to(uv)
+    return folder
+
+
+def _sandbox_exports(state_dir: Path, base_path: str) -> dict[str, str]:
+    """`python -m sandbox up`'s `export` lines (emulator host, state DB, and PATH etc.
+    once the sandbox prints them), plus what a sandbox run needs if it does not yet."""
+    up = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sandbox",
+            "--state-dir",
+            str(state_dir),
+            "up",
+            "--project",
+            PROJECT,
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if up.returncode != 0:
+        _fail(f"`python -m sandbox up` failed: {up.stderr[-2000:]}")
+    exports = {"PATH": base_path}
+    for line in up.stdout.splitlines():
+        if line.startswith("export ") and "=" in line:
+            name, value = line[len("export ") :].split("=", 1)
+            value = value.strip().strip("'\"")
+            exports[name] = value.replace("${PATH}", exports["PATH"]).replace(
+                "$PATH", exports["PATH"]
+            )
+    if str(REPO / "sandbox" / "bin") not in exports["PATH"].split(os.pathsep):
+        exports["PATH"] = os.pathsep.join([str(REPO / "sandbox" / "bin"), exports["PATH"]])
+    exports.setdefault("PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION", "true")
+    for required in ("FIREBASE_AUTH_EMULATOR_HOST", "SANDBOX_STATE_DB"):
+        if required not in exports:
+            _fail(f"`python -m sandbox up` printed no {required}: {up.stdout}")
+    return exports
+
+
+@pytest.fixture(scope="session")
+def act_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
+    act = _check_act()
+    root = tmp_path_factory.mktemp("act")
+    standins = root / "standins"
+    shutil.copytree(STANDINS, standins)
+    for name in ("upload-artifact", "download-artifact"):
+        shutil.copy(ARTIFACT_RULES, standins / name / "artifacts.py")
+    passphrase = root / "passphrase"
+    passphrase.write_text(secrets.token_urlsafe(24))
+    settings = {
+        "HARNESS_TOOLS": str(_tools(root / "tools")),
+        "HARNESS_PASSPHRASE_FILE": str(passphrase),
+        "HARNESS_AUTH_JOURNAL": str(root / "auth.jsonl"),
+        "HARNESS_ARTIFACTS": str(root / "artifacts"),
+        "HARNESS_PYTHON": sys.executable,
+    }
+    for folder in standins.iterdir():
+        (folder / "harness.env").write_text("".join(f"{k}={v}\n" for k, v in settings.items()))
+    python_dir = str(Path(sys._base_executable).parent)  # uv finds the interpreter on PATH
+    base_path = os.pathsep.join([python_dir, "/usr/local/bin", "/usr/bin", "/bin"])
+    home = root / "home"
+    home.mkdir()
+    environment = {
+        "HOME": str(home),
+        "LANG": "C.UTF-8",
+        "UV_CACHE_DIR": subprocess.run(
+            [str(next(_tool_cache().glob("uv-*/bin/uv"))), "cache", "dir"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip(),
+        "UV_OFFLINE": "1",
+        "UV_PYTHON_DOWNLOADS": "never",
+        "UV_NO_PROGRESS": "1",
+        "NO_COLOR": "1",
+        "PULUMI_HOME": str(root / "pulumi-home"),
+        "PULUMI_SKIP_UPDATE_CHECK": "true",
+        "RECONCILER_PARALLELISM": "2",
+    }
+    environment.update(_sandbox_exports(root / "sandbox", base_path))
+    variables = {
+        "RECONCILER_TARGET": "sandbox",
+        "RECONCILER_GCP_PROJECT": PROJECT,
+        "RECONCILER_SECRETS_PROVIDER": "passphrase",
+        "GCP_WORKLOAD_IDENTITY_PROVIDER": WIF_PROVIDER,
+        "GCP_PREVIEW_SERVICE_ACCOUNT": f"tenant-preview@{PROJECT}.iam.gserviceaccount.com",
+        "GCP_DEPLOY_SERVICE_ACCOUNT": f"tenant-deploy@{PROJECT}.iam.gserviceaccount.com",
+    }
+    repo_secrets = {
+        "GITHUB_TOKEN": f"ghs_{secrets.token_hex(18)}",
+        "TENANT_ONE_GOOGLE_CLIENT_SECRET": f"s3cr3t-one-{secrets.token_hex(8)}",
+        "TENANT_TWO_GITHUB_CLIENT_SECRET": f"s3cr3t-two-{secrets.token_hex(8)}",
+    }
+    try:
+        yield Session(root, act, standins, environment, variables, repo_secrets, api_url="")
+    finally:
+        subprocess.run(
+            [sys.executable, "-m", "sandbox", "--state-dir", str(root / "sandbox"), "down"],
+            cwd=REPO,
+            capture_output=True,
+            check=False,
+        )
+
+
+@dataclass
+class Scenario:
+    """One scenario's world: the origin repository, the fake API and the harness."""
+
+    origin: Origin
+    github: FakeGitHub
+    harness: Harness
+    session: Session
+    state: Path
+    emulator_host: str
+    journal_start: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def reconciler(self, *args: str, ref: str = "main") -> subprocess.CompletedProcess[str]:
+        """The reconciler CLI on this machine against the scenario's cloud, on a checkout
+        of `ref` (seeding the fleet "main already runs", reading stack outputs)."""
+        where = self.origin.clone.parent / f"cli-{ref.replace('/', '-')}"
+        if not where.exists():
+            self.origin.checkout_at(self.origin.sha(ref), where)
+        else:
+            subprocess.run(
+                ["git", "checkout", "-q", "--detach", self.origin.sha(ref)], cwd=where, check=True
+            )
+        env = {
+            **self.session.environment,
+            **{k: v for k, v in self.session.variables.items() if k.startswith("RECONCILER_")},
+            **{k: v for k, v in self.session.secrets.items() if k.startswith("TENANT_")},
+            "PULUMI_CONFIG_PASSPHRASE_FILE": str(self.session.root / "passphrase"),
+            "RECONCILER_PULUMI_BINARY": str(REPO / ".tools" / "bin" / "pulumi"),
+        }
+        command = [str(Path(sys.executable).parent / "reconciler"), "--root", str(where), *args]
+        return subprocess.run(command, cwd=where, env=env, capture_output=True, text=True)
+
+    def tenant_ids(self) -> dict[str, str]:
+        """Each deployed tenant's identity-tenant id (stack outputs)."""
+        import json
+
+        shown = self.reconciler("outputs", "--format", "json")
+        assert shown.returncode == 0, shown.stderr
+        return {name: out["tenantId"] for name, out in json.loads(shown.stdout).items()}
+
+    def auth_calls(self) -> list[dict[str, str]]:
+        import json
+
+        journal = self.session.root / "auth.jsonl"
+        lines = journal.read_text().splitlines() if journal.exists() else []
+        return [json.loads(line) for line in lines[self.journal_start :]]
+
+
+@pytest.fixture
+def scenario(act_session: Session, tmp_path: Path) -> Iterator[Scenario]:
+    github = FakeGitHub(FULL_NAME, act_session.secrets["GITHUB_TOKEN"]).start()
+    origin = Origin(tmp_path / "origin")
+    state = tmp_path / "state"
+    state.mkdir()
+    session = Session(
+        root=act_session.root,
+        act=act_session.act,
+        standins=act_session.standins,
+        environment={**act_session.environment, "SANDBOX_STATE_DB": str(tmp_path / "sandbox.db")},
+        variables={**act_session.variables, "RECONCILER_BACKEND_URL": state.as_uri()},
+        secrets=act_session.secrets,
+        api_url=github.url,
+    )
+    journal = act_session.root / "auth.jsonl"
+    start = len(journal.read_text().splitlines()) if journal.exists() else 0
+    try:
+        yield Scenario(
+            origin,
+            github,
+            Harness(session, origin, tmp_path / "runs"),
+            session,
+            state,
+            act_session.environment["FIREBASE_AUTH_EMULATOR_HOST"],
+            start,
+        )
+    finally:
+        github.stop()

@@ -1,0 +1,149 @@
+"""Pull requests through the real tenant-pr.yml under act: validate, plan, sharded
+previews, the sticky comment and the required check, against the sandbox cloud."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.workflows.conftest import Scenario
+from tests.workflows.manifests import tenant
+
+pytestmark = pytest.mark.e2e
+
+PREVIEW_ACCOUNT = "tenant-preview@demo-act.iam.gserviceaccount.com"
+
+
+def the_comment(scenario: Scenario, number: int) -> dict:
+    comments = scenario.github.comments_on(number)
+    assert len(comments) == 1, comments
+    return comments[0]
+
+
+def test_a_new_and_an_edited_tenant_are_previewed_on_two_shards_in_one_comment(
+    scenario: Scenario,
+) -> None:
+    seeded = scenario.reconciler("apply")  # what main already runs
+    assert seeded.returncode == 0, seeded.stdout + seeded.stderr
+    edited = (
+        scenario.origin.read("tenants/tenant-two.yaml").replace(
+            "    location: US\n", "    location: US\n    versioning: true\n"
+        )
+        + "\n"
+    )
+    assert edited != scenario.origin.read("tenants/tenant-two.yaml")
+    scenario.origin.commit(
+        "onboard-acme",
+        "onboard acme, versioning for tenant-two",
+        {"tenants/acme.yaml": tenant("acme"), "tenants/tenant-two.yaml": edited},
+    )
+    scenario.github.open_pull_request(11, "onboard acme")
+
+    run = scenario.harness.run("tenant-pr.yml", scenario.origin.pull_request(11, "onboard-acme"))
+
+    assert run.code == 0, run.summary()
+    assert run.results() == {
+        "validate": ["success"],
+        "plan": ["success"],
+        "preview": ["success", "success"],
+        "report": ["success"],
+        "check": ["success"],
+    }, run.summary()
+    shards = sorted(leg.matrix["shard"] for leg in run.legs("preview"))
+    assert shards == ["1/2", "2/2"]
+    # Each leg uploads under its own index, and the report reads both.
+    previews = [
+        json.loads((run.artifact(f"tenant-preview-{i}") / "report.json").read_text())
+        for i in (0, 1)
+    ]
+    assert sorted(t["tenant"] for p in previews for t in p["tenants"]) == ["acme", "tenant-two"]
+    body = the_comment(scenario, 11)["body"]
+    assert "| `acme` | create |" in body, body
+    assert "| `tenant-two` | update |" in body, body
+    assert "gcp:identityplatform/tenant:Tenant" in body  # acme's resource steps
+    assert "gcp:storage/bucket:Bucket" in body  # tenant-two's changed bucket
+    # Only the plan and the preview legs held the (read-only) credential.
+    calls = scenario.auth_calls()
+    assert sorted(c["job"] for c in calls) == ["plan", "preview", "preview"]
+    assert {c["service_account"] for c in calls} == {PREVIEW_ACCOUNT}
+
+
+def test_an_invalid_manifest_annotates_fails_validation_and_says_so_in_the_comment(
+    scenario: Scenario,
+) -> None:
+    broken = tenant("acme").replace("kind: Tenant", "kind: Tenent")
+    scenario.origin.commit("broken", "a typo", {"tenants/acme.yaml": broken})
+    scenario.github.open_pull_request(12, "a typo")
+
+    run = scenario.harness.run("tenant-pr.yml", scenario.origin.pull_request(12, "broken"))
+
+    assert run.code != 0
+    assert run.results() == {
+        "validate": ["failure"],
+        "plan": ["skipped"],
+        "preview": ["skipped"],
+        "report": ["success"],
+        "check": ["failure"],
+    }, run.summary()
+    assert [(a.level, a.file, a.line, a.col) for a in run.job("validate").annotations] == [
+        ("error", "tenants/acme.yaml", "2", "7")
+    ]
+    assert "must be 'Tenant'" in run.job("validate").annotations[0].message
+    body = the_comment(scenario, 12)["body"]
+    assert "No report was produced" in body and "validation or planning failed" in body
+    assert scenario.auth_calls() == []
+
+
+def test_a_fork_gets_validation_only_and_no_step_that_holds_a_credential(
+    scenario: Scenario,
+) -> None:
+    scenario.origin.commit("fork-acme", "onboard acme", {"tenants/acme.yaml": tenant("acme")})
+    scenario.github.open_pull_request(13, "onboard acme (from a fork)")
+
+    run = scenario.harness.run(
+        "tenant-pr.yml", scenario.origin.pull_request(13, "fork-acme", fork=True)
+    )
+
+    assert run.code == 0, run.summary()
+    assert run.results() == {
+        "validate": ["success"],
+        "plan": ["skipped"],
+        "preview": ["skipped"],
+        "report": ["skipped"],
+        "check": ["success"],
+    }, run.summary()
+    assert scenario.auth_calls() == []
+    assert scenario.github.writes() == []
+    assert run.leaked(scenario.session.secrets) == []
+
+
+def test_a_provider_fault_names_the_failed_tenant_then_a_fix_edits_the_same_comment(
+    scenario: Scenario,
+) -> None:
+    scenario.origin.commit("acme", "onboard acme", {"tenants/acme.yaml": tenant("acme")})
+    scenario.github.open_pull_request(14, "onboard acme")
+
+    faulty = scenario.harness.run(
+        "tenant-pr.yml",
+        scenario.origin.pull_request(14, "acme"),
+        environment={"SANDBOX_FAULTS": "check:acme-data:fail"},
+    )
+
+    assert faulty.code != 0
+    assert faulty.job("preview").failed_steps == ["Preview this shard"], faulty.summary()
+    assert faulty.job("report").failed_steps == [
+        "Fail on failed or blocked tenants, or a missing shard report"
+    ]
+    assert faulty.job("check").result == "failure"
+    first = the_comment(scenario, 14)
+    assert "`acme` failed" in first["body"], first["body"]
+
+    scenario.origin.commit("acme", "retry", {})
+    fixed = scenario.harness.run("tenant-pr.yml", scenario.origin.pull_request(14, "acme"))
+
+    assert fixed.code == 0, fixed.summary()
+    second = the_comment(scenario, 14)
+    assert second["id"] == first["id"]  # edited in place, not a second comment
+    assert "| `acme` | create | planned" in second["body"] or "planned" in second["body"]
+    assert "failed" not in second["body"].split("|")[0]
