@@ -26,6 +26,7 @@ from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 
 from reconciler.manifests import rules
+from reconciler.manifests.secret_owner import secret_owner_issues
 from reconciler.manifests.issues import Issue, sort_key
 from reconciler.manifests.loader import load_yaml_file
 from reconciler.manifests.model import Tenant, tenant_from_document
@@ -173,6 +174,9 @@ def check_manifest(path: Path, display: str, *, full: bool = True) -> FileCheck:
         issues += [
             i for i in rules.manifest_rules(loaded, facts, stem) if not _under(i.path, secret)
         ]
+        # Ownership of secret references, for the values nothing above refused.
+        reported = refused | {issue.path for issue in issues}
+        issues += [i for i in secret_owner_issues(loaded) if not _under(i.path, reported)]
     tenant = None
     if full and not any(issue.is_error for issue in issues):
         tenant = tenant_from_document(loaded.document, path)

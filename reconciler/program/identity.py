@@ -83,6 +83,8 @@ def _default(
         client_secret=ctx.secrets.client_secret(idp.id, ctx.project),
         enabled=idp.enabled,
         project=ctx.project,
+        # A preview that does not read the secret keeps the deployed one: "not compared".
+        opts=pulumi.ResourceOptions(ignore_changes=ctx.secrets.ignored_properties(idp.id)),
     )
 
 
@@ -101,6 +103,7 @@ def _oidc(
         client_secret=secret,
         enabled=idp.enabled,
         project=ctx.project,
+        opts=pulumi.ResourceOptions(ignore_changes=ctx.secrets.ignored_properties(idp.id)),
     )
 
 
