@@ -107,6 +107,15 @@ class RunResult:
     artifacts: Path
     seconds: float
 
+    @property
+    def run_id(self) -> str:
+        """GITHUB_RUN_ID of this run (its artifacts' folder is named after it)."""
+        return self.artifacts.name
+
+    @property
+    def conclusion(self) -> str:
+        return "success" if self.code == 0 else "failure"
+
     def job(self, job_id: str) -> Job:
         legs = self.legs(job_id)
         if len(legs) != 1:
