@@ -35,6 +35,7 @@ STANDINS = Path(__file__).parent / "standins"
 ARTIFACT_RULES = Path(__file__).parent / "act" / "artifacts.py"
 PATCHED = "+tenant-gitops."
 WIF_PROVIDER = "projects/1/locations/global/workloadIdentityPools/github/providers/github"
+CLOUD_SETTINGS = ("FIREBASE_AUTH_EMULATOR_HOST", "SANDBOX_STATE_DB")
 
 
 def _fail(message: str) -> None:
@@ -132,6 +133,7 @@ def act_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
         "HARNESS_AUTH_JOURNAL": str(root / "auth.jsonl"),
         "HARNESS_ARTIFACTS": str(root / "artifacts"),
         "HARNESS_PYTHON": sys.executable,
+        "HARNESS_CLOUD": str(root / "cloud"),
     }
     for folder in standins.iterdir():
         (folder / "harness.env").write_text("".join(f"{k}={v}\n" for k, v in settings.items()))
@@ -157,6 +159,9 @@ def act_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
         "RECONCILER_PARALLELISM": "2",
     }
     environment.update(_sandbox_exports(root / "sandbox", base_path))
+    # The cloud's address and state are what a credential opens: only the auth stand-in
+    # hands them to a job (like the real action's credentials), never the environment.
+    cloud = {name: environment.pop(name) for name in CLOUD_SETTINGS}
     variables = {
         "RECONCILER_TARGET": "sandbox",
         "RECONCILER_GCP_PROJECT": PROJECT,
@@ -173,7 +178,9 @@ def act_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
         "TENANT_TWO_GITHUB_CLIENT_SECRET": f"s3cr3t-two-{secrets.token_hex(8)}",
     }
     try:
-        yield Session(root, act, standins, environment, variables, repo_secrets, api_url="")
+        yield Session(
+            root, act, standins, environment, variables, repo_secrets, api_url="", cloud=cloud
+        )
     finally:
         subprocess.run(
             [sys.executable, "-m", "sandbox", "--state-dir", str(root / "sandbox"), "down"],
@@ -208,6 +215,7 @@ class Scenario:
             )
         env = {
             **self.session.environment,
+            **self.session.cloud,
             **{k: v for k, v in self.session.variables.items() if k.startswith("RECONCILER_")},
             **{k: v for k, v in self.session.secrets.items() if k.startswith("TENANT_")},
             "PULUMI_CONFIG_PASSPHRASE_FILE": str(self.session.root / "passphrase"),
@@ -270,10 +278,11 @@ def scenario(act_session: Session, tmp_path: Path) -> Iterator[Scenario]:
         root=act_session.root,
         act=act_session.act,
         standins=act_session.standins,
-        environment={**act_session.environment, "SANDBOX_STATE_DB": str(tmp_path / "sandbox.db")},
+        environment=act_session.environment,
         variables={**act_session.variables, "RECONCILER_BACKEND_URL": state.as_uri()},
         secrets=act_session.secrets,
         api_url=github.url,
+        cloud={**act_session.cloud, "SANDBOX_STATE_DB": str(tmp_path / "sandbox.db")},
     )
     # CI reads client secrets from Secret Manager by the naming convention: seed them.
     for name, idp in (("tenant-one", "google"), ("tenant-two", "github")):
@@ -293,7 +302,7 @@ def scenario(act_session: Session, tmp_path: Path) -> Iterator[Scenario]:
             Harness(session, origin, tmp_path / "runs"),
             session,
             state,
-            act_session.environment["FIREBASE_AUTH_EMULATOR_HOST"],
+            act_session.cloud["FIREBASE_AUTH_EMULATOR_HOST"],
             start,
         )
     finally:

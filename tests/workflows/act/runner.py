@@ -224,6 +224,8 @@ class Session:
     variables: Mapping[str, str]
     secrets: Mapping[str, str]
     api_url: str
+    cloud: Mapping[str, str] = field(default_factory=dict)
+    """The sandbox cloud's address and state: handed out by the auth stand-in only."""
 
 
 class Harness:
@@ -299,6 +301,10 @@ class Harness:
             *self._local_repositories(workdir),
         ]
         env = {**self.session.environment, **(environment or {})}
+        # What authenticating opens, per run (the auth stand-in appends it to GITHUB_ENV).
+        cloud = self.session.root / "cloud" / f"{run_id}.env"
+        cloud.parent.mkdir(exist_ok=True)
+        cloud.write_text("".join(f"{k}={v}\n" for k, v in sorted(self.session.cloud.items())))
         started = time.monotonic()
         process = subprocess.run(
             command, cwd=workdir, env=env, capture_output=True, text=True, timeout=timeout
