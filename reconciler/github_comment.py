@@ -1,7 +1,8 @@
 """The sticky pull-request comment and the drift issue, through GitHub's REST API.
 
 CI glue, kept out of the workflow files so it can be tested: `upsert_comment` keeps one
-comment per pull request (found by the report marker, edited in place on every push);
+comment per pull request (found by the report marker AND its author, the workflow's bot
+identity, so nobody else's comment is ever edited; edited in place on every push);
 `sync_drift_issue` keeps one open issue listing drifted tenants and closes it once a
 complete drift check comes back clean. Only `urllib` and the job's `GITHUB_TOKEN`;
 `python -m reconciler.github_comment` is the entry the workflows call.
@@ -21,11 +22,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from reconciler.markdown import escape
 from reconciler.reports import COMMENT_LIMIT, MARKER
 from reconciler.results import Report
 from reconciler.status import EXIT_OK, EXIT_USAGE, Status
 
 DEFAULT_API_URL = "https://api.github.com"
+BOT_LOGIN = "github-actions[bot]"
+"""Who writes the comment and the issue: the identity of the workflows' GITHUB_TOKEN."""
 DRIFT_LABEL = "tenant-drift"
 DRIFT_TITLE = "Tenant drift: deployed resources differ from git"
 
@@ -118,8 +122,15 @@ def fit(body: str, limit: int = COMMENT_LIMIT) -> str:
     return body[: limit - len(_TRUNCATED)] + _TRUNCATED
 
 
-def _is_ours(item: Mapping[str, Any]) -> bool:
-    return str(item.get("body") or "").startswith(MARKER)
+def is_ours(item: Mapping[str, Any], author: str = BOT_LOGIN) -> bool:
+    """Whether a comment or issue is the report's: it starts with the marker AND the bot
+    wrote it. Anyone can paste the marker; only the workflow's token writes as the bot."""
+    user = item.get("user")
+    login = user.get("login") if isinstance(user, Mapping) else None
+    return login == author and str(item.get("body") or "").startswith(MARKER)
+
+
+_is_ours = is_ours
 
 
 # --- The sticky pull-request comment -------------------------------------------------
@@ -198,7 +209,7 @@ def sync_drift_issue(
     )
     text = fit(body if body.startswith(MARKER) else f"{MARKER}\n{body}")
     if action == OPEN:
-        title = f"{DRIFT_TITLE} ({', '.join(drifted_tenants(report))})"[:256]
+        title = f"{DRIFT_TITLE} ({escape(', '.join(drifted_tenants(report)))})"[:256]
         if issue is None:
             created = github.call(
                 "POST", "/issues", {"title": title, "body": text, "labels": [DRIFT_LABEL]}

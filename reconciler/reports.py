@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
+from reconciler.markdown import escape
 from reconciler.results import Outcome, Report, ResourceStep
 
 COMMENT_LIMIT = 65_536
@@ -63,15 +64,11 @@ def render_json(report: Report) -> str:
     return json.dumps(report.to_json(), indent=2, sort_keys=True) + "\n"
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
 def _short(text: str, limit: int = REASON_LIMIT) -> str:
-    text = _cell(text)
+    # Cut first, then escape (never half an entity): a reason quotes manifests and engines.
     if limit <= 0:
         return ""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return escape(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
 def _row(o: Outcome, reason_limit: int) -> str:

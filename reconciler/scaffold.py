@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from reconciler.program.secrets import conventional_secret_id
+
 _NAME = re.compile(r"^[a-z][a-z0-9-]{1,26}[a-z0-9]$")
 
 TEMPLATE = """\
@@ -26,12 +28,14 @@ spec:
       state: DISABLED
       factors: []
   # Sign-in providers: google.com, github.com, ... , oidc.<id>, saml.<id>.
-  # Secrets are references, never values: {{fromEnv: VAR}} or {{fromSecretManager: {{secret: ID}}}}.
+  # Secrets are references, never values, and only this tenant's (docs/security.md):
+  # Secret Manager ids start tenant-{name}-, variables (local runs) {env}_.
   identityProviders:
     - id: google.com
       clientId: REPLACE-ME.apps.googleusercontent.com
       clientSecret:
-        fromEnv: {env}_GOOGLE_CLIENT_SECRET
+        fromSecretManager:
+          secret: {secret}
   storage:
     versioning: true
   access:
@@ -65,8 +69,11 @@ def write_manifest(root: Path, name: str, owner: str, force: bool = False) -> Pa
         raise ScaffoldError(f"{path} already exists (use --force to overwrite it)")
     path.parent.mkdir(parents=True, exist_ok=True)
     env = name.upper().replace("-", "_")
+    secret = conventional_secret_id(name, "google.com")
     path.write_text(
-        TEMPLATE.format(name=name, owner=owner, display=display_name_for(name), env=env),
+        TEMPLATE.format(
+            name=name, owner=owner, display=display_name_for(name), env=env, secret=secret
+        ),
         encoding="utf-8",
     )
     return path

@@ -33,7 +33,9 @@ def main(argv: list[str]) -> int:
     sha, code = argv
     env = os.environ
     state, description = status_for(code)
-    run = f"{env['GITHUB_SERVER_URL']}/{env['GITHUB_REPOSITORY']}/actions/runs/{env['GITHUB_RUN_ID']}"
+    run = (
+        f"{env['GITHUB_SERVER_URL']}/{env['GITHUB_REPOSITORY']}/actions/runs/{env['GITHUB_RUN_ID']}"
+    )
     api = env.get("GITHUB_API_URL") or "https://api.github.com"
     request = urllib.request.Request(
         f"{api}/repos/{env['GITHUB_REPOSITORY']}/statuses/{sha}",

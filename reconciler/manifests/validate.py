@@ -26,11 +26,11 @@ from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 
 from reconciler.manifests import rules
-from reconciler.manifests.secret_owner import secret_owner_issues
 from reconciler.manifests.issues import Issue, sort_key
 from reconciler.manifests.loader import load_yaml_file
 from reconciler.manifests.model import Tenant, tenant_from_document
 from reconciler.manifests.schema import checker
+from reconciler.manifests.secret_owner import secret_owner_issues
 from reconciler.manifests.tree import MANIFEST_SUFFIX, TENANTS_DIR, Entry, scan_tenants
 
 PARALLEL_FROM = 1500

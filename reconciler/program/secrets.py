@@ -62,7 +62,7 @@ def secret_source(environ: Mapping[str, str]) -> str:
 
 
 def idp_slug(idp_id: str) -> str:
-    """The IdP's part of a secret name: `google.com` -> `google`, `oidc.corp-sso` -> `oidc-corp-sso`."""
+    """The IdP's part of a secret name: `google.com` -> `google`, `oidc.sso` -> `oidc-sso`."""
     return idp_id.removesuffix(".com").replace(".", "-").replace("_", "-").lower()
 
 

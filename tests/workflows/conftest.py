@@ -23,7 +23,6 @@ from typing import Any
 import pytest
 
 from sandbox.provider.secretmanager import put_secret
-
 from tests.repo import REPO
 from tests.workflows.act.github_api import FakeGitHub
 from tests.workflows.act.origin import FULL_NAME, Origin

@@ -131,7 +131,10 @@ def resolve_output(output: pulumi.Output[str]) -> tuple[Any, bool]:
             secret_manager_value("tenant-every-field-microsoft-client-secret", "3", GCP_PROJECT),
         ),
         # No project in the reference: the platform project holds the secret.
-        ("oidc.acme-okta", secret_manager_value("tenant-every-field-okta-client-secret", "latest", GCP_PROJECT)),
+        (
+            "oidc.acme-okta",
+            secret_manager_value("tenant-every-field-okta-client-secret", "latest", GCP_PROJECT),
+        ),
     ],
 )
 def test_client_secret_is_a_secret_output_of_the_right_value(

@@ -6,7 +6,8 @@ The rules that matter to the workflows, as the real actions have them:
 - upload: newline-separated paths and globs (`!` excludes), hidden files left out, files
   stored relative to the least common ancestor of the search paths; no file: `error`,
   `warn` or `ignore`; a name already uploaded in the run fails unless `overwrite`.
-- download: `name` extracts into `path` (`run-id` + `github-token`: another run's); `pattern` (or neither) extracts each artifact
+- download: `name` extracts into `path` (with `run-id` and `github-token`: another run's);
+  `pattern` (or neither) extracts each artifact
   into `path/<name>/` unless `merge-multiple`; a missing `name` fails.
 Standard library only: it runs on whatever Python the job has.
 """
