@@ -1,11 +1,15 @@
 """The CI workflows, the authoring tools and the Markdown comment, checked offline.
 
-- Both workflow linters pass with no findings: actionlint, and zizmor in offline mode.
-  A missing linter fails the test (it never skips): run scripts/bootstrap.
-- Structural rules the linters do not know: pull_request only, every action pinned to a
-  full commit SHA with its version, empty top-level permissions, a queued (never
-  cancelled) apply, deletions only behind the reviewed environment, forks never reach
-  the cloud, one Pulumi version equal to scripts/bootstrap's, every `fromEnv` secret mapped.
+- Both workflow linters pass with no findings: actionlint, and zizmor in offline mode
+  under its regular, pedantic and auditor personas (each silenced rule justified in
+  .github/zizmor.yml). A missing linter fails the test (it never skips): run scripts/bootstrap.
+- Structural rules the linters do not know: no `pull_request_target`; workflows a pull
+  request triggers hold no credential, secret or token; the preview runs main's code on the
+  pull request's manifests as data; every action pinned to a full commit SHA with its
+  version; empty top-level permissions; a queued (never cancelled) apply; deletions only
+  behind the reviewed environment, with `--action delete`; every acting job re-checks the
+  head of main before its credential; client secrets from Secret Manager, never mapped per
+  tenant; one Pulumi version equal to scripts/bootstrap's.
 - Authoring: the pre-commit hook's definition, `reconciler new` and `reconciler schema`.
 - The pull-request comment stays under GitHub's size limit for a large fleet.
 """
