@@ -30,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.fleet import Fleet, write_manifests, write_root
+from bench.fleet import SECRET_VARIABLE, Fleet, write_manifests, write_root
 from bench.machine import print_machine
 from bench.measure import check, ratio, run
 from bench.session import Session, session
@@ -117,7 +117,10 @@ def _kind(args: str) -> str:
 def apply(bench: Session, fleet: Fleet, changed: int, parallel: int) -> ApplyRun:
     bench.reset_calls()
     load = os.getloadavg()[0]
-    result = bench.reconciler(fleet.root, "apply", "--parallel", str(parallel), "--format", "json")
+    secrets = fleet.secret_environment(bench.env[SECRET_VARIABLE])
+    result = bench.reconciler(
+        fleet.root, "apply", "--parallel", str(parallel), "--format", "json", extra=secrets
+    )
     if result.code not in (0, 5):  # 5: some tenant failed; reported below, not fatal
         check(result, "reconciler apply")
     report = json.loads(result.stdout)
@@ -199,7 +202,9 @@ def naive(bench: Session, fleet: Fleet, parallel: int) -> ApplyRun:
         "--parallel",
         str(parallel),
     ]
-    result = run(argv, bench.env, fleet.root)
+    result = run(
+        argv, {**bench.env, **fleet.secret_environment(bench.env[SECRET_VARIABLE])}, fleet.root
+    )
     if result.code not in (0, 1) or not result.stdout.strip():
         check(result, "the naive apply")
     body = json.loads(result.stdout.strip().splitlines()[-1])

@@ -196,9 +196,10 @@ def manifest(index: int, rng: random.Random) -> str:
 
 def _provider(kind: str, index: int, rng: random.Random) -> list[str]:
     secret = (
-        [f"        fromEnv: T{index}_SECRET"]
+        # The tenant's own names (t-00001: T_00001_..., tenant-t-00001-...).
+        [f"        fromEnv: T_{index:05d}_SECRET"]
         if rng.random() < 0.5
-        else ["        fromSecretManager:", f"          secret: t-{index}-secret"]
+        else ["        fromSecretManager:", f"          secret: tenant-t-{index:05d}-secret"]
     )
     if kind == "oidc":
         code = rng.random() < 0.5

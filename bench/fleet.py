@@ -20,6 +20,7 @@ from pathlib import Path
 from bench.machine import REPO
 
 SECRET_VARIABLE = "BENCH_CLIENT_SECRET"
+"""The one value every bench tenant's own variable is set to (`Fleet.secret_environment`)."""
 """Every generated tenant reads its IdP client secret from this variable."""
 PULUMI_PROJECT = "mlaas-tenants"
 """The checkout's platform.yaml puts every stack in this Pulumi project."""
@@ -43,6 +44,16 @@ class Fleet:
 
     def manifest(self, name: str) -> Path:
         return self.root / "tenants" / f"{name}.yaml"
+
+    def secret_environment(self, value: str) -> dict[str, str]:
+        """Every tenant's own client-secret variable, all set to `value`."""
+        return {secret_variable(name): value for name in self.names}
+
+
+def secret_variable(name: str) -> str:
+    """A tenant's client-secret variable: a tenant may only name its own secrets
+    (docs/security.md), so every bench tenant has one: `BENCH_00001_GOOGLE_CLIENT_SECRET`."""
+    return name.upper().replace("-", "_") + "_GOOGLE_CLIENT_SECRET"
 
 
 def tenant_name(index: int) -> str:
@@ -72,7 +83,7 @@ spec:
     - id: google.com
       clientId: {100000000000 + index}-{name}.apps.googleusercontent.com
       clientSecret:
-        fromEnv: {SECRET_VARIABLE}
+        fromEnv: {secret_variable(name)}
   storage:
     location: {location}
     versioning: true

@@ -1,7 +1,8 @@
 """The sticky pull-request comment and the drift issue, through GitHub's REST API.
 
 CI glue, kept out of the workflow files so it can be tested: `upsert_comment` keeps one
-comment per pull request and kind (found by its marker, edited in place on every push): the
+comment per pull request and kind (found by its marker AND its author, the workflow's bot
+identity, so nobody else's comment is ever edited; edited in place on every push): the
 preview comment, and a separate apply comment after the merge, so the apply result never
 overwrites the preview it came from. Each comment ends with the commit it describes and a
 link to the workflow run;
@@ -24,11 +25,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from reconciler.markdown import escape
 from reconciler.reports import COMMENT_LIMIT, MARKER
 from reconciler.results import Report
 from reconciler.status import EXIT_OK, EXIT_USAGE, Status
 
 DEFAULT_API_URL = "https://api.github.com"
+BOT_LOGIN = "github-actions[bot]"
+"""Who writes the comment and the issue: the identity of the workflows' GITHUB_TOKEN."""
 DRIFT_LABEL = "tenant-drift"
 DRIFT_TITLE = "Tenant drift: deployed resources differ from git"
 
@@ -124,8 +128,15 @@ def fit(body: str, limit: int = COMMENT_LIMIT) -> str:
     return body[: limit - len(_TRUNCATED)] + _TRUNCATED
 
 
-def _is_ours(item: Mapping[str, Any]) -> bool:
-    return str(item.get("body") or "").startswith(MARKER)
+def _author(item: Mapping[str, Any]) -> str | None:
+    user = item.get("user")
+    return user.get("login") if isinstance(user, Mapping) else None
+
+
+def is_ours(item: Mapping[str, Any], author: str = BOT_LOGIN) -> bool:
+    """Whether a comment or issue is the report's: it starts with the marker AND the bot
+    wrote it. Anyone can paste the marker; only the workflow's token writes as the bot."""
+    return _author(item) == author and str(item.get("body") or "").startswith(MARKER)
 
 
 def comment_marker(kind: str) -> str:
@@ -133,11 +144,14 @@ def comment_marker(kind: str) -> str:
     return f"<!-- tenant-gitops-comment:{kind} -->"
 
 
-def is_comment_of(item: Mapping[str, Any], kind: str) -> bool:
-    """Ours and of this kind. A comment from before kinds existed (it starts with the
-    report marker itself) was the preview comment."""
+def is_comment_of(item: Mapping[str, Any], kind: str, author: str = BOT_LOGIN) -> bool:
+    """The bot's report comment of this kind. A comment from before kinds existed (it starts
+    with the report marker itself) was the preview comment. Never someone else's comment,
+    whatever marker they pasted."""
+    if _author(item) != author:
+        return False
     body = str(item.get("body") or "")
-    return body.startswith(comment_marker(kind)) or (kind == "preview" and _is_ours(item))
+    return body.startswith(comment_marker(kind)) or (kind == "preview" and body.startswith(MARKER))
 
 
 def provenance(sha: str, run_url: str) -> str:
@@ -233,13 +247,13 @@ def sync_drift_issue(
         (
             i
             for i in github.pages(f"/issues?state=open&labels={DRIFT_LABEL}&per_page=100")
-            if "pull_request" not in i and _is_ours(i)
+            if "pull_request" not in i and is_ours(i)
         ),
         None,
     )
     text = fit(body if body.startswith(MARKER) else f"{MARKER}\n{body}")
     if action == OPEN:
-        title = f"{DRIFT_TITLE} ({', '.join(drifted_tenants(report))})"[:256]
+        title = f"{DRIFT_TITLE} ({escape(', '.join(drifted_tenants(report)))})"[:256]
         if issue is None:
             created = github.call(
                 "POST", "/issues", {"title": title, "body": text, "labels": [DRIFT_LABEL]}

@@ -14,6 +14,7 @@ import json
 import re
 from collections.abc import Iterable
 
+from reconciler.markdown import escape
 from reconciler.results import Outcome, Report, ResourceStep
 
 COMMENT_LIMIT = 65_536
@@ -92,15 +93,12 @@ def render_json(report: Report) -> str:
     return json.dumps(report.to_json(), indent=2, sort_keys=True) + "\n"
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
 def _short(text: str, limit: int = REASON_LIMIT) -> str:
-    text = _cell(readable(text))
+    # Cut first, then escape (never half an entity): a reason quotes manifests and engines.
+    text = readable(text)
     if limit <= 0:
         return ""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return escape(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
 def _row(o: Outcome, reason_limit: int) -> str:

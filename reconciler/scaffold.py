@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from reconciler.program.secrets import conventional_secret_id
+
 _NAME = re.compile(r"^[a-z][a-z0-9-]{1,26}[a-z0-9]$")
 _EMAIL = re.compile(r"^[^@\s]+@([^@\s.]+(?:\.[^@\s.]+)+)$")
 _PLACEHOLDER = re.compile(r"replace|change-?me|todo|fixme|fill-?in|placeholder|xxx", re.I)
@@ -40,7 +42,8 @@ spec:
       state: DISABLED
       factors: []
   # Sign-in providers: google.com, github.com, ... , oidc.<id>, saml.<id>.
-  # Secrets are references, never values: {{fromEnv: VAR}} or {{fromSecretManager: {{secret: ID}}}}.
+  # Secrets are references, never values, and only this tenant's (docs/security.md):
+  # Secret Manager ids start tenant-{name}-, variables (local runs) {env_prefix}_.
 {providers}
   storage:
     versioning: true
@@ -55,14 +58,16 @@ GOOGLE_PROVIDER = """\
     - id: google.com
       clientId: {client_id}
       clientSecret:
-        fromEnv: {secret_env}"""
+        fromSecretManager:
+          secret: {secret_id}"""
 
 NO_PROVIDER = """\
   # Add one with its client id, e.g. (`reconciler new NAME --google-client-id ID` writes it):
   #   - id: google.com
   #     clientId: <the OAuth client id>
   #     clientSecret:
-  #       fromEnv: {secret_env}
+  #       fromSecretManager:
+  #         secret: {secret_id}
   identityProviders: []"""
 
 
@@ -82,8 +87,13 @@ class NewTenant:
 
     @property
     def secret_env(self) -> str:
-        """The variable (and GitHub secret) holding the Google client secret."""
+        """The variable holding the Google client secret in local runs (`fromEnv`)."""
         return f"{self.name.upper().replace('-', '_')}_GOOGLE_CLIENT_SECRET"
+
+    @property
+    def secret_id(self) -> str:
+        """The Secret Manager secret CI reads the Google client secret from."""
+        return conventional_secret_id(self.name, "google.com")
 
 
 def display_name_for(name: str) -> str:
@@ -128,15 +138,16 @@ def refusal(tenant: NewTenant) -> str | None:
 def manifest_text(tenant: NewTenant) -> str:
     if tenant.google_client_id is not None:
         providers = GOOGLE_PROVIDER.format(
-            client_id=tenant.google_client_id, secret_env=tenant.secret_env
+            client_id=tenant.google_client_id, secret_id=tenant.secret_id
         )
     else:
-        providers = NO_PROVIDER.format(secret_env=tenant.secret_env)
+        providers = NO_PROVIDER.format(secret_id=tenant.secret_id)
     return TEMPLATE.format(
         name=tenant.name,
         owner=tenant.owner,
         display=display_name_for(tenant.name),
         providers=providers,
+        env_prefix=tenant.name.upper().replace("-", "_"),
     )
 
 
@@ -158,13 +169,11 @@ def next_steps(tenant: NewTenant, path: Path) -> str:
     """What to do after `new`: the secret to create, the check, the pull request to open."""
     steps = [f"Review {path} (labels, storage, access) and check it: reconciler validate {path}"]
     if tenant.google_client_id is not None:
-        env = tenant.secret_env
         steps.append(
-            f"Store the Google client secret as the repository secret {env} "
-            f"(gh secret set {env}) and add `{env}: ${{{{ secrets.{env} }}}}` to the env: of "
-            "the apply and preview jobs; or keep it in Secret Manager and write "
-            f"`fromSecretManager: {{secret: {tenant.name}-google-client-secret}}` instead "
-            "(docs/adopting.md, 'Secrets')"
+            f"Store the Google client secret in Secret Manager as {tenant.secret_id} "
+            f"(gcloud secrets create {tenant.secret_id} --data-file=-, the value on stdin); "
+            "CI reads it there, no workflow edit needed. For local runs put it in "
+            f"{tenant.secret_env} (docs/security.md)"
         )
     branch = f"tenant/{tenant.name}"
     steps.append(

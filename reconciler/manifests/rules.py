@@ -2,6 +2,8 @@
 
 - the tenant name equals the file stem (tenants/<name>.yaml is the stack <name>);
 - an identity-provider id appears once per tenant;
+- a tenant references only its own secrets (`secret_owner.py`, run by validate.py on
+  values the schema accepted);
 - tenant names and display names are unique across tenants (display names compared
   case-insensitively: "Acme" and "ACME" on two sign-in pages would confuse people);
 - no two tenants derive the same GCP name: the workload service account's id

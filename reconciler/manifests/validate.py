@@ -35,6 +35,7 @@ from reconciler.manifests.issues import Issue, sort_key
 from reconciler.manifests.loader import MAX_FILE_BYTES, LoadedYaml, load_yaml_bytes, load_yaml_file
 from reconciler.manifests.model import Tenant, tenant_from_document
 from reconciler.manifests.schema import checker
+from reconciler.manifests.secret_owner import secret_owner_issues
 from reconciler.manifests.tree import MANIFEST_SUFFIX, TENANTS_DIR, Entry, scan_tenants
 
 PARALLEL_FROM = 1500
@@ -191,6 +192,9 @@ def _check_loaded(loaded: LoadedYaml, path: Path, full: bool) -> FileCheck:
         issues += [
             i for i in rules.manifest_rules(loaded, facts, stem) if not _under(i.path, secret)
         ]
+        # Ownership of secret references, for the values nothing above refused.
+        reported = refused | {issue.path for issue in issues}
+        issues += [i for i in secret_owner_issues(loaded) if not _under(i.path, reported)]
     tenant = None
     if full and not any(issue.is_error for issue in issues):
         tenant = tenant_from_document(loaded.document, path)

@@ -88,8 +88,15 @@ def _default(
         client_secret=ctx.secrets.client_secret(idp.id, ctx.project),
         enabled=idp.enabled,
         project=ctx.project,
+        # An import ignores what lives only in state; a preview that does not read the secret
+        # keeps the deployed one ("not compared").
         opts=pulumi.ResourceOptions(
-            import_=ctx.import_id(name), ignore_changes=ctx.ignored_on_import(name)
+            import_=ctx.import_id(name),
+            ignore_changes=[
+                *(ctx.ignored_on_import(name) or []),
+                *ctx.secrets.ignored_properties(idp.id),
+            ]
+            or None,
         ),
     )
 
@@ -109,8 +116,15 @@ def _oidc(
         client_secret=secret,
         enabled=idp.enabled,
         project=ctx.project,
+        # An import ignores what lives only in state; a preview that does not read the secret
+        # keeps the deployed one ("not compared").
         opts=pulumi.ResourceOptions(
-            import_=ctx.import_id(name), ignore_changes=ctx.ignored_on_import(name)
+            import_=ctx.import_id(name),
+            ignore_changes=[
+                *(ctx.ignored_on_import(name) or []),
+                *ctx.secrets.ignored_properties(idp.id),
+            ]
+            or None,
         ),
     )
 

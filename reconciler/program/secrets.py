@@ -1,12 +1,20 @@
 """Resolving a tenant's secret references before the engine starts.
 
-`resolve_secrets` runs first, with no Pulumi import: every `fromEnv` reference is read
-from the environment there, so a missing or empty variable is one clear per-tenant
-error (`MissingSecretError`, naming every variable, IdP and file) instead of an engine
-failure halfway through an update, and never an empty string sent to GCP.
+`resolve_secrets` runs first, with no Pulumi import. Where client secrets come from is
+one setting, `RECONCILER_CLIENT_SECRETS` (docs/security.md, "Secrets"):
+- `env` (the default, local runs): every `fromEnv` reference is read from the environment
+  here, so a missing or empty variable is one clear per-tenant error
+  (`MissingSecretError`, naming every variable, IdP and file) instead of an engine failure
+  halfway through an update, and never an empty string sent to GCP.
+- `secret-manager` (CI's apply and destroy): a `fromEnv` reference is read from Secret
+  Manager instead, by the naming convention `tenant-<name>-<idp>-client-secret`
+  (`conventional_secret_id`), so adding a tenant never edits a workflow.
+- `unread` (CI's previews): no value is read at all. The IdP configs keep the deployed
+  secret (`ignored_properties`), the preview shows every other change, and the secret is
+  "not compared". The program refuses to run outside a preview in this mode.
+
 `fromSecretManager` references cannot be read without credentials and a provider, so
 they are looked up inside the Pulumi program with pulumi-gcp's `getSecretVersion`.
-
 Either way the program only ever sees `pulumi.Output.secret(...)` values, so the state
 file holds ciphertext, and `ResolvedSecrets` never shows a value in its repr.
 """
@@ -25,6 +33,47 @@ if TYPE_CHECKING:
 
 MASK = "[secret]"
 """What a secret looks like in any text this module produces."""
+
+SOURCE_VARIABLE = "RECONCILER_CLIENT_SECRETS"
+"""The setting that says where client secrets come from (one of SOURCES)."""
+FROM_ENV, FROM_SECRET_MANAGER, UNREAD = "env", "secret-manager", "unread"
+SOURCES = (FROM_ENV, FROM_SECRET_MANAGER, UNREAD)
+
+NOT_COMPARED = "not compared"
+"""How a preview describes a client secret it did not read."""
+
+_PLACEHOLDER = "unread-in-preview"
+"""Stands for an unread secret in a preview; `ignore_changes` keeps it out of the diff."""
+
+
+class SecretSourceError(ValueError):
+    """`RECONCILER_CLIENT_SECRETS` names no known source."""
+
+
+def secret_source(environ: Mapping[str, str]) -> str:
+    """Where client secrets come from on this run (`env` unless the setting says)."""
+    source = environ.get(SOURCE_VARIABLE, "").strip() or FROM_ENV
+    if source not in SOURCES:
+        raise SecretSourceError(
+            f"{SOURCE_VARIABLE}={source!r}: use one of {', '.join(SOURCES)} "
+            "(docs/security.md, Secrets)"
+        )
+    return source
+
+
+def idp_slug(idp_id: str) -> str:
+    """The IdP's part of a secret name: `google.com` -> `google`, `oidc.sso` -> `oidc-sso`."""
+    return idp_id.removesuffix(".com").replace(".", "-").replace("_", "-").lower()
+
+
+def conventional_secret_id(tenant: str, idp_id: str) -> str:
+    """The Secret Manager id CI reads a tenant's client secret from.
+
+    `tenant-<name>-<idp>-client-secret`: the `tenant-<name>-` prefix is the tenant's own
+    namespace (the ownership rule in reconciler/manifests/secret_owner.py), and the
+    `tenant-` namespace lets an IAM condition limit the deploy identity to tenant secrets.
+    """
+    return f"tenant-{tenant}-{idp_slug(idp_id)}-client-secret"
 
 
 class _Sealed:
@@ -99,15 +148,26 @@ class ResolvedSecrets:
         tenant: str,
         from_env: Mapping[str, tuple[str, str]],
         from_secret_manager: Mapping[str, SecretManagerRef],
+        unread: frozenset[str] = frozenset(),
     ) -> None:
-        """`from_env` maps IdP id to (variable, value); `from_secret_manager` to a reference."""
+        """`from_env` maps IdP id to (variable, value); `from_secret_manager` to a reference;
+        `unread` names the IdPs whose secret a preview does not read (not compared)."""
         self.tenant = tenant
         self._env = {idp: (var, _Sealed(value)) for idp, (var, value) in from_env.items()}
         self._secret_manager = dict(from_secret_manager)
+        self._unread = frozenset(unread)
 
     def idp_ids(self) -> tuple[str, ...]:
         """The IdPs that have a client secret, sorted."""
-        return tuple(sorted({*self._env, *self._secret_manager}))
+        return tuple(sorted({*self._env, *self._secret_manager, *self._unread}))
+
+    def not_compared(self) -> tuple[str, ...]:
+        """The IdPs whose client secret this run does not read (a preview's "not compared")."""
+        return tuple(sorted(self._unread))
+
+    def ignored_properties(self, idp_id: str) -> list[str]:
+        """`ignore_changes` for the IdP's config: the deployed secret stays when unread."""
+        return ["clientSecret"] if idp_id in self._unread else []
 
     def client_secret(self, idp_id: str, default_project: str) -> pulumi.Output[str]:
         """The IdP's client secret as a secret Output (call inside the Pulumi program).
@@ -117,6 +177,14 @@ class ResolvedSecrets:
         import pulumi
         import pulumi_gcp as gcp
 
+        if idp_id in self._unread:
+            # Fail closed: an unread secret may stand in a preview, never in an update.
+            if not pulumi.runtime.is_dry_run():
+                raise RuntimeError(
+                    f"tenant {self.tenant}: the client secret of {idp_id} was not read "
+                    f"({SOURCE_VARIABLE}={UNREAD} is for previews only)"
+                )
+            return pulumi.Output.secret(_PLACEHOLDER)
         if idp_id in self._env:
             return pulumi.Output.secret(self._env[idp_id][1].reveal())
         if idp_id in self._secret_manager:
@@ -132,24 +200,37 @@ class ResolvedSecrets:
         # Where each secret comes from, never what it is.
         sources = [f"{idp}=env:{var}" for idp, (var, _) in self._env.items()]
         sources += [f"{idp}=secret-manager:{r.path()}" for idp, r in self._secret_manager.items()]
+        sources += [f"{idp}={NOT_COMPARED}" for idp in self._unread]
         return f"ResolvedSecrets(tenant={self.tenant!r}, {', '.join(sorted(sources))})"
 
     __str__ = __repr__
 
 
 def resolve_secrets(tenant: Tenant, environ: Mapping[str, str]) -> ResolvedSecrets:
-    """Read the tenant's `fromEnv` secrets from `environ`; defer Secret Manager ones.
+    """The tenant's client secrets from the source `RECONCILER_CLIENT_SECRETS` names.
 
-    Raises `MissingSecretError` listing every unset or empty variable at once.
+    `env`: read `fromEnv` secrets from `environ`, defer Secret Manager ones; raises
+    `MissingSecretError` listing every unset or empty variable at once.
+    `secret-manager`: every reference is a Secret Manager one (`fromEnv` by convention).
+    `unread`: nothing is read (previews). Raises `SecretSourceError` for another value.
     """
+    source = secret_source(environ)
+    used = used_secret_refs(tenant)
+    if source == UNREAD:
+        return ResolvedSecrets(tenant.name, {}, {}, frozenset(idp for idp, _ in used))
     from_env: dict[str, tuple[str, str]] = {}
     from_secret_manager: dict[str, SecretManagerRef] = {}
     missing: list[MissingSecret] = []
-    for idp_id, ref in used_secret_refs(tenant):
+    for idp_id, ref in used:
         if ref.secret_manager is not None:
             from_secret_manager[idp_id] = ref.secret_manager
             continue
         assert ref.from_env is not None
+        if source == FROM_SECRET_MANAGER:
+            from_secret_manager[idp_id] = SecretManagerRef(
+                conventional_secret_id(tenant.name, idp_id)
+            )
+            continue
         value = environ.get(ref.from_env)
         # An empty (or blank) value is as wrong as a missing one: GCP would store it as is.
         if value is None or not value.strip():

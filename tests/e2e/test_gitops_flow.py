@@ -4,6 +4,7 @@ sandbox: what the workflows run, step by step, with the real engine."""
 from __future__ import annotations
 
 import subprocess
+import sys
 
 import pytest
 
@@ -43,6 +44,18 @@ def test_pull_request_to_merge(tenant_repo: TenantRepo, emulator_host):
     git(repo, "checkout", "-q", "-b", "add-acme")
     created = repo.run("new", "acme", "--owner", "owner@acme.example.com")
     assert created.code == 0, created.stderr
+    # `new` writes the Secret Manager form (tenant-acme-google-client-secret): store it.
+    secret = subprocess.run(
+        [
+            *(sys.executable, "-m", "sandbox", "secret", "put", "--project", PROJECT),
+            "tenant-acme-google-client-secret",
+        ],
+        input="s3cr3t-acme-flow-value\n",
+        env=repo.env,
+        capture_output=True,
+        text=True,
+    )
+    assert secret.returncode == 0, secret.stderr
     assert repo.run("validate", "--format", "github").code == 0
     git(repo, "add", "tenants/acme.yaml")
     git(repo, "commit", "-q", "-m", "onboard acme")

@@ -27,6 +27,7 @@ APPLY = gc.comment_marker("apply")
 REPO = "acme/tenants"
 TOKEN = "test-token"
 PAGE = 2
+BOT = "github-actions[bot]"  # who the workflow's token writes as
 
 
 @dataclass
@@ -41,18 +42,19 @@ class FakeGitHub:
     fail_with: int | None = None
     url: str = ""
 
-    def add_issue(self, number: int, body: str, **extra: Any) -> None:
+    def add_issue(self, number: int, body: str, user: str = BOT, **extra: Any) -> None:
         self.issues[number] = {
             "number": number,
             "body": body,
             "state": "open",
             "labels": [{"name": gc.DRIFT_LABEL}],
+            "user": {"login": user},
             **extra,
         }
 
-    def add_comment(self, issue: int, body: str) -> int:
+    def add_comment(self, issue: int, body: str, user: str = BOT) -> int:
         cid = 1000 + len(self.comments)
-        self.comments[cid] = {"id": cid, "issue": issue, "body": body}
+        self.comments[cid] = {"id": cid, "issue": issue, "body": body, "user": {"login": user}}
         return cid
 
     def writes(self) -> list[tuple[str, str, dict[str, Any] | None]]:
@@ -124,6 +126,7 @@ def _handler(fake: FakeGitHub) -> type[BaseHTTPRequestHandler]:
                     "title": body["title"],
                     "body": body["body"],
                     "labels": [{"name": n} for n in body["labels"]],
+                    "user": {"login": BOT},
                 }
                 self._reply(201, fake.issues[number])
             elif method == "PATCH" and segments[0] == "issues" and len(segments) == 2:
@@ -203,6 +206,35 @@ def test_a_quote_of_the_marker_is_not_our_comment(fake: FakeGitHub) -> None:
     gc.upsert_comment(REPO, 7, f"{MARKER}\ntable", TOKEN, fake.url)
     assert fake.comments[quoted]["body"].startswith("> ")
     assert len(fake.comments) == 2
+
+
+def test_someone_elses_comment_with_the_marker_is_not_edited(fake: FakeGitHub) -> None:
+    planted = fake.add_comment(7, f"{MARKER}\nlooks like the report", user="mallory")
+    gc.upsert_comment(REPO, 7, f"{MARKER}\ntable", TOKEN, fake.url)
+    assert fake.comments[planted]["body"] == f"{MARKER}\nlooks like the report"
+    assert [c["body"] for c in fake.comments.values() if c["user"]["login"] == BOT] == [
+        f"{gc.comment_marker('preview')}\n{MARKER}\ntable"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("login", "body", "ours"),
+    [
+        (BOT, f"{MARKER}\ntable", True),
+        ("mallory", f"{MARKER}\ntable", False),
+        (BOT, f"> {MARKER}", False),
+        (None, f"{MARKER}\ntable", False),
+    ],
+)
+def test_is_ours_needs_the_marker_and_the_bot(login: str | None, body: str, ours: bool) -> None:
+    item = {"body": body, **({"user": {"login": login}} if login else {})}
+    assert gc.is_ours(item) is ours
+
+
+def test_the_drift_issue_title_escapes_what_the_report_says(fake: FakeGitHub) -> None:
+    gc.sync_drift_issue(REPO, report(**{"<b>@team": "drifted"}), "table", TOKEN, fake.url)
+    [issue] = fake.issues.values()
+    assert "&lt;b&gt;&#64;team" in issue["title"] and "@team" not in issue["title"]
 
 
 def test_comments_on_other_pull_requests_are_left_alone(fake: FakeGitHub) -> None:
@@ -358,9 +390,11 @@ def test_a_partial_check_never_closes_the_issue(fake: FakeGitHub) -> None:
 
 
 def test_someone_elses_labelled_issue_is_not_taken_over(fake: FakeGitHub) -> None:
+    fake.add_issue(4, f"{MARKER}\na planted look-alike", user="mallory")
     fake.add_issue(5, "a person's notes about drift")
     fake.add_issue(6, f"{MARKER}\nold", pull_request={"url": "x"})
     gc.sync_drift_issue(REPO, report(a="drifted"), "table", TOKEN, fake.url)
+    assert fake.issues[4]["body"] == f"{MARKER}\na planted look-alike"
     assert fake.issues[5]["body"] == "a person's notes about drift"
     assert fake.issues[7]["body"] == f"{MARKER}\ntable"
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.manifests.model import Mfa
+from reconciler.manifests.model import Mfa, SecretManagerRef
 from reconciler.manifests.validate import validate_tree
 from reconciler.scaffold import NewTenant, ScaffoldError, next_steps, refusal, write_manifest
 from tests.repo import REPO
@@ -92,17 +92,17 @@ def test_with_a_client_id_the_google_provider_refers_to_its_secret(tmp_path: Pat
     assert result.ok, result.issues
     (idp,) = result.tenants[0].identity_providers
     assert (idp.id, idp.client_id) == ("google.com", "1234-abc.apps.googleusercontent.com")
-    assert (
-        "fromEnv: ACME_LABS_GOOGLE_CLIENT_SECRET" in (root / "tenants/acme-labs.yaml").read_text()
-    )
+    # CI reads client secrets from Secret Manager by the naming convention (docs/security.md).
+    assert idp.client_secret.secret_manager == SecretManagerRef(secret=wanted.secret_id)
+    assert wanted.secret_id == "tenant-acme-labs-google-client-secret"
 
 
 def test_next_steps_name_the_secret_and_the_pull_request() -> None:
     wanted = NewTenant("acme-labs", "ml@acme.io", "1234-abc.apps.googleusercontent.com")
     text = next_steps(wanted, Path("tenants/acme-labs.yaml"))
     assert text.startswith("wrote tenants/acme-labs.yaml\n")
-    assert "gh secret set ACME_LABS_GOOGLE_CLIENT_SECRET" in text
-    assert "fromSecretManager: {secret: acme-labs-google-client-secret}" in text
+    assert "gcloud secrets create tenant-acme-labs-google-client-secret" in text
+    assert "ACME_LABS_GOOGLE_CLIENT_SECRET" in text  # local runs
     assert "reconciler validate tenants/acme-labs.yaml" in text
     assert "git switch -c tenant/acme-labs" in text and "pull request" in text
     # No provider, no secret to create.

@@ -7,21 +7,26 @@ Nothing skips: a missing act, Pulumi CLI or emulator fails the run and says what
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from sandbox.provider.secretmanager import put_secret
 from tests.repo import REPO
 from tests.workflows.act.github_api import FakeGitHub
 from tests.workflows.act.origin import FULL_NAME, Origin
-from tests.workflows.act.runner import Harness, Session
+from tests.workflows.act.runner import Harness, RunResult, Session
 
 PROJECT = "demo-act"
 ACT = REPO / ".tools" / "bin" / "act"
@@ -29,6 +34,7 @@ STANDINS = Path(__file__).parent / "standins"
 ARTIFACT_RULES = Path(__file__).parent / "act" / "artifacts.py"
 PATCHED = "+tenant-gitops."
 WIF_PROVIDER = "projects/1/locations/global/workloadIdentityPools/github/providers/github"
+CLOUD_SETTINGS = ("FIREBASE_AUTH_EMULATOR_HOST", "SANDBOX_STATE_DB")
 
 
 def _fail(message: str) -> None:
@@ -60,6 +66,11 @@ def _tools(folder: Path) -> Path:
     bin_dir = folder / f"pulumi-{version.strip().lstrip('v')}" / "bin"
     bin_dir.mkdir(parents=True)
     (bin_dir / "pulumi").symlink_to(pulumi)
+    # Official releases ship the plugin for Python dynamic providers (the tenant's MFA
+    # settings) next to the CLI; it runs the job's Python (the activated .venv).
+    shim = bin_dir / "pulumi-resource-pulumi-python"
+    shim.write_text('#!/bin/sh\nexec python -u -m pulumi.dynamic "$@"\n')
+    shim.chmod(0o755)
     for uv in sorted(_tool_cache().glob("uv-*/bin/uv")):
         target = folder / uv.parent.parent.name
         target.mkdir()
@@ -121,6 +132,7 @@ def act_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
         "HARNESS_AUTH_JOURNAL": str(root / "auth.jsonl"),
         "HARNESS_ARTIFACTS": str(root / "artifacts"),
         "HARNESS_PYTHON": sys.executable,
+        "HARNESS_CLOUD": str(root / "cloud"),
     }
     for folder in standins.iterdir():
         (folder / "harness.env").write_text("".join(f"{k}={v}\n" for k, v in settings.items()))
@@ -146,6 +158,9 @@ def act_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
         "RECONCILER_PARALLELISM": "2",
     }
     environment.update(_sandbox_exports(root / "sandbox", base_path))
+    # The cloud's address and state are what a credential opens: only the auth stand-in
+    # hands them to a job (like the real action's credentials), never the environment.
+    cloud = {name: environment.pop(name) for name in CLOUD_SETTINGS}
     variables = {
         "RECONCILER_TARGET": "sandbox",
         "RECONCILER_GCP_PROJECT": PROJECT,
@@ -153,6 +168,8 @@ def act_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
         "GCP_WORKLOAD_IDENTITY_PROVIDER": WIF_PROVIDER,
         "GCP_PREVIEW_SERVICE_ACCOUNT": f"tenant-preview@{PROJECT}.iam.gserviceaccount.com",
         "GCP_DEPLOY_SERVICE_ACCOUNT": f"tenant-deploy@{PROJECT}.iam.gserviceaccount.com",
+        # tenant-pr.yml's `code` job runs .ci/run, i.e. the suite these scenarios are in.
+        "TENANT_PR_CODE_CHECKS": "false",
     }
     repo_secrets = {
         "GITHUB_TOKEN": f"ghs_{secrets.token_hex(18)}",
@@ -160,7 +177,9 @@ def act_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
         "TENANT_TWO_GITHUB_CLIENT_SECRET": f"s3cr3t-two-{secrets.token_hex(8)}",
     }
     try:
-        yield Session(root, act, standins, environment, variables, repo_secrets, api_url="")
+        yield Session(
+            root, act, standins, environment, variables, repo_secrets, api_url="", cloud=cloud
+        )
     finally:
         subprocess.run(
             [sys.executable, "-m", "sandbox", "--state-dir", str(root / "sandbox"), "down"],
@@ -195,6 +214,7 @@ class Scenario:
             )
         env = {
             **self.session.environment,
+            **self.session.cloud,
             **{k: v for k, v in self.session.variables.items() if k.startswith("RECONCILER_")},
             **{k: v for k, v in self.session.secrets.items() if k.startswith("TENANT_")},
             "PULUMI_CONFIG_PASSPHRASE_FILE": str(self.session.root / "passphrase"),
@@ -211,6 +231,34 @@ class Scenario:
         assert shown.returncode == 0, shown.stderr
         tenants = json.loads(shown.stdout)["tenants"]
         return {entry["tenant"]: entry["outputs"]["tenantId"] for entry in tenants}
+
+    def pull_request(
+        self, number: int, branch: str, *, fork: bool = False, **settings: Any
+    ) -> tuple[RunResult, RunResult]:
+        """The unprivileged tenant-pr.yml run, then the trusted tenant-preview.yml run
+        GitHub starts when it completes (workflow_run, from main)."""
+        event = self.origin.pull_request(number, branch, fork=fork)
+        pr = self.harness.run("tenant-pr.yml", event, **settings)
+        completed = self.origin.workflow_run(event, pr.run_id, pr.conclusion)
+        return pr, self.harness.run("tenant-preview.yml", completed, **settings)
+
+    def when_authenticated(self, job: str, action: Callable[[], object]) -> threading.Thread:
+        """Run `action` once job `job` has authenticated (the auth journal says so): e.g.
+        move main on while a run waits between its plan and its approved, acting job."""
+        journal = self.session.root / "auth.jsonl"
+        start = len(journal.read_text().splitlines()) if journal.exists() else 0
+
+        def watch() -> None:
+            for _ in range(3000):
+                lines = journal.read_text().splitlines() if journal.exists() else []
+                if any(json.loads(line)["job"] == job for line in lines[start:]):
+                    action()
+                    return
+                time.sleep(0.05)
+
+        thread = threading.Thread(target=watch, daemon=True)
+        thread.start()
+        return thread
 
     def auth_calls(self) -> list[dict[str, str]]:
         import json
@@ -230,11 +278,21 @@ def scenario(act_session: Session, tmp_path: Path) -> Iterator[Scenario]:
         root=act_session.root,
         act=act_session.act,
         standins=act_session.standins,
-        environment={**act_session.environment, "SANDBOX_STATE_DB": str(tmp_path / "sandbox.db")},
+        environment=act_session.environment,
         variables={**act_session.variables, "RECONCILER_BACKEND_URL": state.as_uri()},
         secrets=act_session.secrets,
         api_url=github.url,
+        cloud={**act_session.cloud, "SANDBOX_STATE_DB": str(tmp_path / "sandbox.db")},
     )
+    # CI reads client secrets from Secret Manager by the naming convention: seed them.
+    for name, idp in (("tenant-one", "google"), ("tenant-two", "github")):
+        variable = f"{name.upper().replace('-', '_')}_{idp.upper()}_CLIENT_SECRET"
+        put_secret(
+            PROJECT,
+            f"tenant-{name}-{idp}-client-secret",
+            act_session.secrets[variable],
+            db_path=tmp_path / "sandbox.db",
+        )
     journal = act_session.root / "auth.jsonl"
     start = len(journal.read_text().splitlines()) if journal.exists() else 0
     try:
@@ -244,7 +302,7 @@ def scenario(act_session: Session, tmp_path: Path) -> Iterator[Scenario]:
             Harness(session, origin, tmp_path / "runs"),
             session,
             state,
-            act_session.environment["FIREBASE_AUTH_EMULATOR_HOST"],
+            act_session.cloud["FIREBASE_AUTH_EMULATOR_HOST"],
             start,
         )
     finally:

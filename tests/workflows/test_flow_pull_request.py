@@ -1,5 +1,6 @@
-"""Pull requests through the real tenant-pr.yml under act: validate, plan, sharded
-previews, the sticky comment and the required check, against the sandbox cloud."""
+"""Pull requests through the real tenant-pr.yml (unprivileged: validation) and then
+tenant-preview.yml (workflow_run from main: plan, sharded previews, the sticky comment and
+the "Tenant preview" status) under act, against the sandbox cloud."""
 
 from __future__ import annotations
 
@@ -40,15 +41,15 @@ def test_a_new_and_an_edited_tenant_are_previewed_on_two_shards_in_one_comment(
     )
     scenario.github.open_pull_request(11, "onboard acme")
 
-    run = scenario.harness.run("tenant-pr.yml", scenario.origin.pull_request(11, "onboard-acme"))
+    pr, run = scenario.pull_request(11, "onboard-acme")
 
+    assert pr.code == 0, pr.summary()
+    assert pr.results() == {"validate": ["success"], "code": ["skipped"], "check": ["success"]}
     assert run.code == 0, run.summary()
     assert run.results() == {
-        "validate": ["success"],
         "plan": ["success"],
         "preview": ["success", "success"],
         "report": ["success"],
-        "check": ["success"],
     }, run.summary()
     shards = sorted(leg.matrix["shard"] for leg in run.legs("preview"))
     assert shards == ["1/2", "2/2"]
@@ -63,6 +64,10 @@ def test_a_new_and_an_edited_tenant_are_previewed_on_two_shards_in_one_comment(
     assert "| `tenant-two` | update |" in body, body
     assert "gcp:identityplatform/tenant:Tenant" in body  # acme's resource steps
     assert "gcp:storage/bucket:Bucket" in body  # tenant-two's changed bucket
+    assert "**not compared**" in body
+    assert [(s["context"], s["state"]) for s in scenario.github.state.statuses] == [
+        ("Tenant preview", "success")
+    ]
     # Only the plan and the preview legs held the (read-only) credential.
     calls = scenario.auth_calls()
     assert sorted(c["job"] for c in calls) == ["plan", "preview", "preview"]
@@ -76,23 +81,25 @@ def test_an_invalid_manifest_annotates_fails_validation_and_says_so_in_the_comme
     scenario.origin.commit("broken", "a typo", {"tenants/acme.yaml": broken})
     scenario.github.open_pull_request(12, "a typo")
 
-    run = scenario.harness.run("tenant-pr.yml", scenario.origin.pull_request(12, "broken"))
+    pr, run = scenario.pull_request(12, "broken")
 
-    assert run.code != 0
-    assert run.results() == {
-        "validate": ["failure"],
-        "plan": ["skipped"],
-        "preview": ["skipped"],
-        "report": ["success"],
-        "check": ["failure"],
-    }, run.summary()
-    assert [(a.level, a.file, a.line, a.col) for a in run.job("validate").annotations] == [
+    assert pr.code != 0
+    assert pr.results() == {"validate": ["failure"], "code": ["skipped"], "check": ["failure"]}
+    assert [(a.level, a.file, a.line, a.col) for a in pr.job("validate").annotations] == [
         ("error", "tenants/acme.yaml", "2", "7")
     ]
-    assert "must be 'Tenant'" in run.job("validate").annotations[0].message
+    assert "must be 'Tenant'" in pr.job("validate").annotations[0].message
+    # main's validator, on the manifests as data, refuses them too: nothing is planned.
+    assert run.results() == {
+        "plan": ["failure"],
+        "preview": ["skipped"],
+        "report": ["failure"],
+    }, run.summary()
+    assert run.job("plan").failed_steps == ["Validate them with main's validator"]
     body = the_comment(scenario, 12)["body"]
     assert "No report was produced" in body and "validation or planning failed" in body
     assert scenario.auth_calls() == []
+    assert [s["state"] for s in scenario.github.state.statuses] == ["failure"]
 
 
 def test_a_fork_gets_validation_only_and_no_step_that_holds_a_credential(
@@ -101,21 +108,19 @@ def test_a_fork_gets_validation_only_and_no_step_that_holds_a_credential(
     scenario.origin.commit("fork-acme", "onboard acme", {"tenants/acme.yaml": tenant("acme")})
     scenario.github.open_pull_request(13, "onboard acme (from a fork)")
 
-    run = scenario.harness.run(
-        "tenant-pr.yml", scenario.origin.pull_request(13, "fork-acme", fork=True)
-    )
+    pr, run = scenario.pull_request(13, "fork-acme", fork=True)
 
+    assert pr.code == 0, pr.summary()
+    assert pr.results() == {"validate": ["success"], "code": ["skipped"], "check": ["success"]}
     assert run.code == 0, run.summary()
     assert run.results() == {
-        "validate": ["success"],
         "plan": ["skipped"],
         "preview": ["skipped"],
         "report": ["skipped"],
-        "check": ["success"],
     }, run.summary()
     assert scenario.auth_calls() == []
     assert scenario.github.writes() == []
-    assert run.leaked(scenario.session.secrets) == []
+    assert pr.leaked(scenario.session.secrets) == run.leaked(scenario.session.secrets) == []
 
 
 def test_a_provider_fault_names_the_failed_tenant_then_a_fix_edits_the_same_comment(
@@ -124,10 +129,8 @@ def test_a_provider_fault_names_the_failed_tenant_then_a_fix_edits_the_same_comm
     scenario.origin.commit("acme", "onboard acme", {"tenants/acme.yaml": tenant("acme")})
     scenario.github.open_pull_request(14, "onboard acme")
 
-    faulty = scenario.harness.run(
-        "tenant-pr.yml",
-        scenario.origin.pull_request(14, "acme"),
-        environment={"SANDBOX_FAULTS": "check:acme-data:fail"},
+    _, faulty = scenario.pull_request(
+        14, "acme", environment={"SANDBOX_FAULTS": "check:acme-data:fail"}
     )
 
     assert faulty.code != 0
@@ -135,15 +138,16 @@ def test_a_provider_fault_names_the_failed_tenant_then_a_fix_edits_the_same_comm
     assert faulty.job("report").failed_steps == [
         "Fail on failed or blocked tenants, or a missing shard report"
     ]
-    assert faulty.job("check").result == "failure"
+    assert scenario.github.state.statuses[-1]["state"] == "failure"
     first = the_comment(scenario, 14)
     assert "`acme` failed" in first["body"], first["body"]
 
     scenario.origin.commit("acme", "retry", {})
-    fixed = scenario.harness.run("tenant-pr.yml", scenario.origin.pull_request(14, "acme"))
+    _, fixed = scenario.pull_request(14, "acme")
 
     assert fixed.code == 0, fixed.summary()
     second = the_comment(scenario, 14)
     assert second["id"] == first["id"]  # edited in place, not a second comment
     assert "| `acme` | create | planned" in second["body"] or "planned" in second["body"]
     assert "failed" not in second["body"].split("|")[0]
+    assert scenario.github.state.statuses[-1]["state"] == "success"

@@ -144,7 +144,7 @@ def test_whole_number_floats_reach_the_model_as_integers(tmp_path: Path) -> None
     text = (FIXTURES / "valid" / "minimal.yaml").read_text() + (
         "  storage:\n    retentionDays: 30.0\n"
         "  identityProviders:\n    - id: google.com\n      clientId: x\n"
-        "      clientSecret: {fromSecretManager: {secret: s, version: 3.0}}\n"
+        "      clientSecret: {fromSecretManager: {secret: tenant-minimal-s, version: 3.0}}\n"
     )
     (tmp_path / "tenants").mkdir()
     (tmp_path / "tenants" / "minimal.yaml").write_text(text)

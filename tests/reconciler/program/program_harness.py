@@ -49,7 +49,7 @@ SECRET_MANAGER_TOKEN = "gcp:secretmanager/getSecretVersion:getSecretVersion"
 ENVIRONMENT = {
     "TENANT_ONE_GOOGLE_CLIENT_SECRET": "plain-google-secret-of-tenant-one",
     "TENANT_TWO_GITHUB_CLIENT_SECRET": "plain-github-secret-of-tenant-two",
-    "ACME_GOOGLE_CLIENT_SECRET": "plain-google-secret-of-acme",
+    "EVERY_FIELD_GOOGLE_CLIENT_SECRET": "plain-google-secret-of-acme",
 }
 """Client secrets the example manifests read from the environment."""
 

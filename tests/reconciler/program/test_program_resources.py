@@ -345,8 +345,8 @@ def test_only_the_identity_tenant_its_mfa_and_bucket_are_protected(
 
 SECRET_VALUES = [
     *ENVIRONMENT.values(),
-    secret_manager_value("acme-microsoft-client-secret", "3", "acme-secrets"),
-    secret_manager_value("acme-okta-client-secret", "latest", GCP_PROJECT),
+    secret_manager_value("tenant-every-field-microsoft-client-secret", "3", GCP_PROJECT),
+    secret_manager_value("tenant-every-field-okta-client-secret", "latest", GCP_PROJECT),
 ]
 
 
@@ -363,7 +363,7 @@ def test_client_secrets_reach_gcp_as_secrets(harness: Harness):
     assert all(rpc.is_rpc_secret(value) for value in secrets.values())
     assert (
         rpc.unwrap_rpc_secret(secrets["every-field-idp-google.com"])
-        == ENVIRONMENT["ACME_GOOGLE_CLIENT_SECRET"]
+        == ENVIRONMENT["EVERY_FIELD_GOOGLE_CLIENT_SECRET"]
     )
 
 
@@ -379,8 +379,8 @@ def test_secret_manager_lookups_use_the_reference_or_platform_project(harness: H
     run = harness.run(harness.tenant("every-field"))
     lookups = sorted((c.args["secret"], c.args["version"], c.args["project"]) for c in run.calls)
     assert lookups == [
-        ("acme-microsoft-client-secret", "3", "acme-secrets"),
-        ("acme-okta-client-secret", "latest", GCP_PROJECT),
+        ("tenant-every-field-microsoft-client-secret", "3", GCP_PROJECT),
+        ("tenant-every-field-okta-client-secret", "latest", GCP_PROJECT),
     ]
 
 

@@ -54,7 +54,7 @@ def test_every_missing_variable_is_listed_at_once(harness: Harness):
         resolve_secrets(tenant, {"ACME_MICROSOFT_SECRET": ""})
     missing = [(m.variable, m.idp_id, m.empty) for m in raised.value.missing]
     assert missing == [
-        ("ACME_GOOGLE_CLIENT_SECRET", "google.com", False),
+        ("EVERY_FIELD_GOOGLE_CLIENT_SECRET", "google.com", False),
         ("ACME_MICROSOFT_SECRET", "microsoft.com", True),
     ]
     assert "2 secrets" in str(raised.value)
@@ -71,7 +71,7 @@ def test_empty_or_blank_variable_is_missing(harness: Harness, blank: str):
 
 def test_secret_manager_references_need_no_environment(harness: Harness):
     tenant = every_field(harness)
-    secrets = resolve_secrets(tenant, {"ACME_GOOGLE_CLIENT_SECRET": "x"})
+    secrets = resolve_secrets(tenant, {"EVERY_FIELD_GOOGLE_CLIENT_SECRET": "x"})
     assert "microsoft.com" in secrets.idp_ids()
 
 
@@ -93,9 +93,9 @@ def test_code_flow_oidc_provider_needs_its_client_secret(harness: Harness):
 def test_resolved_secrets_never_show_values(harness: Harness, show: Any):
     secrets = resolve_secrets(harness.tenant("every-field"), ENVIRONMENT)
     text = show(secrets)
-    assert ENVIRONMENT["ACME_GOOGLE_CLIENT_SECRET"] not in text
-    assert "google.com=env:ACME_GOOGLE_CLIENT_SECRET" in text
-    assert "microsoft.com=secret-manager:projects/acme-secrets/secrets/" in text
+    assert ENVIRONMENT["EVERY_FIELD_GOOGLE_CLIENT_SECRET"] not in text
+    assert "google.com=env:EVERY_FIELD_GOOGLE_CLIENT_SECRET" in text
+    assert "microsoft.com=secret-manager:projects/<platform project>/secrets/" in text
 
 
 def test_resolved_secrets_internals_are_masked_too():
@@ -125,13 +125,16 @@ def resolve_output(output: pulumi.Output[str]) -> tuple[Any, bool]:
 @pytest.mark.parametrize(
     ("idp_id", "expected"),
     [
-        ("google.com", ENVIRONMENT["ACME_GOOGLE_CLIENT_SECRET"]),
+        ("google.com", ENVIRONMENT["EVERY_FIELD_GOOGLE_CLIENT_SECRET"]),
         (
             "microsoft.com",
-            secret_manager_value("acme-microsoft-client-secret", "3", "acme-secrets"),
+            secret_manager_value("tenant-every-field-microsoft-client-secret", "3", GCP_PROJECT),
         ),
         # No project in the reference: the platform project holds the secret.
-        ("oidc.acme-okta", secret_manager_value("acme-okta-client-secret", "latest", GCP_PROJECT)),
+        (
+            "oidc.acme-okta",
+            secret_manager_value("tenant-every-field-okta-client-secret", "latest", GCP_PROJECT),
+        ),
     ],
 )
 def test_client_secret_is_a_secret_output_of_the_right_value(

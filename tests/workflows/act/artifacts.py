@@ -6,7 +6,8 @@ The rules that matter to the workflows, as the real actions have them:
 - upload: newline-separated paths and globs (`!` excludes), hidden files left out, files
   stored relative to the least common ancestor of the search paths; no file: `error`,
   `warn` or `ignore`; a name already uploaded in the run fails unless `overwrite`.
-- download: `name` extracts into `path`; `pattern` (or neither) extracts each artifact
+- download: `name` extracts into `path` (with `run-id` and `github-token`: another run's);
+  `pattern` (or neither) extracts each artifact
   into `path/<name>/` unless `merge-multiple`; a missing `name` fails.
 Standard library only: it runs on whatever Python the job has.
 """
@@ -109,7 +110,14 @@ def download(environ: dict[str, str], store: Path) -> int:
 
 def main() -> int:
     environ = dict(os.environ)
-    store = Path(environ["HARNESS_ARTIFACTS"]) / environ["GITHUB_RUN_ID"]
+    run_id = environ["GITHUB_RUN_ID"]
+    if sys.argv[1] == "download" and environ.get("INPUT_RUN_ID"):
+        # Another run's artifacts: the real action needs a token for that.
+        if not environ.get("INPUT_GITHUB_TOKEN"):
+            print("::error::download-artifact: run-id needs github-token")
+            return 1
+        run_id = environ["INPUT_RUN_ID"]
+    store = Path(environ["HARNESS_ARTIFACTS"]) / run_id
     store.mkdir(parents=True, exist_ok=True)
     return upload(environ, store) if sys.argv[1] == "upload" else download(environ, store)
 

@@ -37,6 +37,7 @@ class Repository:
     issues: dict[int, dict[str, Any]] = field(default_factory=dict)
     comments: dict[int, dict[str, Any]] = field(default_factory=dict)
     pulls_of_commit: dict[str, list[int]] = field(default_factory=dict)
+    statuses: list[dict[str, Any]] = field(default_factory=list)
 
 
 class FakeGitHub:
@@ -110,7 +111,26 @@ class FakeGitHub:
             (r"/issues", "GET", self._list_issues),
             (r"/issues", "POST", self._create_issue),
             (r"/issues/(\d+)", "PATCH", self._edit_issue),
+            (r"/statuses/([0-9a-f]{40})", "POST", self._create_status),
         ]
+
+    def _create_status(self, sha: str, body: Any, **_: Any) -> dict[str, Any]:
+        status = {"sha": sha, **{k: body.get(k) for k in ("state", "context", "description")}}
+        self.state.statuses.append(status)
+        return status
+
+    def add_comment(self, number: int, body: str, user: dict[str, Any]) -> int:
+        """A comment someone else wrote (e.g. one that quotes the report marker)."""
+        with self._lock:
+            comment_id = next(self._ids)
+            self.state.comments[comment_id] = {
+                "id": comment_id,
+                "issue": number,
+                "body": body,
+                "user": dict(user),
+                "html_url": f"https://github.invalid/{self.repo}/issues/{number}#c{comment_id}",
+            }
+            return comment_id
 
     def _list_comments(self, number: str, **_: Any) -> list[dict[str, Any]]:
         return self.comments_on(self._existing(number)["number"])

@@ -147,6 +147,35 @@ class Origin:
         }
         return Event("pull_request", payload, merge, f"refs/pull/{number}/merge")
 
+    def workflow_run(self, pull_request: Event, run_id: str, conclusion: str = "success") -> Event:
+        """`workflow_run` (completed) of the "Tenant PR" run `run_id` for `pull_request`:
+        the trusted preview runs on main's head, as GitHub runs it from the default branch.
+        GitHub lists no pull request for a fork's run; neither does this."""
+        pr = pull_request.payload["pull_request"]
+        fork = pr["head"]["repo"]["full_name"] != FULL_NAME
+        listed = {
+            "number": pr["number"],
+            "head": {"sha": pr["head"]["sha"], "ref": pr["head"]["ref"]},
+            "base": {"sha": pr["base"]["sha"], "ref": "main"},
+        }
+        payload = {
+            "action": "completed",
+            "workflow": {"name": "Tenant PR"},
+            "workflow_run": {
+                "id": int(run_id),
+                "name": "Tenant PR",
+                "event": "pull_request",
+                "status": "completed",
+                "conclusion": conclusion,
+                "head_sha": pr["head"]["sha"],
+                "head_branch": pr["head"]["ref"],
+                "head_repository": {"full_name": pr["head"]["repo"]["full_name"]},
+                "pull_requests": [] if fork else [listed],
+            },
+            "repository": self._repository(),
+        }
+        return Event("workflow_run", payload, self.sha("main"), "refs/heads/main")
+
     def merge(self, branch: str) -> str:
         """Fast-forward main to `branch` (the merge button) and push; the new head."""
         git(self.clone, "checkout", "-q", "main")

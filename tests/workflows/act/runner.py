@@ -107,6 +107,15 @@ class RunResult:
     artifacts: Path
     seconds: float
 
+    @property
+    def run_id(self) -> str:
+        """GITHUB_RUN_ID of this run (its artifacts' folder is named after it)."""
+        return self.artifacts.name
+
+    @property
+    def conclusion(self) -> str:
+        return "success" if self.code == 0 else "failure"
+
     def job(self, job_id: str) -> Job:
         legs = self.legs(job_id)
         if len(legs) != 1:
@@ -219,6 +228,8 @@ class Session:
     variables: Mapping[str, str]
     secrets: Mapping[str, str]
     api_url: str
+    cloud: Mapping[str, str] = field(default_factory=dict)
+    """The sandbox cloud's address and state: handed out by the auth stand-in only."""
 
 
 class Harness:
@@ -294,6 +305,10 @@ class Harness:
             *self._local_repositories(workdir),
         ]
         env = {**self.session.environment, **(environment or {})}
+        # What authenticating opens, per run (the auth stand-in appends it to GITHUB_ENV).
+        cloud = self.session.root / "cloud" / f"{run_id}.env"
+        cloud.parent.mkdir(exist_ok=True)
+        cloud.write_text("".join(f"{k}={v}\n" for k, v in sorted(self.session.cloud.items())))
         started = time.monotonic()
         process = subprocess.run(
             command, cwd=workdir, env=env, capture_output=True, text=True, timeout=timeout
