@@ -7,6 +7,7 @@ every safety rule in a table.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -159,9 +160,20 @@ class Selection:
     actions: frozenset[Action] = frozenset()
     """Only changes with these actions (empty: all)."""
     shard: tuple[int, int] | None = None
-    """Only the I-th of N shards of the tenants with work to do."""
+    """Only the tenants in the I-th of N shards (see `shard_of`)."""
     drift: bool = False
-    """Work means 'has a deployed stack': drift checks every deployed tenant."""
+    """The selection is for a drift check (shards are the same for every command)."""
+
+
+def shard_of(tenant: str, total: int) -> int:
+    """The shard (1..total) a tenant belongs to: a stable function of its name alone.
+
+    Never of what has work at the moment: shard legs that start at different times (or a
+    re-run of one leg after the others recorded their tenants) must still split the fleet
+    the same way, or a tenant falls between two legs.
+    """
+    digest = hashlib.sha256(tenant.encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") % total + 1
 
 
 def select(plan: Plan, selection: Selection) -> tuple[Change, ...]:
@@ -176,7 +188,5 @@ def select(plan: Plan, selection: Selection) -> tuple[Change, ...]:
     ]
     if s.shard is not None:
         index, total = s.shard
-        # Shard over the tenants with work, so shards get even amounts of engine time.
-        work = [c for c in chosen if (c.deployed is not None if s.drift else c.action.runs_engine)]
-        chosen = work[index - 1 :: total]
+        chosen = [c for c in chosen if shard_of(c.tenant, total) == index]
     return tuple(chosen)

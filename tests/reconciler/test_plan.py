@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.manifests.model import Tenant
-from reconciler.plan import Action, Desired, Selection, make_plan, select
+from reconciler.plan import Action, Desired, Selection, make_plan, select, shard_of
 from reconciler.records import StackRecord
 from reconciler.state import DeployedStack
 
@@ -128,8 +128,9 @@ def test_unchanged_and_blocked_do_not_run_the_engine():
         ((), None, None, ["a", "b", "c", "d", "e"]),
         (("b",), None, None, ["b"]),
         ((), {"c", "e"}, None, ["c", "e"]),
-        ((), None, (1, 2), ["a", "d"]),
-        ((), None, (2, 2), ["c"]),
+        # Shards split every tenant by name (shard_of), whatever its action.
+        ((), None, (1, 2), ["a", "b", "c", "e"]),
+        ((), None, (2, 2), ["d"]),
         (("a", "c"), {"c"}, None, ["c"]),
     ],
     ids=["all", "named", "changed-files", "shard-1-of-2", "shard-2-of-2", "named-and-changed"],
@@ -150,11 +151,21 @@ def test_select_by_action():
     assert [c.tenant for c in chosen] == ["a"]
 
 
-def test_drift_shards_over_every_deployed_tenant():
-    # b is unchanged: no engine work for apply, but drift must still check it.
-    plan = plan_of([desired("a"), desired("b"), desired("c")], [stack("b"), stack("c")])
-    shards = [select(plan, Selection(shard=(i, 2), drift=True)) for i in (1, 2)]
-    assert [[c.tenant for c in s] for s in shards] == [["b"], ["c"]]
+def test_drift_shards_are_the_apply_shards():
+    # b is unchanged: no engine work for apply, but drift checks it in the same shard.
+    plan = plan_of([desired("a"), desired("b"), desired("d")], [stack("b"), stack("d")])
+    for index in (1, 2):
+        drift = select(plan, Selection(shard=(index, 2), drift=True))
+        assert drift == select(plan, Selection(shard=(index, 2)))
+    assert [c.tenant for c in select(plan, Selection(shard=(2, 2)))] == ["d"]
+
+
+@pytest.mark.parametrize(
+    ("name", "total", "shard"),
+    [("a", 2, 1), ("d", 2, 2), ("tenant-one", 1, 1), ("tenant-one", 4, 2)],
+)
+def test_shard_of_is_a_function_of_the_name(name, total, shard):
+    assert shard_of(name, total) == shard
 
 
 def test_outcome_of_a_planned_change_carries_its_reason():
@@ -168,3 +179,64 @@ def test_change_knows_a_decommission():
     change = only(plan_of([desired("a", decommission=True)], [stack("a")]), "a")
     assert change.decommission
     assert not replace(change, desired=desired("a")).decommission
+
+
+# --- shards: a stable function of the tenant set, never of what has work now ---------------
+
+
+NAMES = [f"tenant-{i:02d}" for i in range(40)]
+
+
+@pytest.mark.parametrize("total", [1, 2, 3, 4, 7])
+def test_every_tenant_falls_in_exactly_one_shard_whatever_its_state(total):
+    # Every kind of state at once: create, unchanged, update, retry, delete, blocked.
+    desireds = [desired(n, fp="1" * 64 if i % 3 == 0 else FP) for i, n in enumerate(NAMES[:30])]
+    stacks = [
+        stack(n, result="failed" if i % 5 == 0 else "succeeded") for i, n in enumerate(NAMES[10:])
+    ]
+    plan = plan_of(
+        desireds,
+        [replace(s, record=replace(s.record, protected=i % 2 == 0)) for i, s in enumerate(stacks)],
+        1.0,
+    )
+    seen: dict[str, int] = {}
+    for index in range(1, total + 1):
+        for change in select(plan, Selection(shard=(index, total))):
+            assert change.tenant not in seen, (
+                f"{change.tenant} in shards {seen[change.tenant]} and {index}"
+            )
+            seen[change.tenant] = index
+    assert sorted(seen) == sorted(c.tenant for c in plan.changes)
+
+
+def test_staggered_shards_cover_every_changed_tenant():
+    """Repro 1: shard 1 records its tenants before shard 2 plans; nobody is skipped."""
+    names = ["alpha", "bravo", "charlie", "delta"]
+    stacks = {n: stack(n) for n in names}
+    changed = [desired(n, fp="2" * 64) for n in names]
+    applied: set[str] = set()
+    for index in (1, 2):
+        # Each leg plans on its own, after the legs before it recorded their tenants.
+        plan = plan_of(changed, stacks.values())
+        for change in select(plan, Selection(shard=(index, 2))):
+            if change.action.runs_engine:
+                applied.add(change.tenant)
+                stacks[change.tenant] = stack(change.tenant, fp="2" * 64)
+    assert applied == set(names)
+    after = plan_of(changed, stacks.values())
+    assert {c.action for c in after.changes} == {Action.UNCHANGED}
+
+
+def test_rerunning_a_shard_finishes_its_tenants():
+    names = ["alpha", "bravo", "charlie", "delta"]
+    stacks = {n: stack(n) for n in names}
+    changed = [desired(n, fp="2" * 64) for n in names]
+    first = select(plan_of(changed, stacks.values()), Selection(shard=(2, 2)))
+    # The other leg finished; this one failed on every tenant and is re-run.
+    for change in select(plan_of(changed, stacks.values()), Selection(shard=(1, 2))):
+        stacks[change.tenant] = stack(change.tenant, fp="2" * 64)
+    for change in first:
+        stacks[change.tenant] = stack(change.tenant, result="failed")
+    rerun = select(plan_of(changed, stacks.values()), Selection(shard=(2, 2)))
+    assert [c.tenant for c in rerun] == [c.tenant for c in first]
+    assert all(c.action is Action.RETRY for c in rerun)
