@@ -37,7 +37,7 @@ from reconciler.plan import Action, Change
 from reconciler.platform import Platform
 from reconciler.records import StackRecord
 from reconciler.results import Outcome, ResourceStep, StackRun
-from reconciler.status import Status
+from reconciler.status import EXIT_INTERRUPTED, Status
 
 DEFAULT_RETRY_WAIT = 120.0
 """Seconds to keep retrying a temporary failure such as a locked stack (`--lock-wait`)."""
@@ -351,7 +351,17 @@ def _cancel_on_signals(engine: Engine) -> Iterator[None]:
         yield
         return
 
+    received: list[int] = []
+
     def handler(signum: int, _frame: FrameType | None) -> None:
+        received.append(signum)
+        if len(received) > 1:
+            # A second signal: the user or the runner will not wait. Leave at once and
+            # quietly (no interpreter shutdown racing the SDK's threads, so no "Exception
+            # ignored" tracebacks); each CLI already got its one SIGINT and releases its
+            # lock on its own.
+            os.write(2, b"reconciler: second signal: exiting now, without a report\n")
+            os._exit(EXIT_INTERRUPTED)
         engine.cancel(interrupt_running=not _from_our_terminal(signum))
 
     previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}

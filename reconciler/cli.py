@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from collections.abc import Sequence
+from datetime import timedelta
 from pathlib import Path
+from types import FrameType
 
 from reconciler.act import DEFAULT_RETRY_WAIT
 from reconciler.plan import Action
@@ -37,6 +40,31 @@ def _positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
     return value
+
+
+def _duration(text: str) -> timedelta:
+    from reconciler.locks import parse_duration
+
+    try:
+        return parse_duration(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _add_unlock(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from reconciler.locks import DEFAULT_OLDER_THAN
+
+    help_text = "remove a stale stack lock left by a killed run (see docs/operations.md)"
+    p = sub.add_parser("unlock", help=help_text, description=help_text)
+    p.add_argument("name", help="the tenant whose stack lock to remove")
+    p.add_argument(
+        "--older-than",
+        type=_duration,
+        default=DEFAULT_OLDER_THAN,
+        metavar="DURATION",
+        help="only a lock at least this old (e.g. 90s, 15m, 2h; default 30m); a lock held by "
+        "a live process on this host is never removed",
+    )
 
 
 def _add_selection(parser: argparse.ArgumentParser) -> None:
@@ -179,19 +207,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="overwrite an existing file")
 
     add("schema", "print the tenant manifest JSON Schema")
+    _add_unlock(sub)
     return parser
+
+
+def _interrupt(signum: int, _frame: FrameType | None) -> None:
+    """SIGTERM before act takes over (observing, planning): stop like Ctrl-C, exit 130."""
+    raise KeyboardInterrupt
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    # A CI runner's SIGTERM that lands before any engine operation must not kill us with
+    # 143 and no word: it is a cancellation like any other (act installs its own handler).
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         from reconciler import commands
 
         handler = getattr(commands, f"run_{args.command}")
         return int(handler(args))
     except KeyboardInterrupt:
-        print("reconciler: interrupted", file=sys.stderr)
+        print("reconciler: interrupted; no report was written", file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_OK

@@ -13,17 +13,26 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reconciler.manifests.report import render_issues
 from reconciler.manifests.validate import ValidationResult, validate_tree
 from reconciler.plan import Action, Change, Plan, Selection, make_plan, select
-from reconciler.platform import Platform, PlatformError, load_platform
+from reconciler.platform import BackendConflict, Platform, PlatformError, load_platform
 from reconciler.reports import render, render_json, render_markdown
 from reconciler.results import Report, merge
-from reconciler.state import BackendError, DeployedStack
-from reconciler.status import EXIT_FAILED, EXIT_INVALID, EXIT_OK, EXIT_USAGE
+from reconciler.state import BackendAccessError, BackendError, DeployedStack
+from reconciler.status import (
+    EXIT_BLOCKED,
+    EXIT_ENVIRONMENT,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_INVALID,
+    EXIT_OK,
+    EXIT_USAGE,
+)
 
 if TYPE_CHECKING:
     from reconciler.act import ActContext
@@ -49,6 +58,9 @@ def _platform(args: argparse.Namespace) -> Platform:
         settings = ValidationResult(issues=error.issues, tenants=(), files=(Path("platform.yaml"),))
         _err(render_issues(settings, "text"))
         raise CommandFailed(EXIT_INVALID) from None
+    except BackendConflict as error:
+        _err(f"reconciler: {error}")
+        raise CommandFailed(EXIT_USAGE) from None
 
 
 def _fail_on_invalid(validation: ValidationResult, fmt: str) -> None:
@@ -84,6 +96,9 @@ def _deployed(platform: Platform, engine: Callable[[], Engine]) -> dict[str, Dep
 
     try:
         return observe_deployed(platform, engine, os.environ.get("RECONCILER_INVENTORY"))
+    except BackendAccessError as error:
+        _err(f"reconciler: {error}")
+        raise CommandFailed(EXIT_ENVIRONMENT) from None
     except BackendError as error:
         _err(f"reconciler: {error}")
         raise CommandFailed(EXIT_USAGE) from None
@@ -98,7 +113,7 @@ def _plan(
     desired = observe_desired(platform)
     _fail_on_invalid(desired.validation, "text")
     deployed = _deployed(platform, engine)
-    plan = make_plan(desired.desired, deployed, platform.max_delete_fraction)
+    plan = make_plan(desired.desired, deployed, platform.max_delete_fraction, now=_now())
     changed = None
     if args.changed_since:
         try:
@@ -118,6 +133,10 @@ def _plan(
         drift=args.command == "drift",
     )
     return plan, select(plan, selection)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 def _emit(report: Report, args: argparse.Namespace) -> int:
@@ -199,9 +218,23 @@ def _act(args: argparse.Namespace, stage: str) -> int:
     ctx = _context(args, platform, engine())
     outcomes = getattr(act, stage)(chosen, ctx)
     report = Report(
-        stage, tuple(outcomes), guard=plan.guard, engine_operations=ctx.engine.operations
+        stage,
+        tuple(outcomes),
+        guard=plan.guard,
+        engine_operations=ctx.engine.operations,
+        engine_attempts=ctx.engine.attempts,
     )
-    return _emit(report, args)
+    code = _emit(report, args)
+    return _cancelled_outcome(ctx.engine, code)
+
+
+def _cancelled_outcome(engine: Engine, code: int) -> int:
+    """A run stopped by SIGINT/SIGTERM always exits 130, after its report (what finished,
+    what was cancelled): one outcome for CI to recognise, whatever the tenants' statuses."""
+    if not engine.cancelled:
+        return code
+    _err("reconciler: cancelled on request; the report lists what finished and what did not")
+    return EXIT_INTERRUPTED
 
 
 @_guarded
@@ -221,7 +254,7 @@ def run_drift(args: argparse.Namespace) -> int:
 
 @_guarded
 def run_outputs(args: argparse.Namespace) -> int:
-    from reconciler.engine import EngineError
+    from reconciler.engine import EngineError, NoAccess
 
     platform = _platform(args)
     engine = _engine_factory(platform)
@@ -231,6 +264,9 @@ def run_outputs(args: argparse.Namespace) -> int:
     for name in names:
         try:
             result[name] = engine().outputs(name)
+        except NoAccess as error:
+            _err(f"reconciler: {error.message}")
+            raise CommandFailed(EXIT_ENVIRONMENT) from None
         except EngineError as error:
             _err(f"{name}: {error.message}")
             code = EXIT_FAILED
@@ -276,4 +312,36 @@ def run_new(args: argparse.Namespace) -> int:
         _err(f"reconciler: {error}")
         return EXIT_USAGE
     print(f"wrote {path}: edit it, then run `reconciler validate {path}`")
+    return EXIT_OK
+
+
+@_guarded
+def run_unlock(args: argparse.Namespace) -> int:
+    """Remove a stale lock: older than --older-than and not held by a live local process."""
+    from reconciler.engine import EngineError, NoAccess
+    from reconciler.locks import unlock_context, unlock_decision
+
+    platform = _platform(args)
+    engine = _engine_factory(platform)
+    deployed = _deployed(platform, engine)
+    stack = deployed.get(args.name)
+    if stack is None:
+        _err(f"reconciler: no stack named {args.name} in {platform.resolved_backend_url()}")
+        return EXIT_USAGE
+    if not stack.locked or stack.lock is None:
+        print(f"{args.name}: not locked")
+        return EXIT_OK
+    allowed, reason = unlock_decision(stack.lock, unlock_context(stack.lock, args.older_than))
+    if not allowed:
+        _err(f"{args.name}: not removed: {reason}")
+        return EXIT_BLOCKED
+    try:
+        engine().unlock(args.name)
+    except NoAccess as error:
+        _err(f"reconciler: {error.message}")
+        return EXIT_ENVIRONMENT
+    except EngineError as error:
+        _err(f"{args.name}: could not remove the lock: {error.message}")
+        return EXIT_FAILED
+    print(f"{args.name}: {reason}; the next apply retries the tenant")
     return EXIT_OK

@@ -56,6 +56,11 @@ class DataLossRefused(PermanentError):
     objects without force_destroy): act reports it as a change that needs approval."""
 
 
+class NoAccess(PermanentError):
+    """The engine could not authenticate to, or was refused by, the cloud or the backend:
+    set-up to fix (credentials, permissions), not a bug and not the tenant's fault."""
+
+
 class Cancelled(EngineError):
     """The operation was interrupted on request (SIGINT/SIGTERM)."""
 

@@ -11,6 +11,7 @@ import hashlib
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from datetime import datetime
 from enum import StrEnum
 
 from reconciler.manifests.model import Tenant
@@ -106,6 +107,17 @@ def _change_for(desired: Desired, stack: DeployedStack | None) -> Change:
     return Change(name, Action.UNCHANGED, "up to date", desired, stack)
 
 
+def _lock_note(change: Change, now: datetime | None) -> Change:
+    """Say who holds a stack's lock, and for how long: a lock left by a killed run stays
+    until someone removes it (`reconciler unlock`), and every run would meet it."""
+    stack = change.deployed
+    if stack is None or not stack.locked:
+        return change
+    held = stack.lock.describe(now) if stack.lock is not None else "locked by another run"
+    note = f"{held}; if that run is gone, see `reconciler unlock {change.tenant}`"
+    return replace(change, reason=f"{change.reason}; {note}")
+
+
 def _orphan(stack: DeployedStack) -> Change:
     if stack.record.protected:
         return Change(
@@ -124,11 +136,16 @@ def make_plan(
     desired: Iterable[Desired],
     deployed: Mapping[str, DeployedStack],
     max_delete_fraction: float,
+    now: datetime | None = None,
 ) -> Plan:
-    """Compare desired tenants with deployed stacks; apply the fleet-wide delete guard."""
+    """Compare desired tenants with deployed stacks; apply the fleet-wide delete guard.
+
+    `now` only dates held locks in the reasons (their age); without it they show no age.
+    """
     wanted = {d.tenant.name: d for d in desired}
     changes = [_change_for(d, deployed.get(name)) for name, d in wanted.items()]
     changes += [_orphan(stack) for name, stack in deployed.items() if name not in wanted]
+    changes = [_lock_note(change, now) for change in changes]
     changes.sort(key=lambda change: change.tenant)
 
     deletes = [c for c in changes if c.action is Action.DELETE]

@@ -60,6 +60,32 @@ class Platform:
         return url
 
 
+class BackendConflict(Exception):
+    """RECONCILER_BACKEND_URL and PULUMI_BACKEND_URL are both set and differ: a usage error,
+    since the reconciler would read one backend while a Pulumi user expects the other."""
+
+
+def backend_environ(environ: Mapping[str, str]) -> Mapping[str, str]:
+    """One backend truth: PULUMI_BACKEND_URL (every Pulumi user's setting) is the backend
+    when RECONCILER_BACKEND_URL is unset; both set and different is refused.
+
+    The engine always gets the resolved URL explicitly, so whichever wins, the reconciler
+    reads and the engine writes the same backend.
+    """
+    ours = environ.get("RECONCILER_BACKEND_URL")
+    pulumi = (environ.get("PULUMI_BACKEND_URL") or "").strip()
+    if not pulumi:
+        return environ
+    if ours is None:
+        return {**environ, "RECONCILER_BACKEND_URL": pulumi}
+    if ours.strip().rstrip("/") != pulumi.rstrip("/"):
+        raise BackendConflict(
+            f"RECONCILER_BACKEND_URL={ours!r} and PULUMI_BACKEND_URL={pulumi!r} name different "
+            "backends: unset one of them, or set both to the same URL"
+        )
+    return environ
+
+
 class PlatformError(Exception):
     """platform.yaml or a RECONCILER_* override is invalid; `issues` says where and why."""
 
@@ -128,13 +154,15 @@ def load_platform(root: Path, environ: Mapping[str, str]) -> Platform:
     """platform.yaml under `root`, with the RECONCILER_* overrides of `environ` applied.
 
     The file and the overrides are validated together against `schema/platform.schema.json`;
-    every problem is collected into one `PlatformError`. A variable that is set but empty is
+    every problem is collected into one `PlatformError` (`BackendConflict` when two backend
+    variables disagree, see `backend_environ`). A variable that is set but empty is
     an error, not "unset": an empty CI variable must not quietly fall back to the file's
     (local) backend or project.
     """
     from reconciler.manifests.loader import LoadedYaml, load_yaml_file
     from reconciler.manifests.schema import checker
 
+    environ = backend_environ(environ)
     path = root / PLATFORM_FILE
     if not path.is_file():
         raise PlatformError(

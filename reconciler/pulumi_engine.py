@@ -42,6 +42,7 @@ from reconciler.engine import (
     DataLossRefused,
     EngineError,
     EngineSettings,
+    NoAccess,
     NotStarted,
     PermanentError,
     Program,
@@ -59,6 +60,24 @@ _BUCKET = "gcp:storage/bucket:Bucket"
 # terraform-provider-google, google/services/storage/resource_storage_bucket.go
 # (resourceStorageBucketDelete: "... containing objects without `force_destroy` set to true").
 _FORCE_DESTROY_REFUSAL = "without `force_destroy` set to true"
+
+# How the Pulumi CLI (a gs:// backend) and pulumi-gcp say they have no usable credentials or
+# were refused: golang.org/x/oauth2/google ("could not find default credentials"), the
+# provider's credential loading, and Google APIs' permission refusals (not every 403: a
+# retention refusal is one too, and is the tenant's data speaking, not missing access).
+_NO_ACCESS = (
+    "could not find default credentials",
+    "application default credentials",
+    "oauth2: cannot fetch token",
+    "invalid_grant",
+    "permission_denied",
+    "permission denied",
+)
+_ACCESS_HINT = (
+    "set up Google credentials with access to the project and the state bucket "
+    "(`gcloud auth application-default login` or GOOGLE_APPLICATION_CREDENTIALS; in CI the "
+    "google-github-actions/auth step)"
+)
 
 
 def _steps_recorder(
@@ -114,6 +133,9 @@ def _translate(error: Exception, diagnostics: list[str], cancelled: bool) -> Eng
         return StackLocked("the stack is locked by another run", delay=2.0)
     if isinstance(error, auto_errors.StackNotFoundError):
         return PermanentError("the stack does not exist in the backend")
+    text = "\n".join([*diagnostics, str(error)]).lower()
+    if any(marker in text for marker in _NO_ACCESS):
+        return NoAccess(f"no access: {_first_lines(diagnostics, error)}; {_ACCESS_HINT}")
     if any(_FORCE_DESTROY_REFUSAL in diag for diag in diagnostics):
         return DataLossRefused(_first_lines(diagnostics, error))
     if isinstance(error, auto_errors.InlineSourceRuntimeError):

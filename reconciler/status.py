@@ -17,6 +17,9 @@ EXIT_USAGE = 2
 EXIT_DRIFT = 3
 EXIT_BLOCKED = 4
 EXIT_FAILED = 5
+EXIT_ENVIRONMENT = 6
+"""The cloud or the state backend refused or could not be reached (credentials, permissions,
+network): nothing is wrong with the repository or the command."""
 EXIT_INTERRUPTED = 130
 """Interrupted before a report could be written (Ctrl-C while observing or planning)."""
 
@@ -30,6 +33,8 @@ exit codes:
      identity tenant or data bucket, fleet delete guard); the rest of the run went ahead
   5  an engine operation failed or was cancelled for at least one tenant (the others
      went ahead)
+  6  no access: missing or invalid Google credentials, permission denied, or the state
+     backend unreachable; the one-line message names what to set up
 """
 
 
