@@ -132,6 +132,52 @@ def _orphan(stack: DeployedStack) -> Change:
     )
 
 
+def _renames(changes: list[Change], deployed: Mapping[str, DeployedStack]) -> list[Change]:
+    """A create whose display name a deployed tenant already has is blocked; when that
+    tenant's manifest is gone, both lines say it looks like a rename, and what to do.
+
+    Manifests are checked against each other by the validator; this compares them with
+    what is deployed (the display name each stack's record carries).
+    """
+    wanted = {c.tenant for c in changes if c.desired is not None}
+    owners = {
+        stack.record.display_name: stack
+        for stack in deployed.values()
+        if stack.record.display_name is not None
+    }
+    renamed_to: dict[str, str] = {}
+    result = []
+    for change in changes:
+        desired = change.desired
+        owner = owners.get(desired.tenant.display_name) if desired is not None else None
+        if change.action is not Action.CREATE or owner is None or owner.name == change.tenant:
+            result.append(change)
+            continue
+        display = desired.tenant.display_name if desired is not None else ""
+        if owner.name in wanted:
+            reason = (
+                f"display name {display!r} is still used by deployed tenant {owner.name}: "
+                f"apply {owner.name}'s new display name first, or choose another one"
+            )
+        else:
+            renamed_to[owner.name] = change.tenant
+            reason = (
+                f"looks like a rename of {owner.name} (tenants/{owner.name}.yaml is gone and "
+                f"its deployed display name is {display!r}); creating {change.tenant} would "
+                f"make a second, empty identity tenant, and {owner.name}'s users would not "
+                f"move. To keep them, rename the file back to tenants/{owner.name}.yaml; to "
+                f"start over, give {change.tenant} another display name and decommission "
+                f"{owner.name} (restore its file with spec.decommission: true)"
+            )
+        result.append(replace(change, action=Action.BLOCKED, reason=reason))
+    return [
+        replace(c, reason=f"{c.reason}; looks like it was renamed to {renamed_to[c.tenant]}")
+        if c.tenant in renamed_to
+        else c
+        for c in result
+    ]
+
+
 def make_plan(
     desired: Iterable[Desired],
     deployed: Mapping[str, DeployedStack],
@@ -145,7 +191,7 @@ def make_plan(
     wanted = {d.tenant.name: d for d in desired}
     changes = [_change_for(d, deployed.get(name)) for name, d in wanted.items()]
     changes += [_orphan(stack) for name, stack in deployed.items() if name not in wanted]
-    changes = [_lock_note(change, now) for change in changes]
+    changes = [_lock_note(change, now) for change in _renames(changes, deployed)]
     changes.sort(key=lambda change: change.tenant)
 
     deletes = [c for c in changes if c.action is Action.DELETE]

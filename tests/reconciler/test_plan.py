@@ -240,3 +240,88 @@ def test_rerunning_a_shard_finishes_its_tenants():
     rerun = select(plan_of(changed, stacks.values()), Selection(shard=(2, 2)))
     assert [c.tenant for c in rerun] == [c.tenant for c in first]
     assert all(c.action is Action.RETRY for c in rerun)
+
+
+# --- renames and display names of deployed tenants (repro 4) --------------------------------
+
+
+def named(name: str, display: str, fp: str = FP) -> Desired:
+    return replace(desired(name, fp), tenant=replace(desired(name).tenant, display_name=display))
+
+
+def shown(name: str, display: str | None, *, protected: bool = True) -> DeployedStack:
+    record = StackRecord(FP, "succeeded", protected, display_name=display)
+    return DeployedStack(name=name, record=record, locked=False)
+
+
+@pytest.mark.parametrize(
+    ("desireds", "stacks", "expected"),
+    [
+        # acme.yaml renamed to acme2.yaml: a rename, said on both lines; nothing is created.
+        (
+            [named("acme2", "Acme")],
+            [shown("acme", "Acme")],
+            {
+                "acme2": (Action.BLOCKED, "looks like a rename of acme"),
+                "acme": (Action.BLOCKED, "renamed to acme2"),
+            },
+        ),
+        # The same for an unprotected tenant: its delete goes ahead, the create waits.
+        (
+            [named("acme2", "Acme")],
+            [shown("acme", "Acme", protected=False)],
+            {
+                "acme2": (Action.BLOCKED, "rename the file back"),
+                "acme": (Action.DELETE, "renamed to acme2"),
+            },
+        ),
+        # Another deployed tenant, still in git, still shows that display name.
+        (
+            [named("acme", "Acme Two", fp="2" * 64), named("beta", "Acme")],
+            [shown("acme", "Acme")],
+            {
+                "beta": (Action.BLOCKED, "still used by deployed tenant acme"),
+                "acme": (Action.UPDATE, "changed"),
+            },
+        ),
+        # No clash: created as usual.
+        (
+            [named("acme2", "Acme 2")],
+            [shown("acme", "Acme")],
+            {"acme2": (Action.CREATE, "new manifest")},
+        ),
+        # A record from before display names were recorded: nothing to compare with.
+        (
+            [named("acme2", "Acme")],
+            [shown("acme", None)],
+            {"acme2": (Action.CREATE, "new manifest")},
+        ),
+        # The tenant itself, already deployed: an update, not a clash with itself.
+        (
+            [named("acme", "Acme", fp="2" * 64)],
+            [shown("acme", "Acme")],
+            {"acme": (Action.UPDATE, "changed")},
+        ),
+    ],
+    ids=["rename", "rename-unprotected", "still-used", "no-clash", "old-record", "itself"],
+)
+def test_display_names_of_deployed_tenants(desireds, stacks, expected):
+    plan = plan_of(desireds, stacks, fraction=1.0)
+    for name, (action, reason) in expected.items():
+        assert only(plan, name).action is action, only(plan, name)
+        assert reason in only(plan, name).reason
+
+
+def test_a_lock_is_named_with_its_holder_and_age():
+    from datetime import UTC, datetime, timedelta
+
+    from reconciler.locks import HeldLock
+
+    now = datetime(2026, 11, 30, 12, tzinfo=UTC)
+    held = HeldLock(77, "ci", "runner-1", now - timedelta(minutes=42))
+    locked = replace(stack("a"), locked=True, lock=held)
+    plan = make_plan([desired("a")], {"a": locked}, 0.25, now=now)
+    assert only(plan, "a").reason == (
+        "up to date; locked by ci@runner-1 (pid 77) for 42m00s; "
+        "if that run is gone, see `reconciler unlock a`"
+    )
