@@ -44,6 +44,8 @@ class Platform:
     """A run deleting more than this share of deployed tenants is refused."""
     parallelism: int
     """Engine operations run at once."""
+    auto_repair_drift: bool = False
+    """The scheduled drift check starts the apply workflow (force + refresh) for what drifted."""
 
     @property
     def sandbox(self) -> bool:
@@ -146,6 +148,7 @@ OVERRIDES = (
     ),
     Override("RECONCILER_MAX_DELETE_FRACTION", ("reconcile", "maxDeleteFraction"), _fraction),
     Override("RECONCILER_PARALLELISM", ("reconcile", "parallelism"), _whole),
+    Override("RECONCILER_AUTO_REPAIR_DRIFT", ("reconcile", "autoRepairDrift"), _boolean),
 )
 """Every setting CI may override, validated by the same schema as the file."""
 
@@ -248,4 +251,26 @@ def _platform(root: Path, document: dict[str, Any], schema: Mapping[str, Any]) -
         default_deletion_protection=reconcile["defaultDeletionProtection"],
         max_delete_fraction=float(reconcile["maxDeleteFraction"]),
         parallelism=int(reconcile["parallelism"]),
+        auto_repair_drift=bool(reconcile["autoRepairDrift"]),
     )
+
+
+def main() -> int:
+    """`python -m reconciler.platform auto-repair-drift`: prints true or false (for CI)."""
+    import os
+    import sys
+
+    if sys.argv[1:] != ["auto-repair-drift"]:
+        print("usage: python -m reconciler.platform auto-repair-drift", file=sys.stderr)
+        return 2
+    try:
+        platform = load_platform(Path.cwd(), os.environ)
+    except PlatformError as error:
+        print(f"reconciler: {error}", file=sys.stderr)
+        return 1
+    print("true" if platform.auto_repair_drift else "false")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
