@@ -21,7 +21,8 @@ EXIT_ENVIRONMENT = 6
 """The cloud or the state backend refused or could not be reached (credentials, permissions,
 network): nothing is wrong with the repository or the command."""
 EXIT_INTERRUPTED = 130
-"""Interrupted before a report could be written (Ctrl-C while observing or planning)."""
+"""Cancelled by SIGINT/SIGTERM: after the report of what finished, or before any engine
+operation (nothing changed), or at once on a second signal."""
 
 EXIT_CODES_HELP = """\
 exit codes:
@@ -35,6 +36,8 @@ exit codes:
      went ahead)
   6  no access: missing or invalid Google credentials, permission denied, or the state
      backend unreachable; the one-line message names what to set up
+  130 cancelled by SIGINT/SIGTERM: the report lists what finished and what was cancelled
+     (`reconciler report` counts a cancelled tenant as 5)
 """
 
 
