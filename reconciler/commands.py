@@ -328,9 +328,15 @@ def run_unlock(args: argparse.Namespace) -> int:
     if stack is None:
         _err(f"reconciler: no stack named {args.name} in {platform.resolved_backend_url()}")
         return EXIT_USAGE
-    if not stack.locked or stack.lock is None:
+    if not stack.locked:
         print(f"{args.name}: not locked")
         return EXIT_OK
+    if stack.lock is None:
+        _err(
+            f"{args.name}: locked, but this backend's lock files are not read here: check "
+            f"that no run is active, then `pulumi cancel --stack {args.name}`"
+        )
+        return EXIT_BLOCKED
     allowed, reason = unlock_decision(stack.lock, unlock_context(stack.lock, args.older_than))
     if not allowed:
         _err(f"{args.name}: not removed: {reason}")
