@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -58,8 +59,10 @@ def _held_by_the_update(repo: TenantRepo) -> bool:
 def test_a_killed_apply_then_unlock_then_apply_converges(tenant_repo: TenantRepo):
     hang = {"SANDBOX_FAULTS": "create:tenant-one-data:hang"}
     first = tenant_repo.start("apply", "--tenant", "tenant-one", extra_env=hang)
-    wait_for(lambda: _held_by_the_update(tenant_repo), timeout=180)
-    _kill_tree(first)
+    try:
+        wait_for(lambda: _held_by_the_update(tenant_repo), timeout=180)
+    finally:
+        _kill_tree(first)  # also when the wait fails: never leave the hanging run behind
     assert first.returncode == -signal.SIGKILL
     assert tenant_repo.locks(), "SIGKILL leaves the lock file behind"
 
@@ -103,6 +106,9 @@ def test_unlock_never_removes_the_lock_of_a_live_run(tenant_repo: TenantRepo):
         assert tenant_repo.locks()
     finally:
         running.send_signal(signal.SIGTERM)
-        running.communicate(timeout=180)
+        try:
+            running.communicate(timeout=180)
+        except subprocess.TimeoutExpired:
+            _kill_tree(running)
     assert running.returncode == 130
     assert tenant_repo.locks() == []
