@@ -25,9 +25,11 @@ from typing import Protocol
 
 from reconciler.engine import (
     Cancelled,
+    DataLossRefused,
     Engine,
     EngineError,
     NotStarted,
+    PermanentError,
     Program,
     StackLocked,
     TemporaryError,
@@ -35,8 +37,8 @@ from reconciler.engine import (
 from reconciler.plan import Action, Change
 from reconciler.platform import Platform
 from reconciler.records import StackRecord
-from reconciler.results import Outcome, StackRun
-from reconciler.status import Status
+from reconciler.results import Outcome, ResourceStep, StackRun
+from reconciler.status import EXIT_INTERRUPTED, Status
 
 DEFAULT_RETRY_WAIT = 120.0
 """Seconds to keep retrying a temporary failure such as a locked stack (`--lock-wait`)."""
@@ -102,6 +104,10 @@ class _Blocked(Exception):
     """The change needs an explicit approval this run does not carry."""
 
 
+class _PreviewFailed(PermanentError):
+    """apply's safety preview failed: nothing was changed, so nothing is recorded."""
+
+
 def _program_for(change: Change, ctx: ActContext) -> Program:
     return ctx.program(change, ctx.environ, ctx.platform)
 
@@ -121,22 +127,56 @@ def _with_retry(ctx: ActContext, operation: Callable[[], StackRun]) -> StackRun:
             ctx.sleep(delay)
 
 
-def _check_replacements(change: Change, run: StackRun, ctx: ActContext) -> None:
+def _describe_losses(losing: Sequence[ResourceStep]) -> str:
+    return ", ".join(
+        f"{s.op} of {s.name} (changed: {', '.join(s.replace_keys) or '-'})" for s in losing
+    )
+
+
+def replacements_to_release(run: StackRun) -> tuple[ResourceStep, ...]:
+    """The resources an approved replacement must release, one step per resource.
+
+    Every resource the preview replaces or deletes (a protected dependant such as the MFA
+    config is replaced with its identity tenant), with the union of its replace keys.
+    """
+    keys: dict[str, tuple[str, str, list[str]]] = {}
+    for step in run.steps:
+        if not (step.is_replace or step.op == "delete"):
+            continue
+        _op, type_, seen = keys.setdefault(step.name, (step.op, step.type, []))
+        if step.op == "replace":
+            keys[step.name] = ("replace", type_, seen)
+        seen.extend(k for k in step.replace_keys if k not in seen)
+    return tuple(
+        ResourceStep(op, type_, name, replace_keys=tuple(found))
+        for name, (op, type_, found) in sorted(keys.items())
+    )
+
+
+def replacement_decision(change: Change, run: StackRun, allow_replace: frozenset[str]) -> str:
+    """What to do with a previewed change: "go", "blocked" or "approved" (pure)."""
+    if not any(step.loses_state for step in run.steps):
+        return "go"
+    return "approved" if change.tenant in allow_replace else "blocked"
+
+
+def _blocked_message(change: Change, run: StackRun) -> str:
     losing = [step for step in run.steps if step.loses_state]
-    if losing and change.tenant not in ctx.allow_replace:
-        what = ", ".join(
-            f"{s.op} of {s.name} (changed: {', '.join(s.replace_keys) or '-'})" for s in losing
-        )
-        raise _Blocked(
-            f"would {what}: its users or data would be lost; "
-            f"if that is intended, apply with --allow-replace {change.tenant}"
-        )
+    return (
+        f"would {_describe_losses(losing)}: its users or data would be lost; "
+        f"if that is intended, apply with --allow-replace {change.tenant}"
+    )
+
+
+def _check_replacements(change: Change, run: StackRun, ctx: ActContext) -> None:
+    if replacement_decision(change, run, ctx.allow_replace) == "blocked":
+        raise _Blocked(_blocked_message(change, run))
 
 
 def _apply_one(change: Change, ctx: ActContext) -> tuple[Status, str, StackRun]:
     try:
         return _apply_change(change, ctx)
-    except (NotStarted, StackLocked):
+    except (NotStarted, StackLocked, _PreviewFailed):
         raise  # the stack was not touched
     except EngineError:
         # Failed or interrupted half-way: keep the last good fingerprint, mark the stack
@@ -151,31 +191,83 @@ def _apply_one(change: Change, ctx: ActContext) -> tuple[Status, str, StackRun]:
                 result="failed",
                 protected=_was_protected(change) or (desired is not None and desired.protected),
                 shape=deployed.record.shape if deployed else None,
+                display_name=deployed.record.display_name if deployed else None,
             ),
         )
         raise
+
+
+def _safety_preview(change: Change, program: Program, ctx: ActContext) -> StackRun:
+    """apply's look before leaping; its failure changed nothing and is not recorded."""
+    try:
+        return _with_retry(ctx, lambda: ctx.engine.preview(change.tenant, program, True))
+    except (NotStarted, StackLocked):
+        raise
+    except Cancelled as cancelled:
+        raise NotStarted(cancelled.message) from cancelled
+    except EngineError as error:
+        raise _PreviewFailed(f"the safety preview failed: {error.message}") from error
+
+
+def _decommission(change: Change, ctx: ActContext) -> tuple[Status, str, StackRun]:
+    engine = ctx.engine
+    program = _program_for(change, ctx)
+    # Lift protection (and the provider's deletion policy) first, then destroy.
+    _with_retry(ctx, lambda: engine.up(change.tenant, program))
+    reason = "destroyed and its stack removed"
+    if change.tenant in ctx.allow_replace:
+        # Approved: the bucket may be deleted with whatever it holds (force_destroy).
+        data = (ResourceStep("delete", "gcp:storage/bucket:Bucket", _bucket_resource(change)),)
+        _with_retry(ctx, lambda: engine.release(change.tenant, program, data))
+        reason += "; its bucket was deleted with any objects it held (--allow-replace)"
+    run = _with_retry(ctx, lambda: engine.destroy(change.tenant))
+    return Status.SUCCEEDED, reason, run
+
+
+def _bucket_resource(change: Change) -> str:
+    from reconciler.program.naming import bucket_resource_name
+
+    return bucket_resource_name(change.tenant)
 
 
 def _apply_change(change: Change, ctx: ActContext) -> tuple[Status, str, StackRun]:
     engine = ctx.engine
     if change.action is Action.DELETE:
         if change.decommission:
-            # Lift protection (and the provider's deletion policy) first, then destroy.
-            _with_retry(ctx, lambda: engine.up(change.tenant, _program_for(change, ctx)))
+            return _decommission(change, ctx)
         run = _with_retry(ctx, lambda: engine.destroy(change.tenant))
         return Status.SUCCEEDED, "destroyed and its stack removed", run
     desired = change.desired
     assert desired is not None
     program = _program_for(change, ctx)
     deployed = change.deployed
+    reason = change.reason
     if deployed is not None and deployed.record.shape != desired.shape:
         # A stateful resource (users, data) could be replaced: look before leaping.
-        preview = _with_retry(ctx, lambda: engine.preview(change.tenant, program, True))
-        _check_replacements(change, preview, ctx)
+        preview = _safety_preview(change, program, ctx)
+        decision = replacement_decision(change, preview, ctx.allow_replace)
+        if decision == "blocked":
+            raise _Blocked(_blocked_message(change, preview))
+        if decision == "approved":
+            # Lift protection from exactly those resources, then the plain program
+            # replaces them and puts protection back.
+            release = replacements_to_release(preview)
+            _with_retry(ctx, lambda: engine.release(change.tenant, program, release))
+            lost = [step for step in preview.steps if step.loses_state]
+            reason = (
+                f"{reason}; approved with --allow-replace, LOST: {_describe_losses(lost)} "
+                f"(users of a replaced identity tenant, objects of a replaced bucket)"
+            )
     run = _with_retry(ctx, lambda: engine.up(change.tenant, program, ctx.refresh))
-    record = StackRecord(desired.fingerprint, "succeeded", desired.protected, desired.shape)
+    record = StackRecord(
+        desired.fingerprint,
+        "succeeded",
+        desired.protected,
+        desired.shape,
+        display_name=desired.tenant.display_name,
+    )
     _record(ctx, change, record)
-    return Status.SUCCEEDED, change.reason, run
+    return Status.SUCCEEDED, reason, run
 
 
 def _was_protected(change: Change) -> bool:
@@ -225,6 +317,8 @@ def _run_one(worker: Worker, change: Change, ctx: ActContext, label: str) -> Out
         status, reason, run = worker(change, ctx)
     except _Blocked as blocked:
         status, reason, run = Status.BLOCKED, str(blocked), StackRun()
+    except DataLossRefused as refused:
+        status, reason, run = Status.BLOCKED, _data_loss_hint(change, refused), StackRun()
     except Cancelled as cancelled:
         status, reason, run = Status.CANCELLED, cancelled.message, StackRun()
     except EngineError as error:
@@ -251,6 +345,14 @@ def _run_one(worker: Worker, change: Change, ctx: ActContext, label: str) -> Out
     return outcome
 
 
+def _data_loss_hint(change: Change, refused: DataLossRefused) -> str:
+    return (
+        f"{refused.message}: the tenant's bucket still holds objects. Export or empty it "
+        f"first (see docs/operations.md, 'Decommissioning a tenant that holds data'), or "
+        f"apply with --allow-replace {change.tenant} to delete them with the bucket"
+    )
+
+
 def _from_our_terminal(signum: int) -> bool:
     """A Ctrl-C typed in our terminal: it reached the engine's processes (our process group)
     as well, and a second SIGINT would make them quit without releasing their locks."""
@@ -269,7 +371,17 @@ def _cancel_on_signals(engine: Engine) -> Iterator[None]:
         yield
         return
 
+    received: list[int] = []
+
     def handler(signum: int, _frame: FrameType | None) -> None:
+        received.append(signum)
+        if len(received) > 1:
+            # A second signal: the user or the runner will not wait. Leave at once and
+            # quietly (no interpreter shutdown racing the SDK's threads, so no "Exception
+            # ignored" tracebacks); each CLI already got its one SIGINT and releases its
+            # lock on its own.
+            os.write(2, b"reconciler: second signal: exiting now, without a report\n")
+            os._exit(EXIT_INTERRUPTED)
         engine.cancel(interrupt_running=not _from_our_terminal(signum))
 
     previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}

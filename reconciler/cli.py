@@ -14,10 +14,13 @@ import argparse
 import importlib.util
 import os
 import re
+import signal
 import sys
 from collections.abc import Sequence
+from datetime import timedelta
 from importlib import metadata
 from pathlib import Path
+from types import FrameType
 
 from reconciler.act import DEFAULT_RETRY_WAIT
 from reconciler.plan import Action
@@ -26,7 +29,7 @@ from reconciler.status import EXIT_CODES_HELP, EXIT_INTERRUPTED, EXIT_OK, EXIT_U
 ACTIONS = tuple(action.value for action in Action)
 DISTRIBUTION = "tenant-gitops"
 DEPLOY_EXTRA = "deploy"
-ENGINE_COMMANDS = frozenset({"plan", "preview", "apply", "drift", "outputs", "adopt"})
+ENGINE_COMMANDS = frozenset({"plan", "preview", "apply", "drift", "outputs", "adopt", "unlock"})
 """Subcommands that need the `deploy` extra (Pulumi, pulumi-gcp)."""
 ENGINE_MODULES = ("pulumi", "pulumi_gcp")
 _PIN = re.compile(r"^(pulumi(?:-gcp)?)\s*==\s*([^\s;]+)")
@@ -136,6 +139,31 @@ def _positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
     return value
+
+
+def _duration(text: str) -> timedelta:
+    from reconciler.locks import parse_duration
+
+    try:
+        return parse_duration(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _add_unlock(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from reconciler.locks import DEFAULT_OLDER_THAN
+
+    help_text = "remove a stale stack lock left by a killed run (see docs/operations.md)"
+    p = sub.add_parser("unlock", help=help_text, description=help_text)
+    p.add_argument("name", help="the tenant whose stack lock to remove")
+    p.add_argument(
+        "--older-than",
+        type=_duration,
+        default=DEFAULT_OLDER_THAN,
+        metavar="DURATION",
+        help="only a lock at least this old (e.g. 90s, 15m, 2h; default 30m); a lock held by "
+        "a live process on this host is never removed",
+    )
 
 
 def _add_selection(parser: argparse.ArgumentParser) -> None:
@@ -332,7 +360,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_output(p, ("text", "json", "markdown"))
 
     add("schema", "print the tenant manifest JSON Schema")
+    _add_unlock(sub)
     return parser
+
+
+def _interrupt(signum: int, _frame: FrameType | None) -> None:
+    """SIGTERM before act takes over (observing, planning): stop like Ctrl-C, exit 130."""
+    raise KeyboardInterrupt
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -342,13 +376,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if missing:
         print(missing, file=sys.stderr)
         return EXIT_USAGE
+    # A CI runner's SIGTERM that lands before any engine operation must not kill us with
+    # 143 and no word: it is a cancellation like any other (act installs its own handler).
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         from reconciler import commands
 
         handler = getattr(commands, f"run_{args.command}")
         return int(handler(args))
     except KeyboardInterrupt:
-        print("reconciler: interrupted", file=sys.stderr)
+        print("reconciler: interrupted; no report was written", file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_OK

@@ -13,17 +13,27 @@ import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reconciler.manifests.report import render_issues
 from reconciler.manifests.validate import ValidationResult, validate_tree
 from reconciler.plan import Action, Change, Plan, Selection, make_plan, select
-from reconciler.platform import Platform, PlatformError, load_platform
+from reconciler.platform import BackendConflict, Platform, PlatformError, load_platform
 from reconciler.reports import readable, render, render_json, render_markdown
 from reconciler.results import Report, merge
-from reconciler.state import BackendError, DeployedStack
-from reconciler.status import EXIT_CHANGES, EXIT_FAILED, EXIT_INVALID, EXIT_OK, EXIT_USAGE
+from reconciler.state import BackendAccessError, BackendError, DeployedStack
+from reconciler.status import (
+    EXIT_BLOCKED,
+    EXIT_CHANGES,
+    EXIT_ENVIRONMENT,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_INVALID,
+    EXIT_OK,
+    EXIT_USAGE,
+)
 
 if TYPE_CHECKING:
     from reconciler.act import ActContext
@@ -50,6 +60,9 @@ def _platform(args: argparse.Namespace) -> Platform:
         settings = ValidationResult(issues=error.issues, tenants=(), files=(Path("platform.yaml"),))
         _err(render_issues(settings, "text"))
         raise CommandFailed(EXIT_INVALID) from None
+    except BackendConflict as error:
+        _err(f"reconciler: {error}")
+        raise CommandFailed(EXIT_USAGE) from None
 
 
 def _fail_on_invalid(validation: ValidationResult, fmt: str) -> None:
@@ -85,6 +98,9 @@ def _deployed(platform: Platform, engine: Callable[[], Engine]) -> dict[str, Dep
 
     try:
         return observe_deployed(platform, engine, os.environ.get("RECONCILER_INVENTORY"))
+    except BackendAccessError as error:
+        _err(f"reconciler: {error}")
+        raise CommandFailed(EXIT_ENVIRONMENT) from None
     except BackendError as error:
         _err(f"reconciler: {error}")
         raise CommandFailed(EXIT_USAGE) from None
@@ -99,7 +115,7 @@ def _plan(
     desired = observe_desired(platform)
     _fail_on_invalid(desired.validation, "text")
     deployed = _deployed(platform, engine)
-    plan = make_plan(desired.desired, deployed, platform.max_delete_fraction)
+    plan = make_plan(desired.desired, deployed, platform.max_delete_fraction, now=_now())
     changed = None
     if args.changed_since:
         try:
@@ -119,6 +135,10 @@ def _plan(
         drift=args.command == "drift",
     )
     return plan, select(plan, selection)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 def _emit(report: Report, args: argparse.Namespace) -> int:
@@ -239,9 +259,23 @@ def _act(args: argparse.Namespace, stage: str) -> int:
     finally:
         ctx.engine.listen(None)
     report = Report(
-        stage, tuple(outcomes), guard=plan.guard, engine_operations=ctx.engine.operations
+        stage,
+        tuple(outcomes),
+        guard=plan.guard,
+        engine_operations=ctx.engine.operations,
+        engine_attempts=ctx.engine.attempts,
     )
-    return _emit(report, args)
+    code = _emit(report, args)
+    return _cancelled_outcome(ctx.engine, code)
+
+
+def _cancelled_outcome(engine: Engine, code: int) -> int:
+    """A run stopped by SIGINT/SIGTERM always exits 130, after its report (what finished,
+    what was cancelled): one outcome for CI to recognise, whatever the tenants' statuses."""
+    if not engine.cancelled:
+        return code
+    _err("reconciler: cancelled on request; the report lists what finished and what did not")
+    return EXIT_INTERRUPTED
 
 
 def _progress(args: argparse.Namespace, chosen: Sequence[Change]) -> Progress:
@@ -270,7 +304,7 @@ def run_drift(args: argparse.Namespace) -> int:
 
 @_guarded
 def run_outputs(args: argparse.Namespace) -> int:
-    from reconciler.engine import EngineError
+    from reconciler.engine import EngineError, NoAccess
 
     platform = _platform(args)
     engine = _engine_factory(platform)
@@ -280,6 +314,9 @@ def run_outputs(args: argparse.Namespace) -> int:
     for name in names:
         try:
             result[name] = engine().outputs(name)
+        except NoAccess as error:
+            _err(f"reconciler: {error.message}")
+            raise CommandFailed(EXIT_ENVIRONMENT) from None
         except EngineError as error:
             _err(f"{name}: {error.message}")
             code = EXIT_FAILED
@@ -378,3 +415,41 @@ def run_adopt(args: argparse.Namespace) -> int:
     outcomes = adopt(wanted, deployed, ctx)
     report = Report("adopt", tuple(outcomes), engine_operations=ctx.engine.operations)
     return _emit(report, args)
+
+
+@_guarded
+def run_unlock(args: argparse.Namespace) -> int:
+    """Remove a stale lock: older than --older-than and not held by a live local process."""
+    from reconciler.engine import EngineError, NoAccess
+    from reconciler.locks import unlock_context, unlock_decision
+
+    platform = _platform(args)
+    engine = _engine_factory(platform)
+    deployed = _deployed(platform, engine)
+    stack = deployed.get(args.name)
+    if stack is None:
+        _err(f"reconciler: no stack named {args.name} in {platform.resolved_backend_url()}")
+        return EXIT_USAGE
+    if not stack.locked:
+        print(f"{args.name}: not locked")
+        return EXIT_OK
+    if stack.lock is None:
+        _err(
+            f"{args.name}: locked, but this backend's lock files are not read here: check "
+            f"that no run is active, then `pulumi cancel --stack {args.name}`"
+        )
+        return EXIT_BLOCKED
+    allowed, reason = unlock_decision(stack.lock, unlock_context(stack.lock, args.older_than))
+    if not allowed:
+        _err(f"{args.name}: not removed: {reason}")
+        return EXIT_BLOCKED
+    try:
+        engine().unlock(args.name)
+    except NoAccess as error:
+        _err(f"reconciler: {error.message}")
+        return EXIT_ENVIRONMENT
+    except EngineError as error:
+        _err(f"{args.name}: could not remove the lock: {error.message}")
+        return EXIT_FAILED
+    print(f"{args.name}: {reason}; the next apply retries the tenant")
+    return EXIT_OK

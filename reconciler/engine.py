@@ -12,7 +12,7 @@ it with backoff, within the run's bound; a locked stack is the common case).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -53,6 +53,16 @@ class StackLocked(TemporaryError):
     """Another run holds the stack's lock; never force-unlocked, only waited for.
 
     The stack was not touched, so act writes no record for it."""
+
+
+class DataLossRefused(PermanentError):
+    """The provider refused to delete data it was not told it may delete (a bucket holding
+    objects without force_destroy): act reports it as a change that needs approval."""
+
+
+class NoAccess(PermanentError):
+    """The engine could not authenticate to, or was refused by, the cloud or the backend:
+    set-up to fix (credentials, permissions), not a bug and not the tenant's fault."""
 
 
 class Cancelled(EngineError):
@@ -99,7 +109,13 @@ class Engine(Protocol):
 
     @property
     def operations(self) -> int:
-        """Deployment-engine runs started so far (previews, ups, refreshes, destroys)."""
+        """Deployment-engine operations run so far (previews, ups, refreshes, destroys); a try
+        refused because another run held the stack's lock is not one (see `attempts`)."""
+        ...
+
+    @property
+    def attempts(self) -> int:
+        """Deployment-engine runs started, lock-refused retries included."""
         ...
 
     @property
@@ -121,7 +137,18 @@ class Engine(Protocol):
         ...
 
     def preview(self, tenant: str, program: Program, exists: bool) -> StackRun:
-        """What `up` would do; a tenant without a stack is previewed without creating one."""
+        """What `up` would do; a tenant without a stack is previewed without creating one.
+
+        Protection is looked through: a replacement or delete of a protected resource shows
+        as a step (for act's guard to judge) instead of failing the preview."""
+        ...
+
+    def release(self, tenant: str, program: Program, resources: Sequence[ResourceStep]) -> StackRun:
+        """An approved loss of state, phase one: an `up` that lifts protection from exactly
+        `resources` (Pulumi's protect, the provider's deletion policy, a bucket's
+        force_destroy) while holding their `replace_keys` at the deployed values, so nothing
+        is replaced or deleted yet. The next `up` of the plain program then replaces them and
+        puts protection back."""
         ...
 
     def up(self, tenant: str, program: Program, refresh: bool = False) -> StackRun:
@@ -144,6 +171,10 @@ class Engine(Protocol):
 
     def outputs(self, tenant: str) -> dict[str, Any]:
         """Stack outputs, secret values replaced by "[secret]"."""
+        ...
+
+    def unlock(self, tenant: str) -> None:
+        """Remove the stack's lock (`pulumi cancel`); callers decide first that it is stale."""
         ...
 
     def record(self, tenant: str, record: StackRecord) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from reconciler.engine import Engine, EngineError
+from reconciler.engine import Engine, EngineError, NoAccess
 from reconciler.fingerprint import fingerprint, protected, shape_key
 from reconciler.manifests.validate import ValidationResult, validate_tree
 from reconciler.plan import Desired
@@ -19,6 +19,7 @@ from reconciler.platform import Platform
 from reconciler.program.version import program_version
 from reconciler.state import (
     BULK_SCHEMES,
+    BackendAccessError,
     BackendError,
     DeployedStack,
     open_bucket,
@@ -72,6 +73,8 @@ def observe_deployed(
         return read_deployed(open_bucket(url), platform.pulumi_project)
     try:
         return engine().list_deployed()
+    except NoAccess as error:
+        raise BackendAccessError(f"could not list the stacks in {url}: {error.message}") from error
     except EngineError as error:
         raise BackendError(f"could not list the stacks in {url}: {error.message}") from error
 

@@ -7,9 +7,11 @@ every safety rule in a table.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from datetime import datetime
 from enum import StrEnum
 
 from reconciler.manifests.model import Tenant
@@ -115,6 +117,17 @@ def _change_for(desired: Desired, stack: DeployedStack | None) -> Change:
     return Change(name, Action.UNCHANGED, "up to date", desired, stack)
 
 
+def _lock_note(change: Change, now: datetime | None) -> Change:
+    """Say who holds a stack's lock, and for how long: a lock left by a killed run stays
+    until someone removes it (`reconciler unlock`), and every run would meet it."""
+    stack = change.deployed
+    if stack is None or not stack.locked:
+        return change
+    held = stack.lock.describe(now) if stack.lock is not None else "locked by another run"
+    note = f"{held}; if that run is gone, see `reconciler unlock {change.tenant}`"
+    return replace(change, reason=f"{change.reason}; {note}")
+
+
 def _orphan(stack: DeployedStack) -> Change:
     if stack.record.protected:
         return Change(
@@ -129,15 +142,66 @@ def _orphan(stack: DeployedStack) -> Change:
     )
 
 
+def _renames(changes: list[Change], deployed: Mapping[str, DeployedStack]) -> list[Change]:
+    """A create whose display name a deployed tenant already has is blocked; when that
+    tenant's manifest is gone, both lines say it looks like a rename, and what to do.
+
+    Manifests are checked against each other by the validator; this compares them with
+    what is deployed (the display name each stack's record carries).
+    """
+    wanted = {c.tenant for c in changes if c.desired is not None}
+    owners = {
+        stack.record.display_name: stack
+        for stack in deployed.values()
+        if stack.record.display_name is not None
+    }
+    renamed_to: dict[str, str] = {}
+    result = []
+    for change in changes:
+        desired = change.desired
+        owner = owners.get(desired.tenant.display_name) if desired is not None else None
+        if change.action is not Action.CREATE or owner is None or owner.name == change.tenant:
+            result.append(change)
+            continue
+        display = desired.tenant.display_name if desired is not None else ""
+        if owner.name in wanted:
+            reason = (
+                f"display name {display!r} is still used by deployed tenant {owner.name}: "
+                f"apply {owner.name}'s new display name first, or choose another one"
+            )
+        else:
+            renamed_to[owner.name] = change.tenant
+            reason = (
+                f"looks like a rename of {owner.name} (tenants/{owner.name}.yaml is gone and "
+                f"its deployed display name is {display!r}); creating {change.tenant} would "
+                f"make a second, empty identity tenant, and {owner.name}'s users would not "
+                f"move. To keep them, rename the file back to tenants/{owner.name}.yaml; to "
+                f"start over, give {change.tenant} another display name and decommission "
+                f"{owner.name} (restore its file with spec.decommission: true)"
+            )
+        result.append(replace(change, action=Action.BLOCKED, reason=reason))
+    return [
+        replace(c, reason=f"{c.reason}; looks like it was renamed to {renamed_to[c.tenant]}")
+        if c.tenant in renamed_to
+        else c
+        for c in result
+    ]
+
+
 def make_plan(
     desired: Iterable[Desired],
     deployed: Mapping[str, DeployedStack],
     max_delete_fraction: float,
+    now: datetime | None = None,
 ) -> Plan:
-    """Compare desired tenants with deployed stacks; apply the fleet-wide delete guard."""
+    """Compare desired tenants with deployed stacks; apply the fleet-wide delete guard.
+
+    `now` only dates held locks in the reasons (their age); without it they show no age.
+    """
     wanted = {d.tenant.name: d for d in desired}
     changes = [_change_for(d, deployed.get(name)) for name, d in wanted.items()]
     changes += [_orphan(stack) for name, stack in deployed.items() if name not in wanted]
+    changes = [_lock_note(change, now) for change in _renames(changes, deployed)]
     changes.sort(key=lambda change: change.tenant)
 
     deletes = [c for c in changes if c.action is Action.DELETE]
@@ -169,9 +233,20 @@ class Selection:
     actions: frozenset[Action] = frozenset()
     """Only changes with these actions (empty: all)."""
     shard: tuple[int, int] | None = None
-    """Only the I-th of N shards of the tenants with work to do."""
+    """Only the tenants in the I-th of N shards (see `shard_of`)."""
     drift: bool = False
-    """Work means 'has a deployed stack': drift checks every deployed tenant."""
+    """The selection is for a drift check (shards are the same for every command)."""
+
+
+def shard_of(tenant: str, total: int) -> int:
+    """The shard (1..total) a tenant belongs to: a stable function of its name alone.
+
+    Never of what has work at the moment: shard legs that start at different times (or a
+    re-run of one leg after the others recorded their tenants) must still split the fleet
+    the same way, or a tenant falls between two legs.
+    """
+    digest = hashlib.sha256(tenant.encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") % total + 1
 
 
 def select(plan: Plan, selection: Selection) -> tuple[Change, ...]:
@@ -186,7 +261,5 @@ def select(plan: Plan, selection: Selection) -> tuple[Change, ...]:
     ]
     if s.shard is not None:
         index, total = s.shard
-        # Shard over the tenants with work, so shards get even amounts of engine time.
-        work = [c for c in chosen if (c.deployed is not None if s.drift else c.action.runs_engine)]
-        chosen = work[index - 1 :: total]
+        chosen = [c for c in chosen if shard_of(c.tenant, total) == index]
     return tuple(chosen)

@@ -44,6 +44,8 @@ class Platform:
     """A run deleting more than this share of deployed tenants is refused."""
     parallelism: int
     """Engine operations run at once."""
+    auto_repair_drift: bool = False
+    """The scheduled drift check starts the apply workflow (force + refresh) for what drifted."""
 
     @property
     def sandbox(self) -> bool:
@@ -58,6 +60,32 @@ class Platform:
                 path = self.root / path
             return "file://" + str(path)
         return url
+
+
+class BackendConflict(Exception):
+    """RECONCILER_BACKEND_URL and PULUMI_BACKEND_URL are both set and differ: a usage error,
+    since the reconciler would read one backend while a Pulumi user expects the other."""
+
+
+def backend_environ(environ: Mapping[str, str]) -> Mapping[str, str]:
+    """One backend truth: PULUMI_BACKEND_URL (every Pulumi user's setting) is the backend
+    when RECONCILER_BACKEND_URL is unset; both set and different is refused.
+
+    The engine always gets the resolved URL explicitly, so whichever wins, the reconciler
+    reads and the engine writes the same backend.
+    """
+    ours = environ.get("RECONCILER_BACKEND_URL")
+    pulumi = (environ.get("PULUMI_BACKEND_URL") or "").strip()
+    if not pulumi:
+        return environ
+    if ours is None:
+        return {**environ, "RECONCILER_BACKEND_URL": pulumi}
+    if ours.strip().rstrip("/") != pulumi.rstrip("/"):
+        raise BackendConflict(
+            f"RECONCILER_BACKEND_URL={ours!r} and PULUMI_BACKEND_URL={pulumi!r} name different "
+            "backends: unset one of them, or set both to the same URL"
+        )
+    return environ
 
 
 class PlatformError(Exception):
@@ -120,6 +148,7 @@ OVERRIDES = (
     ),
     Override("RECONCILER_MAX_DELETE_FRACTION", ("reconcile", "maxDeleteFraction"), _fraction),
     Override("RECONCILER_PARALLELISM", ("reconcile", "parallelism"), _whole),
+    Override("RECONCILER_AUTO_REPAIR_DRIFT", ("reconcile", "autoRepairDrift"), _boolean),
 )
 """Every setting CI may override, validated by the same schema as the file."""
 
@@ -128,13 +157,15 @@ def load_platform(root: Path, environ: Mapping[str, str]) -> Platform:
     """platform.yaml under `root`, with the RECONCILER_* overrides of `environ` applied.
 
     The file and the overrides are validated together against `schema/platform.schema.json`;
-    every problem is collected into one `PlatformError`. A variable that is set but empty is
+    every problem is collected into one `PlatformError` (`BackendConflict` when two backend
+    variables disagree, see `backend_environ`). A variable that is set but empty is
     an error, not "unset": an empty CI variable must not quietly fall back to the file's
     (local) backend or project.
     """
     from reconciler.manifests.loader import LoadedYaml, load_yaml_file
     from reconciler.manifests.schema import checker
 
+    environ = backend_environ(environ)
     path = root / PLATFORM_FILE
     if not path.is_file():
         raise PlatformError(
@@ -240,4 +271,26 @@ def _platform(root: Path, document: dict[str, Any], schema: Mapping[str, Any]) -
         default_deletion_protection=reconcile["defaultDeletionProtection"],
         max_delete_fraction=float(reconcile["maxDeleteFraction"]),
         parallelism=int(reconcile["parallelism"]),
+        auto_repair_drift=bool(reconcile["autoRepairDrift"]),
     )
+
+
+def main() -> int:
+    """`python -m reconciler.platform auto-repair-drift`: prints true or false (for CI)."""
+    import os
+    import sys
+
+    if sys.argv[1:] != ["auto-repair-drift"]:
+        print("usage: python -m reconciler.platform auto-repair-drift", file=sys.stderr)
+        return 2
+    try:
+        platform = load_platform(Path.cwd(), os.environ)
+    except PlatformError as error:
+        print(f"reconciler: {error}", file=sys.stderr)
+        return 1
+    print("true" if platform.auto_repair_drift else "false")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -29,26 +29,30 @@ the reconciler. `tests/e2e/test_process_count.py` counts them.
 from __future__ import annotations
 
 import contextlib
+import copy
 import json
 import os
 import secrets
 import signal
 import tempfile
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pulumi
 from pulumi import automation as auto
 from pulumi.automation import errors as auto_errors
 from pulumi.automation.events import EngineEvent, OpType
 
 from reconciler.engine import (
     Cancelled,
+    DataLossRefused,
     EngineError,
     EngineSettings,
+    NoAccess,
     NotStarted,
     PermanentError,
     Program,
@@ -64,6 +68,31 @@ _IGNORED_TYPES = ("pulumi:pulumi:Stack",)
 _IGNORED_TYPE_PREFIXES = ("pulumi:providers:",)
 _SECRET_SIG = "4dabf18193072939515e22adb298388d"
 """The key Pulumi's state marks a secret value with (an encrypted object, never plaintext)."""
+
+_BUCKET = "gcp:storage/bucket:Bucket"
+
+# The provider refuses to delete a bucket that holds objects unless force_destroy is set:
+# terraform-provider-google, google/services/storage/resource_storage_bucket.go
+# (resourceStorageBucketDelete: "... containing objects without `force_destroy` set to true").
+_FORCE_DESTROY_REFUSAL = "without `force_destroy` set to true"
+
+# How the Pulumi CLI (a gs:// backend) and pulumi-gcp say they have no usable credentials or
+# were refused: golang.org/x/oauth2/google ("could not find default credentials"), the
+# provider's credential loading, and Google APIs' permission refusals (not every 403: a
+# retention refusal is one too, and is the tenant's data speaking, not missing access).
+_NO_ACCESS = (
+    "could not find default credentials",
+    "application default credentials",
+    "oauth2: cannot fetch token",
+    "invalid_grant",
+    "permission_denied",
+    "permission denied",
+)
+_ACCESS_HINT = (
+    "set up Google credentials with access to the project and the state bucket "
+    "(`gcloud auth application-default login` or GOOGLE_APPLICATION_CREDENTIALS; in CI the "
+    "google-github-actions/auth step)"
+)
 
 
 def _steps_recorder(
@@ -255,6 +284,11 @@ def _translate(error: Exception, diagnostics: list[str], cancelled: bool) -> Eng
         return StackLocked("the stack is locked by another run", delay=2.0)
     if isinstance(error, auto_errors.StackNotFoundError):
         return PermanentError("the stack does not exist in the backend")
+    text = "\n".join([*diagnostics, str(error)]).lower()
+    if any(marker in text for marker in _NO_ACCESS):
+        return NoAccess(f"no access: {_first_lines(diagnostics, error)}; {_ACCESS_HINT}")
+    if any(_FORCE_DESTROY_REFUSAL in diag for diag in diagnostics):
+        return DataLossRefused(_first_lines(diagnostics, error))
     if isinstance(error, auto_errors.InlineSourceRuntimeError):
         return PermanentError("the tenant program failed: " + _first_lines(diagnostics, error))
     if isinstance(error, auto_errors.CommandError):
@@ -282,6 +316,49 @@ def _first_lines(diagnostics: list[str], error: Exception) -> str:
     return "; ".join(unique[:5])[:2000]
 
 
+def _with_transform(program: Program, transform: pulumi.ResourceTransform) -> Program:
+    """`program`, with a stack transform registered before it declares anything."""
+
+    def transformed() -> None:
+        pulumi.runtime.register_stack_transform(transform)
+        program()
+
+    return transformed
+
+
+def _look_through(args: pulumi.ResourceTransformArgs) -> pulumi.ResourceTransformResult | None:
+    """Previews only: a protected resource's replacement or delete shows as a step.
+
+    Pulumi fails a preview outright on "unable to replace resource ... marked for
+    protection"; act's guard wants to see the step, judge it and name the approval.
+    """
+    if not args.opts.protect:
+        return None
+    opts = copy.copy(args.opts)
+    opts.protect = False
+    return pulumi.ResourceTransformResult(props=args.props, opts=opts)
+
+
+def _releasing(keys: Mapping[str, Sequence[str]]) -> pulumi.ResourceTransform:
+    """Lift every protection from the named resources, holding their replace-forcing
+    inputs (`keys`, by logical name) at the deployed values so nothing is replaced yet."""
+
+    def transform(args: pulumi.ResourceTransformArgs) -> pulumi.ResourceTransformResult | None:
+        if args.name not in keys:
+            return None
+        props = dict(args.props)
+        if "deletionPolicy" in props:
+            props["deletionPolicy"] = "DELETE"
+        if args.type_ == _BUCKET:
+            props["forceDestroy"] = True
+        opts = copy.copy(args.opts)
+        opts.protect = False
+        opts.ignore_changes = [*(opts.ignore_changes or ()), *keys[args.name]]
+        return pulumi.ResourceTransformResult(props=props, opts=opts)
+
+    return transform
+
+
 def _cli_children(binary: Path) -> list[int]:
     """Our child processes running the Pulumi CLI `binary` (empty where /proc is missing)."""
     me, found = os.getpid(), []
@@ -307,6 +384,7 @@ class AutomationEngine:
         self._selected: dict[str, _NamedStack] = {}
         self._setup_lock = threading.Lock()
         self.operations = 0
+        self.attempts = 0
         self._count_lock = threading.Lock()
         self._listener: StepListener | None = None
 
@@ -345,7 +423,10 @@ class AutomationEngine:
         work_dir.mkdir(parents=True, exist_ok=True)
         return auto.LocalWorkspaceOptions(
             work_dir=str(work_dir),
-            env_vars=dict(env),
+            # Explicit, so a PULUMI_BACKEND_URL in our own environment can never redirect
+            # the engine away from the backend the reconciler reads (it would win over the
+            # project's backend setting).
+            env_vars={**env, "PULUMI_BACKEND_URL": backend_url},
             secrets_provider=secrets_provider,
             pulumi_command=self._command(),
             project_settings=auto.ProjectSettings(
@@ -373,15 +454,23 @@ class AutomationEngine:
             raise NotStarted("not started: the run was cancelled")
         if engine_run:
             with self._count_lock:
-                self.operations += 1
+                self.attempts += 1
         notify = self._notify(tenant) if engine_run and tenant else None
         steps, diagnostics, on_event = _steps_recorder(refresh, notify)
+        refused = False
         try:
             yield steps, on_event
         except EngineError:
             raise
         except Exception as error:
-            raise _translate(error, diagnostics, self._cancel.is_set()) from error
+            translated = _translate(error, diagnostics, self._cancel.is_set())
+            # A try another run's lock refused did nothing: an attempt, not an operation.
+            refused = isinstance(translated, StackLocked)
+            raise translated from error
+        finally:
+            if engine_run and not refused:
+                with self._count_lock:
+                    self.operations += 1
 
     def _command(self) -> auto.PulumiCommand:
         """The CLI runner, made on first use: a run with nothing to do starts no process.
@@ -423,7 +512,7 @@ class AutomationEngine:
         so a pull request's preview never creates stacks in the real one."""
         with self._operation(tenant=tenant) as (steps, on_event):
             if exists:
-                stack = self._stack(tenant, program, create=False)
+                stack = self._stack(tenant, _with_transform(program, _look_through), create=False)
                 stack.preview(on_event=on_event, color="never")
                 return StackRun(steps=tuple(steps))
             with tempfile.TemporaryDirectory(prefix="reconciler-preview-") as scratch:
@@ -452,6 +541,14 @@ class AutomationEngine:
                 stack.workspace.create_stack(tenant)
                 outputs = stack.up_from_events(on_event, refresh)
             return StackRun(steps=tuple(steps), outputs=outputs)
+
+    def release(self, tenant: str, program: Program, resources: Sequence[ResourceStep]) -> StackRun:
+        """Phase one of an approved loss of state (see `Engine.release`)."""
+        keys = {step.name: step.replace_keys for step in resources}
+        with self._operation() as (steps, on_event):
+            stack = self._stack(tenant, _with_transform(program, _releasing(keys)), create=False)
+            stack.up(on_event=on_event, color="never", show_secrets=False)
+            return StackRun(steps=tuple(steps))
 
     def drift(self, tenant: str) -> StackRun:
         """Refresh in preview mode: which resources differ from the last deployed state."""
@@ -521,6 +618,11 @@ class AutomationEngine:
                     locked=bool(summary.update_in_progress),
                 )
             return deployed
+
+    def unlock(self, tenant: str) -> None:
+        """Remove the stack's lock with `pulumi cancel` (a DIY backend deletes its lock files)."""
+        with self._operation(engine_run=False):
+            self._stack(tenant, None, create=False).cancel()
 
     def record(self, tenant: str, record: StackRecord) -> None:
         """Write the reconciler's record on the stack (one tag, one CLI call)."""

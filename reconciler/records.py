@@ -25,6 +25,9 @@ class StackRecord:
     """Whether deletion protection was on at the last successful apply."""
     shape: str | None = None
     """Shape key (see fingerprint.shape_key) of the last successful apply."""
+    display_name: str | None = None
+    """The identity tenant's display name at the last successful apply (renames, and the
+    rule that no two tenants share one, compare against deployed tenants with it)."""
 
     def encode(self) -> str:
         body = {
@@ -32,6 +35,7 @@ class StackRecord:
             "result": self.result,
             "protected": self.protected,
             "shape": self.shape,
+            "displayName": self.display_name,
         }
         return json.dumps(body, sort_keys=True, separators=(",", ":"))
 
@@ -45,9 +49,11 @@ def decode_record(value: str | None) -> StackRecord:
     if not isinstance(body, dict):
         body = {}
     fingerprint, result, shape = body.get("fingerprint"), body.get("result"), body.get("shape")
+    display_name = body.get("displayName")
     return StackRecord(
         fingerprint=fingerprint if isinstance(fingerprint, str) else None,
         result=result if result in ("succeeded", "failed") else None,
         protected=body.get("protected") is not False,
         shape=shape if isinstance(shape, str) else None,
+        display_name=display_name if isinstance(display_name, str) else None,
     )

@@ -116,6 +116,9 @@ class Report:
     outcomes: tuple[Outcome, ...]
     guard: str | None = None
     engine_operations: int = 0
+    """Engine operations run (a try refused by another run's lock is not one)."""
+    engine_attempts: int = 0
+    """Engine runs started, lock-refused retries included."""
 
     def count(self, status: Status) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -129,6 +132,7 @@ class Report:
             "command": self.command,
             "guard": self.guard,
             "engineOperations": self.engine_operations,
+            "engineAttempts": self.engine_attempts,
             "tenants": [o.to_json() for o in self.outcomes],
         }
 
@@ -143,6 +147,7 @@ class Report:
             outcomes=tuple(Outcome.from_json(o) for o in body.get("tenants", ())),
             guard=body.get("guard"),
             engine_operations=int(body.get("engineOperations", 0)),
+            engine_attempts=int(body.get("engineAttempts", 0)),
         )
 
 
@@ -184,4 +189,5 @@ def merge(reports: list[Report]) -> Report:
         outcomes=tuple(best[name] for name in sorted(best)),
         guard="; ".join(guards) or None,
         engine_operations=sum(r.engine_operations for r in reports),
+        engine_attempts=sum(r.engine_attempts for r in reports),
     )

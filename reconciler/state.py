@@ -5,7 +5,8 @@ A DIY backend (`file://`, `gs://`) keeps, for project-scoped stacks,
 `.pulumi/stacks/<project>/<stack>.pulumi-tags` (stack tags, JSON, version 1) and
 `.pulumi/locks/organization/<project>/<stack>/*.json` (held locks). One listing of each prefix
 gives every stack, its reconciler record (a stack tag written after each engine run) and
-whether another run holds its lock. Writes always go through the engine, never through here.
+whether another run holds its lock (who, since when: see `reconciler.locks`). Writes
+always go through the engine, never through here.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from reconciler.locks import HeldLock, parse_lock
 from reconciler.records import STATUS_TAG, StackRecord, decode_record
 
 BULK_SCHEMES = ("file://", "gs://")
@@ -30,6 +32,39 @@ class BackendError(Exception):
     """The backend could not be read; the run must not act on a partial picture."""
 
 
+class BackendAccessError(BackendError):
+    """Our identity may not read the backend, or cannot reach it: credentials, permission,
+    network. Set-up, not a bug: the message says what to set up."""
+
+
+_CREDENTIALS_HINT = (
+    "set up Application Default Credentials (`gcloud auth application-default login`, or "
+    "GOOGLE_APPLICATION_CREDENTIALS; in CI the google-github-actions/auth step)"
+)
+
+
+def _access_error(error: Exception, url: str) -> BackendError:
+    """Google client errors, by type, as the one line a user can act on."""
+    from google.api_core import exceptions as api
+    from google.auth import exceptions as auth
+
+    if isinstance(error, auth.DefaultCredentialsError | auth.RefreshError):
+        return BackendAccessError(
+            f"no usable Google credentials to read {url} ({error}): {_CREDENTIALS_HINT}"
+        )
+    if isinstance(error, api.Forbidden | api.Unauthorized):
+        return BackendAccessError(
+            f"permission denied reading {url}: grant this identity "
+            "roles/storage.objectViewer (plan, drift) or roles/storage.objectAdmin (apply) "
+            "on the state bucket"
+        )
+    if isinstance(error, api.NotFound):
+        return BackendAccessError(f"the state bucket of {url} does not exist: check the URL")
+    if isinstance(error, auth.TransportError | api.GoogleAPICallError | ConnectionError):
+        return BackendAccessError(f"could not reach {url}: {error}; check the network")
+    return BackendError(f"could not read {url}: {type(error).__name__}: {error}")
+
+
 @dataclass(frozen=True)
 class DeployedStack:
     """One tenant stack as the backend records it."""
@@ -40,6 +75,8 @@ class DeployedStack:
     """The reconciler's record (fingerprint, last result, protection)."""
     locked: bool
     """Another run holds the stack's lock right now."""
+    lock: HeldLock | None = None
+    """The lock file's holder and age, when the backend was read in bulk."""
 
 
 class Bucket(Protocol):
@@ -86,16 +123,24 @@ class GcsBucket:
                 "pip install google-cloud-storage"
             ) from error
         bucket_name, _, prefix = url[len("gs://") :].partition("/")
+        self._url = url
         self._prefix = prefix.strip("/")
-        self._bucket = storage.Client().bucket(bucket_name)
+        try:
+            self._bucket = storage.Client().bucket(bucket_name)
+        except Exception as error:
+            raise _access_error(error, url) from error
 
     def _key(self, key: str) -> str:
         return f"{self._prefix}/{key}" if self._prefix else key
 
     def list(self, prefix: str) -> Iterator[str]:
         strip = len(self._prefix) + 1 if self._prefix else 0
-        for blob in self._bucket.list_blobs(prefix=self._key(prefix)):
-            yield blob.name[strip:]
+        try:
+            names = [blob.name for blob in self._bucket.list_blobs(prefix=self._key(prefix))]
+        except Exception as error:
+            raise _access_error(error, self._url) from error
+        for name in names:
+            yield name[strip:]
 
     def read(self, key: str) -> bytes | None:
         from google.api_core.exceptions import NotFound
@@ -104,6 +149,8 @@ class GcsBucket:
             data: bytes = self._bucket.blob(self._key(key)).download_as_bytes()
         except NotFound:
             return None
+        except Exception as error:
+            raise _access_error(error, self._url) from error
         return data
 
 
@@ -150,16 +197,17 @@ def read_deployed(bucket: Bucket, project: str) -> dict[str, DeployedStack]:
             if leaf.endswith(_TAGS_SUFFIX):
                 tag_keys[leaf[: -len(_TAGS_SUFFIX)]] = key
         locks_prefix = f".pulumi/locks/organization/{project}/"
-        locked = {
-            key[len(locks_prefix) :].split("/", 1)[0]
-            for key in bucket.list(locks_prefix)
-            if key.endswith(".json")
-        }
+        locks: dict[str, HeldLock] = {}
+        for key in bucket.list(locks_prefix):
+            if key.endswith(".json"):
+                # Several lock files for one stack are unusual; the first one names a holder.
+                stack = key[len(locks_prefix) :].split("/", 1)[0]
+                locks.setdefault(stack, parse_lock(bucket.read(key)))
         deployed = {}
         for name in sorted(names):
             tags = bucket.read(tag_keys[name]) if name in tag_keys else None
             deployed[name] = DeployedStack(
-                name=name, record=parse_record(tags), locked=name in locked
+                name=name, record=parse_record(tags), locked=name in locks, lock=locks.get(name)
             )
         return deployed
     except BackendError:

@@ -19,8 +19,12 @@ EXIT_BLOCKED = 4
 EXIT_FAILED = 5
 EXIT_CHANGES = 6
 """`plan --exit-code` only: changes are pending (terraform's `-detailed-exitcode` uses 2)."""
+EXIT_ENVIRONMENT = 7
+"""The cloud or the state backend refused or could not be reached (credentials, permissions,
+network): nothing is wrong with the repository or the command."""
 EXIT_INTERRUPTED = 130
-"""Interrupted before a report could be written (Ctrl-C while observing or planning)."""
+"""Cancelled by SIGINT/SIGTERM: after the report of what finished, or before any engine
+operation (nothing changed), or at once on a second signal."""
 
 EXIT_CODES_HELP = """\
 exit codes:
@@ -33,6 +37,10 @@ exit codes:
   5  an engine operation failed or was cancelled for at least one tenant (the others
      went ahead)
   6  plan --exit-code only: changes are pending (0 then means there is nothing to do)
+  7  no access: missing or invalid Google credentials, permission denied, or the state
+     backend unreachable; the one-line message names what to set up
+  130 cancelled by SIGINT/SIGTERM: the report lists what finished and what was cancelled
+     (`reconciler report` counts a cancelled tenant as 5)
 """
 
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from reconciler.engine import (
     Cancelled,
+    DataLossRefused,
     NotStarted,
     PermanentError,
     Program,
@@ -28,7 +29,15 @@ from reconciler.records import StackRecord
 from reconciler.results import ResourceStep, StackRun
 from reconciler.state import DeployedStack
 
-ENGINE_RUNS = ("preview", "up", "drift", "destroy", "preview_decommission", "preview_destroy")
+ENGINE_RUNS = (
+    "preview",
+    "up",
+    "release",
+    "drift",
+    "destroy",
+    "preview_decommission",
+    "preview_destroy",
+)
 """Operations that run the deployment engine (counted in `operations`)."""
 
 
@@ -38,6 +47,8 @@ class FakeStack:
     outputs: dict[str, Any] = field(default_factory=dict)
     locked: bool = False
     """Held by another run for good: every engine run raises StackLocked."""
+    released: tuple[ResourceStep, ...] = ()
+    """What the last `release` lifted protection from."""
 
 
 @dataclass
@@ -60,6 +71,8 @@ class Script:
     """What a drift check finds."""
     delay: float = 0.0
     """Seconds each engine run takes."""
+    holds_data: bool = False
+    """The bucket holds objects: destroy refuses unless released (force_destroy)."""
 
 
 class FakeEngine:
@@ -74,6 +87,7 @@ class FakeEngine:
         self.records: list[tuple[str, StackRecord]] = []
         self.cancel_requests: list[bool] = []
         self.operations = 0
+        self.attempts = 0
         self.running = 0
         self.most_running = 0
         self._cancel = threading.Event()
@@ -133,12 +147,29 @@ class FakeEngine:
             stack.outputs = {"tenantId": f"{tenant}-id", "clientSecret": "[secret]"}
         return StackRun(steps=script.steps, outputs=dict(stack.outputs))
 
+    def release(self, tenant: str, program: Program, resources: Sequence[ResourceStep]) -> StackRun:
+        self._run("release", tenant, needs_stack=True)
+        with self._lock:
+            self.stacks[tenant].released = tuple(resources)
+        return StackRun()
+
+    def unlock(self, tenant: str) -> None:
+        self._call("unlock", tenant)
+        with self._lock:
+            self._stack(tenant).locked = False
+
     def drift(self, tenant: str) -> StackRun:
         script = self._run("drift", tenant, needs_stack=True)
         return StackRun(steps=script.drifted)
 
     def destroy(self, tenant: str) -> StackRun:
         self._run("destroy", tenant, needs_stack=True)
+        script = self.scripts.get(tenant, Script())
+        if script.holds_data and not self.stacks[tenant].released:
+            raise DataLossRefused(
+                f"Error trying to delete bucket {tenant}-data containing objects without "
+                "`force_destroy` set to true"
+            )
         with self._lock:
             del self.stacks[tenant]
         return StackRun(steps=(ResourceStep("delete", "gcp:storage/bucket:Bucket", "data"),))
@@ -212,6 +243,7 @@ class FakeEngine:
         self._call(op, tenant)
         script = self.scripts.get(tenant, Script())
         with self._lock:
+            self.attempts += 1
             self.operations += 1
             self.running += 1
             self.most_running = max(self.most_running, self.running)
@@ -236,10 +268,10 @@ class FakeEngine:
     def _misbehave(self, op: str, tenant: str, script: Script) -> None:
         stack = self.stacks.get(tenant)
         with self._lock:
-            if stack is not None and stack.locked:
-                raise StackLocked("the stack is locked by another run", delay=1.0)
-            if script.locked_for > 0:
-                script.locked_for -= 1
+            if (stack is not None and stack.locked) or script.locked_for > 0:
+                script.locked_for = max(0, script.locked_for - 1)
+                # Like the real engine: a try refused by a lock is an attempt, not an operation.
+                self.operations -= 1
                 raise StackLocked("the stack is locked by another run", delay=1.0)
             if script.temporary.get(op, 0) > 0:
                 script.temporary[op] -= 1

@@ -26,22 +26,30 @@ def call(
         return error.code, json.loads(error.read() or b"{}")
 
 
+def _all_tenants(host: str, project: str) -> list[dict]:
+    """Every page of tenants.list (its default page is 20 tenants; a session holds more)."""
+    found: list[dict] = []
+    token = ""
+    while True:
+        query = f"?pageSize=1000&pageToken={token}" if token else "?pageSize=1000"
+        status, body = call(
+            host, "GET", f"identitytoolkit.googleapis.com/v2/projects/{project}/tenants{query}"
+        )
+        assert status == 200, body
+        found += body.get("tenants", [])
+        token = body.get("nextPageToken") or ""
+        if not token:
+            return found
+
+
 def tenants(host: str, project: str) -> dict[str, dict]:
     """Every identity tenant in the emulator, by display name."""
-    status, body = call(
-        host, "GET", f"identitytoolkit.googleapis.com/v2/projects/{project}/tenants"
-    )
-    assert status == 200, body
-    return {t["displayName"]: t for t in body.get("tenants", [])}
+    return {t["displayName"]: t for t in _all_tenants(host, project)}
 
 
 def tenant_ids(host: str, project: str) -> set[str]:
     """Ids of every identity tenant in the emulator."""
-    status, body = call(
-        host, "GET", f"identitytoolkit.googleapis.com/v2/projects/{project}/tenants"
-    )
-    assert status == 200, body
-    return {t["name"].rsplit("/", 1)[-1] for t in body.get("tenants", [])}
+    return {t["name"].rsplit("/", 1)[-1] for t in _all_tenants(host, project)}
 
 
 def get_tenant(host: str, project: str, tenant_id: str) -> dict | None:

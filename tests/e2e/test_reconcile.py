@@ -160,10 +160,15 @@ def test_concurrent_apply_reports_the_lock_and_sigterm_leaves_no_stale_lock(
         assert second.code == 5, second.stderr
         one = by_tenant(second.json())["tenant-one"]
         assert one["status"] == "failed" and "locked" in one["reason"]
+        # One operation ran (the safety preview, which takes no lock); the ups the lock
+        # refused, retried, are attempts and not operations (repro 7).
+        assert second.json()["engineOperations"] == 1, second.stdout + second.stderr
+        assert second.json()["engineAttempts"] >= 3
     finally:
         first.send_signal(signal.SIGTERM)
         stdout, stderr = first.communicate(timeout=180)
-    assert first.returncode == 5, stderr
+    # A cancelled run exits 130, after a report of what finished and what did not.
+    assert first.returncode == 130, stderr
     report = {t["tenant"]: t for t in __import__("json").loads(stdout)["tenants"]}
     assert report["tenant-one"]["status"] == "cancelled"
     assert tenant_repo.locks() == []

@@ -246,8 +246,8 @@ def test_one_tenants_failure_does_not_stop_the_others():
 def test_a_successful_apply_records_the_new_fingerprint_protection_and_shape():
     engine = FakeEngine()
     act.apply([change("a", Action.CREATE, protected=False, shape="s-9")], context(engine))
-    assert engine.records_for("a") == [StackRecord("fp-a-new", "succeeded", False, "s-9")]
-    assert engine.stacks["a"].record == StackRecord("fp-a-new", "succeeded", False, "s-9")
+    assert engine.records_for("a") == [StackRecord("fp-a-new", "succeeded", False, "s-9", "A")]
+    assert engine.stacks["a"].record == StackRecord("fp-a-new", "succeeded", False, "s-9", "A")
 
 
 @pytest.mark.parametrize("was_protected", [True, False])
@@ -403,9 +403,15 @@ def test_the_replacement_guard(kind: str, protected: bool, allowed: bool):
         assert "--allow-replace a" in outcome.reason
         assert engine.stacks["a"].record == old  # blocked: the record is untouched
     else:
-        assert engine.calls_for("a") == ["preview", "up", "record"]
+        # Protection is lifted from exactly the replaced resource, then the plain program
+        # replaces it and puts protection back.
+        assert engine.calls_for("a") == ["preview", "release", "up", "record"]
+        assert engine.stacks["a"].released == replacing
         assert outcome.status is Status.SUCCEEDED
-        assert engine.stacks["a"].record == StackRecord("fp-a-new", "succeeded", protected, after)
+        assert "LOST: replace of a-data (changed: location)" in outcome.reason
+        assert engine.stacks["a"].record == StackRecord(
+            "fp-a-new", "succeeded", protected, after, "A"
+        )
 
 
 @pytest.mark.parametrize(
@@ -451,3 +457,89 @@ def test_preview_shows_a_replacement_as_blocked_unless_allowed(allowed: bool):
     [outcome] = act.preview([change("a", Action.UPDATE, record("a"))], ctx)
     assert outcome.status is (Status.PLANNED if allowed else Status.BLOCKED)
     assert engine.records == []
+
+
+def test_a_failed_safety_preview_leaves_the_record_untouched():
+    """Repro 2: a failed or blocked preview never marks a stack failed."""
+    old = record("a", shape="s-1")
+    engine = FakeEngine({"a": old})
+    engine.script("a", fail={"preview": "unable to replace resource a-data"})
+    [outcome] = act.apply([change("a", Action.UPDATE, old, shape="s-2")], context(engine))
+    assert outcome.status is Status.FAILED
+    assert engine.calls_for("a") == ["preview"]
+    assert engine.records == [] and engine.stacks["a"].record == old
+
+
+@pytest.mark.parametrize(
+    ("steps", "expected"),
+    [
+        ((ResourceStep("update", BUCKET, "a-data"),), ()),
+        (
+            (
+                ResourceStep("create-replacement", IDENTITY, "a-users"),
+                ResourceStep("replace", IDENTITY, "a-users", replace_keys=("project",)),
+                ResourceStep("replace", "pulumi-python:dynamic:Resource", "a-mfa"),
+                ResourceStep("delete-replaced", IDENTITY, "a-users"),
+                ResourceStep("update", ACCOUNT, "a-runner"),
+            ),
+            (
+                ResourceStep("replace", "pulumi-python:dynamic:Resource", "a-mfa"),
+                ResourceStep("replace", IDENTITY, "a-users", replace_keys=("project",)),
+            ),
+        ),
+        ((ResourceStep("delete", BUCKET, "a-data"),), (ResourceStep("delete", BUCKET, "a-data"),)),
+    ],
+    ids=["update-only", "identity-replaced-with-its-mfa", "bucket-deleted"],
+)
+def test_what_an_approved_replacement_releases(steps, expected):
+    from reconciler.results import StackRun
+
+    assert act.replacements_to_release(StackRun(steps=steps)) == expected
+
+
+@pytest.mark.parametrize(
+    ("step", "allowed", "decision"),
+    [
+        (ResourceStep("update", BUCKET, "a-data"), False, "go"),
+        (ResourceStep("replace", ACCOUNT, "a-runner"), False, "go"),
+        (ResourceStep("replace", BUCKET, "a-data"), False, "blocked"),
+        (ResourceStep("replace", BUCKET, "a-data"), True, "approved"),
+        (ResourceStep("delete", IDENTITY, "a-users"), False, "blocked"),
+        (ResourceStep("delete", IDENTITY, "a-users"), True, "approved"),
+    ],
+)
+def test_replacement_decision(step, allowed, decision):
+    from reconciler.results import StackRun
+
+    approvals = frozenset({"a"} if allowed else ())
+    chosen = act.replacement_decision(change("a", Action.UPDATE), StackRun((step,)), approvals)
+    assert chosen == decision
+
+
+@pytest.mark.parametrize("allowed", [False, True], ids=["not-approved", "approved"])
+def test_decommissioning_a_tenant_whose_bucket_holds_data(allowed: bool):
+    old = record("a")
+    engine = FakeEngine({"a": old})
+    engine.script("a", holds_data=True)
+    ctx = context(engine, allow_replace=frozenset({"a"} if allowed else ()))
+    [outcome] = act.apply([change("a", Action.DELETE, old, decommission=True)], ctx)
+    if allowed:
+        assert engine.calls_for("a") == ["up", "release", "destroy"]
+        assert outcome.status is Status.SUCCEEDED
+        assert "deleted with any objects" in outcome.reason
+        assert "a" not in engine.stacks
+    else:
+        assert engine.calls_for("a") == ["up", "destroy", "record"]
+        assert outcome.status is Status.BLOCKED
+        assert "Export or empty it" in outcome.reason
+        assert "--allow-replace a" in outcome.reason
+        assert "a" in engine.stacks
+
+
+def test_engine_operations_do_not_count_lock_retries():
+    """Repro 7: engineOperations counts operations; lock-refused tries are attempts."""
+    engine = FakeEngine({"a": record("a")})
+    engine.script("a", locked_for=3)
+    [outcome] = act.apply([change("a", Action.UPDATE, record("a"))], context(engine))
+    assert outcome.status is Status.SUCCEEDED
+    assert (engine.operations, engine.attempts) == (1, 4)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.manifests.model import Tenant
-from reconciler.plan import Action, Desired, Selection, make_plan, select
+from reconciler.plan import Action, Desired, Selection, make_plan, select, shard_of
 from reconciler.records import StackRecord
 from reconciler.state import DeployedStack
 
@@ -128,8 +128,9 @@ def test_unchanged_and_blocked_do_not_run_the_engine():
         ((), None, None, ["a", "b", "c", "d", "e"]),
         (("b",), None, None, ["b"]),
         ((), {"c", "e"}, None, ["c", "e"]),
-        ((), None, (1, 2), ["a", "d"]),
-        ((), None, (2, 2), ["c"]),
+        # Shards split every tenant by name (shard_of), whatever its action.
+        ((), None, (1, 2), ["a", "b", "c", "e"]),
+        ((), None, (2, 2), ["d"]),
         (("a", "c"), {"c"}, None, ["c"]),
     ],
     ids=["all", "named", "changed-files", "shard-1-of-2", "shard-2-of-2", "named-and-changed"],
@@ -150,11 +151,21 @@ def test_select_by_action():
     assert [c.tenant for c in chosen] == ["a"]
 
 
-def test_drift_shards_over_every_deployed_tenant():
-    # b is unchanged: no engine work for apply, but drift must still check it.
-    plan = plan_of([desired("a"), desired("b"), desired("c")], [stack("b"), stack("c")])
-    shards = [select(plan, Selection(shard=(i, 2), drift=True)) for i in (1, 2)]
-    assert [[c.tenant for c in s] for s in shards] == [["b"], ["c"]]
+def test_drift_shards_are_the_apply_shards():
+    # b is unchanged: no engine work for apply, but drift checks it in the same shard.
+    plan = plan_of([desired("a"), desired("b"), desired("d")], [stack("b"), stack("d")])
+    for index in (1, 2):
+        drift = select(plan, Selection(shard=(index, 2), drift=True))
+        assert drift == select(plan, Selection(shard=(index, 2)))
+    assert [c.tenant for c in select(plan, Selection(shard=(2, 2)))] == ["d"]
+
+
+@pytest.mark.parametrize(
+    ("name", "total", "shard"),
+    [("a", 2, 1), ("d", 2, 2), ("tenant-one", 1, 1), ("tenant-one", 4, 2)],
+)
+def test_shard_of_is_a_function_of_the_name(name, total, shard):
+    assert shard_of(name, total) == shard
 
 
 def test_outcome_of_a_planned_change_carries_its_reason():
@@ -168,3 +179,149 @@ def test_change_knows_a_decommission():
     change = only(plan_of([desired("a", decommission=True)], [stack("a")]), "a")
     assert change.decommission
     assert not replace(change, desired=desired("a")).decommission
+
+
+# --- shards: a stable function of the tenant set, never of what has work now ---------------
+
+
+NAMES = [f"tenant-{i:02d}" for i in range(40)]
+
+
+@pytest.mark.parametrize("total", [1, 2, 3, 4, 7])
+def test_every_tenant_falls_in_exactly_one_shard_whatever_its_state(total):
+    # Every kind of state at once: create, unchanged, update, retry, delete, blocked.
+    desireds = [desired(n, fp="1" * 64 if i % 3 == 0 else FP) for i, n in enumerate(NAMES[:30])]
+    stacks = [
+        stack(n, result="failed" if i % 5 == 0 else "succeeded") for i, n in enumerate(NAMES[10:])
+    ]
+    plan = plan_of(
+        desireds,
+        [replace(s, record=replace(s.record, protected=i % 2 == 0)) for i, s in enumerate(stacks)],
+        1.0,
+    )
+    seen: dict[str, int] = {}
+    for index in range(1, total + 1):
+        for change in select(plan, Selection(shard=(index, total))):
+            assert change.tenant not in seen, (
+                f"{change.tenant} in shards {seen[change.tenant]} and {index}"
+            )
+            seen[change.tenant] = index
+    assert sorted(seen) == sorted(c.tenant for c in plan.changes)
+
+
+def test_staggered_shards_cover_every_changed_tenant():
+    """Repro 1: shard 1 records its tenants before shard 2 plans; nobody is skipped."""
+    names = ["alpha", "bravo", "charlie", "delta"]
+    stacks = {n: stack(n) for n in names}
+    changed = [desired(n, fp="2" * 64) for n in names]
+    applied: set[str] = set()
+    for index in (1, 2):
+        # Each leg plans on its own, after the legs before it recorded their tenants.
+        plan = plan_of(changed, stacks.values())
+        for change in select(plan, Selection(shard=(index, 2))):
+            if change.action.runs_engine:
+                applied.add(change.tenant)
+                stacks[change.tenant] = stack(change.tenant, fp="2" * 64)
+    assert applied == set(names)
+    after = plan_of(changed, stacks.values())
+    assert {c.action for c in after.changes} == {Action.UNCHANGED}
+
+
+def test_rerunning_a_shard_finishes_its_tenants():
+    names = ["alpha", "bravo", "charlie", "delta"]
+    stacks = {n: stack(n) for n in names}
+    changed = [desired(n, fp="2" * 64) for n in names]
+    first = select(plan_of(changed, stacks.values()), Selection(shard=(2, 2)))
+    # The other leg finished; this one failed on every tenant and is re-run.
+    for change in select(plan_of(changed, stacks.values()), Selection(shard=(1, 2))):
+        stacks[change.tenant] = stack(change.tenant, fp="2" * 64)
+    for change in first:
+        stacks[change.tenant] = stack(change.tenant, result="failed")
+    rerun = select(plan_of(changed, stacks.values()), Selection(shard=(2, 2)))
+    assert [c.tenant for c in rerun] == [c.tenant for c in first]
+    assert all(c.action is Action.RETRY for c in rerun)
+
+
+# --- renames and display names of deployed tenants (repro 4) --------------------------------
+
+
+def named(name: str, display: str, fp: str = FP) -> Desired:
+    return replace(desired(name, fp), tenant=replace(desired(name).tenant, display_name=display))
+
+
+def shown(name: str, display: str | None, *, protected: bool = True) -> DeployedStack:
+    record = StackRecord(FP, "succeeded", protected, display_name=display)
+    return DeployedStack(name=name, record=record, locked=False)
+
+
+@pytest.mark.parametrize(
+    ("desireds", "stacks", "expected"),
+    [
+        # acme.yaml renamed to acme2.yaml: a rename, said on both lines; nothing is created.
+        (
+            [named("acme2", "Acme")],
+            [shown("acme", "Acme")],
+            {
+                "acme2": (Action.BLOCKED, "looks like a rename of acme"),
+                "acme": (Action.BLOCKED, "renamed to acme2"),
+            },
+        ),
+        # The same for an unprotected tenant: its delete goes ahead, the create waits.
+        (
+            [named("acme2", "Acme")],
+            [shown("acme", "Acme", protected=False)],
+            {
+                "acme2": (Action.BLOCKED, "rename the file back"),
+                "acme": (Action.DELETE, "renamed to acme2"),
+            },
+        ),
+        # Another deployed tenant, still in git, still shows that display name.
+        (
+            [named("acme", "Acme Two", fp="2" * 64), named("beta", "Acme")],
+            [shown("acme", "Acme")],
+            {
+                "beta": (Action.BLOCKED, "still used by deployed tenant acme"),
+                "acme": (Action.UPDATE, "changed"),
+            },
+        ),
+        # No clash: created as usual.
+        (
+            [named("acme2", "Acme 2")],
+            [shown("acme", "Acme")],
+            {"acme2": (Action.CREATE, "new manifest")},
+        ),
+        # A record from before display names were recorded: nothing to compare with.
+        (
+            [named("acme2", "Acme")],
+            [shown("acme", None)],
+            {"acme2": (Action.CREATE, "new manifest")},
+        ),
+        # The tenant itself, already deployed: an update, not a clash with itself.
+        (
+            [named("acme", "Acme", fp="2" * 64)],
+            [shown("acme", "Acme")],
+            {"acme": (Action.UPDATE, "changed")},
+        ),
+    ],
+    ids=["rename", "rename-unprotected", "still-used", "no-clash", "old-record", "itself"],
+)
+def test_display_names_of_deployed_tenants(desireds, stacks, expected):
+    plan = plan_of(desireds, stacks, fraction=1.0)
+    for name, (action, reason) in expected.items():
+        assert only(plan, name).action is action, only(plan, name)
+        assert reason in only(plan, name).reason
+
+
+def test_a_lock_is_named_with_its_holder_and_age():
+    from datetime import UTC, datetime, timedelta
+
+    from reconciler.locks import HeldLock
+
+    now = datetime(2026, 11, 30, 12, tzinfo=UTC)
+    held = HeldLock(77, "ci", "runner-1", now - timedelta(minutes=42))
+    locked = replace(stack("a"), locked=True, lock=held)
+    plan = make_plan([desired("a")], {"a": locked}, 0.25, now=now)
+    assert only(plan, "a").reason == (
+        "up to date; locked by ci@runner-1 (pid 77) for 42m00s; "
+        "if that run is gone, see `reconciler unlock a`"
+    )

@@ -94,6 +94,8 @@ def test_reconcile_settings_default_from_the_schema(tmp_path: Path) -> None:
         ("RECONCILER_DEFAULT_DELETION_PROTECTION", "0", "default_deletion_protection", False),
         ("RECONCILER_MAX_DELETE_FRACTION", "0.1", "max_delete_fraction", 0.1),
         ("RECONCILER_PARALLELISM", "16", "parallelism", 16),
+        ("RECONCILER_AUTO_REPAIR_DRIFT", "true", "auto_repair_drift", True),
+        ("PULUMI_BACKEND_URL", "file:///tmp/pulumi", "backend_url", "file:///tmp/pulumi"),
     ],
 )
 def test_an_override_replaces_its_setting(
@@ -115,7 +117,12 @@ def test_every_override_is_tested() -> None:
         "RECONCILER_DEFAULT_DELETION_PROTECTION",
         "RECONCILER_MAX_DELETE_FRACTION",
         "RECONCILER_PARALLELISM",
+        "RECONCILER_AUTO_REPAIR_DRIFT",
     }
+
+
+def test_drift_is_not_repaired_automatically_unless_asked(tmp_path: Path) -> None:
+    assert load_platform(_root(tmp_path), {}).auto_repair_drift is False
 
 
 def test_an_override_fills_a_section_the_file_leaves_out(tmp_path: Path) -> None:

@@ -1,0 +1,33 @@
+"""Renaming a tenant's file on the real engine (#11, repro 4): the plan says it looks like
+a rename and what to do, and no second identity tenant with the same display name appears."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e import identity
+from tests.e2e.harness import PROJECT, TenantRepo
+
+pytestmark = pytest.mark.e2e
+
+
+def test_a_renamed_manifest_is_blocked_as_a_rename(tenant_repo: TenantRepo, emulator_host):
+    assert tenant_repo.run("apply").code == 0
+    before = identity.tenant_ids(emulator_host, PROJECT)
+    old = tenant_repo.manifest("tenant-two")
+    new = tenant_repo.manifest("tenant-2b")
+    new.write_text(old.read_text().replace("name: tenant-two", "name: tenant-2b"))
+    old.unlink()
+
+    plan = tenant_repo.run("plan", "--format", "json")
+    assert plan.code == 4, plan.stdout + plan.stderr
+    lines = {t["tenant"]: t for t in plan.json()["tenants"]}
+    assert lines["tenant-2b"]["action"] == "blocked"
+    assert "looks like a rename of tenant-two" in lines["tenant-2b"]["reason"]
+    assert "renamed to tenant-2b" in lines["tenant-two"]["reason"]
+
+    applied = tenant_repo.run("apply", "--format", "json")
+    assert applied.code == 4, applied.stdout + applied.stderr
+    assert tenant_repo.stacks() == {"tenant-one", "tenant-two"}
+    # No second, empty identity tenant named Tenant-Two.
+    assert identity.tenant_ids(emulator_host, PROJECT) == before
