@@ -118,3 +118,14 @@ def test_only_the_adapter_imports_the_automation_api_and_none_of_its_private_nam
 def test_the_engine_port_does_not_import_pulumi():
     port = [t for t, _ in imports(sources()["reconciler.engine"]) if t.split(".")[0] == "pulumi"]
     assert port == []
+
+
+def test_the_readme_opens_with_the_two_commands_and_stays_short() -> None:
+    """The README's promise to a fresh machine: two commands first, and ≤ 15 KB in all;
+    `.ci/run` runs the second one."""
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    assert len(text.encode("utf-8")) <= 15_000
+    first_block = text.split("```")[1]
+    commands = [line.split("#")[0].strip() for line in first_block.splitlines()[1:] if line]
+    assert commands == ["make demo", "make test"]
+    assert "make test" in (REPO / ".ci" / "run").read_text(encoding="utf-8")
