@@ -15,8 +15,10 @@ from reconciler.program.context import TenantContext
 
 SECONDS_PER_DAY = 86_400
 
-ADMIN_BUCKET_ROLE = "roles/storage.admin"
-"""Admins administer the tenant's bucket (objects, settings, its IAM)."""
+ADMIN_BUCKET_ROLE = "roles/storage.objectAdmin"
+"""Admins have full control of the bucket's objects, not of the bucket: `storage.admin` would
+let them turn off public-access prevention, change its IAM or delete it; the bucket's
+settings are the manifest's, changed by pull request."""
 MEMBER_BUCKET_ROLE = "roles/storage.objectUser"
 """Members read, write and delete objects in the tenant's bucket."""
 WORKLOAD_BUCKET_ROLE = "roles/storage.objectAdmin"

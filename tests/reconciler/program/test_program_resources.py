@@ -41,7 +41,7 @@ EXPECTED = {
         (DEFAULT_IDP, "tenant-one-idp-google.com"),
         (BUCKET, "tenant-one-data"),
         (ACCOUNT, "tenant-one-workload"),
-        (BUCKET_IAM, "tenant-one-data-storage.admin-user-alice-at-tenant-one.example.com-3833c7"),
+        (BUCKET_IAM, "tenant-one-data-storage.objectAdmin-user-alice-at-tenant-one.example.com-d6755e"),
         (
             BUCKET_IAM,
             "tenant-one-data-storage.objectUser-group-data-scientists-at-tenant-one.example.com"
@@ -59,7 +59,7 @@ EXPECTED = {
         (DEFAULT_IDP, "tenant-two-idp-github.com"),
         (BUCKET, "tenant-two-data"),
         (ACCOUNT, "tenant-two-workload"),
-        (BUCKET_IAM, "tenant-two-data-storage.admin-user-bob-at-tenant-two.example.com-176c34"),
+        (BUCKET_IAM, "tenant-two-data-storage.objectAdmin-user-bob-at-tenant-two.example.com-3679e6"),
         (BUCKET_IAM, "tenant-two-data-storage.objectAdmin-workload-91d612"),
         (
             ACCOUNT_IAM,
@@ -75,8 +75,8 @@ EXPECTED = {
         (SAML_IDP, "every-field-idp-saml.acme-adfs"),
         (BUCKET, "every-field-data"),
         (ACCOUNT, "every-field-workload"),
-        (BUCKET_IAM, "every-field-data-storage.admin-group-acme-admins-at-acme.example.com-de8453"),
-        (BUCKET_IAM, "every-field-data-storage.admin-user-owner-at-acme.example.com-240a8f"),
+        (BUCKET_IAM, "every-field-data-storage.objectAdmin-group-acme-admins-at-acme.example.com-4eae67"),
+        (BUCKET_IAM, "every-field-data-storage.objectAdmin-user-owner-at-acme.example.com-db80c6"),
         (BUCKET_IAM, "every-field-data-storage.objectAdmin-workload-91d612"),
         (BUCKET_IAM, "every-field-data-storage.objectUser-domain-acme.example.com-acb110"),
         (
@@ -205,9 +205,8 @@ def test_bucket_grants_reference_the_tenant_bucket(example: tuple[str, ProgramRu
 
 def test_workload_grant_references_the_service_account(example: tuple[str, ProgramRun]):
     name, run = example
-    [grant] = [
-        g for g in run.of_type(BUCKET_IAM) if g.inputs["role"] == "roles/storage.objectAdmin"
-    ]
+    [grant] = [g for g in run.of_type(BUCKET_IAM) if g.name.endswith("-workload-91d612")]
+    assert grant.inputs["role"] == "roles/storage.objectAdmin"
     assert grant.inputs["member"] == f"serviceAccount:{run.outputs['serviceAccountEmail']}"
     assert grant.property_dependencies["member"] == (f"{ACCOUNT}::{name}-workload",)
 
@@ -240,8 +239,8 @@ def test_grants_are_exactly_the_manifest_access(harness: Harness):
     on_bucket = {(g.inputs["role"], g.inputs["member"]) for g in run.of_type(BUCKET_IAM)}
     on_account = {(g.inputs["role"], g.inputs["member"]) for g in run.of_type(ACCOUNT_IAM)}
     assert on_bucket == {
-        ("roles/storage.admin", "user:owner@acme.example.com"),
-        ("roles/storage.admin", "group:acme-admins@acme.example.com"),
+        ("roles/storage.objectAdmin", "user:owner@acme.example.com"),
+        ("roles/storage.objectAdmin", "group:acme-admins@acme.example.com"),
         ("roles/storage.objectUser", "group:acme-ml@acme.example.com"),
         ("roles/storage.objectUser", "serviceAccount:pipeline@acme-prod.iam.gserviceaccount.com"),
         ("roles/storage.objectUser", "domain:acme.example.com"),
