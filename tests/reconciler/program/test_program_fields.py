@@ -186,7 +186,10 @@ def test_platform_default_location_applies_when_the_manifest_sets_none(harness: 
         (
             ["user:a@x.com"],
             [],
-            {("roles/storage.objectAdmin", "workload"), ("roles/storage.objectAdmin", "user:a@x.com")},
+            {
+                ("roles/storage.objectAdmin", "workload"),
+                ("roles/storage.objectAdmin", "user:a@x.com"),
+            },
             {("roles/iam.serviceAccountUser", "user:a@x.com")},
         ),
         (

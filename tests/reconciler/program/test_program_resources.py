@@ -41,7 +41,10 @@ EXPECTED = {
         (DEFAULT_IDP, "tenant-one-idp-google.com"),
         (BUCKET, "tenant-one-data"),
         (ACCOUNT, "tenant-one-workload"),
-        (BUCKET_IAM, "tenant-one-data-storage.objectAdmin-user-alice-at-tenant-one.example.com-d6755e"),
+        (
+            BUCKET_IAM,
+            "tenant-one-data-storage.objectAdmin-user-alice-at-tenant-one.example.com-d6755e",
+        ),
         (
             BUCKET_IAM,
             "tenant-one-data-storage.objectUser-group-data-scientists-at-tenant-one.example.com"
@@ -59,7 +62,10 @@ EXPECTED = {
         (DEFAULT_IDP, "tenant-two-idp-github.com"),
         (BUCKET, "tenant-two-data"),
         (ACCOUNT, "tenant-two-workload"),
-        (BUCKET_IAM, "tenant-two-data-storage.objectAdmin-user-bob-at-tenant-two.example.com-3679e6"),
+        (
+            BUCKET_IAM,
+            "tenant-two-data-storage.objectAdmin-user-bob-at-tenant-two.example.com-3679e6",
+        ),
         (BUCKET_IAM, "tenant-two-data-storage.objectAdmin-workload-91d612"),
         (
             ACCOUNT_IAM,
@@ -75,7 +81,10 @@ EXPECTED = {
         (SAML_IDP, "every-field-idp-saml.acme-adfs"),
         (BUCKET, "every-field-data"),
         (ACCOUNT, "every-field-workload"),
-        (BUCKET_IAM, "every-field-data-storage.objectAdmin-group-acme-admins-at-acme.example.com-4eae67"),
+        (
+            BUCKET_IAM,
+            "every-field-data-storage.objectAdmin-group-acme-admins-at-acme.example.com-4eae67",
+        ),
         (BUCKET_IAM, "every-field-data-storage.objectAdmin-user-owner-at-acme.example.com-db80c6"),
         (BUCKET_IAM, "every-field-data-storage.objectAdmin-workload-91d612"),
         (BUCKET_IAM, "every-field-data-storage.objectUser-domain-acme.example.com-acb110"),
