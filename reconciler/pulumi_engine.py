@@ -687,7 +687,10 @@ class AutomationEngine:
     def move_resources(self, source: str, dest: str, urns: tuple[str, ...]) -> None:
         """`pulumi state move` (the CLI moves dependencies' providers along)."""
         with self._operation(engine_run=False):
-            self._stack(dest, None, create=True)  # the destination must exist
+            # The destination must exist; stacks here are named, not selected, so make it.
+            stack = self._stack(dest, None, create=True)
+            with contextlib.suppress(auto.StackAlreadyExistsError):
+                stack.workspace.create_stack(dest)
             self._state_command(
                 [
                     "state",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import time
@@ -56,6 +57,22 @@ class TenantRepo:
             stderr=subprocess.PIPE,
             text=True,
         )
+
+    def copy_tenant(self, source: str, name: str, display: str) -> Path:
+        """A new manifest made from `source`'s: its own name, display name and secret
+        variables (a tenant may reference only its own secrets), holding the same values."""
+        text = self.manifest(source).read_text()
+        old_prefix = source.upper().replace("-", "_") + "_"
+        new_prefix = name.upper().replace("-", "_") + "_"
+        for variable in [v for v in self.env if v.startswith(old_prefix)]:
+            self.env[new_prefix + variable[len(old_prefix) :]] = self.env[variable]
+        old_display = re.search(r"displayName: (\S+)", text)
+        assert old_display is not None
+        text = text.replace(f"name: {source}", f"name: {name}").replace(old_prefix, new_prefix)
+        text = text.replace(old_display.group(0), f"displayName: {display}", 1)
+        path = self.manifest(name)
+        path.write_text(text)
+        return path
 
     def run(
         self, *args: str, extra_env: dict[str, str] | None = None, timeout: float = 600

@@ -34,7 +34,9 @@ def store(repo: TenantRepo) -> Store:
 def bucket_name(repo: TenantRepo, tenant: str) -> str:
     result = repo.run("outputs", "--tenant", tenant, "--format", "json")
     assert result.code == 0, result.stderr
-    return result.json()[tenant]["bucketName"]
+    (entry,) = result.json()["tenants"]
+    assert entry["tenant"] == tenant
+    return entry["outputs"]["bucketName"]
 
 
 def state_resources(repo: TenantRepo, tenant: str) -> list[dict]:

@@ -15,8 +15,8 @@ def test_a_renamed_manifest_is_blocked_as_a_rename(tenant_repo: TenantRepo, emul
     assert tenant_repo.run("apply").code == 0
     before = identity.tenant_ids(emulator_host, PROJECT)
     old = tenant_repo.manifest("tenant-two")
-    new = tenant_repo.manifest("tenant-2b")
-    new.write_text(old.read_text().replace("name: tenant-two", "name: tenant-2b"))
+    # The file renamed: same display name, the secret variable renamed with the tenant.
+    tenant_repo.copy_tenant("tenant-two", "tenant-2b", "Tenant-Two")
     old.unlink()
 
     plan = tenant_repo.run("plan", "--format", "json")

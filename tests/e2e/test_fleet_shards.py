@@ -13,13 +13,9 @@ EXTRA = ("tenant-three", "tenant-four")
 
 
 def add_copies(repo: TenantRepo) -> None:
-    """Two more tenants made from tenant-two (same secret variable, their own names)."""
-    text = repo.manifest("tenant-two").read_text()
+    """Two more tenants made from tenant-two (their own names and secret variables)."""
     for name in EXTRA:
-        copy = text.replace("name: tenant-two", f"name: {name}").replace(
-            "displayName: Tenant-Two", f"displayName: {name.title()}"
-        )
-        repo.manifest(name).write_text(copy)
+        repo.copy_tenant("tenant-two", name, name.title())
 
 
 def actions(repo: TenantRepo) -> dict[str, str]:

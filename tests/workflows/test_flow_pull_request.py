@@ -97,7 +97,9 @@ def test_an_invalid_manifest_annotates_fails_validation_and_says_so_in_the_comme
     }, run.summary()
     assert run.job("plan").failed_steps == ["Validate them with main's validator"]
     body = the_comment(scenario, 12)["body"]
-    assert "No report was produced" in body and "validation or planning failed" in body
+    # Every error reaches the author in the comment (annotations stop at 10), with its place.
+    assert "1 of 3 manifests invalid" in body and "`tenants/acme.yaml:2:7`" in body, body
+    assert "must be 'Tenant'" in body
     assert scenario.auth_calls() == []
     assert [s["state"] for s in scenario.github.state.statuses] == ["failure"]
 
