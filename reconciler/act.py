@@ -24,6 +24,7 @@ from types import FrameType
 from typing import Protocol
 
 from reconciler.engine import (
+    DEFAULT_RETRY_WAIT,
     Cancelled,
     DataLossRefused,
     Engine,
@@ -39,9 +40,6 @@ from reconciler.platform import Platform
 from reconciler.records import StackRecord
 from reconciler.results import Outcome, ResourceStep, StackRun
 from reconciler.status import EXIT_INTERRUPTED, Status
-
-DEFAULT_RETRY_WAIT = 120.0
-"""Seconds to keep retrying a temporary failure such as a locked stack (`--lock-wait`)."""
 
 MAX_RETRY_DELAY = 30.0
 """The longest pause between two tries."""

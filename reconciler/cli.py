@@ -22,7 +22,7 @@ from importlib import metadata
 from pathlib import Path
 from types import FrameType
 
-from reconciler.act import DEFAULT_RETRY_WAIT
+from reconciler.engine import DEFAULT_RETRY_WAIT
 from reconciler.plan import Action
 from reconciler.status import EXIT_CODES_HELP, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 

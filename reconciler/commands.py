@@ -222,7 +222,8 @@ def _matrix(changes: Sequence[Change], most: int) -> dict[str, object]:
 
 
 def _context(args: argparse.Namespace, platform: Platform, engine: Engine) -> ActContext:
-    from reconciler.act import DEFAULT_RETRY_WAIT, ActContext
+    from reconciler.act import ActContext
+    from reconciler.engine import DEFAULT_RETRY_WAIT
 
     return ActContext(
         engine=engine,

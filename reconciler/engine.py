@@ -41,6 +41,10 @@ class PermanentError(EngineError):
     """Retrying in this run would not help (bad input, provider refusal, program error)."""
 
 
+DEFAULT_RETRY_WAIT = 120.0
+"""Seconds to keep retrying a temporary failure such as a locked stack (`--lock-wait`)."""
+
+
 class TemporaryError(EngineError):
     """Worth retrying after `delay` seconds (act does, with backoff, within a bound)."""
 

@@ -16,7 +16,7 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 
-from reconciler.manifests.issues import WARNING, Issue, PathPart, dotted, json_path
+from reconciler.manifests.issues import WARNING, Issue, PathPart
 from reconciler.manifests.loader import LoadedYaml
 
 EXPIRY_WARNING_DAYS = 30
@@ -35,19 +35,14 @@ def certificate_issues(loaded: LoadedYaml, now: dt.datetime | None = None) -> li
     now = now or dt.datetime.now(dt.UTC)
     issues = []
     for path, text in found:
-        where = dotted(path)
-
-        def issue(message: str, hint: str | None, severity: str = "error") -> Issue:
-            line, column = loaded.locate(path)  # noqa: B023 (called in this iteration only)
-            return Issue(loaded.file, line, column, json_path(path), message, hint, severity)  # noqa: B023
-
         try:
             certificate = x509.load_pem_x509_certificate(text.encode("ascii"))
             expires = certificate.not_valid_after_utc
         except (ValueError, UnicodeEncodeError):
             issues.append(
-                issue(
-                    f"{where}: not an X.509 certificate (the PEM block does not parse)",
+                loaded.issue_at(
+                    path,
+                    "not an X.509 certificate (the PEM block does not parse)",
                     "copy the signing certificate again from the IdP's SAML metadata "
                     "(<X509Certificate>); it may be truncated",
                 )
@@ -56,8 +51,9 @@ def certificate_issues(loaded: LoadedYaml, now: dt.datetime | None = None) -> li
         day = expires.date().isoformat()
         if expires <= now:
             issues.append(
-                issue(
-                    f"{where}: the certificate expired on {day}",
+                loaded.issue_at(
+                    path,
+                    f"the certificate expired on {day}",
                     "Identity Platform would reject every sign-in: add the IdP's current "
                     "signing certificate and remove this one",
                 )
@@ -65,8 +61,9 @@ def certificate_issues(loaded: LoadedYaml, now: dt.datetime | None = None) -> li
         elif expires - now <= dt.timedelta(days=EXPIRY_WARNING_DAYS):
             days = (expires - now).days
             issues.append(
-                issue(
-                    f"{where}: the certificate expires on {day} (in {days} days)",
+                loaded.issue_at(
+                    path,
+                    f"the certificate expires on {day} (in {days} days)",
                     "add the IdP's next signing certificate now, before sign-ins start to fail",
                     WARNING,
                 )

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 from reconciler.manifests.characters import unusual_note
-from reconciler.manifests.issues import Issue, PathPart, dotted, json_path, shown
+from reconciler.manifests.issues import Issue, PathPart, shown
 from reconciler.manifests.loader import LoadedYaml
 from reconciler.manifests.locations import closest_location, is_gcs_location
 
@@ -120,12 +120,5 @@ def _is_local(host: str) -> bool:
 def _at(
     loaded: LoadedYaml, path: list[PathPart], problems: Iterator[tuple[str, str | None]]
 ) -> list[Issue]:
-    found = list(problems)
-    if not found:
-        return []  # the common case: no position needed
-    line, column = loaded.locate(path)
-    where = json_path(path)
-    return [
-        Issue(loaded.file, line, column, where, f"{dotted(path)}: {message}", hint)
-        for message, hint in found
-    ]
+    # The common case, no problem, needs no position.
+    return [loaded.issue_at(path, message, hint) for message, hint in problems]

@@ -37,6 +37,7 @@ _LOOSE = re.compile(r"PRIVATE KEY|GOCSPX-|AIza|gh[pousr]_|github_pat_|://[^/\s:@
 """Matches the raw text of every file holding a `_SHAPED` shape (a superset of it)."""
 _SHORTEST = 20
 """No shape above is shorter."""
+_COMMITTED = "a secret was committed: rotate it"
 _ROTATE = (
     "it is in git history now: rotate it at its issuer, then reference the new one with "
     "{fromEnv: VAR_NAME} or {fromSecretManager: {secret: NAME}}"
@@ -72,12 +73,10 @@ def find_leaks(loaded: LoadedYaml) -> list[Leak]:
             parent = path[:-1]
             line, column = loaded.locate(path, key=True)
             where = dotted(parent) or "the top level"
-            message = f"{where}: a key looks like a secret: a secret was committed: rotate it"
+            message = f"{where}: a key looks like a secret: {_COMMITTED}"
             issue = Issue(loaded.file, line, column, json_path(parent), message, _ROTATE)
         else:
-            line, column = loaded.locate(path)
-            message = f"{dotted(path)}: looks like a secret: a secret was committed: rotate it"
-            issue = Issue(loaded.file, line, column, json_path(path), message, _ROTATE)
+            issue = loaded.issue_at(path, "looks like a secret: " + _COMMITTED, _ROTATE)
         leaks.append(Leak(json_path(path), issue))
     found = {leak.path for leak in leaks}
     leaks.extend(leak for leak in _literal_client_secrets(loaded) if leak.path not in found)
@@ -119,26 +118,24 @@ def _walk(
     One shared path list, copied only on a hit: this runs over every value of every
     manifest, and nearly all of them are short, ordinary words.
     """
-    if isinstance(value, dict):
-        for key, item in value.items():
-            path.append(key)
-            if len(key) >= _SHORTEST and test(path, key, True):
-                hits.append((list(path), True))
-            if type(item) is str:
-                if len(item) >= _SHORTEST and test(path, item, False):
-                    hits.append((list(path), False))
-            elif isinstance(item, (dict, list)):
-                _walk(item, path, hits, test)
-            path.pop()
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            path.append(index)
-            if type(item) is str:
-                if len(item) >= _SHORTEST and test(path, item, False):
-                    hits.append((list(path), False))
-            elif isinstance(item, (dict, list)):
-                _walk(item, path, hits, test)
-            path.pop()
+    is_mapping = isinstance(value, dict)
+    if not (is_mapping or isinstance(value, list)):
+        return
+    for part, item in value.items() if is_mapping else enumerate(value):
+        path.append(part)
+        if (
+            is_mapping
+            and isinstance(part, str)
+            and len(part) >= _SHORTEST
+            and test(path, part, True)
+        ):
+            hits.append((list(path), True))
+        if type(item) is str:
+            if len(item) >= _SHORTEST and test(path, item, False):
+                hits.append((list(path), False))
+        elif isinstance(item, (dict, list)):
+            _walk(item, path, hits, test)
+        path.pop()
 
 
 def _literal_client_secrets(loaded: LoadedYaml) -> Iterator[Leak]:
@@ -157,8 +154,4 @@ def _literal_client_secrets(loaded: LoadedYaml) -> Iterator[Leak]:
         secret = provider.get("clientSecret")
         if isinstance(secret, (str, int, float)) and not isinstance(secret, bool) and secret != "":
             path: list[PathPart] = ["spec", "identityProviders", index, "clientSecret"]
-            line, column = loaded.locate(path)
-            message = f"{dotted(path)}: a secret was committed: rotate it"
-            yield Leak(
-                json_path(path), Issue(loaded.file, line, column, json_path(path), message, _ROTATE)
-            )
+            yield Leak(json_path(path), loaded.issue_at(path, _COMMITTED, _ROTATE))

@@ -27,7 +27,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from reconciler.manifests.issues import Issue, PathPart, json_path, shown
+from reconciler.manifests.issues import ERROR, Issue, PathPart, dotted, json_path, shown
 
 MAX_FILE_BYTES = 256 * 1024
 """Manifests are small; anything bigger is a mistake (or an attack on the runner)."""
@@ -114,6 +114,16 @@ class LoadedYaml:
         for part in path:
             node = _child(node, part)[1] if node is not None else None
         return node
+
+    def issue_at(
+        self, path: Sequence[PathPart], message: str, hint: str | None = None, severity: str = ERROR
+    ) -> Issue:
+        """An issue about the value at `path`: its position, JSON path, and the message after
+        the dotted path (`spec.storage.location: ...`), as every rule reports one."""
+        line, column = self.locate(path)
+        return Issue(
+            self.file, line, column, json_path(path), f"{dotted(path)}: {message}", hint, severity
+        )
 
     def locate(self, path: Sequence[PathPart], *, key: bool = False) -> tuple[int, int]:
         """1-based (line, column) of the node at `path`; of its key when `key` is true.

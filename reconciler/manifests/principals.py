@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterator
 
 from reconciler.manifests.characters import describe, first_unusual, looks_like
-from reconciler.manifests.issues import Issue, PathPart, dotted, json_path, shown
+from reconciler.manifests.issues import Issue, PathPart, shown
 from reconciler.manifests.loader import LoadedYaml
 
 PUBLIC_EMAIL_DOMAINS = frozenset(
@@ -62,18 +62,7 @@ def principal_issues(loaded: LoadedYaml) -> list[Issue]:
             if problem is None:
                 problem = _case_duplicate(principal, index, seen)
             if problem is not None:
-                line, column = loaded.locate(path)
-                message, hint = problem
-                issues.append(
-                    Issue(
-                        loaded.file,
-                        line,
-                        column,
-                        json_path(path),
-                        f"{dotted(path)}: {message}",
-                        hint,
-                    )
-                )
+                issues.append(loaded.issue_at(path, *problem))
     return issues
 
 

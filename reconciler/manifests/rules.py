@@ -165,17 +165,11 @@ def _repeated_idp_ids(loaded: LoadedYaml) -> list[Issue]:
         if idp_id not in first:
             first[idp_id] = index
             continue
-        path = ("spec", "identityProviders", index, "id")
-        line, column = loaded.locate(path)
         first_line, _ = loaded.locate(("spec", "identityProviders", first[idp_id], "id"))
         issues.append(
-            Issue(
-                loaded.file,
-                line,
-                column,
-                json_path(path),
-                f"spec.identityProviders[{index}].id: {shown(idp_id)} is already configured "
-                f"(first at line {first_line})",
+            loaded.issue_at(
+                ("spec", "identityProviders", index, "id"),
+                f"{shown(idp_id)} is already configured (first at line {first_line})",
                 "a tenant has one configuration per provider; merge the two entries",
             )
         )

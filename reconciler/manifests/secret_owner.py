@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.manifests.issues import Issue, PathPart, json_path, shown
+from reconciler.manifests.issues import Issue, PathPart, shown
 from reconciler.manifests.keywords import ecma_regex
 from reconciler.manifests.loader import LoadedYaml
 from reconciler.program.secrets import conventional_secret_id, idp_slug
@@ -99,6 +99,4 @@ def _reference_issues(
 
 
 def _issue(loaded: LoadedYaml, path: tuple[PathPart, ...], what: str, hint: str) -> Issue:
-    line, column = loaded.locate(path)
-    where = json_path(path)
-    return Issue(loaded.file, line, column, where, f"{where[2:]}: {what}", hint)
+    return loaded.issue_at(path, what, hint)
