@@ -156,7 +156,9 @@ def test_concurrent_apply_reports_the_lock_and_sigterm_leaves_no_stale_lock(
     first = tenant_repo.start("apply", "--format", "json", extra_env=hang)
     try:
         wait_for(lambda: bool(tenant_repo.locks()), timeout=180)
-        second = apply(tenant_repo, "--tenant", "tenant-one", "--lock-wait", "3")
+        # The lock first suggests a 2 s wait, then doubling: 10 s leaves room for at least
+        # two refused ups even when each takes a few seconds on a loaded machine.
+        second = apply(tenant_repo, "--tenant", "tenant-one", "--lock-wait", "10")
         assert second.code == 5, second.stderr
         one = by_tenant(second.json())["tenant-one"]
         assert one["status"] == "failed" and "locked" in one["reason"]
