@@ -359,17 +359,32 @@ def _releasing(keys: Mapping[str, Sequence[str]]) -> pulumi.ResourceTransform:
     return transform
 
 
+RECORD_COMMAND = ("stack", "tag", "set")
+"""How a record write starts the CLI: a cancel lets it finish (about 0.1 s, no engine run),
+so the stacks of what finished before the cancel keep their record."""
+
+
 def _cli_children(binary: Path) -> list[int]:
-    """Our child processes running the Pulumi CLI `binary` (empty where /proc is missing)."""
+    """Our child processes running the Pulumi CLI `binary`, record writes left out (empty
+    where /proc is missing)."""
     me, found = os.getpid(), []
     target = os.path.realpath(binary)
     for entry in Path("/proc").glob("[0-9]*"):
         with contextlib.suppress(OSError, ValueError, IndexError):
             # The command name may hold spaces or parentheses: the fields after the last ")".
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            if int(fields[1]) == me and os.path.realpath(entry / "exe") == target:
+            if int(fields[1]) != me or os.path.realpath(entry / "exe") != target:
+                continue
+            args = (entry / "cmdline").read_bytes().decode(errors="replace").split("\0")
+            if not _runs(args, RECORD_COMMAND):
                 found.append(int(entry.name))
     return found
+
+
+def _runs(args: Sequence[str], command: Sequence[str]) -> bool:
+    """Whether `args` hold `command`'s words in order, one right after the other."""
+    width = len(command)
+    return any(tuple(args[i : i + width]) == tuple(command) for i in range(len(args)))
 
 
 class AutomationEngine:

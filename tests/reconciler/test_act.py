@@ -283,6 +283,31 @@ def test_a_record_that_cannot_be_written_is_reported_but_the_run_goes_on():
     assert any("a: could not record the result: backend unavailable" in line for line in lines)
 
 
+def test_a_record_is_written_while_the_next_tenant_runs_and_before_apply_returns():
+    # At --parallel 1 the record (a `stack tag set` process, ~0.12 s) need not hold up the
+    # next tenant's up (#15): it is written beside it, and apply returns only when every
+    # record is written.
+    engine = FakeEngine()
+    b_running = threading.Event()
+    engine.script("b", during=b_running.set)
+    written = engine.record
+    overlapped: list[bool] = []
+
+    def record(tenant: str, stack_record: StackRecord) -> None:
+        if tenant == "a":
+            overlapped.append(b_running.wait(timeout=5))
+        written(tenant, stack_record)
+
+    engine.record = record  # type: ignore[method-assign]
+    outcomes = act.apply(
+        [change("a", Action.CREATE), change("b", Action.CREATE)],
+        context(engine, parallel=1),
+    )
+    assert [o.status for o in outcomes] == [Status.SUCCEEDED, Status.SUCCEEDED]
+    assert overlapped == [True]
+    assert [name for name, _ in engine.records] == ["a", "b"]
+
+
 def test_a_decommission_lifts_protection_then_destroys_and_removes_the_stack():
     engine = FakeEngine({"a": record("a")})
     [outcome] = act.apply(
@@ -319,8 +344,10 @@ def test_cancelling_stops_new_work_and_marks_the_interrupted_stack_for_retry():
     }
     assert engine.calls_for("c") == engine.calls_for("d") == []
     assert "not started" in outcomes["c"].reason
-    # The interrupted stack's record is still written (after the cancel), as failed.
+    # The interrupted stack's record is still written (after the cancel), as failed, and
+    # the finished one's, written beside the next tenant's up, is not lost to the cancel.
     assert [r.result for r in engine.records_for("b")] == ["failed"]
+    assert [r.result for r in engine.records_for("a")] == ["succeeded"]
 
 
 def test_a_lock_is_not_waited_for_once_the_run_is_cancelled():
