@@ -260,7 +260,8 @@ def _apply_change(change: Change, ctx: ActContext) -> tuple[Status, str, StackRu
                 f"{reason}; approved with --allow-replace, LOST: {_describe_losses(lost)} "
                 f"(users of a replaced identity tenant, objects of a replaced bucket)"
             )
-    run = _with_retry(ctx, lambda: engine.up(change.tenant, program, ctx.refresh))
+    exists = deployed is not None
+    run = _with_retry(ctx, lambda: engine.up(change.tenant, program, ctx.refresh, exists))
     record = StackRecord(
         desired.fingerprint,
         "succeeded",

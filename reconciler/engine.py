@@ -155,8 +155,13 @@ class Engine(Protocol):
         puts protection back."""
         ...
 
-    def up(self, tenant: str, program: Program, refresh: bool = False) -> StackRun:
-        """Deploy the program (creating the stack if needed); `refresh` reads the cloud first."""
+    def up(
+        self, tenant: str, program: Program, refresh: bool = False, exists: bool = True
+    ) -> StackRun:
+        """Deploy the program (creating the stack if needed); `refresh` reads the cloud first.
+
+        `exists` is the plan's belief: False creates the stack before the update (one CLI
+        process less than finding out); either way a wrong belief still works."""
         ...
 
     def drift(self, tenant: str) -> StackRun:

@@ -545,10 +545,16 @@ class AutomationEngine:
                 scratch_stack.preview(on_event=on_event, color="never")
                 return StackRun(steps=tuple(steps))
 
-    def up(self, tenant: str, program: Program, refresh: bool = False) -> StackRun:
+    def up(
+        self, tenant: str, program: Program, refresh: bool = False, exists: bool = True
+    ) -> StackRun:
         """Deploy the program; with `refresh`, read the cloud first so drift is repaired."""
         with self._operation(tenant=tenant) as (steps, on_event):
             stack = self._stack(tenant, program, create=True)
+            if not exists:
+                # Another run may have created it since the plan: then it is just updated.
+                with contextlib.suppress(auto_errors.StackAlreadyExistsError):
+                    stack.workspace.create_stack(tenant)
             try:
                 outputs = stack.up_from_events(on_event, refresh)
             except auto_errors.StackNotFoundError:

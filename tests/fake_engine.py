@@ -86,6 +86,8 @@ class FakeEngine:
         self.calls: list[tuple[str, str]] = []
         self.records: list[tuple[str, StackRecord]] = []
         self.cancel_requests: list[bool] = []
+        self.up_exists: list[tuple[str, bool]] = []
+        """Each `up`'s tenant and whether act said its stack exists."""
         self.operations = 0
         self.attempts = 0
         self.running = 0
@@ -134,7 +136,11 @@ class FakeEngine:
         script = self._run("preview", tenant)
         return StackRun(steps=script.steps)
 
-    def up(self, tenant: str, program: Program, refresh: bool = False) -> StackRun:
+    def up(
+        self, tenant: str, program: Program, refresh: bool = False, exists: bool = True
+    ) -> StackRun:
+        with self._lock:
+            self.up_exists.append((tenant, exists))
         try:
             script = self._run("up", tenant)
         except PermanentError:

@@ -283,6 +283,14 @@ def test_a_record_that_cannot_be_written_is_reported_but_the_run_goes_on():
     assert any("a: could not record the result: backend unavailable" in line for line in lines)
 
 
+def test_the_up_is_told_whether_the_stack_exists_so_a_new_one_is_created_first():
+    engine = FakeEngine({"b": record("b")})
+    act.apply(
+        [change("a", Action.CREATE), change("b", Action.UPDATE, record("b"))], context(engine)
+    )
+    assert sorted(engine.up_exists) == [("a", False), ("b", True)]
+
+
 def test_a_record_is_written_while_the_next_tenant_runs_and_before_apply_returns():
     # At --parallel 1 the record (a `stack tag set` process, ~0.12 s) need not hold up the
     # next tenant's up (#15): it is written beside it, and apply returns only when every
