@@ -3,7 +3,8 @@
 - the tenant name equals the file stem (tenants/<name>.yaml is the stack <name>);
 - an identity-provider id appears once per tenant;
 - a tenant references only its own secrets (`secret_owner.py`, run by validate.py on
-  values the schema accepted);
+  values the schema accepted), and across the fleet none of another tenant's whose name
+  extends its own (`acme` and `acme-eu`);
 - tenant names and display names are unique across tenants (display names compared
   case-insensitively: "Acme" and "ACME" on two sign-in pages would confuse people);
 - no two tenants derive the same GCP name: the workload service account's id
@@ -31,6 +32,7 @@ from reconciler.manifests.keywords import ecma_regex
 from reconciler.manifests.leaks import Leak, find_leaks
 from reconciler.manifests.loader import LoadedYaml
 from reconciler.manifests.principals import principal_issues
+from reconciler.manifests.secret_owner import SecretClaim, foreign_secret_issues, secret_claims
 from reconciler.program.naming import service_account_id
 
 NAME_PATH = ("metadata", "name")
@@ -58,12 +60,17 @@ class ManifestFacts:
     """`metadata.name`, when it is text."""
     display_name: Located | None
     """`spec.displayName`, when it is text."""
+    secrets: tuple[SecretClaim, ...] = ()
+    """The secret names it makes the deploy job read (`secret_owner.secret_claims`)."""
 
 
 def facts_of(loaded: LoadedYaml) -> ManifestFacts:
     """The facts of one loaded manifest."""
     return ManifestFacts(
-        loaded.file, _text_at(loaded, NAME_PATH), _text_at(loaded, DISPLAY_NAME_PATH)
+        loaded.file,
+        _text_at(loaded, NAME_PATH),
+        _text_at(loaded, DISPLAY_NAME_PATH),
+        secret_claims(loaded),
     )
 
 
@@ -117,6 +124,13 @@ def fleet_rules(facts: Iterable[ManifestFacts]) -> list[Issue]:
     issues = _unique(facts, "name", lambda f: f.name, "tenant name")
     issues += _unique(facts, "displayName", lambda f: f.display_name, "display name")
     issues += _same_account_id(facts)
+    tenants = {
+        fact.name.value: (fact.file, fact.name.line, fact.name.column)
+        for fact in facts
+        if fact.name is not None
+    }
+    claims = [claim for fact in facts for claim in fact.secrets]
+    issues += foreign_secret_issues(claims, tenants)
     return issues
 
 

@@ -10,14 +10,24 @@ namespace (docs/security.md, "Secrets"):
   convention `tenant-<name>-<idp>-client-secret` (reconciler/program/secrets.py);
 - `fromSecretManager.project`: left out, so the secret is read in the platform's project.
 
+A prefix alone is not ownership: tenant names contain hyphens, so `tenant-acme-eu-...` starts
+with acme's prefix too, and `ACME_EU_...` with `ACME_`. Across the fleet
+(`foreign_secret_issues`), a reference belongs to the tenant with the *longest* name whose
+namespace holds it, so acme may not read acme-eu's secrets. The same goes for the Secret
+Manager id CI derives from a `fromEnv` reference (`tenant-<name>-<idp>-client-secret`):
+acme's `oidc.google` provider derives `tenant-acme-oidc-google-client-secret`, which is
+tenant acme-oidc's Google secret.
+
 Values of the wrong type and invalid tenant names are left to the schema.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from reconciler.manifests.issues import Issue, PathPart, shown
+from reconciler.manifests.issues import Issue, PathPart, dotted, json_path, shown
 from reconciler.manifests.keywords import ecma_regex
 from reconciler.manifests.loader import LoadedYaml
 from reconciler.program.secrets import conventional_secret_id, idp_slug
@@ -34,6 +44,149 @@ def env_prefix(tenant: str) -> str:
 def secret_prefix(tenant: str) -> str:
     """The Secret Manager ids tenant `tenant` owns start with this."""
     return f"tenant-{tenant}-"
+
+
+@dataclass(frozen=True)
+class SecretClaim:
+    """One secret name a manifest makes the deploy job read, and where it is written."""
+
+    tenant: str
+    """The manifest's tenant."""
+    kind: str
+    """`env` (a variable), `secret` (a Secret Manager id), or `derived` (the id CI reads a
+    `fromEnv` reference from)."""
+    value: str
+    idp_id: str
+    line: int
+    column: int
+    path: tuple[PathPart, ...]
+
+    def encode(self) -> list[Any]:
+        return [self.kind, self.value, self.idp_id, self.line, self.column, list(self.path)]
+
+    @classmethod
+    def decode(cls, tenant: str, row: Any) -> SecretClaim:
+        """From `encode`'s list (the validation cache); ValueError when it is not one."""
+        kind, value, idp_id, line, column, path = row
+        texts = (kind, value, idp_id)
+        if not all(isinstance(t, str) for t in texts) or kind not in _NAMESPACES:
+            raise ValueError("malformed secret claim")
+        if not (isinstance(line, int) and isinstance(column, int) and isinstance(path, list)):
+            raise ValueError("malformed secret claim")
+        if not all(isinstance(part, str | int) for part in path):
+            raise ValueError("malformed secret claim")
+        return cls(tenant, kind, value, idp_id, line, column, tuple(path))
+
+
+def secret_claims(loaded: LoadedYaml) -> tuple[SecretClaim, ...]:
+    """Every secret name the manifest claims, for the fleet rule (empty for a bad name)."""
+    name, providers = _name_and_providers(loaded.document)
+    if name is None:
+        return ()
+    claims = []
+    for index, provider in enumerate(providers):
+        ref = provider.get("clientSecret") if isinstance(provider, dict) else None
+        if not isinstance(ref, dict):
+            continue
+        idp_id = provider.get("id") if isinstance(provider.get("id"), str) else "IDP"
+        base: tuple[PathPart, ...] = ("spec", "identityProviders", index, "clientSecret")
+        variable = ref.get("fromEnv")
+        manager = ref.get("fromSecretManager")
+        secret = manager.get("secret") if isinstance(manager, dict) else None
+        found: list[tuple[str, str, tuple[PathPart, ...]]] = []
+        if isinstance(variable, str):
+            found.append(("env", variable, (*base, "fromEnv")))
+            found.append(("derived", conventional_secret_id(name, idp_id), (*base, "fromEnv")))
+        if isinstance(secret, str):
+            found.append(("secret", secret, (*base, "fromSecretManager", "secret")))
+        for kind, value, path in found:
+            line, column = loaded.locate(path)
+            claims.append(SecretClaim(name, kind, value, str(idp_id), line, column, path))
+    return tuple(claims)
+
+
+def foreign_secret_issues(
+    claims: Iterable[SecretClaim], tenants: Mapping[str, tuple[str, int, int]]
+) -> list[Issue]:
+    """Each claim on a name that belongs to another tenant of the fleet, reported on both
+    manifests (so a check of either file alone finds it).
+
+    `tenants` maps every tenant name of the fleet to its file and the line and column of
+    its `metadata.name`. A name belongs to the tenant with the longest name whose
+    namespace holds it; a claim outside its own tenant's namespace altogether is
+    `secret_owner_issues`' to report.
+    """
+    issues = []
+    for claim in claims:
+        owner = _owner(claim, tenants.keys())
+        if owner is None or owner == claim.tenant or claim.tenant not in tenants:
+            continue
+        file = tenants[claim.tenant][0]
+        issues.append(_foreign(file, claim, owner, tenants[owner][0]))
+        issues.append(_taken(claim, file, owner, tenants[owner]))
+    return issues
+
+
+def _owner(claim: SecretClaim, tenants: Iterable[str]) -> str | None:
+    """The tenant with the longest name whose namespace holds the claimed name."""
+    prefix = env_prefix if claim.kind == "env" else secret_prefix
+    holders = [t for t in tenants if claim.value.startswith(prefix(t))]
+    return max(holders, key=len, default=None)
+
+
+def _foreign(file: str, claim: SecretClaim, owner: str, owner_file: str) -> Issue:
+    whose = f"tenant {owner}'s namespace ({owner_file})"
+    if claim.kind == "derived":
+        message = (
+            f"CI reads this client secret from Secret Manager as {shown(claim.value)}, "
+            f"a name in {whose}"
+        )
+        hint = (
+            "give this provider another id (CI names the secret after the tenant and the "
+            "provider), or read a secret of your own with fromSecretManager"
+        )
+    else:
+        message = f"{shown(claim.value)} is in {whose}: {_NOT_OWNED}"
+        own = conventional_secret_id(claim.tenant, claim.idp_id)
+        if claim.kind == "env":
+            own = own.removeprefix("tenant-").upper().replace("-", "_")
+        owned = (env_prefix if claim.kind == "env" else secret_prefix)(owner)
+        hint = f"use a name that is {claim.tenant}'s alone, e.g. {own} ({owned}... is {owner}'s)"
+    return Issue(
+        file,
+        claim.line,
+        claim.column,
+        json_path(claim.path),
+        f"{dotted(claim.path)}: {message}",
+        hint,
+    )
+
+
+def _taken(claim: SecretClaim, file: str, owner: str, at: tuple[str, int, int]) -> Issue:
+    owner_file, line, column = at
+    return Issue(
+        owner_file,
+        line,
+        column,
+        json_path(("metadata", "name")),
+        f"metadata.name: {shown(owner)} makes {shown(claim.value)} this tenant's, but "
+        f"tenant {claim.tenant} reads it ({file}:{claim.line})",
+        f"change that reference in {file} to a name that is {claim.tenant}'s alone, or "
+        "choose another tenant name here",
+    )
+
+
+_NAMESPACES = ("env", "secret", "derived")
+
+
+def _name_and_providers(document: Any) -> tuple[str | None, list[Any]]:
+    metadata = document.get("metadata") if isinstance(document, dict) else None
+    spec = document.get("spec") if isinstance(document, dict) else None
+    name = metadata.get("name") if isinstance(metadata, dict) else None
+    providers = spec.get("identityProviders") if isinstance(spec, dict) else None
+    if not isinstance(name, str) or not _TENANT_NAME.search(name):
+        return None, []
+    return name, providers if isinstance(providers, list) else []
 
 
 def secret_owner_issues(loaded: LoadedYaml) -> list[Issue]:

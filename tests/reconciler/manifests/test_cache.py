@@ -116,6 +116,26 @@ def test_a_cross_file_conflict_between_a_cached_and_a_changed_file_is_reported(t
     ]
 
 
+def test_a_new_tenant_whose_name_takes_a_cached_tenants_secret_is_reported(tmp_path: Path):
+    # acme reads ACME_EU_...; fine until a tenant named acme-eu arrives, whose namespace it
+    # is. acme.yaml comes from the cache, and the pull request changes acme-eu.yaml only.
+    secret = "  identityProviders:\n    - id: google.com\n      clientId: 1-a.apps.x\n"
+    secret += "      clientSecret:\n        fromEnv: ACME_EU_GOOGLE_CLIENT_SECRET\n"
+    root = _root(tmp_path, acme=_manifest("acme") + secret)
+    cache_dir = tmp_path / "cache"
+    assert validate_tree(root, cache=CheckCache(cache_dir)).ok
+    (root / "tenants" / "acme-eu.yaml").write_text(_manifest("acme-eu", "Acme-Europe"))
+    result = validate_tree(root, cache=CheckCache(cache_dir))
+    assert sorted((i.file, i.path) for i in result.issues) == [
+        ("tenants/acme-eu.yaml", "$.metadata.name"),
+        ("tenants/acme.yaml", "$.spec.identityProviders[0].clientSecret.fromEnv"),
+    ]
+    only_new = validate_tree(root, [root / "tenants" / "acme-eu.yaml"], CheckCache(cache_dir))
+    assert [(i.file, i.path) for i in only_new.issues] == [
+        ("tenants/acme-eu.yaml", "$.metadata.name")
+    ]
+
+
 def _entries(cache_dir: Path) -> dict:
     (path,) = cache_dir.glob("validate-*.json")
     return json.loads(path.read_text())["entries"]
