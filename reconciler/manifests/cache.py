@@ -35,7 +35,6 @@ import yaml
 from reconciler.manifests.issues import ERROR, WARNING, Issue
 from reconciler.manifests.rules import Located, ManifestFacts
 from reconciler.manifests.schema import SCHEMA_DIR
-from reconciler.manifests.secret_owner import SecretClaim
 
 FORMAT = 2
 """Bump when the layout of an entry changes."""
@@ -117,13 +116,11 @@ class CheckCache:
     def get(self, file: str, sha: str) -> tuple[tuple[Issue, ...], ManifestFacts] | None:
         """The issues and facts of `file` when its bytes hash to `sha`; else None."""
         entry = self._entries.get(file)
-        if not isinstance(entry, list) or len(entry) != 5 or entry[0] != sha:
+        if not isinstance(entry, list) or len(entry) != 4 or entry[0] != sha:
             return None
         try:
             issues = tuple(_issue(file, item) for item in entry[1])
-            name = _unlocated(entry[2])
-            claims = tuple(SecretClaim.decode(name.value, row) for row in entry[4]) if name else ()
-            facts = ManifestFacts(file, name, _unlocated(entry[3]), claims)
+            facts = ManifestFacts(file, _unlocated(entry[2]), _unlocated(entry[3]))
         except (ValueError, TypeError):
             return None  # a damaged entry is a miss, never a pass
         return issues, facts
@@ -134,14 +131,7 @@ class CheckCache:
         if any(i.file != file for i in issues):
             return  # an entry answers for its own file only; not worth a special case
         rows = [[i.line, i.column, i.path, i.message, i.hint, i.severity] for i in issues]
-        claims = [claim.encode() for claim in facts.secrets]
-        self._entries[file] = [
-            sha,
-            rows,
-            _located(facts.name),
-            _located(facts.display_name),
-            claims,
-        ]
+        self._entries[file] = [sha, rows, _located(facts.name), _located(facts.display_name)]
         self._changed = True
 
     def keep_only(self, files: Iterable[str]) -> None:

@@ -20,8 +20,9 @@ wrong type (the schema reports those), so a broken file never crashes a rule.
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,7 +33,7 @@ from reconciler.manifests.keywords import ecma_regex
 from reconciler.manifests.leaks import Leak, find_leaks
 from reconciler.manifests.loader import LoadedYaml
 from reconciler.manifests.principals import principal_issues
-from reconciler.manifests.secret_owner import SecretClaim, foreign_secret_issues, secret_claims
+from reconciler.manifests.secret_owner import SecretClaim, foreign_secret_issues
 from reconciler.program.naming import service_account_id
 
 NAME_PATH = ("metadata", "name")
@@ -60,8 +61,6 @@ class ManifestFacts:
     """`metadata.name`, when it is text."""
     display_name: Located | None
     """`spec.displayName`, when it is text."""
-    secrets: tuple[SecretClaim, ...] = ()
-    """The secret names it makes the deploy job read (`secret_owner.secret_claims`)."""
 
 
 def facts_of(loaded: LoadedYaml) -> ManifestFacts:
@@ -70,7 +69,6 @@ def facts_of(loaded: LoadedYaml) -> ManifestFacts:
         loaded.file,
         _text_at(loaded, NAME_PATH),
         _text_at(loaded, DISPLAY_NAME_PATH),
-        secret_claims(loaded),
     )
 
 
@@ -118,20 +116,40 @@ def _rename_hint(name: str, stem: str) -> str:
     )
 
 
-def fleet_rules(facts: Iterable[ManifestFacts]) -> list[Issue]:
-    """The rules across manifests: names, display names and derived GCP names are unique."""
+def fleet_rules(
+    facts: Iterable[ManifestFacts], claims_of: Callable[[str], Sequence[SecretClaim]]
+) -> list[Issue]:
+    """The rules across manifests: names, display names and derived GCP names are unique,
+    and no tenant reads a secret another's longer name owns.
+
+    `claims_of(file)` gives a manifest's secret claims (`secret_owner.secret_claims`); it is
+    asked only for the few tenants whose name another's extends, so neither the facts nor
+    the validation cache carry claims for the thousands of others.
+    """
     facts = list(facts)
     issues = _unique(facts, "name", lambda f: f.name, "tenant name")
     issues += _unique(facts, "displayName", lambda f: f.display_name, "display name")
     issues += _same_account_id(facts)
+    issues += _foreign_secrets(facts, claims_of)
+    return issues
+
+
+def _foreign_secrets(
+    facts: list[ManifestFacts], claims_of: Callable[[str], Sequence[SecretClaim]]
+) -> list[Issue]:
+    """`secret_owner.foreign_secret_issues` over the claims of the tenants whose name
+    another tenant's extends (`acme` when `acme-eu` exists): no other claim can be foreign."""
     tenants = {
         fact.name.value: (fact.file, fact.name.line, fact.name.column)
         for fact in facts
         if fact.name is not None
     }
-    claims = [claim for fact in facts for claim in fact.secrets]
-    issues += foreign_secret_issues(claims, tenants)
-    return issues
+    names = sorted(tenants)
+    # "-" sorts before every other character a tenant name may hold, so the names that
+    # extend `name` follow it at once.
+    extended = {name for name, after in itertools.pairwise(names) if after.startswith(name + "-")}
+    claims = [claim for name in sorted(extended) for claim in claims_of(tenants[name][0])]
+    return foreign_secret_issues(claims, tenants)
 
 
 def _same_account_id(facts: list[ManifestFacts]) -> list[Issue]:

@@ -23,7 +23,7 @@ Values of the wrong type and invalid tenant names are left to the schema.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,22 +60,6 @@ class SecretClaim:
     line: int
     column: int
     path: tuple[PathPart, ...]
-
-    def encode(self) -> list[Any]:
-        return [self.kind, self.value, self.idp_id, self.line, self.column, list(self.path)]
-
-    @classmethod
-    def decode(cls, tenant: str, row: Any) -> SecretClaim:
-        """From `encode`'s list (the validation cache); ValueError when it is not one."""
-        kind, value, idp_id, line, column, path = row
-        texts = (kind, value, idp_id)
-        if not all(isinstance(t, str) for t in texts) or kind not in _NAMESPACES:
-            raise ValueError("malformed secret claim")
-        if not (isinstance(line, int) and isinstance(column, int) and isinstance(path, list)):
-            raise ValueError("malformed secret claim")
-        if not all(isinstance(part, str | int) for part in path):
-            raise ValueError("malformed secret claim")
-        return cls(tenant, kind, value, idp_id, line, column, tuple(path))
 
 
 def secret_claims(loaded: LoadedYaml) -> tuple[SecretClaim, ...]:
@@ -118,8 +102,11 @@ def foreign_secret_issues(
     """
     issues = []
     for claim in claims:
+        prefix = env_prefix if claim.kind == "env" else secret_prefix
+        if claim.tenant not in tenants or not claim.value.startswith(prefix(claim.tenant)):
+            continue  # not its own at all: `secret_owner_issues` says so
         owner = _owner(claim, tenants.keys())
-        if owner is None or owner == claim.tenant or claim.tenant not in tenants:
+        if owner is None or owner == claim.tenant:
             continue
         file = tenants[claim.tenant][0]
         issues.append(_foreign(file, claim, owner, tenants[owner][0]))
@@ -127,11 +114,20 @@ def foreign_secret_issues(
     return issues
 
 
-def _owner(claim: SecretClaim, tenants: Iterable[str]) -> str | None:
-    """The tenant with the longest name whose namespace holds the claimed name."""
-    prefix = env_prefix if claim.kind == "env" else secret_prefix
-    holders = [t for t in tenants if claim.value.startswith(prefix(t))]
-    return max(holders, key=len, default=None)
+def _owner(claim: SecretClaim, tenants: Container[str]) -> str | None:
+    """The tenant with the longest name whose namespace holds the claimed name.
+
+    Each separator in the name ends a candidate tenant name, looked up in `tenants`: a
+    lookup per separator, not a comparison per tenant (the fleet may hold thousands)."""
+    if claim.kind == "env":
+        prefix, words = env_prefix, claim.value.split("_")
+    else:
+        prefix, words = secret_prefix, claim.value.removeprefix("tenant-").split("-")
+    candidates = ("-".join(words[:n]).lower() for n in range(len(words) - 1, 0, -1))
+    return next(
+        (name for name in candidates if name in tenants and claim.value.startswith(prefix(name))),
+        None,
+    )
 
 
 def _foreign(file: str, claim: SecretClaim, owner: str, owner_file: str) -> Issue:
@@ -174,9 +170,6 @@ def _taken(claim: SecretClaim, file: str, owner: str, at: tuple[str, int, int]) 
         f"change that reference in {file} to a name that is {claim.tenant}'s alone, or "
         "choose another tenant name here",
     )
-
-
-_NAMESPACES = ("env", "secret", "derived")
 
 
 def _name_and_providers(document: Any) -> tuple[str | None, list[Any]]:

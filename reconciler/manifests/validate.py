@@ -35,7 +35,7 @@ from reconciler.manifests.issues import Issue, sort_key
 from reconciler.manifests.loader import MAX_FILE_BYTES, LoadedYaml, load_yaml_bytes, load_yaml_file
 from reconciler.manifests.model import Tenant, tenant_from_document
 from reconciler.manifests.schema import checker
-from reconciler.manifests.secret_owner import secret_owner_issues
+from reconciler.manifests.secret_owner import SecretClaim, secret_claims, secret_owner_issues
 from reconciler.manifests.tree import MANIFEST_SUFFIX, TENANTS_DIR, Entry, scan_tenants
 
 PARALLEL_FROM = 1500
@@ -149,7 +149,8 @@ def _validate_tree(
     for check in checks.values():
         issues.extend(check.issues)
     in_tenants = [checks[e.display].facts for e in entries if e.manifest]
-    issues += rules.fleet_rules(in_tenants)
+    manifest_paths = {entry.display: entry.path for entry in entries if entry.manifest}
+    issues += rules.fleet_rules(in_tenants, lambda file: _claims(manifest_paths[file], file))
 
     wanted = set(selected) | {display for _, display in outside} | {TENANTS_DIR}
     wanted |= {issue.file for issue in selection_issues}
@@ -292,6 +293,11 @@ def _check(job: _Job) -> FileCheck:
     if job.data is not None:
         return _check_loaded(load_yaml_bytes(job.data, job.display), job.path, job.full)
     return check_manifest(job.path, job.display, full=job.full)
+
+
+def _claims(path: Path, display: str) -> tuple[SecretClaim, ...]:
+    """The secret claims of one manifest, read again (asked for a few files per run)."""
+    return secret_claims(load_yaml_file(path, display))
 
 
 def read_manifest(path: Path) -> bytes | None:
