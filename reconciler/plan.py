@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
@@ -42,6 +42,16 @@ class Desired:
     protected: bool
     shape: str = ""
     """What could force a stateful resource's replacement (see fingerprint.shape_key)."""
+
+
+@dataclass(frozen=True)
+class SecretFinding:
+    """What plan learnt about one client secret of a deployed tenant (reconciler/rotation.py)."""
+
+    rotated: bool
+    """Secret Manager has a newer version than the one last applied: the tenant needs an
+    update. Otherwise `text` is a note (plan could not tell, or the newest is unusable)."""
+    text: str
 
 
 @dataclass(frozen=True)
@@ -115,6 +125,18 @@ def _change_for(desired: Desired, stack: DeployedStack | None) -> Change:
     if record.fingerprint != desired.fingerprint:
         return Change(name, Action.UPDATE, f"{source} or the program changed", desired, stack)
     return Change(name, Action.UNCHANGED, "up to date", desired, stack)
+
+
+def _secret_findings(change: Change, findings: Sequence[SecretFinding]) -> Change:
+    """A rotated secret makes an unchanged tenant an update (apply rolls the new version out,
+    no --force needed); what plan could not tell is a note on its line."""
+    if change.action is not Action.UNCHANGED or not findings:
+        return change
+    rotated = [f.text for f in findings if f.rotated]
+    notes = [f.text for f in findings if not f.rotated]
+    if rotated:
+        return replace(change, action=Action.UPDATE, reason="; ".join([*rotated, *notes]))
+    return replace(change, reason="; ".join([change.reason, *notes]))
 
 
 def _lock_note(change: Change, now: datetime | None) -> Change:
@@ -193,13 +215,19 @@ def make_plan(
     deployed: Mapping[str, DeployedStack],
     max_delete_fraction: float,
     now: datetime | None = None,
+    secrets: Mapping[str, Sequence[SecretFinding]] | None = None,
 ) -> Plan:
     """Compare desired tenants with deployed stacks; apply the fleet-wide delete guard.
 
     `now` only dates held locks in the reasons (their age); without it they show no age.
+    `secrets` holds, per tenant, what was found about its Secret Manager secrets (rotations).
     """
     wanted = {d.tenant.name: d for d in desired}
-    changes = [_change_for(d, deployed.get(name)) for name, d in wanted.items()]
+    found = secrets or {}
+    changes = [
+        _secret_findings(_change_for(d, deployed.get(name)), found.get(name, ()))
+        for name, d in wanted.items()
+    ]
     changes += [_orphan(stack) for name, stack in deployed.items() if name not in wanted]
     changes = [_lock_note(change, now) for change in _renames(changes, deployed)]
     changes.sort(key=lambda change: change.tenant)
