@@ -51,7 +51,8 @@ def test_versions_that_do_not_fit_become_a_marker_never_an_oversized_tag():
     ids=["good", "some-bad-pairs", "object", "number", "empty", "marker"],
 )
 def test_unreadable_versions_decode_as_none_recorded(value: str, expected):
-    record = decode_record('{"fingerprint":"f","result":"succeeded","secretVersions":%s}' % value)
+    head = '{"fingerprint":"f","result":"succeeded","secretVersions":'
+    record = decode_record(head + value + "}")
     assert record.secret_versions == expected
     assert record.fingerprint == "f"  # the rest of the record is still read
 
