@@ -57,12 +57,11 @@ def queries(changes: Iterable[Change], project: str) -> tuple[SecretQuery, ...]:
     """
     found = []
     for change in changes:
-        if change.action is not Action.UNCHANGED or change.desired is None:
-            continue
-        if change.deployed is None:
-            continue
+        recorded = change.deployed.record.secret_versions if change.deployed else ()
+        if change.action is not Action.UNCHANGED or change.desired is None or not recorded:
+            continue  # (cheap tests first: a fleet's no-op plan passes here per tenant)
         refs = dict(used_secret_refs(change.desired.tenant))
-        for idp, applied in change.deployed.record.secret_versions:
+        for idp, applied in recorded:
             ref = refs.get(idp)
             if ref is None:
                 continue
