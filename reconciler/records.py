@@ -6,8 +6,8 @@ Kept apart from the engine so the light paths (plan, observe) can read it withou
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 STATUS_TAG = "tenant-gitops"

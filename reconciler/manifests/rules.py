@@ -6,6 +6,8 @@
   values the schema accepted);
 - tenant names and display names are unique across tenants (display names compared
   case-insensitively: "Acme" and "ACME" on two sign-in pages would confuse people);
+- `metadata.renamedFrom` names another tenant, whose manifest is gone (a rename moves
+  the file; with both files, both tenants would be deployed);
 - no two tenants derive the same GCP name: the workload service account's id
   (`naming.service_account_id`) is cut and hashed for short names, and a long name can
   spell another's hashed form (`abc` and `abc-<hash of abc>` both derive `t-abc-<hash>`).
@@ -37,6 +39,7 @@ NAME_PATH = ("metadata", "name")
 TENANT_NAME = ecma_regex(r"^[a-z][a-z0-9-]{1,26}[a-z0-9]$")
 """A valid tenant name (the schema's rule), for hints that suggest one."""
 DISPLAY_NAME_PATH = ("spec", "displayName")
+RENAMED_FROM_PATH = ("metadata", "renamedFrom")
 
 
 @dataclass(frozen=True)
@@ -58,12 +61,17 @@ class ManifestFacts:
     """`metadata.name`, when it is text."""
     display_name: Located | None
     """`spec.displayName`, when it is text."""
+    renamed_from: Located | None = None
+    """`metadata.renamedFrom`, when it is text."""
 
 
 def facts_of(loaded: LoadedYaml) -> ManifestFacts:
     """The facts of one loaded manifest."""
     return ManifestFacts(
-        loaded.file, _text_at(loaded, NAME_PATH), _text_at(loaded, DISPLAY_NAME_PATH)
+        loaded.file,
+        _text_at(loaded, NAME_PATH),
+        _text_at(loaded, DISPLAY_NAME_PATH),
+        _text_at(loaded, RENAMED_FROM_PATH),
     )
 
 
@@ -81,6 +89,19 @@ def manifest_rules(loaded: LoadedYaml, facts: ManifestFacts, stem: str) -> list[
                 f"metadata.name: {shown(name.value)} does not match the file name "
                 f"{shown(stem + '.yaml')}",
                 _rename_hint(name.value, stem),
+            )
+        )
+    old = facts.renamed_from
+    if old is not None and name is not None and old.value == name.value:
+        issues.append(
+            Issue(
+                loaded.file,
+                old.line,
+                old.column,
+                json_path(RENAMED_FROM_PATH),
+                f"metadata.renamedFrom: {shown(old.value)} is this tenant's own name",
+                "name the tenant this one was renamed from (its old file name without "
+                ".yaml), or remove renamedFrom",
             )
         )
     issues.extend(_repeated_idp_ids(loaded))
@@ -117,6 +138,31 @@ def fleet_rules(facts: Iterable[ManifestFacts]) -> list[Issue]:
     issues = _unique(facts, "name", lambda f: f.name, "tenant name")
     issues += _unique(facts, "displayName", lambda f: f.display_name, "display name")
     issues += _same_account_id(facts)
+    issues += _renamed_from_present(facts)
+    return issues
+
+
+def _renamed_from_present(facts: list[ManifestFacts]) -> list[Issue]:
+    """A tenant renamed from OLD while OLD's manifest is still in tenants/."""
+    files = {f.name.value: f.file for f in facts if f.name is not None}
+    issues = []
+    for fact in facts:
+        old, name = fact.renamed_from, fact.name
+        if old is None or name is None or old.value == name.value or old.value not in files:
+            continue
+        old_file = files[old.value]
+        new_file = old_file.rsplit("/", 1)[0] + f"/{name.value}.yaml"
+        issues.append(
+            Issue(
+                fact.file,
+                old.line,
+                old.column,
+                json_path(RENAMED_FROM_PATH),
+                f"metadata.renamedFrom: {shown(old.value)} still has a manifest, {old_file}",
+                f"a rename moves the file: delete {old_file} (git mv it to {new_file}), or "
+                "remove renamedFrom if both tenants are meant to exist",
+            )
+        )
     return issues
 
 
