@@ -73,7 +73,8 @@ def measure(count: int) -> None:
     if rotated != expected or len(found) != expected:
         raise SystemExit(f"N={count}: {rotated} rotations found, {expected} expected")
     print(
-        f"{count:6d} tenants  {seconds:6.2f} s  ({count / seconds:6.0f} secrets/s)  {rotated} rotated"
+        f"{count:6d} tenants  {seconds:6.2f} s  "
+        f"({count / seconds:6.0f} secrets/s)  {rotated} rotated"
     )
 
 
