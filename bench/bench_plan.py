@@ -29,7 +29,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.fleet import PULUMI_PROJECT, Fleet, clone_stacks, write_manifests, write_root
+from bench.fleet import (
+    PULUMI_PROJECT,
+    SECRET_VARIABLE,
+    Fleet,
+    clone_stacks,
+    write_manifests,
+    write_root,
+)
 from bench.machine import PULUMI, print_machine
 from bench.measure import Run, check, median, ratio, run
 from bench.session import Session, session
@@ -79,8 +86,10 @@ class PlanFigures:
 def make_seeds(bench: Session) -> Fleet:
     """SEEDS real stacks, created by `reconciler apply` with the real engine in the sandbox."""
     seeds = write_root(bench.workdir / "seeds", SEEDS)
+    secrets = seeds.secret_environment(bench.env[SECRET_VARIABLE])
     result = check(
-        bench.reconciler(seeds.root, "apply", "--format", "json"), "apply of the seed stacks"
+        bench.reconciler(seeds.root, "apply", "--format", "json", extra=secrets),
+        "apply of the seed stacks",
     )
     statuses = {t["status"] for t in json.loads(result.stdout)["tenants"]}
     if statuses != {"succeeded"}:

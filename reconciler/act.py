@@ -39,7 +39,7 @@ from reconciler.engine import (
 )
 from reconciler.plan import Action, Change
 from reconciler.platform import Platform
-from reconciler.records import StackRecord
+from reconciler.records import StackRecord, versions_from_outputs
 from reconciler.results import Outcome, ResourceStep, StackRun
 from reconciler.status import EXIT_INTERRUPTED, Status
 
@@ -194,6 +194,9 @@ def _apply_one(change: Change, ctx: ActContext) -> tuple[Status, str, StackRun]:
                 protected=_was_protected(change) or (desired is not None and desired.protected),
                 shape=deployed.record.shape if deployed else None,
                 display_name=deployed.record.display_name if deployed else None,
+                # The versions last applied stay the ones plan compares against.
+                secret_versions=deployed.record.secret_versions if deployed else (),
+                versions_unrecorded=deployed.record.versions_unrecorded if deployed else False,
             ),
         )
         raise
@@ -262,12 +265,15 @@ def _apply_change(change: Change, ctx: ActContext) -> tuple[Status, str, StackRu
             )
     exists = deployed is not None
     run = _with_retry(ctx, lambda: engine.up(change.tenant, program, ctx.refresh, exists))
+    versions = versions_from_outputs(run.outputs)
     record = StackRecord(
         desired.fingerprint,
         "succeeded",
         desired.protected,
         desired.shape,
         display_name=desired.tenant.display_name,
+        secret_versions=versions or (),
+        versions_unrecorded=versions is None,
     )
     _record(ctx, change, record)
     return Status.SUCCEEDED, reason, run

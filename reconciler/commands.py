@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from reconciler.manifests.report import render_issues
 from reconciler.manifests.validate import ValidationResult, validate_tree
-from reconciler.plan import Action, Change, Plan, Selection, make_plan, select
+from reconciler.plan import Action, Change, Plan, SecretFinding, Selection, make_plan, select
 from reconciler.platform import BackendConflict, Platform, PlatformError, load_platform
 from reconciler.reports import readable, render, render_json, render_markdown
 from reconciler.results import Report, merge
@@ -115,7 +115,8 @@ def _plan(
     desired = observe_desired(platform)
     _fail_on_invalid(desired.validation, "text")
     deployed = _deployed(platform, engine)
-    plan = make_plan(desired.desired, deployed, platform.max_delete_fraction, now=_now())
+    now = _now()
+    plan = make_plan(desired.desired, deployed, platform.max_delete_fraction, now=now)
     changed = None
     if args.changed_since:
         try:
@@ -134,7 +135,27 @@ def _plan(
         shard=args.shard,
         drift=args.command == "drift",
     )
+    if not selection.drift:
+        # Secrets rotated since the last apply (metadata only; no Pulumi process). Asked
+        # for the selected tenants, whatever --action keeps: a rotation changes the action.
+        candidates = select(plan, replace(selection, actions=frozenset()))
+        secrets = _secret_findings(candidates, platform)
+        if secrets:
+            plan = make_plan(
+                desired.desired, deployed, platform.max_delete_fraction, now=now, secrets=secrets
+            )
     return plan, select(plan, selection)
+
+
+def _secret_findings(
+    candidates: Sequence[Change], platform: Platform
+) -> Mapping[str, Sequence[SecretFinding]]:
+    from reconciler.rotation import check
+    from reconciler.secret_manager import SecretVersions
+
+    return check(
+        candidates, platform.gcp_project, lambda: SecretVersions.from_environment(os.environ).latest
+    )
 
 
 def _now() -> datetime:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
@@ -42,6 +42,16 @@ class Desired:
     protected: bool
     shape: str = ""
     """What could force a stateful resource's replacement (see fingerprint.shape_key)."""
+
+
+@dataclass(frozen=True)
+class SecretFinding:
+    """What plan learnt about one client secret of a deployed tenant (reconciler/rotation.py)."""
+
+    rotated: bool
+    """Secret Manager has a newer version than the one last applied: the tenant needs an
+    update. Otherwise `text` is a note (plan could not tell, or the newest is unusable)."""
+    text: str
 
 
 @dataclass(frozen=True)
@@ -117,6 +127,18 @@ def _change_for(desired: Desired, stack: DeployedStack | None) -> Change:
     return Change(name, Action.UNCHANGED, "up to date", desired, stack)
 
 
+def _secret_findings(change: Change, findings: Sequence[SecretFinding]) -> Change:
+    """A rotated secret makes an unchanged tenant an update (apply rolls the new version out,
+    no --force needed); what plan could not tell is a note on its line."""
+    if change.action is not Action.UNCHANGED or not findings:
+        return change
+    rotated = [f.text for f in findings if f.rotated]
+    notes = [f.text for f in findings if not f.rotated]
+    if rotated:
+        return replace(change, action=Action.UPDATE, reason="; ".join([*rotated, *notes]))
+    return replace(change, reason="; ".join([change.reason, *notes]))
+
+
 def _lock_note(change: Change, now: datetime | None) -> Change:
     """Say who holds a stack's lock, and for how long: a lock left by a killed run stays
     until someone removes it (`reconciler unlock`), and every run would meet it."""
@@ -143,8 +165,10 @@ def _orphan(stack: DeployedStack) -> Change:
 
 
 def _renames(changes: list[Change], deployed: Mapping[str, DeployedStack]) -> list[Change]:
-    """A create whose display name a deployed tenant already has is blocked; when that
-    tenant's manifest is gone, both lines say it looks like a rename, and what to do.
+    """A create that looks like a rename of a deployed tenant whose manifest is gone is
+    blocked, and both lines say so and what to do: by `metadata.renamedFrom: OLD`, or by a
+    display name a deployed tenant already has (also blocked when that tenant's manifest
+    is still there: two tenants cannot share one).
 
     Manifests are checked against each other by the validator; this compares them with
     what is deployed (the display name each stack's record carries).
@@ -159,11 +183,23 @@ def _renames(changes: list[Change], deployed: Mapping[str, DeployedStack]) -> li
     result = []
     for change in changes:
         desired = change.desired
-        owner = owners.get(desired.tenant.display_name) if desired is not None else None
-        if change.action is not Action.CREATE or owner is None or owner.name == change.tenant:
+        if change.action is not Action.CREATE or desired is None:
             result.append(change)
             continue
-        display = desired.tenant.display_name if desired is not None else ""
+        display = desired.tenant.display_name
+        old = desired.tenant.renamed_from
+        if old is not None and old in deployed and old not in wanted:
+            renamed_to[old] = change.tenant
+            same = deployed[old].record.display_name == display
+            reason = _rename_reason(change.tenant, old, "metadata.renamedFrom", same)
+            result.append(replace(change, action=Action.BLOCKED, reason=reason))
+            continue
+        if old is not None:
+            change = replace(change, reason=f"{change.reason}; renamed from {old}, not deployed")
+        owner = owners.get(display)
+        if owner is None or owner.name == change.tenant:
+            result.append(change)
+            continue
         if owner.name in wanted:
             reason = (
                 f"display name {display!r} is still used by deployed tenant {owner.name}: "
@@ -171,14 +207,8 @@ def _renames(changes: list[Change], deployed: Mapping[str, DeployedStack]) -> li
             )
         else:
             renamed_to[owner.name] = change.tenant
-            reason = (
-                f"looks like a rename of {owner.name} (tenants/{owner.name}.yaml is gone and "
-                f"its deployed display name is {display!r}); creating {change.tenant} would "
-                f"make a second, empty identity tenant, and {owner.name}'s users would not "
-                f"move. To keep them, rename the file back to tenants/{owner.name}.yaml; to "
-                f"start over, give {change.tenant} another display name and decommission "
-                f"{owner.name} (restore its file with spec.decommission: true)"
-            )
+            how = f"its deployed display name is {display!r}"
+            reason = "looks like " + _rename_reason(change.tenant, owner.name, how, True)
         result.append(replace(change, action=Action.BLOCKED, reason=reason))
     return [
         replace(c, reason=f"{c.reason}; looks like it was renamed to {renamed_to[c.tenant]}")
@@ -188,18 +218,38 @@ def _renames(changes: list[Change], deployed: Mapping[str, DeployedStack]) -> li
     ]
 
 
+def _rename_reason(new: str, old: str, how: str, same_display: bool) -> str:
+    """Why creating `new` waits while `old` is deployed, and the two ways on."""
+    steps = ["remove renamedFrom"] if how == "metadata.renamedFrom" else []
+    steps += [f"give {new} a display name no deployed tenant has"] if same_display else []
+    steps += [f"decommission {old} (restore its file with spec.decommission: true)"]
+    start_over = steps[0] if len(steps) == 1 else ", ".join(steps[:-1]) + " and " + steps[-1]
+    return (
+        f"a rename of {old} ({how}; tenants/{old}.yaml is gone and {old} is still "
+        f"deployed): creating {new} would make a second, empty identity tenant, and "
+        f"{old}'s users would not move. To keep them, rename the file back to "
+        f"tenants/{old}.yaml; to start over, {start_over}"
+    )
+
+
 def make_plan(
     desired: Iterable[Desired],
     deployed: Mapping[str, DeployedStack],
     max_delete_fraction: float,
     now: datetime | None = None,
+    secrets: Mapping[str, Sequence[SecretFinding]] | None = None,
 ) -> Plan:
     """Compare desired tenants with deployed stacks; apply the fleet-wide delete guard.
 
     `now` only dates held locks in the reasons (their age); without it they show no age.
+    `secrets` holds, per tenant, what was found about its Secret Manager secrets (rotations).
     """
     wanted = {d.tenant.name: d for d in desired}
-    changes = [_change_for(d, deployed.get(name)) for name, d in wanted.items()]
+    found = secrets or {}
+    changes = [
+        _secret_findings(_change_for(d, deployed.get(name)), found.get(name, ()))
+        for name, d in wanted.items()
+    ]
     changes += [_orphan(stack) for name, stack in deployed.items() if name not in wanted]
     changes = [_lock_note(change, now) for change in _renames(changes, deployed)]
     changes.sort(key=lambda change: change.tenant)

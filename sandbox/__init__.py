@@ -19,18 +19,25 @@ BIN_DIR = SANDBOX_DIR / "bin"
 """Holds `pulumi-resource-gcp`, the sandbox's provider plugin (found by the engine on PATH)."""
 
 
-def engine_env(emulator_host: str, state_db: Path, path: str) -> dict[str, str]:
-    """Every variable the engine needs to deploy to the sandbox.
+def engine_env(
+    emulator_host: str, state_db: Path, path: str, secret_manager: str | None = None
+) -> dict[str, str]:
+    """Every variable the engine (and plan) needs to work against the sandbox.
 
     The emulator's address and the provider's state file (read by the plugin), PATH with
     the plugin first, and automatic plugin downloads off: nothing is fetched from the
-    internet, and the real pulumi-gcp plugin is never picked by mistake.
+    internet, and the real pulumi-gcp plugin is never picked by mistake. With
+    `secret_manager` (the stand-in's URL, sandbox/secretmanager_api.py), plan's rotation
+    check asks it instead of Google.
     """
     import os
 
-    return {
+    env = {
         "FIREBASE_AUTH_EMULATOR_HOST": emulator_host,
         "SANDBOX_STATE_DB": str(state_db),
         "PATH": os.pathsep.join([str(BIN_DIR), path]) if path else str(BIN_DIR),
         "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
     }
+    if secret_manager:
+        env["RECONCILER_SECRET_MANAGER_ENDPOINT"] = secret_manager
+    return env

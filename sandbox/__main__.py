@@ -1,11 +1,12 @@
 """`python -m sandbox`: run the local sandbox cloud by hand.
 
-    python -m sandbox up                    start (or reuse) the Auth emulator; prints the
-                                            `export` lines the engine needs
+    python -m sandbox up                    start (or reuse) the Auth emulator and the Secret
+                                            Manager stand-in; prints the `export` lines the
+                                            engine and plan need
     python -m sandbox exec -- CMD ARGS...   run CMD with those variables (starts the
                                             emulator if needed), e.g. `reconciler apply`
-    python -m sandbox status                is it running, where, and which state file
-    python -m sandbox down                  stop it
+    python -m sandbox status                are they running, where, and which state file
+    python -m sandbox down                  stop them
     python -m sandbox secret put NAME       add a Secret Manager version; the value is read
                                             from stdin, never from the command line
 
@@ -21,7 +22,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from sandbox import DEFAULT_STATE_DIR, REPO_ROOT, emulator, engine_env
+from sandbox import DEFAULT_STATE_DIR, REPO_ROOT, emulator, engine_env, secretmanager_api
 from sandbox.provider.secretmanager import put_secret
 from sandbox.provider.store import STATE_DB_ENV, state_db_path
 
@@ -43,7 +44,12 @@ def _environment(args: argparse.Namespace) -> dict[str, str]:
         f"# emulator pid {running.pid}, project {running.project_id}, log {running.log_path}",
         file=sys.stderr,
     )
-    return engine_env(running.host, _db_path(args), os.environ.get("PATH", ""))
+    # Beside the emulator: the Secret Manager metadata stand-in plan's rotation check asks.
+    api = secretmanager_api.ensure_running(args.state_dir, _db_path(args))
+    print(
+        f"# secret manager stand-in pid {api.pid} at {api.url}, log {api.log_path}", file=sys.stderr
+    )
+    return engine_env(running.host, _db_path(args), os.environ.get("PATH", ""), api.url)
 
 
 def _up(args: argparse.Namespace) -> int:
@@ -85,12 +91,24 @@ def _down(args: argparse.Namespace) -> int:
         "sandbox: emulator stopped" if stopped else "sandbox: no emulator was running",
         file=sys.stderr,
     )
+    api_stopped = secretmanager_api.stop_recorded(args.state_dir)
+    print(
+        "sandbox: secret manager stand-in stopped"
+        if api_stopped
+        else "sandbox: no secret manager stand-in was running",
+        file=sys.stderr,
+    )
     return EXIT_OK
 
 
 def _status(args: argparse.Namespace) -> int:
     running = emulator.running(args.state_dir)
+    api = secretmanager_api.running(args.state_dir)
     print(f"state file: {_db_path(args)}")
+    if api is None:
+        print("secret manager stand-in: not running")
+    else:
+        print(f"secret manager stand-in: running at {api.url} (pid {api.pid}, {api.db_path})")
     if running is None:
         print("emulator: not running (start it with `python -m sandbox up`)")
         return EXIT_NOT_RUNNING

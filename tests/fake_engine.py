@@ -73,6 +73,8 @@ class Script:
     """Seconds each engine run takes."""
     holds_data: bool = False
     """The bucket holds objects: destroy refuses unless released (force_destroy)."""
+    outputs: dict[str, Any] = field(default_factory=dict)
+    """Extra stack outputs an up reports (e.g. `secretVersions`)."""
 
 
 class FakeEngine:
@@ -151,6 +153,7 @@ class FakeEngine:
         with self._lock:
             stack = self.stacks.setdefault(tenant, FakeStack())
             stack.outputs = {"tenantId": f"{tenant}-id", "clientSecret": "[secret]"}
+            stack.outputs.update(script.outputs)
         return StackRun(steps=script.steps, outputs=dict(stack.outputs))
 
     def release(self, tenant: str, program: Program, resources: Sequence[ResourceStep]) -> StackRun:

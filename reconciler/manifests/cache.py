@@ -116,11 +116,12 @@ class CheckCache:
     def get(self, file: str, sha: str) -> tuple[tuple[Issue, ...], ManifestFacts] | None:
         """The issues and facts of `file` when its bytes hash to `sha`; else None."""
         entry = self._entries.get(file)
-        if not isinstance(entry, list) or len(entry) != 4 or entry[0] != sha:
+        if not isinstance(entry, list) or len(entry) != 5 or entry[0] != sha:
             return None
         try:
             issues = tuple(_issue(file, item) for item in entry[1])
-            facts = ManifestFacts(file, _unlocated(entry[2]), _unlocated(entry[3]))
+            located = [_unlocated(item) for item in entry[2:]]
+            facts = ManifestFacts(file, *located)
         except (ValueError, TypeError):
             return None  # a damaged entry is a miss, never a pass
         return issues, facts
@@ -131,7 +132,13 @@ class CheckCache:
         if any(i.file != file for i in issues):
             return  # an entry answers for its own file only; not worth a special case
         rows = [[i.line, i.column, i.path, i.message, i.hint, i.severity] for i in issues]
-        self._entries[file] = [sha, rows, _located(facts.name), _located(facts.display_name)]
+        self._entries[file] = [
+            sha,
+            rows,
+            _located(facts.name),
+            _located(facts.display_name),
+            _located(facts.renamed_from),
+        ]
         self._changed = True
 
     def keep_only(self, files: Iterable[str]) -> None:

@@ -208,6 +208,8 @@ class Tenant:
     """Explicit request to destroy the tenant (reviewed in its pull request)."""
     adopt: Adopt | None = None
     """An existing tenant to take over with `reconciler adopt` (None: create a new one)."""
+    renamed_from: str | None = None
+    """`metadata.renamedFrom`: the tenant this one was renamed from (plan pairs them)."""
     source: Path = Path()
     """File the tenant was read from."""
     digest: str = ""
@@ -325,6 +327,7 @@ def tenant_from_document(document: dict[str, Any], source: Path) -> Tenant:
         deletion_protection=spec.get("deletionProtection"),
         decommission=spec.get("decommission", False),
         adopt=Adopt(tenant_id=spec["adopt"].get("tenantId")) if "adopt" in spec else None,
+        renamed_from=metadata.get("renamedFrom"),
         source=source,
         digest=document_digest(document),
     )

@@ -7,6 +7,8 @@
   extends its own (`acme` and `acme-eu`);
 - tenant names and display names are unique across tenants (display names compared
   case-insensitively: "Acme" and "ACME" on two sign-in pages would confuse people);
+- `metadata.renamedFrom` names another tenant, whose manifest is gone (a rename moves
+  the file; with both files, both tenants would be deployed);
 - no two tenants derive the same GCP name: the workload service account's id
   (`naming.service_account_id`) is cut and hashed for short names, and a long name can
   spell another's hashed form (`abc` and `abc-<hash of abc>` both derive `t-abc-<hash>`).
@@ -40,6 +42,7 @@ NAME_PATH = ("metadata", "name")
 TENANT_NAME = ecma_regex(r"^[a-z][a-z0-9-]{1,26}[a-z0-9]$")
 """A valid tenant name (the schema's rule), for hints that suggest one."""
 DISPLAY_NAME_PATH = ("spec", "displayName")
+RENAMED_FROM_PATH = ("metadata", "renamedFrom")
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,8 @@ class ManifestFacts:
     """`metadata.name`, when it is text."""
     display_name: Located | None
     """`spec.displayName`, when it is text."""
+    renamed_from: Located | None = None
+    """`metadata.renamedFrom`, when it is text."""
 
 
 def facts_of(loaded: LoadedYaml) -> ManifestFacts:
@@ -69,6 +74,7 @@ def facts_of(loaded: LoadedYaml) -> ManifestFacts:
         loaded.file,
         _text_at(loaded, NAME_PATH),
         _text_at(loaded, DISPLAY_NAME_PATH),
+        _text_at(loaded, RENAMED_FROM_PATH),
     )
 
 
@@ -86,6 +92,19 @@ def manifest_rules(loaded: LoadedYaml, facts: ManifestFacts, stem: str) -> list[
                 f"metadata.name: {shown(name.value)} does not match the file name "
                 f"{shown(stem + '.yaml')}",
                 _rename_hint(name.value, stem),
+            )
+        )
+    old = facts.renamed_from
+    if old is not None and name is not None and old.value == name.value:
+        issues.append(
+            Issue(
+                loaded.file,
+                old.line,
+                old.column,
+                json_path(RENAMED_FROM_PATH),
+                f"metadata.renamedFrom: {shown(old.value)} is this tenant's own name",
+                "name the tenant this one was renamed from (its old file name without "
+                ".yaml), or remove renamedFrom",
             )
         )
     issues.extend(_repeated_idp_ids(loaded))
@@ -120,7 +139,8 @@ def fleet_rules(
     facts: Iterable[ManifestFacts], claims_of: Callable[[str], Sequence[SecretClaim]]
 ) -> list[Issue]:
     """The rules across manifests: names, display names and derived GCP names are unique,
-    and no tenant reads a secret another's longer name owns.
+    no tenant reads a secret another's longer name owns, and a renamed tenant's old
+    manifest is gone.
 
     `claims_of(file)` gives a manifest's secret claims (`secret_owner.secret_claims`); it is
     asked only for the few tenants whose name another's extends, so neither the facts nor
@@ -131,6 +151,31 @@ def fleet_rules(
     issues += _unique(facts, "displayName", lambda f: f.display_name, "display name")
     issues += _same_account_id(facts)
     issues += _foreign_secrets(facts, claims_of)
+    issues += _renamed_from_present(facts)
+    return issues
+
+
+def _renamed_from_present(facts: list[ManifestFacts]) -> list[Issue]:
+    """A tenant renamed from OLD while OLD's manifest is still in tenants/."""
+    files = {f.name.value: f.file for f in facts if f.name is not None}
+    issues = []
+    for fact in facts:
+        old, name = fact.renamed_from, fact.name
+        if old is None or name is None or old.value == name.value or old.value not in files:
+            continue
+        old_file = files[old.value]
+        new_file = old_file.rsplit("/", 1)[0] + f"/{name.value}.yaml"
+        issues.append(
+            Issue(
+                fact.file,
+                old.line,
+                old.column,
+                json_path(RENAMED_FROM_PATH),
+                f"metadata.renamedFrom: {shown(old.value)} still has a manifest, {old_file}",
+                f"a rename moves the file: delete {old_file} (git mv it to {new_file}), or "
+                "remove renamedFrom if both tenants are meant to exist",
+            )
+        )
     return issues
 
 

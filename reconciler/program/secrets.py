@@ -30,6 +30,7 @@ from reconciler.manifests.model import OidcIdp, SecretManagerRef, SecretRef, Ten
 
 if TYPE_CHECKING:
     import pulumi
+    from pulumi_gcp.secretmanager import GetSecretVersionResult
 
 MASK = "[secret]"
 """What a secret looks like in any text this module produces."""
@@ -156,6 +157,7 @@ class ResolvedSecrets:
         self._env = {idp: (var, _Sealed(value)) for idp, (var, value) in from_env.items()}
         self._secret_manager = dict(from_secret_manager)
         self._unread = frozenset(unread)
+        self._reads: dict[str, pulumi.Output[GetSecretVersionResult]] = {}
 
     def idp_ids(self) -> tuple[str, ...]:
         """The IdPs that have a client secret, sorted."""
@@ -169,13 +171,19 @@ class ResolvedSecrets:
         """`ignore_changes` for the IdP's config: the deployed secret stays when unread."""
         return ["clientSecret"] if idp_id in self._unread else []
 
+    def for_run(self) -> ResolvedSecrets:
+        """The same secrets with no Secret Manager reads yet: one per engine run (a read's
+        Output belongs to the run that made it)."""
+        fresh = ResolvedSecrets(self.tenant, {}, self._secret_manager, self._unread)
+        fresh._env = self._env
+        return fresh
+
     def client_secret(self, idp_id: str, default_project: str) -> pulumi.Output[str]:
         """The IdP's client secret as a secret Output (call inside the Pulumi program).
 
         Secret Manager references without a project look in `default_project`.
         """
         import pulumi
-        import pulumi_gcp as gcp
 
         if idp_id in self._unread:
             # Fail closed: an unread secret may stand in a preview, never in an update.
@@ -188,13 +196,34 @@ class ResolvedSecrets:
         if idp_id in self._env:
             return pulumi.Output.secret(self._env[idp_id][1].reveal())
         if idp_id in self._secret_manager:
+            return pulumi.Output.secret(self._read(idp_id, default_project).secret_data)
+        raise KeyError(f"tenant {self.tenant}: no client secret was resolved for {idp_id}")
+
+    def version_ids(self, default_project: str) -> pulumi.Output[dict[str, str]]:
+        """IdP id -> the version id each `latest` Secret Manager reference resolved to.
+
+        From the very read whose value the IdP config got (one read per reference and run),
+        so the recorded version is the applied one even if a rotation lands mid-run. Pinned
+        versions are left out: a newer version is no rotation for them.
+        """
+        import pulumi
+
+        latest = sorted(i for i, ref in self._secret_manager.items() if ref.version == "latest")
+        # The read's result is secret as a whole (it holds the payload); its version id is
+        # not, and the record must hold it in plain text.
+        ids = [pulumi.Output.unsecret(self._read(i, default_project).version) for i in latest]
+        return pulumi.Output.all(*ids).apply(lambda found: dict(zip(latest, found, strict=True)))
+
+    def _read(self, idp_id: str, default_project: str) -> pulumi.Output[GetSecretVersionResult]:
+        import pulumi_gcp as gcp
+
+        if idp_id not in self._reads:
             ref = self._secret_manager[idp_id]
             # Looked up at run time by the provider: the value never passes through git or CI.
-            version = gcp.secretmanager.get_secret_version_output(
+            self._reads[idp_id] = gcp.secretmanager.get_secret_version_output(
                 secret=ref.secret, version=ref.version, project=ref.project or default_project
             )
-            return pulumi.Output.secret(version.secret_data)
-        raise KeyError(f"tenant {self.tenant}: no client secret was resolved for {idp_id}")
+        return self._reads[idp_id]
 
     def __repr__(self) -> str:
         # Where each secret comes from, never what it is.

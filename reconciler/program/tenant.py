@@ -9,6 +9,7 @@ fingerprint and secrets always declare the same resources.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 
 import pulumi
 
@@ -17,6 +18,7 @@ from reconciler.platform import Platform
 from reconciler.program import identity, isolation
 from reconciler.program.context import TenantContext
 from reconciler.program.secrets import ResolvedSecrets, used_secret_refs
+from reconciler.records import SECRET_VERSIONS_OUTPUT
 
 
 def preload() -> None:
@@ -53,7 +55,8 @@ def tenant_program(
     )
 
     def program() -> None:
-        declare_tenant(context, fingerprint)
+        # Fresh Secret Manager reads each run: the preview's and the up's are separate runs.
+        declare_tenant(replace(context, secrets=secrets.for_run()), fingerprint)
 
     return program
 
@@ -75,6 +78,9 @@ def declare_tenant(ctx: TenantContext, fingerprint: str) -> None:
     pulumi.export("bucketName", bucket.name)
     pulumi.export("serviceAccountEmail", account.email)
     pulumi.export("fingerprint", fingerprint)
+    # Plain version ids (never values) of the secrets read at `latest`: act records them,
+    # and plan compares them with Secret Manager's newest (reconciler/rotation.py).
+    pulumi.export(SECRET_VERSIONS_OUTPUT, ctx.secrets.version_ids(ctx.project))
 
 
 def _check_secrets(tenant: Tenant, secrets: ResolvedSecrets) -> None:

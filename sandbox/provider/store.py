@@ -220,3 +220,9 @@ class Store:
         with self._transaction() as db:
             row = db.execute(query, args).fetchone()
         return None if row is None else SecretVersion(project, secret, int(row[0]), row[1], row[2])
+
+    def secret_projects(self) -> list[str]:
+        """Every project that holds a secret version (to map a project number back)."""
+        with self._transaction() as db:
+            rows = db.execute("SELECT DISTINCT project FROM secret_versions").fetchall()
+        return [str(row[0]) for row in rows]

@@ -578,3 +578,33 @@ def test_engine_operations_do_not_count_lock_retries():
     [outcome] = act.apply([change("a", Action.UPDATE, record("a"))], context(engine))
     assert outcome.status is Status.SUCCEEDED
     assert (engine.operations, engine.attempts) == (1, 4)
+
+
+# --- secret versions (rotation, reconciler/rotation.py) -------------------------------------
+
+
+def test_an_apply_records_the_secret_versions_the_up_read_never_values():
+    engine = FakeEngine()
+    versions = {"secretVersions": {"google.com": "7", "oidc.okta": "12"}}
+    engine.script("a", outputs=versions)
+    act.apply([change("a", Action.CREATE)], context(engine))
+    [written] = engine.records_for("a")
+    assert written.secret_versions == (("google.com", "7"), ("oidc.okta", "12"))
+    assert written.versions_unrecorded is False
+
+
+def test_versions_the_up_did_not_report_readably_are_recorded_as_unknown():
+    engine = FakeEngine()
+    engine.script("a", outputs={"secretVersions": "[secret]"})
+    act.apply([change("a", Action.CREATE)], context(engine))
+    [written] = engine.records_for("a")
+    assert (written.secret_versions, written.versions_unrecorded) == ((), True)
+
+
+def test_a_failed_apply_keeps_the_versions_last_applied():
+    old = dataclasses.replace(record("a"), secret_versions=(("google.com", "7"),))
+    engine = FakeEngine({"a": old})
+    engine.script("a", fail={"up": "boom"})
+    act.apply([change("a", Action.UPDATE, old)], context(engine))
+    [written] = engine.records_for("a")
+    assert (written.result, written.secret_versions) == ("failed", (("google.com", "7"),))

@@ -312,6 +312,58 @@ def test_display_names_of_deployed_tenants(desireds, stacks, expected):
         assert reason in only(plan, name).reason
 
 
+def renamed(name: str, display: str, old: str) -> Desired:
+    want = named(name, display)
+    return replace(want, tenant=replace(want.tenant, renamed_from=old))
+
+
+@pytest.mark.parametrize(
+    ("desireds", "stacks", "expected"),
+    [
+        # metadata.renamedFrom pairs them even when the display name changed too.
+        (
+            [renamed("acme2", "Acme-New", "acme")],
+            [shown("acme", "Acme")],
+            {
+                "acme2": (
+                    Action.BLOCKED,
+                    "a rename of acme (metadata.renamedFrom; tenants/acme.yaml is gone and "
+                    "acme is still deployed): creating acme2 would make a second, empty "
+                    "identity tenant, and acme's users would not move. To keep them, rename "
+                    "the file back to tenants/acme.yaml; to start over, remove renamedFrom "
+                    "and decommission acme (restore its file with spec.decommission: true)",
+                ),
+                "acme": (Action.BLOCKED, "looks like it was renamed to acme2"),
+            },
+        ),
+        # A record from before display names were recorded: the explicit form still pairs.
+        (
+            [renamed("acme2", "Acme", "acme")],
+            [shown("acme", None)],
+            {"acme2": (Action.BLOCKED, "a rename of acme (metadata.renamedFrom")},
+        ),
+        # The same display name as well: said once, as the explicit rename.
+        (
+            [renamed("acme2", "Acme", "acme")],
+            [shown("acme", "Acme")],
+            {"acme2": (Action.BLOCKED, "give acme2 a display name no deployed tenant has")},
+        ),
+        # The old tenant is not deployed (any more): nothing to pair with, a plain create.
+        (
+            [renamed("acme2", "Acme-New", "acme")],
+            [],
+            {"acme2": (Action.CREATE, "new manifest tenants/acme2.yaml; renamed from acme")},
+        ),
+    ],
+    ids=["explicit", "explicit-old-record", "explicit-same-display", "explicit-not-deployed"],
+)
+def test_renamed_from(desireds, stacks, expected):
+    plan = plan_of(desireds, stacks, fraction=1.0)
+    for name, (action, reason) in expected.items():
+        assert only(plan, name).action is action, only(plan, name)
+        assert reason in only(plan, name).reason, only(plan, name).reason
+
+
 def test_a_lock_is_named_with_its_holder_and_age():
     from datetime import UTC, datetime, timedelta
 

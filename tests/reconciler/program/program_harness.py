@@ -45,6 +45,9 @@ BUCKET_IAM = "gcp:storage/bucketIAMMember:BucketIAMMember"
 ACCOUNT = "gcp:serviceaccount/account:Account"
 ACCOUNT_IAM = "gcp:serviceaccount/iAMMember:IAMMember"
 SECRET_MANAGER_TOKEN = "gcp:secretmanager/getSecretVersion:getSecretVersion"
+LATEST_VERSION = "7"
+"""The version the mocked Secret Manager resolves `latest` to."""
+PROJECT_NUMBER = "123456789012"
 
 ENVIRONMENT = {
     "TENANT_ONE_GOOGLE_CLIENT_SECRET": "plain-google-secret-of-tenant-one",
@@ -163,7 +166,13 @@ class PlatformMocks(pulumi.runtime.Mocks):
         self.calls.append(args)
         if args.token == SECRET_MANAGER_TOKEN:
             a = args.args
-            return {"secretData": secret_manager_value(a["secret"], a["version"], a["project"])}
+            # Like the provider: `latest` comes back as the concrete version it resolved to.
+            version = LATEST_VERSION if a["version"] == "latest" else a["version"]
+            return {
+                "secretData": secret_manager_value(a["secret"], a["version"], a["project"]),
+                "name": f"projects/{PROJECT_NUMBER}/secrets/{a['secret']}/versions/{version}",
+                "version": version,
+            }
         raise AssertionError(f"the program made an unexpected call: {args.token}")
 
 

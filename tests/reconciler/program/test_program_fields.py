@@ -237,6 +237,8 @@ COVERAGE = {
     "Tenant.source": "not a resource property: named by MissingSecretError (test_program_secrets)",
     "Tenant.digest": "not a resource property: the reconciler folds it into the fingerprint",
     "Tenant.adopt": "not a resource property: adoption's imports (test_adopt, e2e test_adopt_*)",
+    "Tenant.renamed_from": "not a resource property: plan pairs renames (test_plan: "
+    "test_renamed_from; e2e test_fleet_renames)",
     "Adopt.tenant_id": "test_adopt: test_resolve_*; e2e test_adopt_import",
     "Auth.allow_password_signup": "ROWS spec.auth.allowPasswordSignup",
     "Auth.enable_email_link_signin": "ROWS spec.auth.enableEmailLinkSignin",

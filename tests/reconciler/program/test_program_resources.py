@@ -409,6 +409,7 @@ def test_stack_outputs(harness: Harness):
         "bucketName": run.one(BUCKET).inputs["name"],
         "serviceAccountEmail": "t-every-field@demo-mlaas.iam.gserviceaccount.com",
         "fingerprint": FINGERPRINT,
+        "secretVersions": {"oidc.acme-okta": "7"},
     }
 
 

@@ -7,7 +7,15 @@ from typing import Any
 
 import pulumi
 import pytest
-from program_harness import ENVIRONMENT, GCP_PROJECT, Harness, secret_manager_value, tenant_of
+from program_harness import (
+    ENVIRONMENT,
+    GCP_PROJECT,
+    LATEST_VERSION,
+    Harness,
+    execute,
+    secret_manager_value,
+    tenant_of,
+)
 
 from reconciler.manifests.model import Tenant
 from reconciler.program.secrets import (
@@ -16,6 +24,7 @@ from reconciler.program.secrets import (
     resolve_secrets,
     used_secret_refs,
 )
+from reconciler.program.tenant import tenant_program
 
 
 def every_field(harness: Harness, **idp_changes: dict[str, Any]) -> Tenant:
@@ -155,3 +164,44 @@ def test_client_secret_of_an_unresolved_idp_is_a_key_error(mocked: Harness):
 def test_missing_secret_error_points_at_the_manifest_file():
     error = MissingSecretError("acme", Path("tenants/acme.yaml"), ())
     assert str(error).startswith("tenants/acme.yaml: tenant acme")
+
+
+# --- secret rotation: the version each `latest` read resolved to (reconciler/rotation.py) ---
+
+
+def test_the_program_exports_the_concrete_version_of_each_latest_read_in_plain_text(
+    harness: Harness,
+):
+    run = harness.run(harness.tenant("every-field"))
+    # okta follows `latest` (resolved to 7 by the mock); microsoft is pinned to 3, and a
+    # newer version is no rotation for it; google is read from the environment.
+    assert run.outputs["secretVersions"] == {"oidc.acme-okta": LATEST_VERSION}
+    assert "secretVersions" not in run.secret_outputs
+    assert "latest" not in str(run.outputs["secretVersions"])
+
+
+def test_the_value_and_the_recorded_version_come_from_one_read(harness: Harness):
+    run = harness.run(harness.tenant("every-field"))
+    reads = sorted(call.args["secret"] for call in run.calls)
+    # One read per reference: a rotation landing between two reads cannot make the record
+    # name a version whose value was never applied.
+    assert reads == [
+        "tenant-every-field-microsoft-client-secret",
+        "tenant-every-field-okta-client-secret",
+    ]
+
+
+def test_a_second_run_of_the_same_program_reads_again(harness: Harness):
+    tenant = harness.tenant("every-field")
+    program = tenant_program(tenant, harness.platform, "fp", harness.secrets(tenant))
+    first = execute(program, tenant.name, preview=True)
+    second = execute(program, tenant.name)
+    assert len(first.calls) == 2 and len(second.calls) == 2
+    assert second.outputs["secretVersions"] == {"oidc.acme-okta": LATEST_VERSION}
+
+
+def test_nothing_is_exported_for_environment_or_unread_secrets(harness: Harness):
+    assert harness.run(harness.tenant("tenant-one")).outputs["secretVersions"] == {}
+    unread = resolve_secrets(harness.tenant("every-field"), {"RECONCILER_CLIENT_SECRETS": "unread"})
+    program = tenant_program(harness.tenant("every-field"), harness.platform, "fp", unread)
+    assert execute(program, "every-field", preview=True).outputs["secretVersions"] == {}
