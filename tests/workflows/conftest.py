@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 
 from sandbox.provider.secretmanager import put_secret
+from sandbox.secretmanager_api import make_server
 from tests.repo import REPO
 from tests.workflows.act.github_api import FakeGitHub
 from tests.workflows.act.origin import FULL_NAME, Origin
@@ -34,7 +35,11 @@ STANDINS = Path(__file__).parent / "standins"
 ARTIFACT_RULES = Path(__file__).parent / "act" / "artifacts.py"
 PATCHED = "+tenant-gitops."
 WIF_PROVIDER = "projects/1/locations/global/workloadIdentityPools/github/providers/github"
-CLOUD_SETTINGS = ("FIREBASE_AUTH_EMULATOR_HOST", "SANDBOX_STATE_DB")
+CLOUD_SETTINGS = (
+    "FIREBASE_AUTH_EMULATOR_HOST",
+    "SANDBOX_STATE_DB",
+    "RECONCILER_SECRET_MANAGER_ENDPOINT",
+)
 
 
 def _fail(message: str) -> None:
@@ -271,6 +276,11 @@ class Scenario:
 @pytest.fixture
 def scenario(act_session: Session, tmp_path: Path) -> Iterator[Scenario]:
     github = FakeGitHub(FULL_NAME, act_session.secrets["GITHUB_TOKEN"]).start()
+    # Each scenario's cloud has its own state, so its Secret Manager answers from it (the
+    # session's stand-in reads the session's state).
+    secret_manager = make_server(tmp_path / "sandbox.db")
+    threading.Thread(target=secret_manager.serve_forever, daemon=True).start()
+    secret_manager_url = f"http://127.0.0.1:{secret_manager.server_address[1]}"
     origin = Origin(tmp_path / "origin")
     state = tmp_path / "state"
     state.mkdir()
@@ -282,7 +292,11 @@ def scenario(act_session: Session, tmp_path: Path) -> Iterator[Scenario]:
         variables={**act_session.variables, "RECONCILER_BACKEND_URL": state.as_uri()},
         secrets=act_session.secrets,
         api_url=github.url,
-        cloud={**act_session.cloud, "SANDBOX_STATE_DB": str(tmp_path / "sandbox.db")},
+        cloud={
+            **act_session.cloud,
+            "SANDBOX_STATE_DB": str(tmp_path / "sandbox.db"),
+            "RECONCILER_SECRET_MANAGER_ENDPOINT": secret_manager_url,
+        },
     )
     # CI reads client secrets from Secret Manager by the naming convention: seed them.
     for name, idp in (("tenant-one", "google"), ("tenant-two", "github")):
@@ -307,3 +321,5 @@ def scenario(act_session: Session, tmp_path: Path) -> Iterator[Scenario]:
         )
     finally:
         github.stop()
+        secret_manager.shutdown()
+        secret_manager.server_close()

@@ -4,9 +4,15 @@ destroy workflow, and the drift issue's life (open, update, close)."""
 
 from __future__ import annotations
 
+import json
+import secrets
+from pathlib import Path
+
 import pytest
 
+from sandbox.provider.secretmanager import put_secret
 from tests.e2e import identity
+from tests.workflows.act.runner import RunResult
 from tests.workflows.conftest import PROJECT, Scenario
 from tests.workflows.manifests import tenant
 
@@ -53,6 +59,34 @@ def test_a_merge_applies_on_shards_and_a_second_run_changes_nothing(scenario: Sc
     assert again.code == 0, again.summary()
     assert again.results() == {"plan": ["success"], "apply": ["skipped"], "report": ["success"]}
     assert scenario.tenant_ids() == deployed
+    # The plan checked the applied Secret Manager versions (metadata only) and could tell.
+    reasons = _plan_reasons(again)
+    assert reasons["tenant-one"] == "up to date", reasons
+
+    # tenant-one's client secret is rotated in Secret Manager: a run with no inputs (or the
+    # next merge) sees the newer version in its plan and rolls it out, without force.
+    put_secret(
+        PROJECT,
+        "tenant-tenant-one-google-client-secret",
+        "rotated-" + secrets.token_hex(8),
+        db_path=Path(scenario.session.cloud["SANDBOX_STATE_DB"]),
+    )
+    rotated = scenario.harness.run("tenant-apply.yml", origin.dispatch_event())
+
+    assert rotated.code == 0, rotated.summary()
+    reasons = _plan_reasons(rotated)
+    assert reasons["tenant-one"] == (
+        "client secret of google.com rotated in Secret Manager: version 1 → 2"
+    ), reasons
+    assert rotated.results()["apply"] == ["success"], rotated.summary()
+    assert _plan_reasons(scenario.harness.run("tenant-apply.yml", origin.dispatch_event())) == {
+        name: "up to date" for name in deployed
+    }
+
+
+def _plan_reasons(run: RunResult) -> dict[str, str]:
+    plan = json.loads((run.artifact("tenant-plan") / "plan.json").read_text())
+    return {entry["tenant"]: entry["reason"] for entry in plan["tenants"]}
 
 
 def test_a_protected_tenant_is_blocked_in_the_pull_request_and_destroyed_after_decommission(
