@@ -22,7 +22,11 @@ def test_apply_shows_progress_on_stderr_and_json_on_stdout(tenant_repo: TenantRe
     before = tenant_repo.run("plan", "--exit-code")
     assert before.code == 6, before.stderr  # two tenants to create
 
-    ci = {"GITHUB_ACTIONS": "true", "RECONCILER_HEARTBEAT": "0.5"}
+    # Each bucket's create meets six rate-limit answers the provider retries (≈3 s of
+    # backoff) after the identity tenant's step was reported, so heartbeats that count a
+    # step are certain, not a race with a 1.4 s create.
+    slow = {"SANDBOX_FAULTS": "create:-data:ratelimit=6"}
+    ci = {"GITHUB_ACTIONS": "true", "RECONCILER_HEARTBEAT": "0.5", **slow}
     result = tenant_repo.run("apply", "--format", "json", extra_env=ci)
     assert result.code == 0, result.stderr
     jsonschema.validate(result.json(), SCHEMA)  # stdout is the report alone
