@@ -620,15 +620,8 @@ class AutomationEngine:
         The fallback for backends the bulk reader cannot read (e.g. Pulumi Cloud, s3://):
         one `stack ls` plus one tag read per stack, so it costs a CLI call per tenant.
         """
-        settings = self._settings
         with self._operation(engine_run=False):
-            opts = self._workspace_options(
-                settings.workspaces / "_inventory",
-                settings.backend_url,
-                settings.env,
-                settings.secrets_provider,
-            )
-            workspace = auto.LocalWorkspace(**vars(opts))
+            workspace = self._inventory_workspace()
             deployed = {}
             for summary in workspace.list_stacks():
                 name = summary.name.rsplit("/", 1)[-1]
@@ -639,6 +632,17 @@ class AutomationEngine:
                     locked=bool(summary.update_in_progress),
                 )
             return deployed
+
+    def _inventory_workspace(self) -> auto.LocalWorkspace:
+        """The workspace of commands that name no tenant's program (listing, state moves)."""
+        settings = self._settings
+        opts = self._workspace_options(
+            settings.workspaces / "_inventory",
+            settings.backend_url,
+            settings.env,
+            settings.secrets_provider,
+        )
+        return auto.LocalWorkspace(**vars(opts))
 
     def unlock(self, tenant: str) -> None:
         """Remove the stack's lock with `pulumi cancel` (a DIY backend deletes its lock files)."""
@@ -663,14 +667,7 @@ class AutomationEngine:
 
     def _state_command(self, args: list[str]) -> str:
         """Run one state command from the inventory workspace; its stdout."""
-        settings = self._settings
-        opts = self._workspace_options(
-            settings.workspaces / "_inventory",
-            settings.backend_url,
-            settings.env,
-            settings.secrets_provider,
-        )
-        workspace = auto.LocalWorkspace(**vars(opts))
+        workspace = self._inventory_workspace()
         env = {**({"PULUMI_HOME": workspace.pulumi_home} if workspace.pulumi_home else {})}
         env.update(workspace.env_vars)
         result = self._command().run(args, workspace.work_dir, env)

@@ -61,6 +61,10 @@ class SecretClaim:
     column: int
     path: tuple[PathPart, ...]
 
+    def prefix(self, tenant: str) -> str:
+        """How the names of `tenant`'s namespace start, in this claim's kind of name."""
+        return env_prefix(tenant) if self.kind == "env" else secret_prefix(tenant)
+
 
 def secret_claims(loaded: LoadedYaml) -> tuple[SecretClaim, ...]:
     """Every secret name the manifest claims, for the fleet rule (empty for a bad name)."""
@@ -102,8 +106,7 @@ def foreign_secret_issues(
     """
     issues = []
     for claim in claims:
-        prefix = env_prefix if claim.kind == "env" else secret_prefix
-        if claim.tenant not in tenants or not claim.value.startswith(prefix(claim.tenant)):
+        if claim.tenant not in tenants or not claim.value.startswith(claim.prefix(claim.tenant)):
             continue  # not its own at all: `secret_owner_issues` says so
         owner = _owner(claim, tenants.keys())
         if owner is None or owner == claim.tenant:
@@ -120,12 +123,12 @@ def _owner(claim: SecretClaim, tenants: Container[str]) -> str | None:
     Each separator in the name ends a candidate tenant name, looked up in `tenants`: a
     lookup per separator, not a comparison per tenant (the fleet may hold thousands)."""
     if claim.kind == "env":
-        prefix, words = env_prefix, claim.value.split("_")
+        words = claim.value.split("_")
     else:
-        prefix, words = secret_prefix, claim.value.removeprefix("tenant-").split("-")
+        words = claim.value.removeprefix("tenant-").split("-")
     candidates = ("-".join(words[:n]).lower() for n in range(len(words) - 1, 0, -1))
     return next(
-        (name for name in candidates if name in tenants and claim.value.startswith(prefix(name))),
+        (n for n in candidates if n in tenants and claim.value.startswith(claim.prefix(n))),
         None,
     )
 
@@ -146,7 +149,7 @@ def _foreign(file: str, claim: SecretClaim, owner: str, owner_file: str) -> Issu
         own = conventional_secret_id(claim.tenant, claim.idp_id)
         if claim.kind == "env":
             own = own.removeprefix("tenant-").upper().replace("-", "_")
-        owned = (env_prefix if claim.kind == "env" else secret_prefix)(owner)
+        owned = claim.prefix(owner)
         hint = f"use a name that is {claim.tenant}'s alone, e.g. {own} ({owned}... is {owner}'s)"
     return Issue(
         file,
