@@ -31,7 +31,7 @@ from sandbox.provider.resource import (
     deletion_allowed,
     known_str,
 )
-from sandbox.provider.store import AlreadyExists
+from sandbox.provider.store import AlreadyExists, LimitReached
 from sandbox.provider.values import UNKNOWN
 
 _EMAIL_DOMAIN = ACCOUNT_DOMAIN
@@ -126,16 +126,18 @@ class Account(ResourceKind):
         email = account_email(inputs["accountId"], inputs["project"])
         outputs = _outputs(inputs, email, _unique_id())
         parent = f"projects/{inputs['project']}"
-        if cloud.store.count(ACCOUNT_KIND, parent) >= account_quota():
+        try:
+            stored = {**outputs, "visibleAt": time.time() + cloud.visibility_lag}
+            cloud.store.insert(
+                ACCOUNT_KIND, outputs["name"], stored, parent=parent, limit=account_quota()
+            )
+            wait_until_visible(cloud, outputs["name"])
+        except LimitReached:
             raise CloudError(
                 429,
                 "Maximum number of service accounts on project reached.",
                 status="RESOURCE_EXHAUSTED",
-            )
-        try:
-            stored = {**outputs, "visibleAt": time.time() + cloud.visibility_lag}
-            cloud.store.insert(ACCOUNT_KIND, outputs["name"], stored, parent=parent)
-            wait_until_visible(cloud, outputs["name"])
+            ) from None
         except AlreadyExists:
             existing = cloud.store.get(ACCOUNT_KIND, outputs["name"])
             if not inputs.get("createIgnoreAlreadyExists") or existing is None:

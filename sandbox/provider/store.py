@@ -49,6 +49,10 @@ class AlreadyExists(Exception):
     """An object with that kind and key is already stored."""
 
 
+class LimitReached(Exception):
+    """`parent` already holds as many objects of that kind as the insert allows."""
+
+
 class NotFound(Exception):
     """No object with that kind and key is stored."""
 
@@ -135,15 +139,34 @@ class Store:
             ).fetchone()
         return None if row is None else dict(json.loads(row[0]))
 
-    def insert(self, kind: str, key: str, body: dict[str, Any], parent: str | None = None) -> None:
+    def insert(
+        self,
+        kind: str,
+        key: str,
+        body: dict[str, Any],
+        parent: str | None = None,
+        limit: int | None = None,
+    ) -> None:
+        """Store a new object (AlreadyExists if its key is taken); with `limit`, refuse
+        (LimitReached) when `parent` already holds that many of `kind`. The checks and the
+        insert share one IMMEDIATE transaction, so two processes racing for the last place
+        cannot both take it."""
         with self._transaction() as db:
-            try:
-                db.execute(
-                    "INSERT INTO objects (kind, key, parent, body, updated) VALUES (?, ?, ?, ?, ?)",
-                    (kind, key, parent, json.dumps(body, sort_keys=True), time.time()),
-                )
-            except sqlite3.IntegrityError:
-                raise AlreadyExists(f"{kind} {key}") from None
+            taken = db.execute(
+                "SELECT 1 FROM objects WHERE kind = ? AND key = ?", (kind, key)
+            ).fetchone()
+            if taken:
+                raise AlreadyExists(f"{kind} {key}")
+            if limit is not None:
+                (held,) = db.execute(
+                    "SELECT COUNT(*) FROM objects WHERE kind = ? AND parent = ?", (kind, parent)
+                ).fetchone()
+                if held >= limit:
+                    raise LimitReached(f"{kind} under {parent}: {held} of {limit}")
+            db.execute(
+                "INSERT INTO objects (kind, key, parent, body, updated) VALUES (?, ?, ?, ?, ?)",
+                (kind, key, parent, json.dumps(body, sort_keys=True), time.time()),
+            )
 
     def replace(self, kind: str, key: str, body: dict[str, Any]) -> None:
         with self._transaction() as db:

@@ -14,7 +14,7 @@ from pulumi.provider.experimental.provider import CheckRequest, ConfigureRequest
 
 from sandbox.provider import retry
 from sandbox.provider.faults import FaultRule, parse_faults
-from sandbox.provider.iam import BINDING_KIND
+from sandbox.provider.iam import ACCOUNT_KIND, BINDING_KIND
 from sandbox.provider.resource import (
     CheckRequest as Check,
 )
@@ -178,6 +178,56 @@ def test_the_101st_service_account_is_a_quota_error(
     with pytest.raises(CloudError, match="Maximum number of service accounts") as raised:
         create(offline_cloud, Account(), {"accountId": "account-3"})
     assert raised.value.code == 429 and raised.value.status == "RESOURCE_EXHAUSTED"
+
+
+class _RivalBetweenCalls:
+    """The store as two plugin processes see it: after this create's first store call,
+    another process creates its own account before this create goes on."""
+
+    def __init__(self, store: Any, rival: Any) -> None:
+        self._store = store
+        self._rival = rival
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._store, name)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            result = method(*args, **kwargs)
+            rival, self._rival = self._rival, None
+            if rival is not None:
+                rival()
+            return result
+
+        return call
+
+
+def test_two_processes_creating_at_the_quota_get_one_account_not_two(
+    offline_cloud: Cloud, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two stacks deploy at once, each in its own plugin process; with room for one more
+    # account, IAM creates one and refuses the other. CI once saw both succeed.
+    monkeypatch.setenv(QUOTA_ENV, "1")
+    outcomes: list[str] = []
+
+    def rival() -> None:
+        try:
+            create(offline_cloud, Account(), {"accountId": "rival-account"})
+            outcomes.append("rival created")
+        except CloudError:
+            outcomes.append("rival refused")
+
+    racing = Cloud(offline_cloud.config, _RivalBetweenCalls(offline_cloud.store, rival))
+    try:
+        create(racing, Account(), {"accountId": "first-account"})
+        outcomes.append("first created")
+    except CloudError:
+        outcomes.append("first refused")
+    assert sorted(outcomes) in (
+        ["first created", "rival refused"],
+        ["first refused", "rival created"],
+    )
+    parent = f"projects/{offline_cloud.config.project}"
+    assert offline_cloud.store.count(ACCOUNT_KIND, parent) == 1
 
 
 def test_the_default_quota_is_iams_100(monkeypatch: pytest.MonkeyPatch) -> None:
