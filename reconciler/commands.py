@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from reconciler.manifests.report import render_issues
+from reconciler.manifests.report import issue_line, render_issues
 from reconciler.manifests.validate import ValidationResult, validate_tree
 from reconciler.plan import Action, Change, Plan, SecretFinding, Selection, make_plan, select
 from reconciler.platform import BackendConflict, Platform, PlatformError, load_platform
@@ -65,10 +65,13 @@ def _platform(args: argparse.Namespace) -> Platform:
         raise CommandFailed(EXIT_USAGE) from None
 
 
-def _fail_on_invalid(validation: ValidationResult, fmt: str) -> None:
+def _check_validation(validation: ValidationResult) -> None:
+    """Stop on an invalid manifest; otherwise show its warnings (on stderr) and go on."""
     if validation.ok:
+        for warning in validation.warnings:
+            _err(issue_line(warning))
         return
-    _err(render_issues(validation, "github" if fmt == "github" else "text"))
+    _err(render_issues(validation, "text"))
     _err("reconciler: invalid manifests: nothing was planned, deployed or destroyed")
     raise CommandFailed(EXIT_INVALID)
 
@@ -113,7 +116,7 @@ def _plan(
     from reconciler.observe import GitError, changed_tenants, observe_desired
 
     desired = observe_desired(platform)
-    _fail_on_invalid(desired.validation, "text")
+    _check_validation(desired.validation)
     deployed = _deployed(platform, engine)
     now = _now()
     plan = make_plan(desired.desired, deployed, platform.max_delete_fraction, now=now)
@@ -410,7 +413,7 @@ def run_adopt(args: argparse.Namespace) -> int:
     platform = _platform(args)
     engine = _engine_factory(platform)
     desired = observe_desired(platform)
-    _fail_on_invalid(desired.validation, "text")
+    _check_validation(desired.validation)
     wanted = [d for d in desired.desired if not args.tenant or d.tenant.name in args.tenant]
     unknown = sorted(set(args.tenant) - {d.tenant.name for d in desired.desired})
     if unknown:

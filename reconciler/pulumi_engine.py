@@ -87,6 +87,7 @@ _NO_ACCESS = (
     "invalid_grant",
     "permission_denied",
     "permission denied",
+    "googleapi: error 403",
 )
 _ACCESS_HINT = (
     "set up Google credentials with access to the project and the state bucket "
@@ -308,12 +309,27 @@ def _first_lines(diagnostics: list[str], error: Exception) -> str:
     """The engine's own error diagnostics, else the CLI's error lines; never a wall of text."""
     lines = [line for diag in diagnostics for line in diag.splitlines() if _worth_showing(line)]
     if not lines and isinstance(error, auto_errors.CommandError):
-        text = str(error)
-        lines = [line for line in text.splitlines() if line.strip().startswith("error:")]
+        lines = _cli_error_lines(str(error))
     if not lines:
         lines = [str(error).strip().splitlines()[0] if str(error).strip() else "unknown error"]
     unique = list(dict.fromkeys(line.strip() for line in lines))
     return "; ".join(unique[:5])[:2000]
+
+
+def _cli_error_lines(result: str) -> list[str]:
+    """What a failed CLI run said, from the SDK's `CommandResult` text
+    ("\n code: N\n stdout: ...\n stderr: ..."): its `error:` lines; else its first line
+    that is not a warning (a Go panic, say); else that it printed nothing."""
+    head, marker, stderr = result.partition("\n stderr: ")
+    said = [line.strip() for line in stderr.splitlines() if line.strip()] if marker else []
+    errors = [line for line in said if line.startswith("error:")]
+    if errors:
+        return errors
+    others = [line for line in said if not line.startswith("warning:")]
+    if others:
+        return others[:1]
+    code = head.strip().partition("\n")[0].removeprefix("code: ").strip()
+    return [f"the Pulumi CLI exited {code or 'non-zero'} and printed no error"]
 
 
 def _with_transform(program: Program, transform: pulumi.ResourceTransform) -> Program:

@@ -116,12 +116,13 @@ def _github(result: ValidationResult) -> str:
             f"{ANNOTATION_LIMIT} per step): every error is listed below, in the job summary "
             "and in the pull-request comment"
         )
-        lines += [_text_line(issue) for issue in rest]
+        lines += [issue_line(issue) for issue in rest]
     lines.append(summary(result))
     return "\n".join(lines) + "\n"
 
 
-def _text_line(issue: Issue) -> str:
+def issue_line(issue: Issue) -> str:
+    """One issue on one line: `file:line:col: [warning: ]message (hint: ...)`."""
     hint = f" (hint: {issue.hint})" if issue.hint else ""
     return f"{issue.file}:{issue.line}:{issue.column}: {_label(issue)}{issue.message}{hint}"
 

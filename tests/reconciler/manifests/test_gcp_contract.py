@@ -280,3 +280,28 @@ def test_validate_dir_points_to_root(tmp_path: Path) -> None:
         f"to validate the repository in {other.as_posix()}, run "
         f"`reconciler --root {other.as_posix()} validate`"
     )
+
+
+def test_plan_shows_the_warning_and_still_plans(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Only `validate` printed warnings: a team running `plan` before a merge never saw that
+    # a tenant's sign-in would stop working in ten days.
+    from reconciler.cli import main
+
+    for name in ("RECONCILER_BACKEND_URL", "PULUMI_BACKEND_URL"):
+        monkeypatch.delenv(name, raising=False)
+    expires = dt.datetime.now(dt.UTC) + dt.timedelta(days=10, hours=1)
+    root = _repository(tmp_path, soon=_saml_manifest("soon", _certificate(expires)))
+    (root / "platform.yaml").write_text((REPO / "platform.yaml").read_text())
+    (root / "schema").mkdir()
+    (root / "schema" / "tenant.schema.json").write_text(
+        (REPO / "schema" / "tenant.schema.json").read_text()
+    )
+    assert main(["--root", str(root), "plan", "--format", "json"]) == 0
+    captured = capsys.readouterr()
+    assert [t["action"] for t in json.loads(captured.out)["tenants"]] == ["create"]
+    assert (
+        "tenants/soon.yaml:17:13: warning: spec.identityProviders[0].idp.certificates[0]: "
+        f"the certificate expires on {expires.date().isoformat()} (in 10 days)"
+    ) in captured.err
