@@ -16,6 +16,7 @@ import re
 import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 DEFAULT_OLDER_THAN = timedelta(minutes=30)
 """`reconciler unlock` leaves younger locks alone unless told otherwise."""
@@ -138,13 +139,50 @@ def unlock_decision(lock: HeldLock, ctx: UnlockContext) -> tuple[bool, str]:
 
 def unlock_context(lock: HeldLock, older_than: timedelta) -> UnlockContext:
     """The unlock rule's view of this machine: its name, and whether the holder still runs."""
-    alive: set[int] = set()
-    if lock.pid is not None and lock.hostname == socket.gethostname():
-        try:
-            os.kill(lock.pid, 0)
-            alive.add(lock.pid)
-        except ProcessLookupError:
-            pass
-        except PermissionError:
-            alive.add(lock.pid)  # someone else's live process
-    return UnlockContext(datetime.now(UTC), older_than, socket.gethostname(), frozenset(alive))
+    here = socket.gethostname()
+    alive = frozenset(
+        {lock.pid}
+        if lock.pid is not None and lock.hostname == here and _holder_running(lock.pid, lock.taken)
+        else ()
+    )
+    return UnlockContext(datetime.now(UTC), older_than, here, alive)
+
+
+_START_SLACK = timedelta(seconds=2)
+"""/proc gives a process's start to the boot second: allow that much, and a little more."""
+
+
+def _holder_running(pid: int, taken: datetime | None) -> bool:
+    """Whether `pid` is a running process that can be the one that took the lock at `taken`.
+
+    Not a process that was killed and is waiting to be reaped (a zombie: `kill(pid, 0)`
+    still succeeds; an orphaned Pulumi CLI stays one until its new parent reaps it), and
+    not a later process that was given the same pid. Without /proc (macOS), any process
+    with that pid counts as the holder, which only ever keeps a lock.
+    """
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # someone else's process: it exists
+    state, started = _proc_state(pid)
+    if state in ("Z", "X"):
+        return False
+    return not (started and taken and started > taken + _START_SLACK)
+
+
+def _proc_state(pid: int) -> tuple[str | None, datetime | None]:
+    """A process's state letter and start time, from /proc/<pid>/stat (Linux)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        boot = next(
+            int(line.split()[1])
+            for line in Path("/proc/stat").read_text().splitlines()
+            if line.startswith("btime ")
+        )
+        ticks = int(fields[19])  # field 22, starttime, in clock ticks after boot
+        started = datetime.fromtimestamp(boot + ticks / os.sysconf("SC_CLK_TCK"), UTC)
+    except (OSError, IndexError, ValueError, StopIteration):
+        return None, None
+    return fields[0], started

@@ -4,7 +4,12 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
+import subprocess
+import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -14,6 +19,7 @@ from reconciler.locks import (
     format_duration,
     parse_duration,
     parse_lock,
+    unlock_context,
     unlock_decision,
 )
 
@@ -104,3 +110,37 @@ def test_parse_duration_refuses_what_it_cannot_read(text):
 )
 def test_format_duration(seconds, text):
     assert format_duration(timedelta(seconds=seconds)) == text
+
+
+# --- is the holder running? (this host's processes) ------------------------------------
+
+
+def _here(pid: int, taken: datetime) -> HeldLock:
+    return HeldLock(pid=pid, username="ci", hostname=socket.gethostname(), taken=taken)
+
+
+def test_a_live_holder_on_this_host_is_running() -> None:
+    held = _here(os.getpid(), datetime.now(UTC))
+    assert unlock_context(held, timedelta(0)).alive == {os.getpid()}
+
+
+def test_a_killed_holder_not_yet_reaped_is_not_running() -> None:
+    # A CI timeout SIGKILLs the tree; the Pulumi CLI, orphaned, stays a zombie until its
+    # new parent reaps it, and `kill(pid, 0)` still succeeds. Seen in the e2e suite.
+    child = subprocess.Popen(["true"])
+    try:
+        stat = Path(f"/proc/{child.pid}/stat")
+        deadline = time.monotonic() + 10
+        while stat.read_text().rsplit(")", 1)[1].split()[0] != "Z":
+            assert time.monotonic() < deadline, "the child never exited"
+            time.sleep(0.01)
+        held = _here(child.pid, datetime.now(UTC))
+        assert unlock_context(held, timedelta(0)).alive == frozenset()
+    finally:
+        child.wait()
+
+
+def test_a_pid_reused_by_a_later_process_is_not_the_holder() -> None:
+    # This test's process started long after a lock taken a day ago with its pid.
+    held = _here(os.getpid(), datetime.now(UTC) - timedelta(days=1))
+    assert unlock_context(held, timedelta(0)).alive == frozenset()
