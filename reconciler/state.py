@@ -3,7 +3,8 @@
 A DIY backend (`file://`, `gs://`) keeps, for project-scoped stacks,
 `.pulumi/stacks/<project>/<stack>.json[.gz|.zst]` (the checkpoint),
 `.pulumi/stacks/<project>/<stack>.pulumi-tags` (stack tags, JSON, version 1) and
-`.pulumi/locks/organization/<project>/<stack>/*.json` (held locks). One listing of each prefix
+`.pulumi/locks/organization/<project>/<stack>/*.json` (held locks; a run killed mid-write
+leaves a `*.json.<hex>.tmp`, which is a lock too). One listing of each prefix
 gives every stack, its reconciler record (a stack tag written after each engine run) and
 whether another run holds its lock (who, since when: see `reconciler.locks`). Writes
 always go through the engine, never through here.
@@ -26,6 +27,8 @@ BULK_SCHEMES = ("file://", "gs://")
 
 _STACK_SUFFIXES = (".json", ".json.gz", ".json.zst")
 _TAGS_SUFFIX = ".pulumi-tags"
+_ATTRS_SUFFIX = ".attrs"
+"""file-blob (gocloud.dev) keeps each object's attributes beside it; never an object itself."""
 
 
 class BackendError(Exception):
@@ -197,12 +200,18 @@ def read_deployed(bucket: Bucket, project: str) -> dict[str, DeployedStack]:
             if leaf.endswith(_TAGS_SUFFIX):
                 tag_keys[leaf[: -len(_TAGS_SUFFIX)]] = key
         locks_prefix = f".pulumi/locks/organization/{project}/"
-        locks: dict[str, HeldLock] = {}
+        # As Pulumi does (diy/lock.go, checkForLock), every file in a stack's lock folder
+        # is a lock, also a temporary file cut off mid-write by a killed run; file-blob's
+        # `.attrs` sidecars are not. A complete `.json` lock names the holder when there is one.
+        lock_keys: dict[str, list[str]] = {}
         for key in bucket.list(locks_prefix):
-            if key.endswith(".json"):
-                # Several lock files for one stack are unusual; the first one names a holder.
+            if not key.endswith(_ATTRS_SUFFIX):
                 stack = key[len(locks_prefix) :].split("/", 1)[0]
-                locks.setdefault(stack, parse_lock(bucket.read(key)))
+                lock_keys.setdefault(stack, []).append(key)
+        locks: dict[str, HeldLock] = {
+            stack: parse_lock(bucket.read(min(keys, key=lambda k: (not k.endswith(".json"), k))))
+            for stack, keys in lock_keys.items()
+        }
         deployed = {}
         for name in sorted(names):
             tags = bucket.read(tag_keys[name]) if name in tag_keys else None

@@ -62,6 +62,33 @@ def test_a_held_lock_marks_the_stack_locked(backend: Path):
     assert deployed["alpha"].locked and not deployed["beta"].locked
 
 
+def test_a_lock_file_cut_off_mid_write_still_locks_the_stack(backend: Path):
+    # A run killed while writing its lock leaves file-blob's temporary file. Pulumi counts
+    # every file in the lock folder (diy/lock.go, checkForLock) and then fails to parse
+    # this one, so the stack is locked until `reconciler unlock` removes it.
+    write(backend, ".pulumi/stacks/p/alpha.json", "{}")
+    write(backend, ".pulumi/locks/organization/p/alpha/3f2a.json.18a2b4c6d8e0f.tmp", "")
+    write(backend, ".pulumi/locks/organization/p/alpha/3f2a.json.18a2b4c6d8e0f.tmp.attrs", "")
+    alpha = read_deployed(FileBucket(backend), "p")["alpha"]
+    assert alpha.locked
+    assert alpha.lock is not None and alpha.lock.pid is None and alpha.lock.taken is None
+
+
+def test_a_readable_lock_names_the_holder_before_a_cut_off_one(backend: Path):
+    write(backend, ".pulumi/stacks/p/alpha.json", "{}")
+    folder = ".pulumi/locks/organization/p/alpha"
+    write(backend, f"{folder}/0000.json.18a2b4c6d8e0f.tmp", "")
+    write(backend, f"{folder}/9f9f.json", json.dumps({"pid": 41, "hostname": "runner"}))
+    lock = read_deployed(FileBucket(backend), "p")["alpha"].lock
+    assert lock is not None and lock.pid == 41
+
+
+def test_file_blob_attribute_files_are_not_locks(backend: Path):
+    write(backend, ".pulumi/stacks/p/alpha.json", "{}")
+    write(backend, ".pulumi/locks/organization/p/alpha/3f2a.json.attrs", "{}")
+    assert not read_deployed(FileBucket(backend), "p")["alpha"].locked
+
+
 def test_missing_backend_folder_has_no_stacks(tmp_path: Path):
     assert read_deployed(FileBucket(tmp_path / "nothing"), "p") == {}
 
