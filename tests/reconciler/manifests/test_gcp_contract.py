@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -293,11 +294,8 @@ def test_plan_shows_the_warning_and_still_plans(
         monkeypatch.delenv(name, raising=False)
     expires = dt.datetime.now(dt.UTC) + dt.timedelta(days=10, hours=1)
     root = _repository(tmp_path, soon=_saml_manifest("soon", _certificate(expires)))
-    (root / "platform.yaml").write_text((REPO / "platform.yaml").read_text())
-    (root / "schema").mkdir()
-    (root / "schema" / "tenant.schema.json").write_text(
-        (REPO / "schema" / "tenant.schema.json").read_text()
-    )
+    shutil.copy(REPO / "platform.yaml", root / "platform.yaml")
+    shutil.copytree(REPO / "schema", root / "schema")
     assert main(["--root", str(root), "plan", "--format", "json"]) == 0
     captured = capsys.readouterr()
     assert [t["action"] for t in json.loads(captured.out)["tenants"]] == ["create"]
