@@ -3,8 +3,8 @@
     .venv/bin/python bench/bench_rotation.py [--sizes 100,1000]
 
 Each tenant's record holds version 1 of its Secret Manager secret; every tenth secret has a
-version 2. The check (`reconciler.rotation.check`) runs with the real metadata client
-(`reconciler.secret_manager.SecretVersions`) against the sandbox's Secret Manager stand-in
+version 2. The check (`reconciler.reconcile.rotation.check`) runs with the real metadata client
+(`reconciler.gcp.secret_manager.SecretVersions`) against the sandbox's Secret Manager stand-in
 over HTTP (one `versions.get` per secret, 8 at a time). A wrong count of rotations stops
 the script: a wrong setup is no figure. Against Google the per-call latency is the API's,
 so read the figure as the overhead of the check itself.
@@ -20,12 +20,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from reconciler import rotation
+from reconciler.engine.backend.records import StackRecord
+from reconciler.engine.backend.state import DeployedStack
+from reconciler.gcp.secret_manager import SecretVersions
 from reconciler.manifests.model import DefaultIdp, SecretManagerRef, SecretRef, Tenant
-from reconciler.plan import Desired, make_plan
-from reconciler.records import StackRecord
-from reconciler.secret_manager import SecretVersions
-from reconciler.state import DeployedStack
+from reconciler.reconcile import rotation
+from reconciler.reconcile.plan import Desired, make_plan
 from sandbox import secretmanager_api
 from sandbox.provider.store import Store
 

@@ -118,11 +118,11 @@ def records(fleet: Fleet) -> dict[str, str]:
     Computed with the reconciler's own validation and fingerprint functions on the
     generated manifests, so a cloned stack reads as up to date.
     """
-    from reconciler.fingerprint import fingerprint, protected, shape_key
+    from reconciler.engine.backend.records import StackRecord
+    from reconciler.manifests.platform import load_platform
     from reconciler.manifests.validate import validate_tree
-    from reconciler.platform import load_platform
     from reconciler.program.version import program_version
-    from reconciler.records import StackRecord
+    from reconciler.reconcile.fingerprint import fingerprint, protected, shape_key
 
     platform = load_platform(fleet.root, {})
     validation = validate_tree(fleet.root)

@@ -37,13 +37,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--parallel", type=int, default=4)
     args = parser.parse_args(argv)
 
-    from reconciler.engine import EngineError
-    from reconciler.observe import observe_desired
-    from reconciler.platform import load_platform
+    from reconciler.cli.runtime import engine_settings
+    from reconciler.engine.automation.adapter import AutomationEngine
+    from reconciler.engine.port import EngineError
+    from reconciler.manifests.platform import load_platform
     from reconciler.program.secrets import resolve_secrets
     from reconciler.program.tenant import tenant_program
-    from reconciler.pulumi_engine import AutomationEngine
-    from reconciler.runtime import engine_settings
+    from reconciler.reconcile.observe import observe_desired
 
     start = time.perf_counter()
     platform = load_platform(args.root.resolve(), os.environ)

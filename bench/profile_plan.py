@@ -54,19 +54,20 @@ def one_pass(root: Path) -> dict[str, float]:
     stages: dict[str, float] = {}
 
     def imports() -> Any:
-        from reconciler import commands, observe
+        from reconciler.cli import commands
+        from reconciler.reconcile import observe
 
         return commands, observe
 
-    _, observe = timed("import reconciler.commands, observe", imports, stages)
-    from reconciler.fingerprint import fingerprint
+    _, observe = timed("import reconciler.cli.commands, observe", imports, stages)
+    from reconciler.manifests.platform import load_platform
     from reconciler.manifests.schema import checker
     from reconciler.manifests.validate import validate_tree
-    from reconciler.plan import make_plan
-    from reconciler.platform import load_platform
     from reconciler.program.version import program_version
-    from reconciler.reports import render_json
-    from reconciler.results import Report
+    from reconciler.reconcile.fingerprint import fingerprint
+    from reconciler.reconcile.plan import make_plan
+    from reconciler.report.renderers import render_json
+    from reconciler.report.results import Report
 
     platform = timed("load platform.yaml", lambda: load_platform(root, {}), stages)
     timed("schema checker (check_schema + compile)", lambda: checker("tenant"), stages)

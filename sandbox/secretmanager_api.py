@@ -1,6 +1,6 @@
 """The sandbox's Secret Manager REST stand-in: version *metadata* from the sandbox's SQLite store.
 
-`reconciler plan` asks Secret Manager which version `latest` is (reconciler/secret_manager.py);
+`reconciler plan` asks Secret Manager which version `latest` is (reconciler/gcp/secret_manager.py);
 against the sandbox, this server answers that same call from the versions `python -m sandbox
 secret put` stored, so the real client code runs in the end-to-end tests. It serves
 `GET /v1/projects/{project}/secrets/{secret}/versions/{version}` (the project by id or by the

@@ -14,7 +14,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from reconciler.engine import (
+from reconciler.engine.backend.records import StackRecord
+from reconciler.engine.backend.state import DeployedStack
+from reconciler.engine.port import (
     Cancelled,
     DataLossRefused,
     NotStarted,
@@ -25,9 +27,7 @@ from reconciler.engine import (
     StepListener,
     TemporaryError,
 )
-from reconciler.records import StackRecord
-from reconciler.results import ResourceStep, StackRun
-from reconciler.state import DeployedStack
+from reconciler.report.results import ResourceStep, StackRun
 
 ENGINE_RUNS = (
     "preview",

@@ -7,8 +7,8 @@ locations case-insensitively and reports them in upper case (magic-modules
 `google-beta/services/storage/resource_storage_bucket.go` upper-case the location in state
 and suppress case-only diffs), so membership here ignores case.
 
-Keep this list maintained: a new region is one line below. Both `validate` and the sandbox
-provider read it, so what the sandbox refuses and what `validate` refuses stay one list.
+Keep this list maintained: a new region is one line below. The sandbox keeps its own copy
+from the same page (sandbox/provider/locations.py), never this module.
 """
 
 from __future__ import annotations

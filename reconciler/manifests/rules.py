@@ -36,7 +36,7 @@ from reconciler.manifests.leaks import Leak, find_leaks
 from reconciler.manifests.loader import LoadedYaml
 from reconciler.manifests.principals import principal_issues
 from reconciler.manifests.secret_owner import SecretClaim, foreign_secret_issues
-from reconciler.program.naming import service_account_id
+from reconciler.names import service_account_id
 
 NAME_PATH = ("metadata", "name")
 TENANT_NAME = ecma_regex(r"^[a-z][a-z0-9-]{1,26}[a-z0-9]$")

@@ -30,7 +30,7 @@ from typing import Any
 from reconciler.manifests.issues import Issue, PathPart, dotted, json_path, shown
 from reconciler.manifests.keywords import ecma_regex
 from reconciler.manifests.loader import LoadedYaml
-from reconciler.program.secrets import conventional_secret_id, idp_slug
+from reconciler.names import conventional_secret_id, idp_slug
 
 _TENANT_NAME = ecma_regex(r"^[a-z][a-z0-9-]{1,26}[a-z0-9]$")
 _NOT_OWNED = "a tenant may only reference its own secrets"

@@ -127,7 +127,7 @@ class MfaSettingsProvider(ResourceProvider):
         return UpdateResult(outs=_apply(news, normalized(news.get("mfaConfig"))))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        from reconciler.program.identitytoolkit import TenantApi
+        from reconciler.gcp.identitytoolkit import TenantApi
 
         live = TenantApi.from_environment().find_tenant(props["project"], props["tenant"])
         if live is None:
@@ -137,7 +137,7 @@ class MfaSettingsProvider(ResourceProvider):
         return ReadResult(id_=id_, outs=outs)
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
-        from reconciler.program.identitytoolkit import TenantApi
+        from reconciler.gcp.identitytoolkit import TenantApi
 
         api = TenantApi.from_environment()
         if api.find_tenant(props["project"], props["tenant"]) is None:
@@ -148,7 +148,7 @@ class MfaSettingsProvider(ResourceProvider):
 
 
 def _apply(props: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]:
-    from reconciler.program.identitytoolkit import TenantApi
+    from reconciler.gcp.identitytoolkit import TenantApi
 
     answer = TenantApi.from_environment().patch_tenant(
         props["project"], props["tenant"], {"mfaConfig": config}, UPDATE_MASK

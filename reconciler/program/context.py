@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from reconciler import names
 from reconciler.manifests.model import Tenant
-from reconciler.platform import Platform
-from reconciler.program import naming
+from reconciler.manifests.platform import Platform
 from reconciler.program.secrets import ResolvedSecrets
 
 MANAGED_BY = "tenant-gitops"
@@ -73,8 +73,8 @@ class TenantContext:
         # The platform's own labels win, so a manifest cannot disguise whose resource it is.
         labels.update(
             {
-                "tenant": naming.label_value(self.tenant.name),
-                "owner": naming.label_value(self.tenant.owner),
+                "tenant": names.label_value(self.tenant.name),
+                "owner": names.label_value(self.tenant.owner),
                 "managed-by": MANAGED_BY,
             }
         )

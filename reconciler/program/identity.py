@@ -5,8 +5,8 @@ from __future__ import annotations
 import pulumi
 import pulumi_gcp as gcp
 
+from reconciler import names
 from reconciler.manifests.model import DefaultIdp, IdentityProvider, OidcIdp, SamlIdp
-from reconciler.program import naming
 from reconciler.program.auth_settings import TenantMfaConfig
 from reconciler.program.context import TenantContext
 
@@ -21,7 +21,7 @@ def identity_tenant(ctx: TenantContext) -> gcp.identityplatform.Tenant:
     """The Identity Platform tenant: the tenant's users live here, so it is protected."""
     auth = ctx.tenant.auth
     permissions = auth.client_permissions
-    name = naming.identity_tenant_name(ctx.tenant.name)
+    name = names.identity_tenant_name(ctx.tenant.name)
     return gcp.identityplatform.Tenant(
         name,
         display_name=ctx.tenant.display_name,
@@ -53,7 +53,7 @@ def mfa_config(ctx: TenantContext, tenant: gcp.identityplatform.Tenant) -> Tenan
     it switches MFA off.
     """
     return TenantMfaConfig(
-        naming.mfa_config_name(ctx.tenant.name),
+        names.mfa_config_name(ctx.tenant.name),
         project=ctx.project,
         tenant=tenant.name,
         mfa=ctx.tenant.auth.mfa,
@@ -69,7 +69,7 @@ def identity_providers(ctx: TenantContext, tenant: gcp.identityplatform.Tenant) 
 def _idp_config(
     ctx: TenantContext, idp: IdentityProvider, tenant_id: pulumi.Output[str]
 ) -> IdpConfig:
-    name = naming.idp_name(ctx.tenant.name, idp.id)
+    name = names.idp_name(ctx.tenant.name, idp.id)
     if isinstance(idp, OidcIdp):
         return _oidc(ctx, idp, name, tenant_id)
     if isinstance(idp, SamlIdp):

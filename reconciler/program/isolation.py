@@ -10,7 +10,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_gcp as gcp
 
-from reconciler.program import naming
+from reconciler import names
 from reconciler.program.context import TenantContext
 
 SECONDS_PER_DAY = 86_400
@@ -40,8 +40,8 @@ def data_bucket(ctx: TenantContext) -> gcp.storage.Bucket:
             retention_period=str(storage.retention_days * SECONDS_PER_DAY)
         )
     return gcp.storage.Bucket(
-        naming.bucket_resource_name(ctx.tenant.name),
-        name=naming.bucket_name(ctx.project, ctx.tenant.name),
+        names.bucket_resource_name(ctx.tenant.name),
+        name=names.bucket_name(ctx.project, ctx.tenant.name),
         location=storage.location or ctx.platform.default_location,
         storage_class=storage.storage_class,
         # IAM only (no object ACLs) and never public: the grants below are the whole story.
@@ -62,8 +62,8 @@ def workload_account(ctx: TenantContext) -> gcp.serviceaccount.Account:
     """The service account the tenant's workloads run as (service accounts take no labels)."""
     tenant = ctx.tenant
     return gcp.serviceaccount.Account(
-        naming.service_account_resource_name(tenant.name),
-        account_id=naming.service_account_id(tenant.name),
+        names.service_account_resource_name(tenant.name),
+        account_id=names.service_account_id(tenant.name),
         display_name=f"Tenant {tenant.name} workloads"[:100],
         # The description carries what labels would: whose account this is.
         description=f"Workloads of tenant {tenant.name}, owner {tenant.owner}; managed by "
@@ -77,8 +77,8 @@ def grant_access(
 ) -> list[pulumi.CustomResource]:
     """The tenant's people on its bucket and service account, and the account on the bucket."""
     access = ctx.tenant.access
-    bucket_scope = naming.bucket_resource_name(ctx.tenant.name)
-    account_scope = naming.service_account_resource_name(ctx.tenant.name)
+    bucket_scope = names.bucket_resource_name(ctx.tenant.name)
+    account_scope = names.service_account_resource_name(ctx.tenant.name)
     grants: list[pulumi.CustomResource] = []
     for role, principals in (
         (ADMIN_BUCKET_ROLE, access.admins),
@@ -86,15 +86,15 @@ def grant_access(
     ):
         # A set: a principal listed twice is one grant, not a duplicate-URN failure.
         for member in sorted(set(principals)):
-            name = naming.iam_member_name(bucket_scope, role, member)
+            name = names.iam_member_name(bucket_scope, role, member)
             grants.append(_bucket_member(name, bucket, role, member))
     # The account's email is only known after creation, so its grant is named for its role.
-    name = naming.iam_member_name(bucket_scope, WORKLOAD_BUCKET_ROLE, WORKLOAD_MEMBER)
+    name = names.iam_member_name(bucket_scope, WORKLOAD_BUCKET_ROLE, WORKLOAD_MEMBER)
     grants.append(_bucket_member(name, bucket, WORKLOAD_BUCKET_ROLE, account.member))
     for member in sorted(set(access.admins)):
         grants.append(
             gcp.serviceaccount.IAMMember(
-                naming.iam_member_name(account_scope, ADMIN_ACCOUNT_ROLE, member),
+                names.iam_member_name(account_scope, ADMIN_ACCOUNT_ROLE, member),
                 service_account_id=account.name,
                 role=ADMIN_ACCOUNT_ROLE,
                 member=member,

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reconciler.manifests.model import OidcIdp, SecretManagerRef, SecretRef, Tenant
+from reconciler.names import conventional_secret_id
 
 if TYPE_CHECKING:
     import pulumi
@@ -60,21 +61,6 @@ def secret_source(environ: Mapping[str, str]) -> str:
             "(docs/security.md, Secrets)"
         )
     return source
-
-
-def idp_slug(idp_id: str) -> str:
-    """The IdP's part of a secret name: `google.com` -> `google`, `oidc.sso` -> `oidc-sso`."""
-    return idp_id.removesuffix(".com").replace(".", "-").replace("_", "-").lower()
-
-
-def conventional_secret_id(tenant: str, idp_id: str) -> str:
-    """The Secret Manager id CI reads a tenant's client secret from.
-
-    `tenant-<name>-<idp>-client-secret`: the `tenant-<name>-` prefix is the tenant's own
-    namespace (the ownership rule in reconciler/manifests/secret_owner.py), and the
-    `tenant-` namespace lets an IAM condition limit the deploy identity to tenant secrets.
-    """
-    return f"tenant-{tenant}-{idp_slug(idp_id)}-client-secret"
 
 
 class _Sealed:

@@ -14,11 +14,11 @@ from dataclasses import replace
 import pulumi
 
 from reconciler.manifests.model import Tenant
-from reconciler.platform import Platform
+from reconciler.manifests.platform import Platform
+from reconciler.names import SECRET_VERSIONS_OUTPUT
 from reconciler.program import identity, isolation
 from reconciler.program.context import TenantContext
 from reconciler.program.secrets import ResolvedSecrets, used_secret_refs
-from reconciler.records import SECRET_VERSIONS_OUTPUT
 
 
 def preload() -> None:
@@ -79,7 +79,7 @@ def declare_tenant(ctx: TenantContext, fingerprint: str) -> None:
     pulumi.export("serviceAccountEmail", account.email)
     pulumi.export("fingerprint", fingerprint)
     # Plain version ids (never values) of the secrets read at `latest`: act records them,
-    # and plan compares them with Secret Manager's newest (reconciler/rotation.py).
+    # and plan compares them with Secret Manager's newest (reconciler/reconcile/rotation.py).
     pulumi.export(SECRET_VERSIONS_OUTPUT, ctx.secrets.version_ids(ctx.project))
 
 

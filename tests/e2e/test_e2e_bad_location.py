@@ -14,7 +14,7 @@ import yaml
 from pulumi import automation as auto
 
 from reconciler.manifests.model import tenant_from_document
-from reconciler.platform import load_platform
+from reconciler.manifests.platform import load_platform
 from reconciler.program.secrets import ResolvedSecrets
 from reconciler.program.tenant import tenant_program
 from tests.e2e.harness import REPO

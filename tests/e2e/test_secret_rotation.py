@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.status import EXIT_CHANGES
+from reconciler.report.status import EXIT_CHANGES
 from sandbox import secretmanager_api
 from sandbox.provider.secretmanager import put_secret
 from sandbox.provider.store import Store

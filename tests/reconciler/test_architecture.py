@@ -1,4 +1,5 @@
-"""The package's shape, read from its source: no import cycle, no test cloud, one Pulumi adapter."""
+"""The package's shape, read from its source: layers that import only downwards, no import
+cycle, no test cloud in either direction, one Pulumi adapter, modules of a readable size."""
 
 from __future__ import annotations
 
@@ -8,7 +9,22 @@ from pathlib import Path
 from tests.repo import REPO
 
 PACKAGE = REPO / "reconciler"
-ADAPTER = "reconciler.pulumi_engine"
+ADAPTER = "reconciler.engine.automation"
+"""The package of the Automation API adapter: the only importer of `pulumi.automation`."""
+
+LAYERS = (
+    ("reconciler", "reconciler.names", "reconciler.settings"),
+    ("reconciler.gcp",),
+    ("reconciler.manifests",),
+    ("reconciler.program",),
+    ("reconciler.report",),
+    ("reconciler.engine",),
+    ("reconciler.reconcile",),
+    ("reconciler.cli",),
+)
+"""Bottom to top: a module imports from its own layer or one below, never one above."""
+
+MAX_MODULE_LINES = 400
 
 
 def module_name(path: Path) -> str:
@@ -36,7 +52,7 @@ def graph() -> dict[str, set[str]]:
     edges: dict[str, set[str]] = {name: set() for name in modules}
     for name, path in modules.items():
         for target, names in imports(path):
-            # `from reconciler import act` imports the module reconciler.act.
+            # `from reconciler import act` imports the module reconciler.reconcile.act.
             for candidate in [target, *(f"{target}.{n}" for n in names)]:
                 if candidate in modules and candidate != name:
                     edges[name].add(candidate)
@@ -72,8 +88,61 @@ def test_the_cycle_finder_finds_a_cycle():
 
 def test_no_import_cycle_in_the_package_lazy_imports_included():
     edges = graph()
-    assert "reconciler.commands" in edges["reconciler.cli"]  # the graph sees lazy imports
+    assert "reconciler.cli.commands" in edges["reconciler.cli.main"]  # the graph sees lazy imports
     assert cycles(edges) == []
+
+
+def layer_of(module: str) -> int:
+    """The layer of a module: the one naming its longest enclosing package."""
+    best, depth = -1, -1
+    for index, prefixes in enumerate(LAYERS):
+        for prefix in prefixes:
+            enclosing = module == prefix or module.startswith(prefix + ".")
+            if enclosing and prefix.count(".") > depth:
+                best, depth = index, prefix.count(".")
+    return best
+
+
+def arrows_up(edges: dict[str, set[str]]) -> list[tuple[str, str]]:
+    return sorted(
+        (source, target)
+        for source, targets in edges.items()
+        for target in targets
+        if layer_of(target) > layer_of(source)
+    )
+
+
+def test_the_layer_check_sees_an_arrow_up():
+    assert arrows_up({"reconciler.manifests.rules": {"reconciler.program.names"}}) == [
+        ("reconciler.manifests.rules", "reconciler.program.names")
+    ]
+    assert arrows_up({"reconciler.cli.main": {"reconciler.manifests.model"}}) == []
+
+
+def test_every_module_belongs_to_a_layer():
+    assert [name for name in sources() if layer_of(name) < 0] == []
+
+
+def test_layers_import_only_downwards():
+    assert arrows_up(graph()) == []
+
+
+def test_the_backend_layout_and_the_port_do_not_reach_into_the_adapter():
+    offenders = [
+        (source, target)
+        for source, targets in graph().items()
+        if source.startswith(("reconciler.engine.backend", "reconciler.engine.port"))
+        for target in targets
+        if target.startswith(ADAPTER)
+    ]
+    assert offenders == []
+
+
+def test_no_module_is_over_the_size_a_reader_takes_in():
+    lines = {
+        name: len(path.read_text(encoding="utf-8").splitlines()) for name, path in sources().items()
+    }
+    assert {name: n for name, n in lines.items() if n > MAX_MODULE_LINES} == {}
 
 
 def test_nothing_in_the_package_imports_the_sandbox():
@@ -86,6 +155,17 @@ def test_nothing_in_the_package_imports_the_sandbox():
     assert offenders == []
 
 
+def test_the_sandbox_imports_nothing_from_the_reconciler():
+    """A stand-in that shares our beliefs cannot catch them: its data comes from upstream."""
+    offenders = [
+        (str(path.relative_to(REPO)), target)
+        for path in sorted((REPO / "sandbox").rglob("*.py"))
+        for target, _names in imports(path)
+        if target == "reconciler" or target.startswith("reconciler.")
+    ]
+    assert offenders == []
+
+
 def test_only_the_adapter_imports_the_automation_api_and_none_of_its_private_names():
     importers = {}
     for name, path in sources().items():
@@ -94,19 +174,20 @@ def test_only_the_adapter_imports_the_automation_api_and_none_of_its_private_nam
                 target == "pulumi" and "automation" in names
             ):
                 importers.setdefault(name, []).append((target, names))
-    assert set(importers) == {ADAPTER}
+    assert importers and all(name.startswith(ADAPTER + ".") for name in importers), importers
     private = [
         (target, names)
-        for target, names in importers[ADAPTER]
+        for found in importers.values()
+        for target, names in found
         if any(part.startswith("_") for part in target.split("."))
         or any(n.startswith("_") for n in names)
     ]
     assert private == []
     # ...nor reaches private attributes through the module (`auto._cmd`, `auto_errors._x`).
-    tree = ast.parse(sources()[ADAPTER].read_text(encoding="utf-8"))
     reached = {
-        f"{node.value.id}.{node.attr}"
-        for node in ast.walk(tree)
+        f"{name}: {node.value.id}.{node.attr}"
+        for name in importers
+        for node in ast.walk(ast.parse(sources()[name].read_text(encoding="utf-8")))
         if isinstance(node, ast.Attribute)
         and isinstance(node.value, ast.Name)
         and node.value.id in ("auto", "auto_errors")
@@ -116,7 +197,9 @@ def test_only_the_adapter_imports_the_automation_api_and_none_of_its_private_nam
 
 
 def test_the_engine_port_does_not_import_pulumi():
-    port = [t for t, _ in imports(sources()["reconciler.engine"]) if t.split(".")[0] == "pulumi"]
+    port = [
+        t for t, _ in imports(sources()["reconciler.engine.port"]) if t.split(".")[0] == "pulumi"
+    ]
     assert port == []
 
 

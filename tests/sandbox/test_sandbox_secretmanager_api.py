@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.secret_manager import LookupFailed, SecretVersions
+from reconciler.gcp.secret_manager import LookupFailed, SecretVersions
 from sandbox import secretmanager_api
 from sandbox.provider.resource import project_number
 from sandbox.provider.store import Store

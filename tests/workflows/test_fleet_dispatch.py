@@ -85,6 +85,6 @@ def test_automatic_repair_is_opt_in_and_holds_no_cloud_credential():
     assert repair["permissions"] == {"contents": "read", "actions": "write"}
     assert "github.event_name == 'schedule'" in repair["if"]
     script = step(repair, "Repair drift")["run"]
-    assert "python -m reconciler.platform auto-repair-drift" in script
+    assert "python -m reconciler.manifests.platform auto-repair-drift" in script
     assert "-f force=true -f refresh=true" in script
     assert not any("google-github-actions/auth" in str(s.get("uses", "")) for s in repair["steps"])

@@ -28,8 +28,8 @@ from typing import Any
 import pytest
 import yaml
 
-from reconciler.reports import COMMENT_LIMIT, MARKER, render_markdown
-from reconciler.results import Outcome, Report, ResourceStep
+from reconciler.report.renderers import COMMENT_LIMIT, MARKER, render_markdown
+from reconciler.report.results import Outcome, Report, ResourceStep
 from tests.repo import REPO
 
 ROOT = REPO
@@ -370,7 +370,7 @@ def test_reports_are_merged_and_posted_once() -> None:
         scripts = " ".join(str(s.get("run", "")) for s in steps(report))
         assert "reconciler report" in scripts and "--format markdown" in scripts
         assert "GITHUB_STEP_SUMMARY" in scripts
-        assert "python -m reconciler.github_comment comment" in scripts
+        assert "python -m reconciler.report.comment comment" in scripts
         assert report["permissions"].get("pull-requests") == "write"
 
 

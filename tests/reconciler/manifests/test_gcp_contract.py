@@ -23,9 +23,9 @@ from cryptography.x509.oid import NameOID
 
 from reconciler.manifests import gcp_rules, leaks, locations
 from reconciler.manifests.keywords import ecma_regex
-from reconciler.manifests.report import render_issues
 from reconciler.manifests.schema import checker
 from reconciler.manifests.validate import validate_tree
+from reconciler.report.validation import render_issues
 from tests.repo import MANIFEST_FIXTURES, REPO
 
 MINIMAL = (MANIFEST_FIXTURES / "valid" / "minimal.yaml").read_text()
@@ -108,7 +108,7 @@ def test_validate_prints_the_warning_and_exits_0(tmp_path: Path) -> None:
             [
                 sys.executable,
                 "-m",
-                "reconciler.cli",
+                "reconciler.cli.main",
                 "--root",
                 str(root),
                 "validate",
@@ -288,7 +288,7 @@ def test_plan_shows_the_warning_and_still_plans(
 ) -> None:
     # Only `validate` printed warnings: a team running `plan` before a merge never saw that
     # a tenant's sign-in would stop working in ten days.
-    from reconciler.cli import main
+    from reconciler.cli.main import main
 
     for name in ("RECONCILER_BACKEND_URL", "PULUMI_BACKEND_URL"):
         monkeypatch.delenv(name, raising=False)

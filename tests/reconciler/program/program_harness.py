@@ -24,7 +24,7 @@ from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
 
 from reconciler.manifests.model import Tenant, tenant_from_document
-from reconciler.platform import Platform
+from reconciler.manifests.platform import Platform
 from reconciler.program.secrets import MASK, ResolvedSecrets, resolve_secrets
 from reconciler.program.tenant import tenant_program
 from tests.repo import REPO

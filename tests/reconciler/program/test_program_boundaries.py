@@ -12,7 +12,7 @@ from program_harness import ROOT
 
 PACKAGE = ROOT / "reconciler"
 PROGRAM = PACKAGE / "program"
-LIGHT_MODULES = ["version", "naming", "context", "secrets"]
+LIGHT_MODULES = ["names", "program.version", "program.context", "program.secrets"]
 """Used on paths that never start an engine: importing them must not load Pulumi."""
 
 
@@ -50,7 +50,7 @@ def test_only_the_program_imports_pulumi_gcp():
 def test_light_modules_load_no_pulumi(module: str):
     code = (
         "import sys\n"
-        f"import reconciler.program.{module}\n"
+        f"import reconciler.{module}\n"
         "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('pulumi', 'pulumi_gcp'))\n"
         "assert not loaded, loaded\n"
     )

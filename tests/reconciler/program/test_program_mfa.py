@@ -19,6 +19,12 @@ from program_harness import IDENTITY_TENANT, MFA_CONFIG, Harness
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import rpc
 
+from reconciler.gcp.identitytoolkit import (
+    PRODUCTION_ROOT,
+    IdentityToolkitError,
+    TenantApi,
+    endpoint,
+)
 from reconciler.manifests.model import Mfa
 from reconciler.program.auth_settings import (
     DEFAULT_MFA_CONFIG,
@@ -27,12 +33,6 @@ from reconciler.program.auth_settings import (
     desired_mfa_config,
     normalized,
     settings_diff,
-)
-from reconciler.program.identitytoolkit import (
-    PRODUCTION_ROOT,
-    IdentityToolkitError,
-    TenantApi,
-    endpoint,
 )
 
 OFF = {"state": "DISABLED", "enabledProviders": [], "providerConfigs": []}
@@ -185,7 +185,7 @@ class FakeApi:
 def api(monkeypatch: pytest.MonkeyPatch) -> FakeApi:
     fake = FakeApi({("p", "t-1"): {"name": "projects/p/tenants/t-1", "displayName": "T"}})
     monkeypatch.setattr(
-        "reconciler.program.identitytoolkit.TenantApi.from_environment", staticmethod(lambda: fake)
+        "reconciler.gcp.identitytoolkit.TenantApi.from_environment", staticmethod(lambda: fake)
     )
     return fake
 

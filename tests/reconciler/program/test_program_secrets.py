@@ -166,7 +166,7 @@ def test_missing_secret_error_points_at_the_manifest_file():
     assert str(error).startswith("tenants/acme.yaml: tenant acme")
 
 
-# --- secret rotation: the version each `latest` read resolved to (reconciler/rotation.py) ---
+# --- secret rotation: the version each `latest` read resolved to (reconcile/rotation.py) ---
 
 
 def test_the_program_exports_the_concrete_version_of_each_latest_read_in_plain_text(

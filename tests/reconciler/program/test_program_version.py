@@ -47,14 +47,24 @@ def test_version_ignores_compiled_files(sources: Path):
             id="whitespace",
         ),
         pytest.param(lambda d: (d / "added.py").write_text("", "utf-8"), id="add"),
-        pytest.param(lambda d: (d / "naming.py").unlink(), id="remove"),
-        pytest.param(lambda d: (d / "naming.py").rename(d / "names.py"), id="rename"),
+        pytest.param(lambda d: (d / "isolation.py").unlink(), id="remove"),
+        pytest.param(lambda d: (d / "isolation.py").rename(d / "data.py"), id="rename"),
     ],
 )
 def test_version_changes_when_a_source_file_changes(sources: Path, change):
     before = program_version(sources)
     change(sources)
     assert program_version(sources) != before
+
+
+def test_version_changes_when_the_resource_names_change(sources: Path, tmp_path: Path):
+    """Names live in reconciler/names.py (the gate reads them too); renaming one replaces
+    the resource, so it is part of the program's version."""
+    names = tmp_path / "names.py"
+    names.write_text("A = 1\n", "utf-8")
+    before = program_version(sources, (names,))
+    names.write_text("A = 2\n", "utf-8")
+    assert program_version(sources, (names,)) != before
 
 
 def test_version_includes_the_provider_version(monkeypatch: pytest.MonkeyPatch):

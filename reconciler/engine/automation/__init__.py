@@ -1,0 +1,1 @@
+"""The Pulumi Automation API adapter: the only package that imports `pulumi.automation`."""

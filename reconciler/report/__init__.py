@@ -1,0 +1,1 @@
+"""Results and how they are shown: statuses, renderers by name, console, Markdown, comments."""
