@@ -22,6 +22,7 @@ from importlib import metadata
 from pathlib import Path
 from types import FrameType
 
+from reconciler.cli import github_commands
 from reconciler.engine.port import DEFAULT_RETRY_WAIT
 from reconciler.reconcile.plan import Action
 from reconciler.report.status import EXIT_CODES_HELP, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
@@ -361,6 +362,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add("schema", "print the tenant manifest JSON Schema")
     _add_unlock(sub)
+    github_commands.add_parsers(add)
     return parser
 
 
@@ -382,7 +384,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         from reconciler.cli import commands
 
-        handler = getattr(commands, f"run_{args.command}")
+        module = github_commands if args.command in github_commands.COMMANDS else commands
+        handler = getattr(module, f"run_{args.command}")
         return int(handler(args))
     except KeyboardInterrupt:
         print("reconciler: interrupted; no report was written", file=sys.stderr)

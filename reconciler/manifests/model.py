@@ -210,6 +210,8 @@ class Tenant:
     """An existing tenant to take over with `reconciler adopt` (None: create a new one)."""
     renamed_from: str | None = None
     """`metadata.renamedFrom`: the tenant this one was renamed from (plan pairs them)."""
+    reviewers: tuple[str, ...] = ()
+    """`metadata.reviewers`: GitHub users and teams who own the file (CODEOWNERS)."""
     source: Path = Path()
     """File the tenant was read from."""
     digest: str = ""
@@ -226,7 +228,11 @@ class Tenant:
 
 
 def document_digest(document: dict[str, Any]) -> str:
-    """SHA-256 over the canonical JSON form of a manifest document."""
+    """SHA-256 over the canonical JSON form of a manifest document, `metadata.reviewers`
+    left out: who reviews the file (CODEOWNERS) changes nothing deployed."""
+    metadata = document.get("metadata")
+    if isinstance(metadata, dict) and "reviewers" in metadata:
+        document = {**document, "metadata": {k: v for k, v in metadata.items() if k != "reviewers"}}
     canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -328,6 +334,7 @@ def tenant_from_document(document: dict[str, Any], source: Path) -> Tenant:
         decommission=spec.get("decommission", False),
         adopt=Adopt(tenant_id=spec["adopt"].get("tenantId")) if "adopt" in spec else None,
         renamed_from=metadata.get("renamedFrom"),
+        reviewers=tuple(metadata.get("reviewers", ())),
         source=source,
         digest=document_digest(document),
     )

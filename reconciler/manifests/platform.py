@@ -46,6 +46,8 @@ class Platform:
     """Engine operations run at once."""
     auto_repair_drift: bool = False
     """The scheduled drift check starts the apply workflow (force + refresh) for what drifted."""
+    platform_reviewers: tuple[str, ...] = ()
+    """`github.platformReviewers`: who owns every path in CODEOWNERS (empty: not set)."""
 
     @property
     def sandbox(self) -> bool:
@@ -272,6 +274,7 @@ def _platform(root: Path, document: dict[str, Any], schema: Mapping[str, Any]) -
         max_delete_fraction=float(reconcile["maxDeleteFraction"]),
         parallelism=int(reconcile["parallelism"]),
         auto_repair_drift=bool(reconcile["autoRepairDrift"]),
+        platform_reviewers=tuple(document.get("github", {}).get("platformReviewers", ())),
     )
 
 

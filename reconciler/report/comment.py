@@ -16,21 +16,19 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sys
-import urllib.error
-import urllib.request
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from reconciler.github.api import DEFAULT_API_URL, GitHub, GitHubError
 from reconciler.report.markdown import escape
 from reconciler.report.renderers import COMMENT_LIMIT, MARKER
 from reconciler.report.results import Report
 from reconciler.report.status import EXIT_OK, EXIT_USAGE, Status
 
-DEFAULT_API_URL = "https://api.github.com"
+__all__ = ["DEFAULT_API_URL", "GitHub", "GitHubError", "sync_drift_issue", "upsert_comment"]
+
 BOT_LOGIN = "github-actions[bot]"
 """Who writes the comment and the issue: the identity of the workflows' GITHUB_TOKEN."""
 DRIFT_LABEL = "tenant-drift"
@@ -42,83 +40,9 @@ KINDS = ("preview", "apply")
 OPEN, CLOSE, KEEP = "open", "close", "keep"
 """What a drift report means for the drift issue (see `drift_action`)."""
 
-_NEXT_LINK = re.compile(r'<([^>]+)>;\s*rel="next"')
 _TRUNCATED = (
     "\n\n_…cut to fit GitHub's comment limit; the full report is in the run's artifacts._\n"
 )
-
-
-class GitHubError(Exception):
-    """The API refused a request or could not be reached; `status` is 0 when unreachable."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(f"GitHub API: {status or 'unreachable'}: {message}")
-        self.status = status
-        self.message = message
-
-
-@dataclass(frozen=True)
-class GitHub:
-    """One repository on one API endpoint, with the token that may act on it."""
-
-    repo: str
-    """`owner/name`."""
-    token: str
-    api_url: str = DEFAULT_API_URL
-    timeout: float = 30.0
-
-    def call(self, method: str, path: str, body: Mapping[str, Any] | None = None) -> Any:
-        """One request; `path` is relative to the repository (`/issues/1`) or absolute."""
-        payload, _ = self._send(method, self._url(path), body)
-        return payload
-
-    def pages(self, path: str) -> Iterator[Any]:
-        """Every item of a listing, following `Link: rel="next"` headers."""
-        url: str | None = self._url(path)
-        while url:
-            payload, headers = self._send("GET", url, None)
-            yield from payload
-            found = _NEXT_LINK.search(headers.get("Link", ""))
-            url = found.group(1) if found else None
-
-    def _url(self, path: str) -> str:
-        if path.startswith(("http://", "https://")):
-            return path
-        return f"{self.api_url.rstrip('/')}/repos/{self.repo}{path}"
-
-    def _send(
-        self, method: str, url: str, body: Mapping[str, Any] | None
-    ) -> tuple[Any, Mapping[str, str]]:
-        data = json.dumps(body).encode("utf-8") if body is not None else None
-        request = urllib.request.Request(
-            url,
-            data=data,
-            method=method,
-            headers={
-                "Accept": "application/vnd.github+json",
-                "Authorization": f"Bearer {self.token}",
-                "X-GitHub-Api-Version": "2022-11-28",
-                "User-Agent": "tenant-gitops-reconciler",
-                **({"Content-Type": "application/json"} if data is not None else {}),
-            },
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                raw = response.read()
-                headers = dict(response.headers.items())
-        except urllib.error.HTTPError as error:
-            raise GitHubError(error.code, _error_message(error)) from None
-        except (urllib.error.URLError, OSError) as error:
-            raise GitHubError(0, str(getattr(error, "reason", error))) from None
-        return (json.loads(raw) if raw.strip() else None), headers
-
-
-def _error_message(error: urllib.error.HTTPError) -> str:
-    try:
-        body = json.loads(error.read() or b"{}")
-    except ValueError:
-        body = {}
-    return str(body.get("message") or error.reason)
 
 
 def fit(body: str, limit: int = COMMENT_LIMIT) -> str:

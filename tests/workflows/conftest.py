@@ -26,7 +26,7 @@ from sandbox.provider.secretmanager import put_secret
 from sandbox.secretmanager_api import make_server
 from tests.repo import REPO
 from tests.workflows.act.github_api import FakeGitHub
-from tests.workflows.act.origin import FULL_NAME, Origin
+from tests.workflows.act.origin import FORK, FULL_NAME, PLATFORM_REVIEWER, Origin
 from tests.workflows.act.runner import Harness, RunResult, Session
 
 PROJECT = "demo-act"
@@ -35,6 +35,13 @@ STANDINS = Path(__file__).parent / "standins"
 ARTIFACT_RULES = Path(__file__).parent / "act" / "artifacts.py"
 PATCHED = "+tenant-gitops."
 WIF_PROVIDER = "projects/1/locations/global/workloadIdentityPools/github/providers/github"
+COLLABORATORS = {
+    PLATFORM_REVIEWER: "admin",
+    "tenant-one-lead": "write",  # tenants/tenant-one.yaml's metadata.reviewers
+    "author": "write",
+    "mallory": "write",
+}
+"""Who has which access to the repository (`GET /collaborators/{user}/permission`)."""
 CLOUD_SETTINGS = (
     "FIREBASE_AUTH_EMULATOR_HOST",
     "SANDBOX_STATE_DB",
@@ -237,15 +244,55 @@ class Scenario:
         tenants = json.loads(shown.stdout)["tenants"]
         return {entry["tenant"]: entry["outputs"]["tenantId"] for entry in tenants}
 
+    def sync_pull(
+        self, number: int, branch: str, base_ref: str = "main", fork: bool = False
+    ) -> str:
+        """The fake API's pull request `number` of `branch` into `base_ref`, as GitHub has
+        it after the branch's last push (opened if new): its head, files and commits."""
+        if number not in self.github.state.pulls:
+            self.github.open_pull_request(number, branch)
+        head = self.origin.sha(branch)
+        self.github.open_pull_request(
+            number,
+            self.github.state.pulls[number].title,
+            head=head,
+            head_ref=branch,
+            base=base_ref,
+            head_repo=FORK if fork else FULL_NAME,
+        )
+        files, commits = self.origin.changes(branch, base_ref)
+        self.github.push(number, head, files, commits)
+        return head
+
     def pull_request(
-        self, number: int, branch: str, *, fork: bool = False, **settings: Any
+        self,
+        number: int,
+        branch: str,
+        *,
+        fork: bool = False,
+        base_ref: str = "main",
+        **settings: Any,
     ) -> tuple[RunResult, RunResult]:
         """The unprivileged tenant-pr.yml run, then the trusted tenant-preview.yml run
         GitHub starts when it completes (workflow_run, from main)."""
-        event = self.origin.pull_request(number, branch, fork=fork)
+        self.sync_pull(number, branch, base_ref, fork)
+        event = self.origin.pull_request(number, branch, fork=fork, base_ref=base_ref)
         pr = self.harness.run("tenant-pr.yml", event, **settings)
         completed = self.origin.workflow_run(event, pr.run_id, pr.conclusion)
         return pr, self.harness.run("tenant-preview.yml", completed, **settings)
+
+    def merge(
+        self, number: int, branch: str, *, approved_by: tuple[str, ...] = (PLATFORM_REVIEWER,)
+    ) -> str:
+        """Pull request `number` of `branch`, approved at its last push by `approved_by`,
+        merged into main (fast-forward, so its merge commit is its head): main's new head."""
+        self.sync_pull(number, branch)
+        for login in approved_by:
+            self.github.review(number, login)
+        before = self.origin.sha("main")
+        merged = self.origin.merge(branch)
+        self.github.merge_pull_request(number, merged, base_sha=before)
+        return merged
 
     def when_authenticated(self, job: str, action: Callable[[], object]) -> threading.Thread:
         """Run `action` once job `job` has authenticated (the auth journal says so): e.g.
@@ -276,6 +323,9 @@ class Scenario:
 @pytest.fixture
 def scenario(act_session: Session, tmp_path: Path) -> Iterator[Scenario]:
     github = FakeGitHub(FULL_NAME, act_session.secrets["GITHUB_TOKEN"]).start()
+    # Two items a page: every listing the workflows read follows GitHub's `Link` header.
+    github.max_per_page = 2
+    github.state.permissions.update(COLLABORATORS)
     # Each scenario's cloud has its own state, so its Secret Manager answers from it (the
     # session's stand-in reads the session's state).
     secret_manager = make_server(tmp_path / "sandbox.db")

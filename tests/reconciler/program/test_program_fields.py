@@ -239,6 +239,7 @@ COVERAGE = {
     "Tenant.adopt": "not a resource property: adoption's imports (test_adopt, e2e test_adopt_*)",
     "Tenant.renamed_from": "not a resource property: plan pairs renames (test_plan: "
     "test_renamed_from; e2e test_fleet_renames)",
+    "Tenant.reviewers": "not a resource property: CODEOWNERS (test_codeowners_command)",
     "Adopt.tenant_id": "test_adopt: test_resolve_*; e2e test_adopt_import",
     "Auth.allow_password_signup": "ROWS spec.auth.allowPasswordSignup",
     "Auth.enable_email_link_signin": "ROWS spec.auth.enableEmailLinkSignin",

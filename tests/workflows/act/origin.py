@@ -4,7 +4,10 @@
 where scenarios edit and commit, and builds the event payloads GitHub would send for a
 pull request, a push to main or a dispatch. The initial main is this project's own
 working tree (tracked and new files; `tests/` and `bench/` left out: no job reads them),
-so the workflows, reconciler and schema under test are the ones being developed.
+so the workflows, reconciler and schema under test are the ones being developed. One
+change: the platform reviewers are the user `@platform-lead` (PLATFORM_REVIEWER), with
+.github/CODEOWNERS written for it, because a workflow's token cannot read team membership
+(the approval check then refuses a team-only approval, as it would on GitHub).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ OWNER, NAME = "acme-ml", "tenants"
 FULL_NAME = f"{OWNER}/{NAME}"
 FORK = "mallory/tenants"
 LEFT_OUT = ("tests/", "bench/")
+PLATFORM_REVIEWER = "platform-lead"
 
 _GIT_IDENTITY = {
     "GIT_AUTHOR_NAME": "Author",
@@ -57,6 +61,8 @@ class Origin:
         self.bare = self.server_root / OWNER / NAME
         self.clone = root / "author"
         self.bare.mkdir(parents=True)
+        self._main_before: dict[str, str] = {}
+        """main's head before each commit that moved it (a push event's `before`)."""
         git(self.bare, "init", "-q", "--bare", "-b", "main")
         # The checkout stand-in fetches `github.sha` by id, as actions/checkout does.
         git(self.bare, "config", "uploadpack.allowAnySHA1InWant", "true")
@@ -75,6 +81,7 @@ class Origin:
                 continue
             (self.clone / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, self.clone / name)
+        _platform_reviewers(self.clone)
         git(self.clone, "init", "-q", "-b", "main")
         git(self.clone, "remote", "add", "origin", str(self.bare))
         self.commit("main", "the platform and two tenants", {})
@@ -94,10 +101,14 @@ class Origin:
             else:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_text(text)
+        before = self.sha(branch) if branch == "main" and self.head_exists() else ""
         git(self.clone, "add", "-A")
         git(self.clone, "commit", "-q", "--allow-empty", "-m", message)
         git(self.clone, "push", "-q", "--force", "origin", f"{branch}:refs/heads/{branch}")
-        return git(self.clone, "rev-parse", "HEAD")
+        after = git(self.clone, "rev-parse", "HEAD")
+        if before:
+            self._main_before[after] = before
+        return after
 
     def head_exists(self) -> bool:
         try:
@@ -114,9 +125,26 @@ class Origin:
 
     # --- Events -------------------------------------------------------------------------
 
-    def pull_request(self, number: int, branch: str, *, fork: bool = False) -> Event:
-        """GitHub's test merge of `branch` into main, and the `pull_request` payload."""
-        base, head = self.sha("main"), self.sha(branch)
+    def changes(self, branch: str, base: str = "main") -> tuple[list[dict[str, Any]], list[str]]:
+        """What a pull request of `branch` into `base` lists: its files (GitHub's `diff-entry`
+        `filename`, `status`, `previous_filename`) and its commits, oldest first."""
+        statuses = {"A": "added", "D": "removed", "M": "modified", "R": "renamed"}
+        files = []
+        listed = git(self.clone, "diff", "--name-status", "-M", f"{base}...{branch}")
+        for line in filter(None, listed.splitlines()):
+            code, *names = line.split("\t")
+            entry: dict[str, Any] = {"filename": names[-1], "status": statuses[code[0]]}
+            if code.startswith("R"):
+                entry["previous_filename"] = names[0]
+            files.append(entry)
+        commits = git(self.clone, "rev-list", "--reverse", f"{base}..{branch}").split()
+        return files, commits
+
+    def pull_request(
+        self, number: int, branch: str, *, fork: bool = False, base_ref: str = "main"
+    ) -> Event:
+        """GitHub's test merge of `branch` into `base_ref`, and the `pull_request` payload."""
+        base, head = self.sha(base_ref), self.sha(branch)
         scratch = self.clone.parent / f"merge-{number}"
         shutil.rmtree(scratch, ignore_errors=True)
         git(self.clone, "worktree", "add", "-q", "--detach", str(scratch), base)
@@ -141,7 +169,7 @@ class Origin:
             "pull_request": {
                 "number": number,
                 "head": {"sha": head, "ref": branch, "repo": {"full_name": head_repo}},
-                "base": {"sha": base, "ref": "main", "repo": {"full_name": FULL_NAME}},
+                "base": {"sha": base, "ref": base_ref, "repo": {"full_name": FULL_NAME}},
             },
             "repository": self._repository(),
         }
@@ -150,13 +178,19 @@ class Origin:
     def workflow_run(self, pull_request: Event, run_id: str, conclusion: str = "success") -> Event:
         """`workflow_run` (completed) of the "Tenant PR" run `run_id` for `pull_request`:
         the trusted preview runs on main's head, as GitHub runs it from the default branch.
-        GitHub lists no pull request for a fork's run; neither does this."""
+        GitHub lists no pull request for a fork's run; neither does this. The listed pull
+        request has `{id, number, url, head, base}`, whose repos carry `id, url, name`
+        (webhook `workflow_run.pull_requests[]`), and any base: GitHub lists open pull
+        requests whose head matches the run's, "not necessarily" the one that triggered it."""
         pr = pull_request.payload["pull_request"]
         fork = pr["head"]["repo"]["full_name"] != FULL_NAME
+        repo = {"id": 1, "url": f"https://api.github.invalid/repos/{FULL_NAME}", "name": NAME}
         listed = {
+            "id": 100000 + pr["number"],
             "number": pr["number"],
-            "head": {"sha": pr["head"]["sha"], "ref": pr["head"]["ref"]},
-            "base": {"sha": pr["base"]["sha"], "ref": "main"},
+            "url": f"https://api.github.invalid/repos/{FULL_NAME}/pulls/{pr['number']}",
+            "head": {"sha": pr["head"]["sha"], "ref": pr["head"]["ref"], "repo": repo},
+            "base": {"sha": pr["base"]["sha"], "ref": pr["base"]["ref"], "repo": repo},
         }
         payload = {
             "action": "completed",
@@ -178,17 +212,23 @@ class Origin:
 
     def merge(self, branch: str) -> str:
         """Fast-forward main to `branch` (the merge button) and push; the new head."""
+        before = self.sha("main")
         git(self.clone, "checkout", "-q", "main")
         git(self.clone, "merge", "-q", "--ff-only", branch)
         git(self.clone, "push", "-q", "origin", "main:refs/heads/main")
-        return self.sha("main")
+        after = self.sha("main")
+        self._main_before[after] = before
+        return after
 
     def push_event(self, sha: str | None = None, before: str | None = None) -> Event:
-        """The `push` to main that brought `sha` (default: main's head)."""
+        """The `push` to main that brought `sha` (default: main's head); `before` is main's
+        head before that push."""
         after = sha or self.sha("main")
         payload = {
             "ref": "refs/heads/main",
-            "before": before or git(self.clone, "rev-parse", f"{after}~1"),
+            "before": before
+            or self._main_before.get(after)
+            or git(self.clone, "rev-parse", f"{after}~1"),
             "after": after,
             "deleted": False,
             "repository": self._repository(),
@@ -229,3 +269,17 @@ class Origin:
             "owner": {"login": OWNER},
             "default_branch": "main",
         }
+
+
+def _platform_reviewers(clone: Path) -> None:
+    """platform.yaml's reviewers become the user PLATFORM_REVIEWER, CODEOWNERS to match."""
+    from reconciler.cli.github_commands import CODEOWNERS_PATH, codeowners_text
+
+    settings = clone / "platform.yaml"
+    text = settings.read_text()
+    start = text.index("  platformReviewers:")
+    end = text.index("\n", start)
+    settings.write_text(f'{text[:start]}  platformReviewers: ["@{PLATFORM_REVIEWER}"]{text[end:]}')
+    owners = codeowners_text(clone)
+    assert isinstance(owners, str), owners
+    (clone / CODEOWNERS_PATH).write_text(owners)
