@@ -6,7 +6,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from reconciler.github.api import GitHub
+from reconciler.github.api import GitHub, GitHubError
+
+
+class CannotCheck(Exception):
+    """A check cannot look (no token, no access): its message says what to set up."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,8 @@ def run_checks(checks: Sequence[Check], context: Context) -> list[Result]:
     for check in checks:
         try:
             results.append(Result(check, tuple(check.run(context))))
+        except (CannotCheck, GitHubError) as error:
+            results.append(Result(check, (), str(error)))
         except Exception as error:  # a check's own failure is reported, never a traceback
             results.append(Result(check, (), f"{type(error).__name__}: {error}"))
     return results

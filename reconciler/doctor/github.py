@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.doctor.checks import Check, Context, Problem
+from reconciler.doctor.checks import CannotCheck, Check, Context, Problem
 from reconciler.github.api import GitHub, GitHubError
 
 REQUIRED_CHECK = "Tenant PR check"
@@ -91,7 +91,10 @@ def read_protection(github: GitHub, branch: str) -> Protection:
 
 def _github(context: Context) -> GitHub:
     if context.github is None:
-        raise RuntimeError(context.github_missing or "no GitHub token")
+        raise CannotCheck(
+            f"{context.github_missing or 'no GitHub token'}; e.g. "
+            "GITHUB_TOKEN=$(gh auth token) GITHUB_REPOSITORY=owner/name reconciler doctor"
+        )
     return context.github
 
 

@@ -147,11 +147,11 @@ def _translate(pattern: str) -> str:
     segments = body.split("/")
     regex = ""
     for index, segment in enumerate(segments):
-        last = index == len(segments) - 1
+        final = index == len(segments) - 1
         if segment == "**":
-            regex += ".*" if last else "(?:.*/)?"
+            regex += ".*" if final else "(?:.*/)?"
             continue
-        regex += _segment(segment) + ("" if last else "/")
+        regex += _segment(segment) + ("" if final else "/")
     last = segments[-1]
     if directory:
         regex += "/.*"

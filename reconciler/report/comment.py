@@ -203,6 +203,13 @@ def sync_drift_issue(
 # --- Command line --------------------------------------------------------------------
 
 
+def _not_the_head(github: GitHub, number: int, sha: str) -> str:
+    """Why the report for `sha` must not be posted on `number` now ("" when it may)."""
+    from reconciler.github.binding import bind_pull
+
+    return bind_pull(github.call("GET", f"/pulls/{number}"), sha, github.repo)
+
+
 def _run_url(environ: Mapping[str, str]) -> str:
     parts = [
         environ.get(k, "") for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID")
@@ -245,6 +252,13 @@ def _parser() -> argparse.ArgumentParser:
         "--sha",
         help="the commit the report describes (default: --commit, else $GITHUB_SHA)",
     )
+    p.add_argument(
+        "--only-if-head",
+        action="store_true",
+        help="with --pr: post only while the pull request is open, into main, from this "
+        "repository, with --sha as its head (a run for an older head never overwrites a "
+        "newer report)",
+    )
     p = sub.add_parser("drift-issue", help="open, update or close the drift issue")
     p.add_argument("--report", type=Path, required=True, help="JSON drift report")
     p.add_argument("--body-file", type=Path, required=True, help="Markdown drift report")
@@ -272,6 +286,11 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
                 return EXIT_OK
             kind = args.kind or ("apply" if args.commit else "preview")
             sha = args.sha or args.commit or env.get("GITHUB_SHA", "")
+            if args.only_if_head:
+                stale = _not_the_head(GitHub(repo, token, api_url), number, sha)
+                if stale:
+                    print(f"::notice title=Comment not posted::{stale}")
+                    return EXIT_OK
             comment = upsert_comment(
                 repo,
                 number,

@@ -14,15 +14,21 @@ ADAPTER = "reconciler.engine.automation"
 
 LAYERS = (
     ("reconciler", "reconciler.names", "reconciler.settings"),
-    ("reconciler.gcp",),
+    ("reconciler.gcp", "reconciler.github"),
     ("reconciler.manifests",),
     ("reconciler.program",),
     ("reconciler.report",),
     ("reconciler.engine",),
     ("reconciler.reconcile",),
+    ("reconciler.doctor",),
     ("reconciler.cli",),
 )
-"""Bottom to top: a module imports from its own layer or one below, never one above."""
+"""Bottom to top: a module imports from its own layer or one below, never one above.
+
+`reconciler.github` sits with the other REST clients: GitHub's rules (CODEOWNERS, the
+deploy's approval, the preview's binding, a pull request's tree) on plain data, never the
+manifests, the engine or the loop. `reconciler.doctor` (named checks of the set-up) sits
+under the CLI only, so a check module may read whatever it checks."""
 
 MAX_MODULE_LINES = 400
 

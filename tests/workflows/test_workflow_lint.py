@@ -4,11 +4,13 @@
   under its regular, pedantic and auditor personas (each silenced rule justified in
   .github/zizmor.yml). A missing linter fails the test (it never skips): run scripts/bootstrap.
 - Structural rules the linters do not know: no `pull_request_target`; workflows a pull
-  request triggers hold no credential, secret or token; the preview runs main's code on the
-  pull request's manifests as data; every action pinned to a full commit SHA with its
-  version; empty top-level permissions; a queued (never cancelled) apply; deletions only
-  behind the reviewed environment, with `--action delete`; every acting job re-checks the
-  head of main before its credential; client secrets from Secret Manager, never mapped per
+  request triggers hold no credential, secret or token, and run for every pull request;
+  the preview binds to its pull request through the API and reads the pull request's
+  commit from git as data; every action pinned to a full commit SHA with its version;
+  empty top-level permissions; one queued (never cancelled) deploy group for applies and
+  deletions; deletions only behind the reviewed environment, with `--action delete`;
+  every acting job checks the merged pull request's approval, then the head of main,
+  right before its credential; client secrets from Secret Manager, never mapped per
   tenant; one Pulumi version equal to scripts/bootstrap's.
 - Authoring: the pre-commit hook's definition, `reconciler new` and `reconciler schema`.
 - The pull-request comment stays under GitHub's size limit for a large fleet.
@@ -40,14 +42,11 @@ ACTION_FILES = sorted((GITHUB / "actions").glob("*/action.yml"))
 BIN = Path(sys.executable).parent
 
 FORK_GUARD = "github.event.pull_request.head.repo.full_name == github.repository"
-PR_PATHS = [  # the paths the issue asks for, then CI's own files
-    "tenants/**",
-    "schema/**",
-    "reconciler/**",
-    "platform.yaml",
-    "uv.lock",
-    "pyproject.toml",
-    ".github/**",
+APPROVAL = "reconciler approval --commit"
+ACTING = [
+    ("tenant-apply.yml", "apply"),
+    ("tenant-apply.yml", "destroy"),
+    ("tenant-apply.yml", "replace"),
 ]
 AUTH = "google-github-actions/auth@"
 TARGET = "${{ vars.RECONCILER_TARGET || 'gcp' }}"
@@ -94,9 +93,7 @@ def tool(name: str) -> str:
 def test_the_expected_workflows_exist() -> None:
     assert [p.name for p in WORKFLOWS] == [
         "tenant-apply.yml",
-        "tenant-destroy.yml",
         "tenant-drift.yml",
-        "tenant-pr-skip.yml",
         "tenant-pr.yml",
         "tenant-preview.yml",
     ]
@@ -159,7 +156,7 @@ def test_zizmor_config_silences_only_what_it_justifies() -> None:
     assert "actionlint" in text  # the reason: actionlint rejects the `$/` form
     # workflow_run, and only for the preview that reads the pull request as data.
     assert config["rules"]["dangerous-triggers"] == {"ignore": ["tenant-preview.yml"]}
-    assert "intake.py" in text and "docs/security.md" in text
+    assert "pull_tree.py" in text and "docs/security.md" in text
 
 
 # --- Triggers, permissions, pinning --------------------------------------------------
@@ -172,18 +169,30 @@ def test_no_workflow_uses_pull_request_target() -> None:
         assert "pull_request_target" not in triggers(load(path)), path.name
 
 
-def test_the_pull_request_workflow_runs_on_pull_request_only_for_tenant_paths() -> None:
+def test_the_pull_request_workflow_runs_for_every_pull_request() -> None:
+    # No `paths` filter: a change to tests/, scripts/ or the Makefile is tested too, and no
+    # second workflow can turn the required check green without testing (L5).
     on = triggers(load(GITHUB / "workflows" / "tenant-pr.yml"))
-    assert list(on) == ["pull_request"]
-    assert on["pull_request"]["paths"] == PR_PATHS
+    assert on == {"pull_request": None}
+    pr = jobs("tenant-pr.yml")
+    assert pr["check"]["name"] == "Tenant PR check"
+    assert pr["check"]["needs"] == ["validate", "changes", "code"]
 
 
-def test_pull_requests_outside_those_paths_still_get_the_required_check() -> None:
-    skip = load(GITHUB / "workflows" / "tenant-pr-skip.yml")
-    assert triggers(skip) == {"pull_request": {"paths-ignore": PR_PATHS}}
-    [job] = skip["jobs"].values()
-    assert job["name"] == jobs("tenant-pr.yml")["check"]["name"] == "Tenant PR check"
-    assert job["permissions"] == {} and "uses" not in json.dumps(job)
+def test_any_change_outside_tenants_is_tested() -> None:
+    pr = jobs("tenant-pr.yml")
+    diff = next(s for s in steps(pr["changes"]) if s.get("id") == "diff")
+    assert "':(exclude)tenants/'" in diff["run"] and "github.event.pull_request.base.sha" in str(
+        diff["env"]
+    )
+    # Skipped only when the diff says nothing outside tenants/ changed (a failed diff tests).
+    assert "needs.changes.outputs.code != 'false'" in pr["code"]["if"]
+    assert any(".ci/run" in str(s.get("run")) for s in steps(pr["code"]))
+
+
+def test_codeowners_is_checked_on_every_pull_request() -> None:
+    validate = jobs("tenant-pr.yml")["validate"]
+    assert any(s.get("run") == "reconciler codeowners --check" for s in steps(validate))
 
 
 def test_top_level_permissions_are_empty() -> None:
@@ -285,21 +294,33 @@ def test_the_preview_runs_main_code_and_reads_the_pull_request_as_data() -> None
                 assert set(step.get("with", {})) <= {"persist-credentials", "fetch-depth"}
             if "download-artifact" in str(step.get("uses", "")):
                 assert step["with"]["path"].startswith("${{ runner.temp }}/"), name
-    plan = preview["jobs"]["plan"]
-    guard = " ".join(str(plan["if"]).split())
+    # Which pull request: GitHub says (open, into main, head is the run's), before anything.
+    bind = preview["jobs"]["bind"]
+    guard = " ".join(str(bind["if"]).split())
     assert "workflow_run.head_repository.full_name == github.repository" in guard
+    assert bind["permissions"] == {"contents": "read", "pull-requests": "read"}
+    assert "python -m reconciler.github.preview bind" in " ".join(
+        str(s.get("run")) for s in steps(bind)
+    )
+    assert "github.event.workflow_run.pull_requests" in str(steps(bind)[-1]["env"]["PULLS"])
+    plan = preview["jobs"]["plan"]
+    assert plan["needs"] == "bind" and plan["if"] == "needs.bind.outputs.pr != ''"
     names = [str(s.get("name", s.get("uses", ""))) for s in steps(plan)]
     order = [
-        "Download the pull request's manifests (untrusted, outside the workspace)",
-        "Take them in as data (names, sizes, no links)",
+        "Read the pull request's manifests from git (objects only, never checked out)",
+        "Download what the pull request's run uploaded (untrusted, only compared)",
+        "Compare the upload with the commit",
         "Validate them with main's validator",
         "Put the validated manifests in place of main's",
         "Authenticate to Google Cloud (read-only)",
     ]
     assert [names.index(n) for n in order] == sorted(names.index(n) for n in order)
-    # The pull request number comes from GitHub's event, not from the artifact.
+    # Nothing reads the upload but the comparison.
+    runs = " ".join(str(s.get("run", "")) for job in preview["jobs"].values() for s in steps(job))
+    assert runs.count("untrusted") == 1 and "intake.py" not in runs
     report = preview["jobs"]["report"]
-    assert "github.event.workflow_run.pull_requests" in report["env"]["PULLS"]
+    assert "needs.bind.outputs.pr != ''" in report["if"]
+    assert "--only-if-head" in runs
     assert preview["env"]["RECONCILER_CLIENT_SECRETS"] == "unread"
 
 
@@ -310,20 +331,20 @@ def test_validation_runs_for_every_pull_request_without_credentials() -> None:
     assert any("reconciler validate --format github" in str(s.get("run")) for s in steps(validate))
 
 
-@pytest.mark.parametrize("workflow", ["tenant-apply.yml", "tenant-destroy.yml"])
-def test_deploys_queue_and_are_never_cancelled(workflow: str) -> None:
-    document = load(GITHUB / "workflows" / workflow)
+def test_applies_and_deletions_queue_in_one_group_and_are_never_cancelled() -> None:
+    # One workflow holds every acting job (apply, destroy, replace): with a second workflow
+    # in the group, GitHub's one queued run per group could replace a queued apply (L6).
+    document = load(GITHUB / "workflows" / "tenant-apply.yml")
     concurrency = document["concurrency"]
-    assert concurrency["cancel-in-progress"] is False
-    assert "${{" not in concurrency["group"]  # one group for the repository, not per ref
+    assert concurrency == {"group": "tenant-deploy", "cancel-in-progress": False}
     # Job-level concurrency on the matrix would make shards cancel one another.
     assert all("concurrency" not in job for job in document["jobs"].values())
-
-
-def test_apply_and_destroy_queue_separately() -> None:
-    apply = load(GITHUB / "workflows" / "tenant-apply.yml")["concurrency"]["group"]
-    destroy = load(GITHUB / "workflows" / "tenant-destroy.yml")["concurrency"]["group"]
-    assert apply != destroy  # a deletion waiting for a reviewer never holds up an apply
+    acting = {
+        w for w, _, job in all_jobs() if str(job.get("environment", "")).startswith("tenant-")
+    }
+    assert acting == {"tenant-apply.yml"}
+    groups = [load(p).get("concurrency", {}).get("group") for p in WORKFLOWS]
+    assert groups.count("tenant-deploy") == 1
 
 
 def test_deletions_run_only_in_the_reviewed_environment() -> None:
@@ -331,7 +352,7 @@ def test_deletions_run_only_in_the_reviewed_environment() -> None:
         environment = job.get("environment")
         runs_apply = any("reconciler apply" in str(s.get("run", "")) for s in steps(job))
         if environment == "tenant-destroy":
-            assert workflow == "tenant-destroy.yml" and runs_apply
+            assert workflow == "tenant-apply.yml" and runs_apply and name in ("destroy", "replace")
         elif runs_apply:
             assert workflow == "tenant-apply.yml" and environment == "tenant-apply", name
 
@@ -379,7 +400,9 @@ def test_drift_syncs_one_issue() -> None:
     assert set(triggers(drift)) == {"schedule", "workflow_dispatch"}
     issue = drift["jobs"]["issue"]
     assert issue["permissions"] == {"contents": "read", "issues": "write"}
-    assert any("github_comment drift-issue" in str(s.get("run", "")) for s in steps(issue))
+    assert any(
+        "reconciler.report.comment drift-issue" in str(s.get("run", "")) for s in steps(issue)
+    )
 
 
 # --- Google Cloud access -------------------------------------------------------------
@@ -421,14 +444,7 @@ def test_engine_jobs_point_at_the_real_backend() -> None:
                 assert env[variable] == f"${{{{ vars.{variable} }}}}", (workflow.name, name)
 
 
-@pytest.mark.parametrize(
-    ("workflow", "job"),
-    [
-        ("tenant-apply.yml", "apply"),
-        ("tenant-destroy.yml", "destroy"),
-        ("tenant-destroy.yml", "replace"),
-    ],
-)
+@pytest.mark.parametrize(("workflow", "job"), ACTING)
 def test_acting_jobs_read_client_secrets_from_secret_manager(workflow: str, job: str) -> None:
     # No repository secret per tenant: adding a tenant never edits a workflow.
     assert jobs(workflow)[job]["env"]["RECONCILER_CLIENT_SECRETS"] == "secret-manager"
@@ -439,35 +455,45 @@ def test_no_workflow_reads_a_repository_secret() -> None:
         assert "secrets." not in path.read_text(encoding="utf-8"), path.name
 
 
-@pytest.mark.parametrize(
-    ("workflow", "job"),
-    [
-        ("tenant-apply.yml", "apply"),
-        ("tenant-destroy.yml", "destroy"),
-        ("tenant-destroy.yml", "replace"),
-    ],
-)
-def test_every_acting_job_rechecks_the_head_of_main_before_its_credential(
+@pytest.mark.parametrize(("workflow", "job"), ACTING)
+def test_every_acting_job_checks_approval_then_the_head_of_main_before_its_credential(
     workflow: str, job: str
 ) -> None:
     found = jobs(workflow)[job]
     runs = [str(s.get("run", "")) for s in steps(found)]
+    approval = next(i for i, r in enumerate(runs) if r.startswith(APPROVAL))
     check = runs.index(".github/scripts/head-of-main")
     auth = next(i for i, s in enumerate(steps(found)) if AUTH in str(s.get("uses", "")))
-    assert check == auth - 1, (workflow, job)
+    assert (approval, check) == (auth - 2, auth - 1), (workflow, job)
+    assert runs[approval] == (
+        'reconciler approval --commit "$SHA" --before "$BEFORE" --format github'
+    )
+    env = steps(found)[approval]["env"]
+    assert env == {
+        "GITHUB_TOKEN": "${{ github.token }}",
+        "SHA": "${{ github.sha }}",
+        "BEFORE": "${{ github.event.before }}",
+    }
+    # Reading reviews needs pull-requests: read, and nothing else is written.
+    assert found["permissions"] == {
+        "contents": "read",
+        "pull-requests": "read",
+        "id-token": "write",
+    }
     checkout = steps(found)[0]
-    assert checkout["with"]["fetch-depth"] == 0  # origin/main is there even if fetch fails
+    assert checkout["with"]["fetch-depth"] == 0  # main's history: the base's CODEOWNERS
 
 
 def test_the_head_of_main_check_refuses_with_exit_4() -> None:
     script = (GITHUB / "scripts" / "head-of-main").read_text(encoding="utf-8")
     assert "exit 4" in script and "Refused: not the head of main" in script
+    assert "|| true" not in script  # a failed fetch refuses (see test_head_of_main.py)
 
 
 def test_the_destroy_job_passes_action_delete_and_nothing_else() -> None:
     run = next(
         str(s["run"])
-        for s in steps(jobs("tenant-destroy.yml")["destroy"])
+        for s in steps(jobs("tenant-apply.yml")["destroy"])
         if "reconciler apply" in str(s.get("run", ""))
     )
     assert "--action delete" in run
