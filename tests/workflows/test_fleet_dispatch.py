@@ -31,6 +31,7 @@ def test_the_manual_apply_takes_tenants_force_and_refresh():
         "tenants": "string",
         "force": "boolean",
         "refresh": "boolean",
+        "allow_replace": "string",  # the replace job only (tenant-destroy reviewers)
     }
     assert inputs["force"]["default"] is False and inputs["refresh"]["default"] is False
 

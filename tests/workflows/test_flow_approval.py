@@ -74,7 +74,9 @@ def test_a_pr_whose_code_rewrites_its_manifests_is_previewed_as_committed(
 def test_a_pr_based_on_another_branch_gets_no_preview(scenario: Scenario) -> None:
     origin = scenario.origin
     origin.commit("release", "a release branch", {})
-    origin.commit("onto-release", "onboard acme", {"tenants/acme.yaml": tenant("acme")})
+    origin.commit(
+        "onto-release", "onboard acme", {"tenants/acme.yaml": tenant("acme")}, start="release"
+    )
     scenario.github.open_pull_request(52, "onboard acme (into release)")
 
     _, preview = scenario.pull_request(52, "onto-release", base_ref="release")

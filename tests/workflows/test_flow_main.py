@@ -1,6 +1,6 @@
-"""Main through the real tenant-apply.yml, tenant-destroy.yml and tenant-drift.yml under
-act: sharded applies that create tenants in the emulator, a decommission that waits for the
-destroy workflow, and the drift issue's life (open, update, close)."""
+"""Main through the real tenant-apply.yml and tenant-drift.yml under act: sharded applies
+that create tenants in the emulator (each merge approved by a code owner), a decommission
+that waits for the destroy job, and the drift issue's life (open, update, close)."""
 
 from __future__ import annotations
 
@@ -32,8 +32,7 @@ def test_a_merge_applies_on_shards_and_a_second_run_changes_nothing(scenario: Sc
         },
     )
     github.open_pull_request(21, "onboard acme and beta")
-    merged = origin.merge("onboard")
-    github.merge_pull_request(21, merged)
+    scenario.merge(21, "onboard")
 
     run = scenario.harness.run("tenant-apply.yml", origin.push_event())
 
@@ -53,11 +52,18 @@ def test_a_merge_applies_on_shards_and_a_second_run_changes_nothing(scenario: Sc
     # A second push that changes no tenant's meaning (a comment): nothing to apply, the
     # shard job is skipped (not "never ran"), the report is green, the cloud unchanged.
     annotated = "# Onboarded in #21.\n" + tenant("acme")
-    origin.commit("main", "a comment", {"tenants/acme.yaml": annotated})
+    origin.commit("annotate", "a comment", {"tenants/acme.yaml": annotated})
+    scenario.merge(22, "annotate")
     again = scenario.harness.run("tenant-apply.yml", origin.push_event())
 
     assert again.code == 0, again.summary()
-    assert again.results() == {"plan": ["success"], "apply": ["skipped"], "report": ["success"]}
+    assert again.results() == {
+        "plan": ["success"],
+        "apply": ["skipped"],
+        "report": ["success"],
+        "destroy": ["skipped"],
+        "replace": ["skipped"],
+    }
     assert scenario.tenant_ids() == deployed
     # The plan checked the applied Secret Manager versions (metadata only) and could tell.
     reasons = _plan_reasons(again)
@@ -117,16 +123,21 @@ def test_a_protected_tenant_is_blocked_in_the_pull_request_and_destroyed_after_d
     body = github.comments_on(31)[0]["body"]
     assert "`acme` blocked" in body and "spec.decommission: true" in body, body
 
-    # The reviewed way: decommission, merge, and the destroy workflow (its environment's
-    # approval is the harness starting it) deletes the tenant.
+    # The reviewed way: decommission, merge, and the destroy job (its environment's
+    # approval is the harness starting the run) deletes the tenant.
     origin.commit(
-        "main", "decommission acme", {"tenants/acme.yaml": tenant("acme", decommission=True)}
+        "decommission",
+        "decommission acme",
+        {"tenants/acme.yaml": tenant("acme", decommission=True)},
     )
-    destroy = scenario.harness.run("tenant-destroy.yml", origin.push_event())
+    scenario.merge(32, "decommission")
+    destroy = scenario.harness.run("tenant-apply.yml", origin.push_event())
 
     assert destroy.code == 0, destroy.summary()
     assert destroy.results() == {
         "plan": ["success"],
+        "apply": ["skipped"],
+        "report": ["success"],
         "destroy": ["success"],
         "replace": ["skipped"],
     }

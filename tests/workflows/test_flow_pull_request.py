@@ -44,9 +44,15 @@ def test_a_new_and_an_edited_tenant_are_previewed_on_two_shards_in_one_comment(
     pr, run = scenario.pull_request(11, "onboard-acme")
 
     assert pr.code == 0, pr.summary()
-    assert pr.results() == {"validate": ["success"], "code": ["skipped"], "check": ["success"]}
+    assert pr.results() == {
+        "validate": ["success"],
+        "changes": ["success"],
+        "code": ["skipped"],
+        "check": ["success"],
+    }
     assert run.code == 0, run.summary()
     assert run.results() == {
+        "bind": ["success"],
         "plan": ["success"],
         "preview": ["success", "success"],
         "report": ["success"],
@@ -84,13 +90,19 @@ def test_an_invalid_manifest_annotates_fails_validation_and_says_so_in_the_comme
     pr, run = scenario.pull_request(12, "broken")
 
     assert pr.code != 0
-    assert pr.results() == {"validate": ["failure"], "code": ["skipped"], "check": ["failure"]}
+    assert pr.results() == {
+        "validate": ["failure"],
+        "changes": ["success"],
+        "code": ["skipped"],
+        "check": ["failure"],
+    }
     assert [(a.level, a.file, a.line, a.col) for a in pr.job("validate").annotations] == [
         ("error", "tenants/acme.yaml", "2", "7")
     ]
     assert "must be 'Tenant'" in pr.job("validate").annotations[0].message
     # main's validator, on the manifests as data, refuses them too: nothing is planned.
     assert run.results() == {
+        "bind": ["success"],
         "plan": ["failure"],
         "preview": ["skipped"],
         "report": ["failure"],
@@ -113,9 +125,15 @@ def test_a_fork_gets_validation_only_and_no_step_that_holds_a_credential(
     pr, run = scenario.pull_request(13, "fork-acme", fork=True)
 
     assert pr.code == 0, pr.summary()
-    assert pr.results() == {"validate": ["success"], "code": ["skipped"], "check": ["success"]}
+    assert pr.results() == {
+        "validate": ["success"],
+        "changes": ["success"],
+        "code": ["skipped"],
+        "check": ["success"],
+    }
     assert run.code == 0, run.summary()
     assert run.results() == {
+        "bind": ["skipped"],
         "plan": ["skipped"],
         "preview": ["skipped"],
         "report": ["skipped"],

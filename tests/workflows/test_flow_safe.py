@@ -69,7 +69,7 @@ def test_a_same_repository_pr_whose_code_dumps_the_environment_finds_no_secret_o
     assert preview.leaked(everything_secret(scenario)) == []
     body = scenario.github.comments_on(41)[0]["body"]
     assert "| `acme` | create |" in body, body
-    assert "This pull request changes code (`reconciler/`)" in body
+    assert "This pull request changes code (2 path(s) outside `tenants/`)" in body
     # Only the trusted run's jobs authenticated, with the read-only identity.
     calls = scenario.auth_calls()
     assert {c["run"] for c in calls} == {preview.run_id}
@@ -78,7 +78,8 @@ def test_a_same_repository_pr_whose_code_dumps_the_environment_finds_no_secret_o
 
 def test_a_rerun_of_an_old_apply_refuses_and_applies_nothing(scenario: Scenario) -> None:
     origin = scenario.origin
-    old = origin.commit("main", "onboard acme", {"tenants/acme.yaml": tenant("acme")})
+    origin.commit("onboard", "onboard acme", {"tenants/acme.yaml": tenant("acme")})
+    old = scenario.merge(42, "onboard")
     # main moves on after the run's plan decided (as when "Re-run failed jobs" reruns the
     # apply job of an old run, whose plan outputs GitHub keeps).
     mover = scenario.when_authenticated(
@@ -118,15 +119,18 @@ def test_a_destroy_approved_after_the_tenant_came_back_destroys_nothing(
     seeded = scenario.reconciler("apply")
     assert seeded.returncode == 0, seeded.stdout + seeded.stderr
     before = scenario.tenant_ids()
-    decommission = origin.commit(
-        "main", "decommission acme", {"tenants/acme.yaml": tenant("acme", decommission=True)}
+    origin.commit(
+        "decommission",
+        "decommission acme",
+        {"tenants/acme.yaml": tenant("acme", decommission=True)},
     )
+    decommission = scenario.merge(43, "decommission")
     # The reviewer approves only after someone restored acme on main.
     restorer = scenario.when_authenticated(
         "plan", lambda: origin.commit("main", "keep acme", {"tenants/acme.yaml": tenant("acme")})
     )
 
-    run = scenario.harness.run("tenant-destroy.yml", origin.push_event(sha=decommission))
+    run = scenario.harness.run("tenant-apply.yml", origin.push_event(sha=decommission))
     restorer.join(timeout=5)
 
     assert run.code != 0, run.summary()

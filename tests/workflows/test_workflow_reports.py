@@ -37,7 +37,9 @@ def test_validation_errors_travel_to_the_comment() -> None:
 
 def test_the_preview_comment_names_the_head_commit() -> None:
     (post,) = [
-        s for s in steps("tenant-preview.yml", "report") if "github_comment" in s.get("run", "")
+        s
+        for s in steps("tenant-preview.yml", "report")
+        if "reconciler.report.comment" in s.get("run", "")
     ]
     assert '--sha "$HEAD_SHA"' in post["run"]
     data = yaml.safe_load((WORKFLOWS / "tenant-preview.yml").read_text(encoding="utf-8"))
@@ -46,4 +48,4 @@ def test_the_preview_comment_names_the_head_commit() -> None:
 
 def test_the_apply_result_is_posted_by_commit_as_its_own_comment() -> None:
     text = runs("tenant-apply.yml", "report")
-    assert "github_comment comment --commit" in text  # --commit means the apply comment
+    assert "reconciler.report.comment comment --commit" in text  # --commit means the apply comment

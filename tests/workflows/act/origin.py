@@ -88,12 +88,17 @@ class Origin:
 
     # --- Authoring ----------------------------------------------------------------------
 
-    def commit(self, branch: str, message: str, changes: dict[str, str | None]) -> str:
-        """Commit `changes` (path -> text, None deletes) on `branch` and push it."""
+    def commit(
+        self, branch: str, message: str, changes: dict[str, str | None], start: str = "main"
+    ) -> str:
+        """Commit `changes` (path -> text, None deletes) on `branch` (a new branch starts at
+        `start`) and push it. A change to tenants/ also brings .github/CODEOWNERS up to
+        date, as an author runs `reconciler codeowners` (tenant-pr.yml checks it)."""
         current = git(self.clone, "branch", "--show-current") if self.head_exists() else ""
         if current != branch:
             exists = branch in git(self.clone, "branch", "--format=%(refname:short)").split()
-            git(self.clone, "checkout", "-q", *([] if exists else ["-b"]), branch)
+            new = [] if exists else ["-b"]
+            git(self.clone, "checkout", "-q", *new, branch, *([start] if new and current else []))
         for path, text in changes.items():
             target = self.clone / path
             if text is None:
@@ -101,6 +106,8 @@ class Origin:
             else:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_text(text)
+        if any(path.startswith("tenants/") for path in changes):
+            _codeowners(self.clone)
         before = self.sha(branch) if branch == "main" and self.head_exists() else ""
         git(self.clone, "add", "-A")
         git(self.clone, "commit", "-q", "--allow-empty", "-m", message)
@@ -273,13 +280,19 @@ class Origin:
 
 def _platform_reviewers(clone: Path) -> None:
     """platform.yaml's reviewers become the user PLATFORM_REVIEWER, CODEOWNERS to match."""
-    from reconciler.cli.github_commands import CODEOWNERS_PATH, codeowners_text
-
     settings = clone / "platform.yaml"
     text = settings.read_text()
     start = text.index("  platformReviewers:")
     end = text.index("\n", start)
     settings.write_text(f'{text[:start]}  platformReviewers: ["@{PLATFORM_REVIEWER}"]{text[end:]}')
+    assert _codeowners(clone), "the seed's CODEOWNERS could not be written"
+
+
+def _codeowners(clone: Path) -> bool:
+    """`reconciler codeowners` in the clone; False (nothing written) for invalid manifests."""
+    from reconciler.cli.github_commands import CODEOWNERS_PATH, codeowners_text
+
     owners = codeowners_text(clone)
-    assert isinstance(owners, str), owners
-    (clone / CODEOWNERS_PATH).write_text(owners)
+    if isinstance(owners, str):
+        (clone / CODEOWNERS_PATH).write_text(owners)
+    return isinstance(owners, str)
