@@ -37,6 +37,7 @@ import signal
 import tempfile
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager as ContextManager
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -47,6 +48,7 @@ from pulumi import automation as auto
 from pulumi.automation import errors as auto_errors
 from pulumi.automation.events import EngineEvent, OpType
 
+from reconciler.engine.automation.scratch import previewed
 from reconciler.engine.backend.records import STATUS_TAG, StackRecord, decode_record
 from reconciler.engine.backend.state import DeployedStack
 from reconciler.engine.port import (
@@ -538,13 +540,18 @@ class AutomationEngine:
         workspace.program = noop
         return _NamedStack(tenant, workspace)
 
+    def _previewed(self, tenant: str, program: Program | None) -> ContextManager[auto.Stack]:
+        """The stack a preview runs on: a scratch copy (no lock, no decrypt: scratch.py)."""
+        in_place = lambda: self._stack(tenant, program, create=False)  # noqa: E731
+        return previewed(self._settings, tenant, program, self._workspace_options, in_place)
+
     def preview(self, tenant: str, program: Program, exists: bool) -> StackRun:
         """What `up` would do. A tenant without a stack is previewed in a scratch backend,
         so a pull request's preview never creates stacks in the real one."""
         with self._operation(tenant=tenant) as (steps, on_event):
             if exists:
-                stack = self._stack(tenant, _with_transform(program, _look_through), create=False)
-                stack.preview(on_event=on_event, color="never")
+                with self._previewed(tenant, _with_transform(program, _look_through)) as stack:
+                    stack.preview(on_event=on_event, color="never")
                 return StackRun(steps=tuple(steps))
             with tempfile.TemporaryDirectory(prefix="reconciler-preview-") as scratch:
                 env = {**self._settings.env, "PULUMI_CONFIG_PASSPHRASE": secrets.token_hex(16)}
@@ -609,8 +616,10 @@ class AutomationEngine:
         `preview_destroy` cannot be used: it refuses while the resources are protected,
         which they stay until the first half of the decommission has run.
         """
-        with self._operation(tenant=tenant) as (steps, on_event):
-            stack = self._stack(tenant, program, create=False)
+        with (
+            self._operation(tenant=tenant) as (steps, on_event),
+            self._previewed(tenant, program) as stack,
+        ):
             stack.preview(on_event=on_event, color="never")
             resources = (stack.export_stack().deployment or {}).get("resources", [])
             deletes = tuple(
@@ -621,8 +630,10 @@ class AutomationEngine:
             return StackRun(steps=(*steps, *deletes))
 
     def preview_destroy(self, tenant: str) -> StackRun:
-        with self._operation(tenant=tenant) as (steps, on_event):
-            stack = self._stack(tenant, None, create=False)
+        with (
+            self._operation(tenant=tenant) as (steps, on_event),
+            self._previewed(tenant, None) as stack,
+        ):
             stack.preview_destroy(on_event=on_event, color="never", show_secrets=False)
             return StackRun(steps=tuple(steps))
 
