@@ -7,9 +7,11 @@ Nothing skips: a missing act, Pulumi CLI or emulator fails the run and says what
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import secrets
+import shlex
 import shutil
 import subprocess
 import sys
@@ -30,6 +32,8 @@ from tests.workflows.act.origin import FORK, FULL_NAME, PLATFORM_REVIEWER, Origi
 from tests.workflows.act.runner import Harness, RunResult, Session
 
 PROJECT = "demo-act"
+DEPLOY_ACCOUNT = f"tenant-deploy@{PROJECT}.iam.gserviceaccount.com"
+DRIFT_ACCOUNT = f"tenant-drift@{PROJECT}.iam.gserviceaccount.com"
 ACT = REPO / ".tools" / "bin" / "act"
 STANDINS = Path(__file__).parent / "standins"
 ARTIFACT_RULES = Path(__file__).parent / "act" / "artifacts.py"
@@ -145,9 +149,13 @@ def act_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
         "HARNESS_ARTIFACTS": str(root / "artifacts"),
         "HARNESS_PYTHON": sys.executable,
         "HARNESS_CLOUD": str(root / "cloud"),
+        # Who may decrypt state (gets the passphrase): never the preview identity.
+        "HARNESS_DECRYPTERS": f"{DEPLOY_ACCOUNT} {DRIFT_ACCOUNT}",
     }
     for folder in standins.iterdir():
-        (folder / "harness.env").write_text("".join(f"{k}={v}\n" for k, v in settings.items()))
+        (folder / "harness.env").write_text(
+            "".join(f"{k}={shlex.quote(v)}\n" for k, v in settings.items())
+        )
     python_dir = str(Path(sys._base_executable).parent)  # uv finds the interpreter on PATH
     base_path = os.pathsep.join([python_dir, "/usr/local/bin", "/usr/bin", "/bin"])
     home = root / "home"
@@ -179,7 +187,8 @@ def act_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
         "RECONCILER_SECRETS_PROVIDER": "passphrase",
         "GCP_WORKLOAD_IDENTITY_PROVIDER": WIF_PROVIDER,
         "GCP_PREVIEW_SERVICE_ACCOUNT": f"tenant-preview@{PROJECT}.iam.gserviceaccount.com",
-        "GCP_DEPLOY_SERVICE_ACCOUNT": f"tenant-deploy@{PROJECT}.iam.gserviceaccount.com",
+        "GCP_DEPLOY_SERVICE_ACCOUNT": DEPLOY_ACCOUNT,
+        "GCP_DRIFT_SERVICE_ACCOUNT": DRIFT_ACCOUNT,
         # tenant-pr.yml's `code` job runs .ci/run, i.e. the suite these scenarios are in.
         "TENANT_PR_CODE_CHECKS": "false",
     }
@@ -311,6 +320,17 @@ class Scenario:
         thread = threading.Thread(target=watch, daemon=True)
         thread.start()
         return thread
+
+    def state_tree(self) -> dict[str, tuple[int, int, str]]:
+        """Every file and folder of the scenario's Pulumi state: modification time (a
+        folder's changes when an entry is added or removed, so a lock taken and released
+        shows), size and digest. Equal before and after: nothing was written."""
+        found = {}
+        for path in [self.state, *sorted(self.state.rglob("*"))]:
+            info = path.stat()
+            digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
+            found[str(path.relative_to(self.state))] = (info.st_mtime_ns, info.st_size, digest)
+        return found
 
     def auth_calls(self) -> list[dict[str, str]]:
         import json

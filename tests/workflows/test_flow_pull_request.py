@@ -40,6 +40,7 @@ def test_a_new_and_an_edited_tenant_are_previewed_on_two_shards_in_one_comment(
         {"tenants/acme.yaml": tenant("acme"), "tenants/tenant-two.yaml": edited},
     )
     scenario.github.open_pull_request(11, "onboard acme")
+    state = scenario.state_tree()
 
     pr, run = scenario.pull_request(11, "onboard-acme")
 
@@ -74,10 +75,14 @@ def test_a_new_and_an_edited_tenant_are_previewed_on_two_shards_in_one_comment(
     assert [(s["context"], s["state"]) for s in scenario.github.state.statuses] == [
         ("Tenant preview", "success")
     ]
-    # Only the plan and the preview legs held the (read-only) credential.
+    # Only the plan and the preview legs held the (read-only) credential, which cannot
+    # decrypt state: tenant-two's existing stack was previewed from a copy (no passphrase,
+    # the sandbox's stand-in for the KMS key), and the state was not written, no lock taken.
     calls = scenario.auth_calls()
     assert sorted(c["job"] for c in calls) == ["plan", "preview", "preview"]
     assert {c["service_account"] for c in calls} == {PREVIEW_ACCOUNT}
+    assert {c["decrypt"] for c in calls} == {"no"}
+    assert scenario.state_tree() == state
 
 
 def test_an_invalid_manifest_annotates_fails_validation_and_says_so_in_the_comment(

@@ -421,6 +421,8 @@ def test_google_cloud_access_is_keyless_and_per_role() -> None:
                 for s in steps(job)
             )
             expected = "GCP_DEPLOY_SERVICE_ACCOUNT" if writes else "GCP_PREVIEW_SERVICE_ACCOUNT"
+            if workflow == "tenant-drift.yml":
+                expected = "GCP_DRIFT_SERVICE_ACCOUNT"  # a refresh decrypts state
             assert account == f"${{{{ vars.{expected} }}}}", (workflow, name)
     text = "".join(p.read_text(encoding="utf-8") for p in WORKFLOWS)
     assert "credentials_json" not in text
