@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.github.api import DEFAULT_API_URL, GitHub, GitHubError
-from reconciler.report.markdown import escape
+from reconciler.report.markdown import code, escape
 from reconciler.report.renderers import COMMENT_LIMIT, MARKER
 from reconciler.report.results import Report
 from reconciler.report.status import EXIT_OK, EXIT_USAGE, Status
@@ -82,7 +82,7 @@ def provenance(sha: str, run_url: str) -> str:
     """The comment's last line: which commit it describes and which run produced it."""
     parts = []
     if sha:
-        parts.append(f"commit `{sha[:12]}`")
+        parts.append(f"commit {code(sha[:12])}")
     if run_url:
         parts.append(f"[workflow run]({run_url})")
     return f"\n---\n<sub>For {' · '.join(parts)}.</sub>\n" if parts else ""

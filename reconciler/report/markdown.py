@@ -5,10 +5,16 @@ quotes what it was sent) reaches pull-request comments, the drift issue and job 
 Unescaped, such a value can close the report's `<details>`, inject HTML or links, break
 the table, or `@`-mention a team. `escape` makes it inert text: HTML's special characters
 become entities, Markdown's become backslash escapes, `@` cannot start a mention, and a
-newline cannot end a table row.
+newline cannot end a table row. `code` shows a name as code: a backtick span when the name
+is plain (a span cannot hold an escape, and a `|` inside one still splits a table row in
+GitHub's tables), else `<code>` around the escaped text, which GitHub renders the same way.
+Every renderer the bot writes with goes through these two (tests/reconciler/report/
+test_hostile_markdown.py sends hostile text through each).
 """
 
 from __future__ import annotations
+
+import re
 
 _ENTITIES = {
     "&": "&amp;",
@@ -35,3 +41,13 @@ def escape(text: str) -> str:
         else:
             out.append(char)
     return "".join(out)
+
+
+_PLAIN = re.compile(r"^[A-Za-z0-9._:/=+,()-]+$")
+
+
+def code(text: str) -> str:
+    """`text` as inline code that renders as itself (see the module docstring)."""
+    if _PLAIN.fullmatch(text):
+        return f"`{text}`"
+    return f"<code>{escape(text)}</code>"

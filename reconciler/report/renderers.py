@@ -14,7 +14,7 @@ import json
 import re
 from collections.abc import Iterable
 
-from reconciler.report.markdown import escape
+from reconciler.report.markdown import code, escape
 from reconciler.report.results import Outcome, Report, ResourceStep
 
 COMMENT_LIMIT = 65_536
@@ -104,8 +104,8 @@ def _short(text: str, limit: int = REASON_LIMIT) -> str:
 def _row(o: Outcome, reason_limit: int) -> str:
     icon = o.status.icon
     return (
-        f"| `{o.tenant}` | {o.action} | {icon} {o.status} | {_counts(o.steps)} | "
-        f"{_short(o.reason, reason_limit)} |"
+        f"| {code(o.tenant)} | {escape(o.action)} | {icon} {o.status} | "
+        f"{escape(_counts(o.steps))} | {_short(o.reason, reason_limit)} |"
     )
 
 
@@ -113,10 +113,11 @@ def _details(o: Outcome) -> str:
     if not o.steps:
         return ""
     body = "\n".join(
-        f"- `{s.op}` {s.type} `{s.name}`" + (f" ({', '.join(s.diffs)})" if s.diffs else "")
+        f"- {code(s.op)} {escape(s.type)} {code(s.name)}"
+        + (f" ({escape(', '.join(s.diffs))})" if s.diffs else "")
         for s in o.steps
     )
-    summary = f"<summary><code>{o.tenant}</code>: {len(o.steps)} step(s)</summary>"
+    summary = f"<summary><code>{escape(o.tenant)}</code>: {len(o.steps)} step(s)</summary>"
     return f"<details>{summary}\n\n{body}\n\n</details>\n"
 
 
@@ -131,10 +132,10 @@ def render_markdown(report: Report, limit: int = COMMENT_LIMIT, artifact: str = 
         "",
     ]
     if report.guard:
-        head += [f"> ⛔ **Fleet guard:** {report.guard}", ""]
+        head += [f"> ⛔ **Fleet guard:** {escape(report.guard)}", ""]
     # Tenants needing attention come first; past a few dozen, the table below still lists them.
     for o in attention[:ATTENTION_LIMIT]:
-        head.append(f"- {o.status.icon} `{o.tenant}` {o.status}: {_short(o.reason)}")
+        head.append(f"- {o.status.icon} {code(o.tenant)} {o.status}: {_short(o.reason)}")
     if len(attention) > ATTENTION_LIMIT:
         more = len(attention) - ATTENTION_LIMIT
         head.append(f"- …and {more} more needing attention (listed first in the table)")

@@ -23,6 +23,7 @@ from collections.abc import Callable
 
 from reconciler.manifests.issues import Issue
 from reconciler.manifests.validate import ValidationResult
+from reconciler.report.markdown import code, escape
 from reconciler.report.results import SCHEMA_VERSION
 
 FORMATS = ("text", "json", "github", "markdown")
@@ -127,10 +128,6 @@ def issue_line(issue: Issue) -> str:
     return f"{issue.file}:{issue.line}:{issue.column}: {_label(issue)}{issue.message}{hint}"
 
 
-def _md_cell(text: object) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
-
-
 def markdown(result: ValidationResult, limit: int = MARKDOWN_LIMIT) -> str:
     """Every error as a table row (the job summary, the PR comment), cut to `limit`."""
     head = [MARKDOWN_MARKER, "### Tenant manifests", ""]
@@ -141,8 +138,8 @@ def markdown(result: ValidationResult, limit: int = MARKDOWN_LIMIT) -> str:
     cut = ""
     for number, issue in enumerate(result.issues):
         row = (
-            f"| `{_md_cell(issue.file)}:{issue.line}:{issue.column}` | "
-            f"{_md_cell(issue.message)} | {_md_cell(issue.hint or '')} |"
+            f"| {code(f'{issue.file}:{issue.line}:{issue.column}')} | "
+            f"{escape(issue.message)} | {escape(issue.hint or '')} |"
         )
         if sum(len(x) + 1 for x in [*head, *rows, row]) > limit - 200:
             cut = f"\n_…and {len(result.issues) - number} more: run `reconciler validate`._"
