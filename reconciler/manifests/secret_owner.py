@@ -30,6 +30,7 @@ from typing import Any
 from reconciler.manifests.issues import Issue, PathPart, dotted, json_path, shown
 from reconciler.manifests.keywords import ecma_regex
 from reconciler.manifests.loader import LoadedYaml
+from reconciler.manifests.reserved import reserved_prefix, reserved_tenant_hint
 from reconciler.names import conventional_secret_id, idp_slug
 
 _TENANT_NAME = ecma_regex(r"^[a-z][a-z0-9-]{1,26}[a-z0-9]$")
@@ -194,9 +195,9 @@ def secret_owner_issues(loaded: LoadedYaml) -> list[Issue]:
     providers = spec.get("identityProviders") if isinstance(spec, dict) else None
     if not isinstance(name, str) or not _TENANT_NAME.search(name):
         return []
+    issues: list[Issue] = _reserved_name(loaded, name)
     if not isinstance(providers, list):
-        return []
-    issues: list[Issue] = []
+        return issues
     for index, provider in enumerate(providers):
         if not isinstance(provider, dict) or not isinstance(provider.get("clientSecret"), dict):
             continue
@@ -211,7 +212,18 @@ def _reference_issues(
 ) -> list[Issue]:
     found = []
     variable = ref.get("fromEnv")
-    if isinstance(variable, str) and not variable.startswith(env_prefix(tenant)):
+    reserved = reserved_prefix(variable) if isinstance(variable, str) else None
+    if reserved:
+        found.append(
+            _issue(
+                loaded,
+                (*base, "fromEnv"),
+                f"{shown(variable)} is a reserved variable ({reserved}...): never a tenant's",
+                "CI, the runner and the tools keep their own settings and credentials "
+                "there; a tenant's variables start with its own, unreserved name",
+            )
+        )
+    elif isinstance(variable, str) and not variable.startswith(env_prefix(tenant)):
         example = f"{env_prefix(tenant)}{idp_slug(idp_id).upper().replace('-', '_')}_CLIENT_SECRET"
         found.append(
             _issue(
@@ -245,6 +257,14 @@ def _reference_issues(
             )
         )
     return found
+
+
+def _reserved_name(loaded: LoadedYaml, name: str) -> list[Issue]:
+    prefix = reserved_prefix(env_prefix(name))
+    if prefix is None:
+        return []
+    what = f"'{name}' is a reserved tenant name"
+    return [_issue(loaded, ("metadata", "name"), what, reserved_tenant_hint(prefix))]
 
 
 def _issue(loaded: LoadedYaml, path: tuple[PathPart, ...], what: str, hint: str) -> Issue:

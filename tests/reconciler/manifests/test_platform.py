@@ -53,6 +53,7 @@ def test_the_repository_platform_file_loads() -> None:
         default_deletion_protection=True,
         max_delete_fraction=0.25,
         parallelism=2,
+        platform_reviewers=("@acme-ml/tenant-platform",),
     )
 
 
