@@ -415,6 +415,7 @@ def run_adopt(args: argparse.Namespace) -> int:
     from reconciler.program.tenant import tenant_program
     from reconciler.reconcile.act import load_program
     from reconciler.reconcile.adopt import AdoptContext, adopt
+    from reconciler.reconcile.adopt_guard import held_in_backend
     from reconciler.reconcile.observe import observe_desired
     from reconciler.reconcile.plan import Desired
 
@@ -445,7 +446,8 @@ def run_adopt(args: argparse.Namespace) -> int:
         progress=_err,
         source=args.from_stack,
     )
-    outcomes = adopt(wanted, deployed, ctx)
+    held = held_in_backend(platform.resolved_backend_url(), platform.pulumi_project, deployed)
+    outcomes = adopt(wanted, deployed, ctx, held)
     report = Report("adopt", tuple(outcomes), engine_operations=ctx.engine.operations)
     return _emit(report, args)
 

@@ -116,7 +116,7 @@ class CheckCache:
     def get(self, file: str, sha: str) -> tuple[tuple[Issue, ...], ManifestFacts] | None:
         """The issues and facts of `file` when its bytes hash to `sha`; else None."""
         entry = self._entries.get(file)
-        if not isinstance(entry, list) or len(entry) != 5 or entry[0] != sha:
+        if not isinstance(entry, list) or len(entry) != 6 or entry[0] != sha:
             return None
         try:
             issues = tuple(_issue(file, item) for item in entry[1])
@@ -138,6 +138,7 @@ class CheckCache:
             _located(facts.name),
             _located(facts.display_name),
             _located(facts.renamed_from),
+            _located(facts.adopt_tenant_id),
         ]
         self._changed = True
 

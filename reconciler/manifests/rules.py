@@ -43,6 +43,7 @@ TENANT_NAME = ecma_regex(r"^[a-z][a-z0-9-]{1,26}[a-z0-9]$")
 """A valid tenant name (the schema's rule), for hints that suggest one."""
 DISPLAY_NAME_PATH = ("spec", "displayName")
 RENAMED_FROM_PATH = ("metadata", "renamedFrom")
+ADOPT_TENANT_ID_PATH = ("spec", "adopt", "tenantId")
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,8 @@ class ManifestFacts:
     """`spec.displayName`, when it is text."""
     renamed_from: Located | None = None
     """`metadata.renamedFrom`, when it is text."""
+    adopt_tenant_id: Located | None = None
+    """`spec.adopt.tenantId`, when it is text."""
 
 
 def facts_of(loaded: LoadedYaml) -> ManifestFacts:
@@ -75,6 +78,7 @@ def facts_of(loaded: LoadedYaml) -> ManifestFacts:
         _text_at(loaded, NAME_PATH),
         _text_at(loaded, DISPLAY_NAME_PATH),
         _text_at(loaded, RENAMED_FROM_PATH),
+        _text_at(loaded, ADOPT_TENANT_ID_PATH),
     )
 
 
@@ -152,6 +156,16 @@ def fleet_rules(
     issues += _same_account_id(facts)
     issues += _foreign_secrets(facts, claims_of)
     issues += _renamed_from_present(facts)
+    # Two stacks adopting one identity tenant would both manage, and one day delete, it.
+    issues += _unique(
+        facts,
+        "adopt",
+        lambda f: f.adopt_tenant_id,
+        "identity tenant to adopt",
+        ADOPT_TENANT_ID_PATH,
+        "an identity tenant belongs to one stack: two would both manage it, and destroying "
+        "either would delete it; keep spec.adopt in one manifest",
+    )
     return issues
 
 
@@ -253,14 +267,21 @@ def _repeated_idp_ids(loaded: LoadedYaml) -> list[Issue]:
     return issues
 
 
-def _unique(facts: list[ManifestFacts], key: str, pick: Any, label: str) -> list[Issue]:
+def _unique(
+    facts: list[ManifestFacts],
+    key: str,
+    pick: Any,
+    label: str,
+    where: tuple[str, ...] | None = None,
+    hint: str = "",
+) -> list[Issue]:
     groups: dict[str, list[tuple[ManifestFacts, Located]]] = defaultdict(list)
     for fact in facts:
         located = pick(fact)
         if located is not None:
             groups[located.value.casefold()].append((fact, located))
     issues = []
-    path = json_path(NAME_PATH if key == "name" else DISPLAY_NAME_PATH)
+    path = json_path(where or (NAME_PATH if key == "name" else DISPLAY_NAME_PATH))
     for group in groups.values():
         if len(group) < 2:
             continue
@@ -275,7 +296,7 @@ def _unique(facts: list[ManifestFacts], key: str, pick: Any, label: str) -> list
                     located.column,
                     path,
                     f"{path[2:]}: {label} {shown(located.value)} is also used by {others}",
-                    f"each tenant needs its own {label}",
+                    hint or f"each tenant needs its own {label}",
                 )
             )
     return issues

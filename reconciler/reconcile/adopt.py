@@ -41,6 +41,7 @@ from reconciler.engine.backend.records import StackRecord
 from reconciler.engine.backend.state import DeployedStack
 from reconciler.engine.port import Engine, EngineError, Program, StateResource
 from reconciler.manifests.model import DefaultIdp, OidcIdp, SamlIdp, Tenant
+from reconciler.reconcile.adopt_guard import Holders, taken
 from reconciler.reconcile.plan import Desired
 from reconciler.report.results import Outcome, ResourceStep
 from reconciler.report.status import Status
@@ -358,7 +359,12 @@ def _migrate(
     return bool(urns) or bool(renames(tenant, tenant_id, held))
 
 
-def adopt_tenant(desired: Desired, deployed: DeployedStack | None, ctx: AdoptContext) -> Outcome:
+def adopt_tenant(
+    desired: Desired,
+    deployed: DeployedStack | None,
+    ctx: AdoptContext,
+    held: Callable[[], Mapping[str, str]] = dict,
+) -> Outcome:
     """Adopt one tenant (see the module docstring for the order); never raises."""
     tenant = desired.tenant
     name = tenant.name
@@ -369,6 +375,8 @@ def adopt_tenant(desired: Desired, deployed: DeployedStack | None, ctx: AdoptCon
     try:
         dest = ctx.engine.stack_resources(name) if existed else ()
         live = _find(tenant, dest, ctx)
+        if refused_by := taken(live.id, name, held().get(live.id)):
+            raise AdoptError(refused_by)
         how = (
             "by spec.adopt.tenantId"
             if tenant.adopt and tenant.adopt.tenant_id
@@ -412,17 +420,22 @@ def adopt_tenant(desired: Desired, deployed: DeployedStack | None, ctx: AdoptCon
 
 
 def adopt(
-    desired: Sequence[Desired], deployed: Mapping[str, DeployedStack], ctx: AdoptContext
+    desired: Sequence[Desired],
+    deployed: Mapping[str, DeployedStack],
+    ctx: AdoptContext,
+    held: Mapping[str, str] | None = None,
 ) -> list[Outcome]:
-    """Adopt every given tenant that asks for it (`spec.adopt`), one at a time."""
+    """Adopt every given tenant that asks for it (`spec.adopt`), one at a time; never an
+    identity tenant another deployed stack holds (`held`: id -> stack; read here if None)."""
     outcomes = []
+    holders = Holders(deployed, ctx.engine.stack_resources, held)
     for item in desired:
         if item.tenant.adopt is None:
             outcomes.append(
                 _outcome(item.tenant.name, Status.UNCHANGED, "no spec.adopt: not an adoption")
             )
             continue
-        outcome = adopt_tenant(item, deployed.get(item.tenant.name), ctx)
+        outcome = adopt_tenant(item, deployed.get(item.tenant.name), ctx, holders)
         ctx.progress(f"{item.tenant.name}: {outcome.status}: {outcome.reason}")
         outcomes.append(outcome)
     return outcomes
