@@ -74,7 +74,11 @@ def test_a_killed_apply_then_unlock_then_apply_converges(tenant_repo: TenantRepo
 
     blocked = tenant_repo.run("apply", "--format", "json", "--lock-wait", "1")
     assert blocked.code == 5
-    assert "locked" in by_tenant(blocked)["tenant-one"]["reason"], blocked.stdout
+    # apply names the holder and the way out, as plan does (it said only "locked by
+    # another run").
+    refusal = by_tenant(blocked)["tenant-one"]["reason"]
+    assert "locked by" in refusal and "(pid " in refusal, refusal
+    assert "reconciler unlock tenant-one" in refusal, refusal
 
     # Too young for the default bound: refused, the lock stays.
     young = tenant_repo.run("unlock", "tenant-one")

@@ -49,8 +49,9 @@ from pulumi.automation import errors as auto_errors
 from pulumi.automation.events import EngineEvent, OpType
 
 from reconciler.engine.automation.scratch import previewed
+from reconciler.engine.backend.locks import lock_refusal
 from reconciler.engine.backend.records import STATUS_TAG, StackRecord, decode_record
-from reconciler.engine.backend.state import DeployedStack
+from reconciler.engine.backend.state import DeployedStack, stack_lock
 from reconciler.engine.port import (
     Cancelled,
     DataLossRefused,
@@ -499,6 +500,9 @@ class AutomationEngine:
             translated = _translate(error, diagnostics, self._cancel.is_set())
             # A try another run's lock refused did nothing: an attempt, not an operation.
             refused = isinstance(translated, StackLocked)
+            if isinstance(translated, StackLocked) and tenant:  # the holder, the way out
+                held = stack_lock(self._settings.backend_url, self._settings.pulumi_project, tenant)
+                translated = StackLocked(lock_refusal(held, tenant), delay=translated.delay)
             raise translated from error
         finally:
             if engine_run and not refused:

@@ -186,3 +186,13 @@ def _proc_state(pid: int) -> tuple[str | None, datetime | None]:
     except (OSError, IndexError, ValueError, StopIteration):
         return None, None
     return fields[0], started
+
+
+def lock_refusal(held: HeldLock | None, tenant: str, now: datetime | None = None) -> str:
+    """What a run refused by another run's lock says: who holds it (as `plan` does) and how
+    to remove a lock whose run is gone."""
+    who = held.describe(now or datetime.now(UTC)) if held else "locked by another run"
+    return (
+        f"the stack is {who}; if that run is gone (a killed or timed-out job), remove its "
+        f"lock with `reconciler unlock {tenant}` (docs/operations.md)"
+    )

@@ -233,3 +233,19 @@ def _read_meta_version(bucket: Bucket) -> int | None:
         if line.strip().startswith("version:"):
             return int(line.split(":", 1)[1].strip() or 0)
     return 0
+
+
+def stack_lock(backend_url: str, project: str, stack: str) -> HeldLock | None:
+    """The lock another run holds on `stack`, read directly (None: there is none, or the
+    backend is not one read here, or it cannot be read)."""
+    if not backend_url.startswith(BULK_SCHEMES):
+        return None
+    try:
+        bucket = open_bucket(backend_url)
+        prefix = f".pulumi/locks/organization/{project}/{stack}/"
+        keys = [k for k in bucket.list(prefix) if not k.endswith(_ATTRS_SUFFIX)]
+        if not keys:
+            return None
+        return parse_lock(bucket.read(min(keys, key=lambda k: (not k.endswith(".json"), k))))
+    except (BackendError, OSError):
+        return None

@@ -144,3 +144,16 @@ def test_a_pid_reused_by_a_later_process_is_not_the_holder() -> None:
     # This test's process started long after a lock taken a day ago with its pid.
     held = _here(os.getpid(), datetime.now(UTC) - timedelta(days=1))
     assert unlock_context(held, timedelta(0)).alive == frozenset()
+
+
+def test_an_apply_refused_by_a_lock_names_its_holder_and_the_way_out() -> None:
+    from datetime import UTC, datetime
+
+    from reconciler.engine.backend.locks import HeldLock, lock_refusal
+
+    taken = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+    held = HeldLock(pid=4242, username="runner", hostname="gha-1", taken=taken)
+    said = lock_refusal(held, "acme", now=datetime(2026, 1, 1, 14, 0, tzinfo=UTC))
+    assert said.startswith("the stack is locked by runner@gha-1 (pid 4242) for 2h")
+    assert "`reconciler unlock acme`" in said
+    assert "locked by another run" in lock_refusal(None, "acme")
