@@ -65,7 +65,7 @@ def declare_tenant(ctx: TenantContext, fingerprint: str) -> None:
     """Declare every resource of the tenant and export the stack outputs."""
     # Identity first: the IdP configs need the tenant's server-assigned name.
     tenant = identity.identity_tenant(ctx)
-    identity.mfa_config(ctx, tenant)
+    identity.sign_in_settings(ctx, tenant)
     identity.identity_providers(ctx, tenant)
     # Isolation does not depend on identity, so the engine creates both in parallel.
     bucket = isolation.data_bucket(ctx)

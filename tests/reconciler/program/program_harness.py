@@ -35,7 +35,8 @@ GCP_PROJECT = "demo-mlaas"
 FINGERPRINT = "fingerprint-under-test"
 STACK_TYPE = "pulumi:pulumi:Stack"
 IDENTITY_TENANT = "gcp:identityplatform/tenant:Tenant"
-MFA_CONFIG = "pulumi-python:dynamic/identityplatform:TenantMfaConfig"
+SIGN_IN = "pulumi-python:dynamic/identityplatform:TenantSignInSettings"
+OIDC_FLOW = "pulumi-python:dynamic/identityplatform:TenantOidcFlow"
 DEFAULT_IDP = "gcp:identityplatform/tenantDefaultSupportedIdpConfig:TenantDefaultSupportedIdpConfig"
 OIDC_IDP = "gcp:identityplatform/tenantOauthIdpConfig:TenantOauthIdpConfig"
 SAML_IDP = "gcp:identityplatform/tenantInboundSamlConfig:TenantInboundSamlConfig"
@@ -53,6 +54,7 @@ ENVIRONMENT = {
     "TENANT_ONE_GOOGLE_CLIENT_SECRET": "plain-google-secret-of-tenant-one",
     "TENANT_TWO_GITHUB_CLIENT_SECRET": "plain-github-secret-of-tenant-two",
     "EVERY_FIELD_GOOGLE_CLIENT_SECRET": "plain-google-secret-of-acme",
+    "EVERY_FIELD_TEST_PHONE_CODE": "654321",
 }
 """Client secrets the example manifests read from the environment."""
 
