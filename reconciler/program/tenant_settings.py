@@ -40,6 +40,7 @@ from pulumi.dynamic import (
 from reconciler.manifests.signin import Auth
 from reconciler.program.pickling import PICKLING
 from reconciler.program.signin import (
+    BY_FIELD,
     TEST_PHONE_NUMBERS,
     default_config,
     desired_config,
@@ -63,9 +64,15 @@ def _codes(value: Any) -> dict[str, str]:
     return {str(k): str(v) for k, v in value.items()} if isinstance(value, Mapping) else {}
 
 
+def _settings(props: Mapping[str, Any]) -> dict[str, Any]:
+    """The owned settings in `props`, each a top-level property (so a preview names it)."""
+    owned = props.get("owned") or ()
+    return {field: props.get(field) for field in owned if field in BY_FIELD}
+
+
 def _canonical(props: Mapping[str, Any]) -> tuple[Any, ...]:
     owned = tuple(props.get("owned") or ())
-    return owned, props.get("config") or {}, _codes(props.get(TEST_PHONE_NUMBERS))
+    return owned, _settings(props), _codes(props.get(TEST_PHONE_NUMBERS))
 
 
 def settings_diff(olds: Mapping[str, Any], news: Mapping[str, Any]) -> DiffResult:
@@ -107,7 +114,7 @@ def _whole_numbers(value: Any) -> Any:
 def request(props: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """The PATCH body and update mask that make the tenant say what `props` say."""
     owned = list(props.get("owned") or ())
-    body: dict[str, Any] = _whole_numbers(props.get("config") or {})
+    body: dict[str, Any] = _whole_numbers(_settings(props))
     if TEST_PHONE_NUMBERS in owned:
         codes = _codes(props.get(TEST_PHONE_NUMBERS))
         check_codes(codes)
@@ -123,7 +130,7 @@ def outputs(props: Mapping[str, Any], tenant: Mapping[str, Any]) -> dict[str, An
         "project": props["project"],
         "tenant": props["tenant"],
         "owned": owned,
-        "config": normalized_config(tenant, owned),
+        **normalized_config(tenant, owned),
     }
     if TEST_PHONE_NUMBERS in owned:
         found[TEST_PHONE_NUMBERS] = _codes(tenant.get(TEST_PHONE_NUMBERS))
@@ -158,7 +165,7 @@ class TenantSettingsProvider(ResourceProvider):
         if api.find_tenant(props["project"], props["tenant"]) is None:
             return
         owned = list(props.get("owned") or ())
-        defaults = {**props, "config": default_config(owned), TEST_PHONE_NUMBERS: {}}
+        defaults = {**props, **default_config(owned), TEST_PHONE_NUMBERS: {}}
         body, mask = request(defaults)
         if mask:
             api.patch_tenant(props["project"], props["tenant"], body, mask)
@@ -191,7 +198,7 @@ class TenantSignInSettings(Resource, module="identityplatform", name="TenantSign
             "project": project,
             "tenant": tenant,
             "owned": list(owned_fields(auth)),
-            "config": desired_config(auth),
+            **desired_config(auth),
             TEST_PHONE_NUMBERS: test_codes,
         }
         secret_outputs = pulumi.ResourceOptions(additional_secret_outputs=[TEST_PHONE_NUMBERS])

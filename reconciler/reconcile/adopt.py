@@ -41,6 +41,14 @@ from reconciler.engine.backend.records import StackRecord
 from reconciler.engine.backend.state import DeployedStack
 from reconciler.engine.port import Engine, EngineError, Program, StateResource
 from reconciler.manifests.model import DefaultIdp, OidcIdp, SamlIdp, Tenant
+from reconciler.reconcile.adopt_signin import (
+    desired_sign_in,
+    flow_differences,
+    is_sign_in_path,
+    live_settings,
+    oidc_configs,
+    what_to_write,
+)
 from reconciler.reconcile.plan import Desired
 from reconciler.report.results import Outcome, ResourceStep
 from reconciler.report.status import Status
@@ -92,8 +100,6 @@ _PERMISSION_PATHS = {
 
 def live_tenant(document: Mapping[str, Any]) -> LiveTenant:
     """A tenant from the Identity Toolkit's Tenant document (absent booleans are false)."""
-    from reconciler.program.auth_settings import normalized
-
     tenant_id = str(document.get("tenantId") or str(document.get("name", "")).rsplit("/", 1)[-1])
     settings: dict[str, Any] = {
         path: bool(document.get(key, False)) for key, path in _FLAG_PATHS.items()
@@ -102,14 +108,12 @@ def live_tenant(document: Mapping[str, Any]) -> LiveTenant:
     settings.update(
         {path: bool(permissions.get(k, False)) for k, path in _PERMISSION_PATHS.items()}
     )
-    settings["auth.mfa"] = normalized(document.get("mfaConfig"))
+    settings.update(live_settings(document))  # the sign-in settings (adopt_signin.py)
     return LiveTenant(tenant_id, str(document.get("displayName", "")), settings)
 
 
 def desired_settings(tenant: Tenant) -> dict[str, Any]:
-    """The same paths as `LiveTenant.settings`, from the manifest."""
-    from reconciler.program.auth_settings import desired_mfa_config, normalized
-
+    """The same paths as `LiveTenant.settings`, from the manifest (the ones it owns)."""
     auth = tenant.auth
     permissions = auth.client_permissions
     return {
@@ -118,7 +122,7 @@ def desired_settings(tenant: Tenant) -> dict[str, Any]:
         "auth.disableAuth": auth.disable_auth,
         "auth.clientPermissions.disabledUserSignup": permissions.disabled_user_signup,
         "auth.clientPermissions.disabledUserDeletion": permissions.disabled_user_deletion,
-        "auth.mfa": normalized(desired_mfa_config(auth.mfa)),
+        **desired_sign_in(tenant),
     }
 
 
@@ -170,12 +174,12 @@ def differences(tenant: Tenant, live: LiveTenant) -> list[str]:
         )
     desired = desired_settings(tenant)
     for path, value in live.settings.items():
-        if desired.get(path) == value:
-            continue
+        if path not in desired or desired[path] == value:
+            continue  # not the manifest's (a setting left as it is), or the same
         parent, _, key = f"spec.{path}".rpartition(".")
         hint = (
-            "write `mfa:` with the live state and factors (docs/mfa.md)"
-            if key == "mfa"
+            what_to_write(tenant, path, value)
+            if is_sign_in_path(path)
             else f"write `{key}: {_yaml(value)}` under {parent}"
         )
         found.append(
@@ -335,6 +339,7 @@ def _find(tenant: Tenant, dest: Sequence[StateResource], ctx: AdoptContext) -> L
         raise AdoptError(f"tenant {found.id} is in the state but not in project {ctx.project}")
     live = live_tenant(document)
     problems = differences(tenant, live)
+    problems += flow_differences(tenant, oidc_configs(ctx.directory, ctx.project, live.id, tenant))
     if ctx.source is not None:
         source = ctx.engine.stack_resources(ctx.source)
         problems += check_idps(tenant, [r for r in (*source, *dest) if _belongs(r, live.id)])

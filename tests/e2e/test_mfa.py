@@ -15,7 +15,7 @@ from tests.e2e.harness import PROJECT, TenantRepo
 
 pytestmark = pytest.mark.e2e
 
-MFA_TYPE = "pulumi-python:dynamic/identityplatform:TenantMfaConfig"
+MFA_TYPE = "pulumi-python:dynamic/identityplatform:TenantSignInSettings"
 SMS_ON = "".join(
     f"{line}\n"
     for line in (

@@ -156,13 +156,13 @@ def test_every_tenant_declares_its_sign_in_settings_bound_to_the_server_assigned
     assert settings.property_dependencies["tenant"] == (f"{IDENTITY_TENANT}::tenant-one-identity",)
     # tenant-one's manifest says nothing about these settings: the API's defaults.
     assert settings.inputs["owned"] == ALL_DEFAULT_OWNED
-    assert settings.inputs["config"] == signin.desired_config(Auth())
+    assert {k: settings.inputs[k] for k in ALL_DEFAULT_OWNED[:-1]} == signin.desired_config(Auth())
     assert settings.inputs["testPhoneNumbers"] == {}
 
 
 def test_the_manifests_mfa_reaches_the_resource(harness: Harness):
     run = harness.run(harness.tenant("every-field"))
-    assert run.one(SIGN_IN).inputs["config"]["mfaConfig"]["state"] == "MANDATORY"
+    assert run.one(SIGN_IN).inputs["mfaConfig"]["state"] == "MANDATORY"
 
 
 def test_the_pickled_provider_is_a_secret_reference_to_its_module(harness: Harness):
@@ -219,7 +219,7 @@ def props(auth: Auth, codes: dict[str, str] | None = None) -> dict[str, Any]:
         "project": "p",
         "tenant": "t-1",
         "owned": list(signin.owned_fields(auth)),
-        "config": signin.desired_config(auth),
+        **signin.desired_config(auth),
         "testPhoneNumbers": codes or {},
     }
 
@@ -237,7 +237,9 @@ def test_create_sends_one_patch_of_exactly_the_owned_settings(api: FakeApi):
     assert tenant == "t-1"
     assert mask == signin.update_mask(ALL_DEFAULT_OWNED)
     assert body["testPhoneNumbers"] == {"+15555550100": "123456"}
-    assert result.outs["config"] == signin.desired_config(SMS_AND_POLICY)
+    assert {k: result.outs[k] for k in ALL_DEFAULT_OWNED[:-1]} == signin.desired_config(
+        SMS_AND_POLICY
+    )
     assert result.outs["testPhoneNumbers"] == {"+15555550100": "123456"}
     assert api.tenants[("p", "t-1")]["displayName"] == "T"  # pulumi-gcp's, untouched
 
@@ -257,7 +259,7 @@ def test_read_reports_a_change_made_outside_git(api: FakeApi):
     live["passwordPolicyConfig"]["passwordPolicyEnforcementState"] = "OFF"
     live["testPhoneNumbers"] = {"+15555550199": "000000"}
     result = provider.read("projects/p/tenants/t-1/signInSettings", props(SMS_AND_POLICY))
-    assert result.outs["config"]["passwordPolicyConfig"]["passwordPolicyEnforcementState"] == "OFF"
+    assert result.outs["passwordPolicyConfig"]["passwordPolicyEnforcementState"] == "OFF"
     assert result.outs["testPhoneNumbers"] == {"+15555550199": "000000"}
     assert settings_diff(result.outs, props(SMS_AND_POLICY)).changes
 
@@ -298,7 +300,7 @@ def test_delete_of_a_deleted_tenant_sends_nothing(api: FakeApi):
 
 
 def test_request_leaves_test_numbers_alone_when_not_owned():
-    body, mask = request({"owned": ["enableAnonymousUser"], "config": {"enableAnonymousUser": 1}})
+    body, mask = request({"owned": ["enableAnonymousUser"], "enableAnonymousUser": 1})
     assert (body, mask) == ({"enableAnonymousUser": 1}, ["enableAnonymousUser"])
 
 
@@ -306,6 +308,6 @@ def test_numbers_the_engine_hands_over_as_floats_are_sent_as_whole_numbers():
     config = signin.desired_config(Auth(password_policy=PasswordPolicy("ENFORCE", 12)))
     options = config["passwordPolicyConfig"]["passwordPolicyVersions"][0]["customStrengthOptions"]
     options["minPasswordLength"] = 12.0  # what the engine passes back
-    body, _ = request({"owned": ["passwordPolicyConfig"], "config": config})
+    body, _ = request({"owned": ["passwordPolicyConfig"], **config})
     sent = body["passwordPolicyConfig"]["passwordPolicyVersions"][0]["customStrengthOptions"]
     assert type(sent["minPasswordLength"]) is int

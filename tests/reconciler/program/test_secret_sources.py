@@ -75,7 +75,13 @@ def test_in_ci_a_from_env_reference_reads_secret_manager_by_convention(mocked: H
 def test_a_preview_reads_no_secret_and_marks_it_not_compared(harness: Harness) -> None:
     tenant = harness.tenant("every-field")
     secrets = resolve_secrets(tenant, {SOURCE: "unread"})  # no variable, no Secret Manager
-    assert secrets.not_compared() == ("google.com", "microsoft.com", "oidc.acme-okta")
+    assert secrets.not_compared() == (
+        "+15555550100",
+        "+447700900123",
+        "google.com",
+        "microsoft.com",
+        "oidc.acme-okta",
+    )
     assert secrets.ignored_properties("google.com") == ["clientSecret"]
     assert f"google.com={NOT_COMPARED}" in repr(secrets)
     run = execute(
