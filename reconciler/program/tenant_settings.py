@@ -53,6 +53,9 @@ TYPE_NAME = "pulumi-python:dynamic/identityplatform:TenantSignInSettings"
 """The resource type the engine records (dynamic types live under `pulumi-python`)."""
 LEGACY_TYPE_NAME = "pulumi-python:dynamic/identityplatform:TenantMfaConfig"
 """The MFA-only resource this one replaces; its state is taken over by alias."""
+TEST_PHONES = "testPhones"
+"""The test numbers alone, in the clear: numbers are no secret, and a preview can name this
+property when they change (the codes' map is a secret, shown masked)."""
 _REPLACE_ON = ("project", "tenant")
 
 
@@ -134,6 +137,7 @@ def outputs(props: Mapping[str, Any], tenant: Mapping[str, Any]) -> dict[str, An
     }
     if TEST_PHONE_NUMBERS in owned:
         found[TEST_PHONE_NUMBERS] = _codes(tenant.get(TEST_PHONE_NUMBERS))
+        found[TEST_PHONES] = sorted(found[TEST_PHONE_NUMBERS])
     return found
 
 
@@ -194,12 +198,14 @@ class TenantSignInSettings(Resource, module="identityplatform", name="TenantSign
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """`test_codes` maps each test phone number to its code (a secret Output)."""
+        numbers = sorted(phone.number for phone in auth.test_phone_numbers)
         props = {
             "project": project,
             "tenant": tenant,
             "owned": list(owned_fields(auth)),
             **desired_config(auth),
             TEST_PHONE_NUMBERS: test_codes,
+            TEST_PHONES: numbers,
         }
         secret_outputs = pulumi.ResourceOptions(additional_secret_outputs=[TEST_PHONE_NUMBERS])
         with PICKLING:  # see pickling.py

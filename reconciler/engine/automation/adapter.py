@@ -47,6 +47,7 @@ from pulumi import automation as auto
 from pulumi.automation import errors as auto_errors
 from pulumi.automation.events import EngineEvent, OpType
 
+from reconciler.engine.automation.dynamic_diffs import changed_properties
 from reconciler.engine.backend.records import STATUS_TAG, StackRecord, decode_record
 from reconciler.engine.backend.state import DeployedStack
 from reconciler.engine.port import (
@@ -125,7 +126,7 @@ def _steps_recorder(
                 op=op,
                 type=meta.type,
                 name=meta.urn.rsplit("::", 1)[-1],
-                diffs=tuple(meta.diffs or ()),
+                diffs=tuple(meta.diffs or ()) or changed_properties(meta, refresh),
                 replace_keys=tuple(meta.keys or ()) if op != "create" else (),
             )
             with lock:
