@@ -263,3 +263,77 @@ def test_every_setting_is_set_changed_in_place_drifts_and_is_repaired(
     assert repo.run("drift").code == 0
     secrets_seen = [*both.values(), okta_secret, console_code, "console-secret"]
     assert plaintext_in_state(repo, secrets_seen) == []
+
+
+ADOPTED = """\
+apiVersion: mlaas.dev/v1
+kind: Tenant
+metadata:
+  name: console-made
+  owner: ml-platform@example.com
+spec:
+  displayName: {display}
+  adopt: {{}}
+  auth:
+{auth}  storage:
+    location: EU
+"""
+
+
+def test_a_console_made_tenant_with_every_setting_is_adopted_unchanged(
+    tenant_repo: TenantRepo, identity_host: str
+):
+    """Adoption compares every owned setting, names the line to write, then adopts the
+    tenant without changing any of them."""
+    repo, host = tenant_repo, identity_host
+    display = f"Console-{secrets.token_hex(4)}"
+    code = f"{secrets.randbelow(10**6):06d}"
+    status, body = identity.call(
+        host,
+        "POST",
+        f"identitytoolkit.googleapis.com/v2/projects/{PROJECT}/tenants",
+        {"displayName": display, "allowPasswordSignup": True},
+    )
+    assert status == 200, body
+    tenant_id = str(body["name"]).rsplit("/", 1)[-1]
+    auth = {**SECOND, "testPhoneNumbers": {"+15555550100": {"fromEnv": "CONSOLE_MADE_TEST_CODE"}}}
+    wanted = auth_from_document(auth)
+    owned = signin.owned_fields(wanted)
+    body = {**signin.desired_config(wanted), "testPhoneNumbers": {"+15555550100": code}}
+    mask = ",".join(signin.update_mask(owned))
+    status, answer = identity.call(
+        host, "PATCH", f"{tenant_path(tenant_id)}?updateMask={mask}", body
+    )
+    assert status == 200, answer
+    assert identity.sign_up(host, tenant_id, "grace@example.com", "correct-horse-2")[0] == 200
+    before = live_tenant(host, tenant_id)
+    for name in ("tenant-one", "tenant-two"):
+        repo.manifest(name).unlink()
+    repo.env["CONSOLE_MADE_TEST_CODE"] = code
+
+    # One setting the manifest gets wrong: refused, with the line to write; nothing changed.
+    wrong = {**auth, "passwordPolicy": {**SECOND["passwordPolicy"], "minLength": 11}}
+    text = ADOPTED.format(display=display, auth=flow_yaml(wrong, 4))
+    repo.manifest("console-made").write_text(text)
+    refused = repo.run("adopt", "--format", "json")
+    [line] = refused.json()["tenants"]
+    assert refused.code == 5 and line["status"] == "failed", line
+    assert (
+        "write `passwordPolicy: {enforcementState: ENFORCE, minLength: 12, maxLength: 64, "
+        "requireUppercase: true}` under spec.auth"
+    ) in line["reason"]
+    assert "nothing was changed" in line["reason"]
+    assert repo.stacks() == set()
+
+    repo.manifest("console-made").write_text(
+        ADOPTED.format(display=display, auth=flow_yaml(auth, 4))
+    )
+    adopted = repo.run("adopt", "--format", "json")
+    assert adopted.code == 0, adopted.stdout + adopted.stderr
+    assert live_tenant(host, tenant_id) == before  # every setting, and the codes, unchanged
+    plan = repo.run("plan", "--format", "json")
+    assert [(t["tenant"], t["status"]) for t in plan.json()["tenants"]] == [
+        ("console-made", "unchanged")
+    ]
+    assert repo.run("drift").code == 0
+    assert identity.sign_in(host, tenant_id, "grace@example.com", "correct-horse-2")[0] == 200
