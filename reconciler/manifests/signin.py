@@ -202,3 +202,44 @@ def auth_from_document(auth: dict[str, Any]) -> Auth:
         request_logging=auth.get("requestLogging"),
         mobile_links_domain=auth.get("mobileLinksDomain"),
     )
+
+
+def sign_in_posture(auth: Auth) -> dict[str, Any]:
+    """The tenant's sign-in posture in a few words per setting, for people and reports
+    (the stack output `signInPosture`; never a secret: test numbers are only counted)."""
+    mfa = auth.mfa
+    policy = auth.password_policy
+    required = [
+        word
+        for word, on in (
+            ("upper", policy.require_uppercase),
+            ("lower", policy.require_lowercase),
+            ("digit", policy.require_numeric),
+            ("symbol", policy.require_non_alphanumeric),
+        )
+        if on
+    ]
+    regions = ", ".join(auth.sms_regions.regions)
+    if auth.sms_regions.allowlist_only:
+        sms = f"only {regions}" if regions else "none"
+    else:
+        sms = f"all but {regions}" if regions else "all"
+    recaptcha = auth.recaptcha
+    return {
+        "passwordSignup": auth.allow_password_signup,
+        "emailLinkSignin": auth.enable_email_link_signin,
+        "anonymousUsers": auth.enable_anonymous_user,
+        "signInDisabled": auth.disable_auth,
+        "mfa": f"{mfa.state}" + (f" ({', '.join(mfa.factors)})" if mfa.factors else ""),
+        "passwordPolicy": (
+            f"ENFORCE {policy.min_length}-{policy.max_length}"
+            + (f" ({', '.join(required)})" if required else "")
+            if policy.enforcement_state == "ENFORCE"
+            else "OFF"
+        ),
+        "smsRegions": sms,
+        "recaptcha": f"email {recaptcha.email_password_enforcement_state}, "
+        f"phone {recaptcha.phone_enforcement_state}",
+        "improvedEmailPrivacy": auth.enable_improved_email_privacy,
+        "testPhoneNumbers": len(auth.test_phone_numbers),
+    }
