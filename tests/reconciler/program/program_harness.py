@@ -105,6 +105,7 @@ class Registration:
     dependencies: tuple[str, ...]
     property_dependencies: dict[str, tuple[str, ...]]
     protect: bool
+    ignore_changes: tuple[str, ...] = ()
 
     def masked(self) -> dict[str, Any]:
         """The golden form: sorted keys, secrets masked, references as `type::name`."""
@@ -140,6 +141,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                     for key, deps in request.propertyDependencies.items()
                 },
                 protect=bool(request.protect),
+                ignore_changes=tuple(request.ignoreChanges),
             )
             # The SDK registers resources from several threads at once.
             with self._lock:
