@@ -41,14 +41,7 @@ from reconciler.engine.backend.records import StackRecord
 from reconciler.engine.backend.state import DeployedStack
 from reconciler.engine.port import Engine, EngineError, Program, StateResource
 from reconciler.manifests.model import DefaultIdp, OidcIdp, SamlIdp, Tenant
-from reconciler.reconcile.adopt_signin import (
-    desired_sign_in,
-    flow_differences,
-    is_sign_in_path,
-    live_settings,
-    oidc_configs,
-    what_to_write,
-)
+from reconciler.reconcile import adopt_signin as signin
 from reconciler.reconcile.plan import Desired
 from reconciler.report.results import Outcome, ResourceStep
 from reconciler.report.status import Status
@@ -108,7 +101,7 @@ def live_tenant(document: Mapping[str, Any]) -> LiveTenant:
     settings.update(
         {path: bool(permissions.get(k, False)) for k, path in _PERMISSION_PATHS.items()}
     )
-    settings.update(live_settings(document))  # the sign-in settings (adopt_signin.py)
+    settings.update(signin.live_settings(document))  # the sign-in settings (adopt_signin.py)
     return LiveTenant(tenant_id, str(document.get("displayName", "")), settings)
 
 
@@ -122,7 +115,7 @@ def desired_settings(tenant: Tenant) -> dict[str, Any]:
         "auth.disableAuth": auth.disable_auth,
         "auth.clientPermissions.disabledUserSignup": permissions.disabled_user_signup,
         "auth.clientPermissions.disabledUserDeletion": permissions.disabled_user_deletion,
-        **desired_sign_in(tenant),
+        **signin.desired_sign_in(tenant),
     }
 
 
@@ -178,8 +171,8 @@ def differences(tenant: Tenant, live: LiveTenant) -> list[str]:
             continue  # not the manifest's (a setting left as it is), or the same
         parent, _, key = f"spec.{path}".rpartition(".")
         hint = (
-            what_to_write(tenant, path, value)
-            if is_sign_in_path(path)
+            signin.what_to_write(tenant, path, value)
+            if signin.is_sign_in_path(path)
             else f"write `{key}: {_yaml(value)}` under {parent}"
         )
         found.append(
@@ -339,7 +332,8 @@ def _find(tenant: Tenant, dest: Sequence[StateResource], ctx: AdoptContext) -> L
         raise AdoptError(f"tenant {found.id} is in the state but not in project {ctx.project}")
     live = live_tenant(document)
     problems = differences(tenant, live)
-    problems += flow_differences(tenant, oidc_configs(ctx.directory, ctx.project, live.id, tenant))
+    configs = signin.oidc_configs(ctx.directory, tenant, ctx.project, live.id)
+    problems += signin.flow_differences(tenant, configs)
     if ctx.source is not None:
         source = ctx.engine.stack_resources(ctx.source)
         problems += check_idps(tenant, [r for r in (*source, *dest) if _belongs(r, live.id)])

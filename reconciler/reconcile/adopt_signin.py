@@ -163,9 +163,7 @@ def flow_differences(tenant: Tenant, configs: Mapping[str, Mapping[str, Any] | N
     return found
 
 
-def oidc_configs(
-    directory: Any, project: str, tenant_id: str, tenant: Tenant
-) -> dict[str, Mapping[str, Any] | None]:
+def oidc_configs(directory: Any, tenant: Tenant, project: str, tenant_id: str) -> dict[str, Any]:
     """The live config of each OIDC provider the manifest lists (a directory that cannot
     read IdP configs, as in the unit tests' fakes, reads none)."""
     find = getattr(directory, "find_oauth_idp_config", None)
