@@ -16,10 +16,11 @@ LAYERS = (
     ("reconciler", "reconciler.names", "reconciler.settings"),
     ("reconciler.gcp",),
     ("reconciler.manifests",),
-    ("reconciler.program",),
+    ("reconciler.program", "reconciler.platform_setup"),
     ("reconciler.report",),
     ("reconciler.engine",),
     ("reconciler.reconcile",),
+    ("reconciler.doctor",),
     ("reconciler.cli",),
 )
 """Bottom to top: a module imports from its own layer or one below, never one above."""
