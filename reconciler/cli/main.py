@@ -29,7 +29,9 @@ from reconciler.report.status import EXIT_CODES_HELP, EXIT_INTERRUPTED, EXIT_OK,
 ACTIONS = tuple(action.value for action in Action)
 DISTRIBUTION = "tenant-gitops"
 DEPLOY_EXTRA = "deploy"
-ENGINE_COMMANDS = frozenset({"plan", "preview", "apply", "drift", "outputs", "adopt", "unlock"})
+ENGINE_COMMANDS = frozenset(
+    {"plan", "preview", "apply", "drift", "outputs", "adopt", "unlock", "platform"}
+)
 """Subcommands that need the `deploy` extra (Pulumi, pulumi-gcp)."""
 ENGINE_MODULES = ("pulumi", "pulumi_gcp")
 _PIN = re.compile(r"^(pulumi(?:-gcp)?)\s*==\s*([^\s;]+)")
@@ -361,6 +363,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     add("schema", "print the tenant manifest JSON Schema")
     _add_unlock(sub)
+    from reconciler.cli import platform_commands
+
+    platform_commands.register(sub, add)
     return parser
 
 
@@ -380,9 +385,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     # 143 and no word: it is a cancellation like any other (act installs its own handler).
     signal.signal(signal.SIGTERM, _interrupt)
     try:
-        from reconciler.cli import commands
+        from reconciler.cli import commands, platform_commands
 
-        handler = getattr(commands, f"run_{args.command}")
+        handler = platform_commands.HANDLERS.get(args.command) or getattr(
+            commands, f"run_{args.command}"
+        )
         return int(handler(args))
     except KeyboardInterrupt:
         print("reconciler: interrupted; no report was written", file=sys.stderr)

@@ -48,6 +48,11 @@ def _pulumi_binary(root: Path, environ: Mapping[str, str]) -> Path:
     )
 
 
+def pulumi_binary(root: Path, environ: Mapping[str, str]) -> Path:
+    """The pinned Pulumi CLI (`<dir>/bin/pulumi`); SetupError names what to run if none."""
+    return _pulumi_binary(root, environ)
+
+
 def _passphrase_env(platform: Platform, environ: Mapping[str, str]) -> dict[str, str]:
     if platform.secrets_provider != "passphrase":
         return {}

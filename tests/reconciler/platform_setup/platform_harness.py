@@ -8,6 +8,7 @@ project lookup (`gcp:organizations/getProject:getProject`) answers the number.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from pulumi.runtime import mocks as pulumi_mocks
 from reconciler.manifests.setup import KmsKey, PlatformSetup
 from reconciler.platform_setup.blueprint import Blueprint, blueprint
 from reconciler.platform_setup.program import PLATFORM_PROJECT, platform_program
+from reconciler.report.results import ResourceStep, StackRun
 from tests.reconciler.program.program_harness import ProgramRun, RecordingMonitor
 
 PROJECT_NUMBER = "123456789012"
@@ -87,7 +89,11 @@ class PlatformMocks(pulumi.runtime.Mocks):
 
 def run(plan: Blueprint | None = None, existing: bool = False, preview: bool = False) -> ProgramRun:
     """Run the platform program under fresh mocks; the runtime is reset afterwards."""
-    plan = plan or blueprint(setup())
+    return execute(platform_program(plan or blueprint(setup()), existing), preview)
+
+
+def execute(program: Callable[[], None], preview: bool = False) -> ProgramRun:
+    """Run any program of the platform project under fresh mocks."""
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     mocks = PlatformMocks()
@@ -97,7 +103,6 @@ def run(plan: Blueprint | None = None, existing: bool = False, preview: bool = F
         mocks, project=PLATFORM_PROJECT, stack="platform", preview=preview, monitor=monitor
     )
     result = ProgramRun(registrations=monitor.registrations, calls=mocks.calls)
-    program = platform_program(plan, existing)
 
     @pulumi.runtime.test
     async def _run() -> None:
@@ -116,3 +121,25 @@ def run(plan: Blueprint | None = None, existing: bool = False, preview: bool = F
 
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "platform.json"
+
+
+class MockedPlatformStack:
+    """`PlatformStack` with the program run under these mocks: every resource a create."""
+
+    def __init__(self) -> None:
+        self.runs: list[str] = []
+
+    def _run(self, program: Callable[[], None], what: str) -> StackRun:
+        self.runs.append(what)
+        result = execute(program, preview=what == "preview")
+        steps = tuple(
+            ResourceStep("create", r.type, r.name)
+            for r in sorted(result.registrations, key=lambda r: (r.type, r.name))
+        )
+        return StackRun(steps=steps, outputs=dict(result.outputs) if what == "up" else {})
+
+    def preview(self, program: Callable[[], None]) -> StackRun:
+        return self._run(program, "preview")
+
+    def up(self, program: Callable[[], None]) -> StackRun:
+        return self._run(program, "up")
