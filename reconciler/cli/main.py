@@ -359,6 +359,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="migrate from this stack of the same backend (pulumi state move) instead of "
         "importing from the cloud",
     )
+    p.add_argument(
+        "--write-manifests",
+        action="store_true",
+        help="write tenants/<name>.yaml for every live tenant that has none (then adopt)",
+    )
+    p.add_argument("--owner", metavar="EMAIL", help="metadata.owner of the written manifests")
     _add_output(p, ("text", "json", "markdown"))
 
     add("schema", "print the tenant manifest JSON Schema")

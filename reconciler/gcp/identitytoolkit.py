@@ -85,6 +85,23 @@ class TenantApi:
             if not token:
                 return found
 
+    def list_idp_configs(
+        self, project: str, tenant_id: str, collection: str
+    ) -> list[dict[str, Any]]:
+        """A tenant's IdP configs of one kind, all pages: `collection` is
+        `defaultSupportedIdpConfigs`, `oauthIdpConfigs` or `inboundSamlConfigs`
+        (projects.tenants.<collection>.list; the answer lists them under the same key)."""
+        found: list[dict[str, Any]] = []
+        token = ""
+        while True:
+            query = {"pageSize": "100", **({"pageToken": token} if token else {})}
+            path = f"v2/projects/{project}/tenants/{tenant_id}/{collection}"
+            page = self._call("GET", path, query=query)
+            found += [dict(config) for config in page.get(collection, [])]
+            token = page.get("nextPageToken", "")
+            if not token:
+                return found
+
     def find_tenant(self, project: str, tenant_id: str) -> dict[str, Any] | None:
         """The tenant, or None when it does not exist."""
         if self.where.emulator:
