@@ -23,6 +23,15 @@ def _err(message: str) -> None:
 
 
 def run_write_manifests(args: argparse.Namespace) -> int:
+    from reconciler.cli.commands import CommandFailed
+
+    try:
+        return _write_manifests(args)
+    except CommandFailed as failed:  # the message has been printed
+        return failed.code
+
+
+def _write_manifests(args: argparse.Namespace) -> int:
     from reconciler.cli.commands import _check_validation, _deployed, _engine_factory, _platform
     from reconciler.cli.scaffold import NewTenant, refusal
     from reconciler.gcp.identitytoolkit import TenantApi

@@ -410,10 +410,6 @@ def run_new(args: argparse.Namespace) -> int:
 @_guarded
 def run_adopt(args: argparse.Namespace) -> int:
     """Adopt existing tenants (reconcile/adopt.py); the engine runs only after validation."""
-    if args.write_manifests:
-        from reconciler.cli.adopt_manifests import run_write_manifests
-
-        return run_write_manifests(args)
     from reconciler.gcp.identitytoolkit import TenantApi
     from reconciler.program.secrets import resolve_secrets
     from reconciler.program.tenant import tenant_program

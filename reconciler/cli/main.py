@@ -393,9 +393,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         from reconciler.cli import commands, platform_commands
 
-        handler = platform_commands.HANDLERS.get(args.command) or getattr(
-            commands, f"run_{args.command}"
-        )
+        handler = platform_commands.handler_for(args) or getattr(commands, f"run_{args.command}")
         return int(handler(args))
     except KeyboardInterrupt:
         print("reconciler: interrupted; no report was written", file=sys.stderr)

@@ -292,8 +292,10 @@ def _github_api(repository: str, token: str, api_url: str) -> GitHub:
     return GitHub(repository, token, api_url=api_url)
 
 
-HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
-    "init": run_init,
-    "platform": run_platform,
-}
-"""The commands this module adds, for main's dispatch."""
+def handler_for(args: argparse.Namespace) -> Callable[[argparse.Namespace], int] | None:
+    """The handler of a command this module adds (or `adopt --write-manifests`), for main."""
+    if args.command == "adopt" and getattr(args, "write_manifests", False):
+        from reconciler.cli.adopt_manifests import run_write_manifests
+
+        return run_write_manifests
+    return {"init": run_init, "platform": run_platform}.get(args.command)

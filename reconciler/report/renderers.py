@@ -67,7 +67,7 @@ def summary_line(report: Report) -> str:
         totals[outcome.status] = totals.get(outcome.status, 0) + 1
     parts = [f"{n} {status}" for status, n in sorted(totals.items())]
     line = f"{len(report.outcomes)} tenant(s): " + (", ".join(parts) or "none")
-    return line + f"; {report.engine_operations} engine operation(s)"
+    return line + f"; {report.engine_operations} engine operation(s); reconciler {report.version}"
 
 
 def render_text(report: Report) -> str:
