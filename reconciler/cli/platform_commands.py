@@ -1,4 +1,5 @@
-"""`reconciler init` and `reconciler platform preview|up`: a team's first run, as commands.
+"""`reconciler init`, `reconciler platform preview|up` and `reconciler upgrade`: a team's first
+run and its later releases, as commands.
 
 - `init` writes platform.yaml from flags (so it runs unattended) and removes the example
   tenants (`platform_setup.first_run`).
@@ -79,6 +80,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], add: Adde
     )
     p.add_argument("--keep-examples", action="store_true", help="keep tenant-one and tenant-two")
     p.add_argument("--force", action="store_true", help="replace a platform.yaml that has setup")
+
+    from reconciler.cli import upgrade
+
+    upgrade.add_arguments(add("upgrade", upgrade.HELP))
 
     help_text = "the platform's own set-up (GCP and GitHub), as code: preview it, or create it"
     p = sub.add_parser("platform", help=help_text, description=help_text)
@@ -298,4 +303,8 @@ def handler_for(args: argparse.Namespace) -> Callable[[argparse.Namespace], int]
         from reconciler.cli.adopt_manifests import run_write_manifests
 
         return run_write_manifests
+    if args.command == "upgrade":
+        from reconciler.cli.upgrade import run_upgrade
+
+        return run_upgrade
     return {"init": run_init, "platform": run_platform}.get(args.command)
