@@ -69,3 +69,18 @@ def test_only_tenant_pr_check_is_ever_required():
         and not re.search(r"advisory|not a required|never required", sentence)
     ]
     assert offending == []
+
+
+def test_no_page_sends_anyone_to_create_a_repository_secret():
+    """Client secrets live in Secret Manager; no workflow reads a repository secret (test_
+    workflow_lint). docs/cli.md once told `new`'s users to create one, adopting.md's example
+    commented a `fromEnv` as coming "from a GitHub secret"."""
+    pages = [REPO / "docs" / n for n in ("cli.md", "adopting.md", "platform-setup.md")]
+    offending = [
+        (path.name, sentence)
+        for path in [*pages, REPO / "README.md"]
+        for sentence in sentences(path)
+        if re.search(r"(?i)(repository|github) secret", sentence)
+        and not re.search(r"(?i)\bno\b|\bnever\b|there are no", sentence)
+    ]
+    assert offending == []

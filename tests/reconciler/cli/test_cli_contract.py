@@ -12,6 +12,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from reconciler import version
 from reconciler.cli import commands
 from reconciler.cli import main as cli
 from reconciler.cli.commands import _plan_exit
@@ -178,7 +179,7 @@ def test_version_names_the_package_and_the_pinned_pulumi(capsys: pytest.CaptureF
         main(["--version"])
     assert exited.value.code == 0
     out = capsys.readouterr().out
-    assert out.startswith("reconciler (tenant-gitops) 0.1.0\n")
+    assert out.startswith(f"reconciler (tenant-gitops) {version()}\n")
     assert "pulumi 3.260.0 (pinned; installed 3.260.0)" in out
     assert "pulumi-gcp 10.2.0 (pinned;" in out
 
