@@ -148,6 +148,8 @@ def _federation(plan: Blueprint, built: _Built) -> gcp.iam.WorkloadIdentityPoolP
             display_name=description,
             opts=_needs(built, control, "iam.googleapis.com"),
         )
+    # The pool's `name` is `projects/{project_number}/locations/global/workloadIdentityPools/
+    # {id}` (pulumi-gcp iam/workload_identity_pool.py): principal sets need the number.
     for item in plan.impersonations:
         account = built.accounts[item.account]
         gcp.serviceaccount.IAMMember(
