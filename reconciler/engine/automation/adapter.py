@@ -66,9 +66,6 @@ from reconciler.report.results import ResourceStep, StackRun
 
 _IGNORED_TYPES = ("pulumi:pulumi:Stack",)
 _IGNORED_TYPE_PREFIXES = ("pulumi:providers:",)
-_SECRET_SIG = "4dabf18193072939515e22adb298388d"
-"""The key Pulumi's state marks a secret value with (an encrypted object, never plaintext)."""
-
 _BUCKET = "gcp:storage/bucket:Bucket"
 
 # The provider refuses to delete a bucket that holds objects unless force_destroy is set:
@@ -701,10 +698,8 @@ class AutomationEngine:
                 kind = str(item.get("type", ""))
                 if not item.get("custom") or kind.startswith(_IGNORED_TYPE_PREFIXES):
                     continue
-                outputs = {
-                    key: "[secret]" if isinstance(value, dict) and _SECRET_SIG in value else value
-                    for key, value in (item.get("outputs") or {}).items()
-                }
+                # Secrets at any depth, as the event stream's are (their ciphertext included).
+                outputs = {key: _mask(value) for key, value in (item.get("outputs") or {}).items()}
                 urn = str(item["urn"])
                 found.append(
                     StateResource(
