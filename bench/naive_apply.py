@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from reconciler.cli.runtime import engine_settings
-    from reconciler.engine.automation.adapter import AutomationEngine
+    from reconciler.engine.automation import AutomationEngine
     from reconciler.engine.port import EngineError
     from reconciler.manifests.platform import load_platform
     from reconciler.program.secrets import resolve_secrets

@@ -91,7 +91,7 @@ def _engine_factory(platform: Platform) -> Callable[[], Engine]:
     def engine() -> Engine:
         if not built:
             from reconciler.cli.runtime import SetupError, engine_settings
-            from reconciler.engine.automation.adapter import AutomationEngine
+            from reconciler.engine.automation import AutomationEngine
 
             try:
                 settings = engine_settings(platform, os.environ)

@@ -79,7 +79,7 @@ def test_the_same_backend_in_both_variables_is_fine(root, tmp_path, monkeypatch,
 
 
 def test_the_engine_is_always_given_the_resolved_backend(tmp_path, monkeypatch):
-    from reconciler.engine.automation.adapter import AutomationEngine
+    from reconciler.engine.automation import AutomationEngine
     from reconciler.engine.port import EngineSettings
 
     monkeypatch.setenv("PULUMI_BACKEND_URL", "file:///somewhere/else")
@@ -136,9 +136,9 @@ def _python(code: str) -> subprocess.CompletedProcess[str]:
 def test_a_sigterm_before_any_engine_operation_exits_130_with_a_word():
     result = _python(
         "import os, signal\n"
-        "from reconciler import cli, commands\n"
+        "from reconciler.cli import commands, main\n"
         "commands.run_plan = lambda args: os.kill(os.getpid(), signal.SIGTERM) or 0\n"
-        "raise SystemExit(cli.main(['plan']))\n"
+        "raise SystemExit(main.main(['plan']))\n"
     )
     assert result.returncode == 130, result.stderr
     assert "reconciler: interrupted" in result.stderr

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from reconciler.engine.automation.adapter import outputs_from_cli, outputs_from_event
+from reconciler.engine.automation.events import outputs_from_cli, outputs_from_event
 
 # What the engine's event stream carries for a secret (never the plaintext).
 SECRET = {
@@ -78,7 +78,7 @@ def test_stack_resources_masks_every_secret_output(tmp_path) -> None:
     never reaches a report, at any depth."""
     import json
 
-    from reconciler.engine.automation.adapter import AutomationEngine
+    from reconciler.engine.automation import AutomationEngine
     from reconciler.engine.port import EngineSettings
 
     settings = EngineSettings("p", "file://" + str(tmp_path), "passphrase", tmp_path, tmp_path)
