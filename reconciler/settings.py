@@ -386,11 +386,11 @@ def settings_markdown() -> str:
     lines = [
         "# Settings: every environment variable the reconciler reads",
         "",
-        "Generated from `SETTINGS` in `reconciler/settings.py` (`python -m reconciler.settings",
-        "> docs/settings.md`); a test keeps the two equal. The variables are read once, in that",
-        "module, when a command starts. Besides these, a manifest's `fromEnv:` names the",
-        "variable holding a client secret, and the Pulumi CLI and its plugins inherit the",
-        "environment (e.g. `GOOGLE_APPLICATION_CREDENTIALS`).",
+        "Generated from `SETTINGS` in `reconciler/settings.py` by",
+        "`python -m reconciler.settings > docs/settings.md`; a test keeps the two equal. The",
+        "variables are read once, in that module, when a command starts. Besides these, a",
+        "manifest's `fromEnv:` names the variable holding a client secret, and the Pulumi CLI",
+        "and its plugins inherit the environment (e.g. `GOOGLE_APPLICATION_CREDENTIALS`).",
     ]
     for group in dict.fromkeys(s.group for s in SETTINGS):
         lines += ["", f"## {group}", "", "| variable | default | what it does |", "|---|---|---|"]

@@ -17,6 +17,7 @@ from reconciler.cli.session import err, guarded
 from reconciler.report.renderers import render
 from reconciler.report.results import Report, merge
 from reconciler.report.status import EXIT_OK, EXIT_USAGE
+from reconciler.settings import Settings
 
 run_validate = guarded(validate.run_validate)
 run_plan = guarded(fleet.run_plan)
@@ -29,7 +30,7 @@ run_unlock = guarded(state.run_unlock)
 
 
 @guarded
-def run_report(options: ReportOptions) -> int:
+def run_report(options: ReportOptions, _settings: Settings) -> int:
     reports = []
     for path in options.reports:
         try:
@@ -43,7 +44,7 @@ def run_report(options: ReportOptions) -> int:
 
 
 @guarded
-def run_schema(_options: SchemaOptions) -> int:
+def run_schema(_options: SchemaOptions, _settings: Settings) -> int:
     from reconciler.manifests.schema import SCHEMA_DIR
 
     print((SCHEMA_DIR / "tenant.schema.json").read_text(encoding="utf-8"), end="")
@@ -51,7 +52,7 @@ def run_schema(_options: SchemaOptions) -> int:
 
 
 @guarded
-def run_new(options: NewOptions) -> int:
+def run_new(options: NewOptions, _settings: Settings) -> int:
     from reconciler.cli.scaffold import NewTenant, ScaffoldError, next_steps, write_manifest
 
     wanted = NewTenant(options.name, options.owner, options.google_client_id)

@@ -8,10 +8,9 @@ the typed options; the report goes to stdout, progress to stderr.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -30,6 +29,7 @@ from reconciler.reconcile.plan import (
 )
 from reconciler.report.results import Report
 from reconciler.report.status import EXIT_CHANGES, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+from reconciler.settings import Settings
 
 if TYPE_CHECKING:
     from reconciler.engine.port import Engine
@@ -38,14 +38,14 @@ if TYPE_CHECKING:
 
 
 def planned(
-    options: SelectOptions, drift: bool, platform: Platform, engine: Callable[[], Engine]
+    options: SelectOptions, drift: bool, platform: Platform, run: Run
 ) -> tuple[Plan, tuple[Change, ...]]:
     """Observe desired and deployed state (failing closed), plan, then select."""
     from reconciler.reconcile.observe import GitError, changed_tenants, observe_desired
 
     desired = observe_desired(platform)
     check_validation(desired.validation)
-    deployed = session.deployed_stacks(platform, engine)
+    deployed = session.deployed_stacks(platform, run.engine, run.settings)
     now = _now()
     plan = make_plan(desired.desired, deployed, platform.max_delete_fraction, now=now)
     changed = None
@@ -70,7 +70,7 @@ def planned(
         # Secrets rotated since the last apply (metadata only; no Pulumi process). Asked
         # for the selected tenants, whatever --action keeps: a rotation changes the action.
         candidates = select(plan, replace(selection, actions=frozenset()))
-        secrets = _secret_findings(candidates, platform)
+        secrets = _secret_findings(candidates, platform, run.settings)
         if secrets:
             plan = make_plan(
                 desired.desired, deployed, platform.max_delete_fraction, now=now, secrets=secrets
@@ -79,23 +79,31 @@ def planned(
 
 
 def _secret_findings(
-    candidates: Sequence[Change], platform: Platform
+    candidates: Sequence[Change], platform: Platform, settings: Settings
 ) -> Mapping[str, Sequence[SecretFinding]]:
     from reconciler.gcp.secret_manager import SecretVersions
     from reconciler.reconcile.rotation import check
 
-    return check(
-        candidates, platform.gcp_project, lambda: SecretVersions.from_environment(os.environ).latest
-    )
+    endpoint = settings.secret_manager_endpoint
+    return check(candidates, platform.gcp_project, lambda: SecretVersions(endpoint).latest)
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def run_plan(options: PlanOptions) -> int:
-    platform = session.platform_of(options.globals)
-    plan, chosen = planned(options.select, False, platform, session.engine_factory(platform))
+@dataclass(frozen=True)
+class Run:
+    """What planning needs besides the options: the settings and the engine, built on use."""
+
+    settings: Settings
+    engine: Callable[[], Engine]
+
+
+def run_plan(options: PlanOptions, settings: Settings) -> int:
+    platform = session.platform_of(options.globals, settings)
+    run = Run(settings, session.engine_factory(platform, settings))
+    plan, chosen = planned(options.select, False, platform, run)
     if options.matrix:
         print(json.dumps(matrix(chosen, options.matrix)))
         return EXIT_OK
@@ -117,13 +125,15 @@ def matrix(changes: Sequence[Change], most: int) -> dict[str, object]:
     return {"shard": [f"{i}/{shards}" for i in range(1, shards + 1)], "tenants": len(work)}
 
 
-def _context(options: StageOptions, platform: Platform, engine: Engine) -> ActContext:
+def _context(
+    options: StageOptions, platform: Platform, engine: Engine, settings: Settings
+) -> ActContext:
     from reconciler.reconcile.act import ActContext
 
     return ActContext(
         engine=engine,
         platform=platform,
-        environ=dict(os.environ),
+        settings=settings,
         parallel=options.parallel or platform.parallelism,
         progress=err,
         allow_replace=options.allow_replace,
@@ -132,13 +142,13 @@ def _context(options: StageOptions, platform: Platform, engine: Engine) -> ActCo
     )
 
 
-def run_stage(options: StageOptions) -> int:
+def run_stage(options: StageOptions, settings: Settings) -> int:
     """`preview`, `apply` or `drift`: plan, select, then act on what was selected."""
     from reconciler.reconcile import act
 
-    platform = session.platform_of(options.globals)
-    engine = session.engine_factory(platform)
-    plan, chosen = planned(options.select, options.drift, platform, engine)
+    platform = session.platform_of(options.globals, settings)
+    engine = session.engine_factory(platform, settings)
+    plan, chosen = planned(options.select, options.drift, platform, Run(settings, engine))
     if options.force:
         chosen = tuple(
             replace(c, action=Action.UPDATE, reason="re-applied on request (--force)")
@@ -146,8 +156,8 @@ def run_stage(options: StageOptions) -> int:
             else c
             for c in chosen
         )
-    ctx = _context(options, platform, engine())
-    console = _progress(options, chosen)
+    ctx = _context(options, platform, engine(), settings)
+    console = _progress(options, chosen, settings)
     ctx = replace(ctx, progress=console.note, listener=console)
     ctx.engine.listen(console.step)
     try:
@@ -175,10 +185,10 @@ def _cancelled_outcome(engine: Engine, code: int) -> int:
     return EXIT_INTERRUPTED
 
 
-def _progress(options: StageOptions, chosen: Sequence[Change]) -> Progress:
+def _progress(options: StageOptions, chosen: Sequence[Change], settings: Settings) -> Progress:
     """Progress lines on stderr (stdout holds the report); none with --quiet."""
     from reconciler.report.console import stderr_progress
 
     drift = options.drift
     total = sum(1 for c in chosen if (c.deployed is not None if drift else c.action.runs_engine))
-    return stderr_progress(sys.stderr, os.environ, options.globals.quiet, total)
+    return stderr_progress(sys.stderr, settings, options.globals.quiet, total)

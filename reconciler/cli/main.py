@@ -8,17 +8,16 @@ never imports Pulumi (see `install.py` for what needs the `deploy` extra). The g
 
 from __future__ import annotations
 
-import os
 import signal
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from types import FrameType
 
 from reconciler.cli.install import from_the_deploy_extra, missing_extra, missing_extra_for_module
 from reconciler.cli.options import parse_options
 from reconciler.cli.parser import build_parser
 from reconciler.report.status import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+from reconciler.settings import read_settings
 
 
 def _interrupt(signum: int, _frame: FrameType | None) -> None:
@@ -27,7 +26,8 @@ def _interrupt(signum: int, _frame: FrameType | None) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser(Path(os.environ.get("RECONCILER_ROOT", "."))).parse_args(argv)
+    settings = read_settings()
+    args = build_parser(settings.root).parse_args(argv)
     missing = missing_extra(args.command)
     if missing:
         print(missing, file=sys.stderr)
@@ -39,7 +39,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from reconciler.cli import commands
 
         handler = getattr(commands, f"run_{args.command}")
-        return int(handler(parse_options(args)))
+        return int(handler(parse_options(args), settings))
     except KeyboardInterrupt:
         print("reconciler: interrupted; no report was written", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -56,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 file=sys.stderr,
             )
             return EXIT_USAGE
-        if os.environ.get("RECONCILER_DEBUG"):
+        if settings.debug:
             raise
         print(
             f"reconciler: internal error: {type(error).__name__}: {error}\n"

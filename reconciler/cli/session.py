@@ -6,7 +6,6 @@ Observe and act receive the engine; they never construct one.
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -20,6 +19,7 @@ from reconciler.report.renderers import render, render_json, render_markdown
 from reconciler.report.results import Report
 from reconciler.report.status import EXIT_ENVIRONMENT, EXIT_INVALID, EXIT_USAGE
 from reconciler.report.validation import issue_line, render_issues
+from reconciler.settings import Settings
 
 if TYPE_CHECKING:
     from reconciler.engine.port import Engine
@@ -39,12 +39,12 @@ def err(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def guarded(func: Callable[[Opts], int]) -> Callable[[Opts], int]:
+def guarded(func: Callable[[Opts, Settings], int]) -> Callable[[Opts, Settings], int]:
     """A command whose `CommandFailed` becomes its exit code."""
 
-    def wrapper(options: Opts) -> int:
+    def wrapper(options: Opts, settings: Settings) -> int:
         try:
-            return int(func(options))
+            return int(func(options, settings))
         except CommandFailed as failed:
             return failed.code
 
@@ -52,12 +52,12 @@ def guarded(func: Callable[[Opts], int]) -> Callable[[Opts], int]:
     return wrapper
 
 
-def platform_of(options: Globals) -> Platform:
+def platform_of(options: Globals, settings: Settings) -> Platform:
     try:
-        return load_platform(options.root.resolve(), os.environ)
+        return load_platform(options.root.resolve(), settings.platform_overrides)
     except PlatformError as error:
-        settings = ValidationResult(issues=error.issues, tenants=(), files=(Path("platform.yaml"),))
-        err(render_issues(settings, "text"))
+        result = ValidationResult(issues=error.issues, tenants=(), files=(Path("platform.yaml"),))
+        err(render_issues(result, "text"))
         raise CommandFailed(EXIT_INVALID) from None
     except BackendConflict as error:
         err(f"reconciler: {error}")
@@ -75,7 +75,7 @@ def check_validation(validation: ValidationResult) -> None:
     raise CommandFailed(EXIT_INVALID)
 
 
-def engine_factory(platform: Platform) -> Callable[[], Engine]:
+def engine_factory(platform: Platform, settings: Settings) -> Callable[[], Engine]:
     """The one place an engine is built: on first use, once per command."""
     built: list[Engine] = []
 
@@ -85,21 +85,23 @@ def engine_factory(platform: Platform) -> Callable[[], Engine]:
             from reconciler.cli import runtime
 
             try:
-                settings = runtime.engine_settings(platform, os.environ)
+                how = runtime.engine_settings(platform, settings)
             except runtime.SetupError as error:
                 err(f"reconciler: {error}")
                 raise CommandFailed(EXIT_USAGE) from None
-            built.append(automation.AutomationEngine(settings))
+            built.append(automation.AutomationEngine(how))
         return built[0]
 
     return engine
 
 
-def deployed_stacks(platform: Platform, engine: Callable[[], Engine]) -> dict[str, DeployedStack]:
+def deployed_stacks(
+    platform: Platform, engine: Callable[[], Engine], settings: Settings
+) -> dict[str, DeployedStack]:
     from reconciler.reconcile.observe import observe_deployed
 
     try:
-        return observe_deployed(platform, engine, os.environ.get("RECONCILER_INVENTORY"))
+        return observe_deployed(platform, engine, settings.inventory)
     except BackendAccessError as error:
         err(f"reconciler: {error}")
         raise CommandFailed(EXIT_ENVIRONMENT) from None

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Mapping
 
 from reconciler.cli import session
@@ -19,14 +18,15 @@ from reconciler.report.status import (
     EXIT_OK,
     EXIT_USAGE,
 )
+from reconciler.settings import Settings
 
 
-def run_outputs(options: OutputsOptions) -> int:
+def run_outputs(options: OutputsOptions, settings: Settings) -> int:
     from reconciler.engine.port import EngineError, NoAccess
 
-    platform = session.platform_of(options.globals)
-    engine = session.engine_factory(platform)
-    names = options.tenants or tuple(sorted(session.deployed_stacks(platform, engine)))
+    platform = session.platform_of(options.globals, settings)
+    engine = session.engine_factory(platform, settings)
+    names = options.tenants or tuple(sorted(session.deployed_stacks(platform, engine, settings)))
     result: dict[str, dict[str, object]] = {}
     code = EXIT_OK
     for name in names:
@@ -56,9 +56,9 @@ def _outputs_json(result: dict[str, dict[str, object]]) -> str:
     return json.dumps(body, indent=2, sort_keys=True)
 
 
-def run_adopt(options: AdoptOptions) -> int:
+def run_adopt(options: AdoptOptions, settings: Settings) -> int:
     """Adopt existing tenants (reconcile/adopt.py); the engine runs only after validation."""
-    from reconciler.gcp.identitytoolkit import TenantApi
+    from reconciler.gcp.identitytoolkit import TenantApi, endpoint
     from reconciler.program.secrets import resolve_secrets
     from reconciler.program.tenant import tenant_program
     from reconciler.reconcile.act import load_program
@@ -66,8 +66,8 @@ def run_adopt(options: AdoptOptions) -> int:
     from reconciler.reconcile.observe import observe_desired
     from reconciler.reconcile.plan import Desired
 
-    platform = session.platform_of(options.globals)
-    engine = session.engine_factory(platform)
+    platform = session.platform_of(options.globals, settings)
+    engine = session.engine_factory(platform, settings)
     desired = observe_desired(platform)
     check_validation(desired.validation)
     asked = options.tenants
@@ -79,16 +79,16 @@ def run_adopt(options: AdoptOptions) -> int:
     if not any(item.tenant.adopt for item in wanted):
         err("reconciler: no manifest has spec.adopt: nothing to adopt")
         return EXIT_OK
-    deployed = session.deployed_stacks(platform, engine)
+    deployed = session.deployed_stacks(platform, engine, settings)
 
     def program(item: Desired, imports: Mapping[str, str]) -> Callable[[], None]:
-        secrets = resolve_secrets(item.tenant, os.environ)
+        secrets = resolve_secrets(item.tenant, settings.secret_env, settings.client_secrets)
         return tenant_program(item.tenant, platform, item.fingerprint, secrets, imports)
 
     load_program()
     ctx = AdoptContext(
         engine=engine(),
-        directory=TenantApi.from_environment(),
+        directory=TenantApi(endpoint(settings.emulator_host)),
         project=platform.gcp_project,
         program=program,
         progress=err,
@@ -99,15 +99,15 @@ def run_adopt(options: AdoptOptions) -> int:
     return session.emit(report, options.output)
 
 
-def run_unlock(options: UnlockOptions) -> int:
+def run_unlock(options: UnlockOptions, settings: Settings) -> int:
     """Remove a stale lock: older than --older-than and not held by a live local process."""
     from reconciler.engine.backend.locks import unlock_context, unlock_decision
     from reconciler.engine.port import EngineError, NoAccess
 
     name = options.name
-    platform = session.platform_of(options.globals)
-    engine = session.engine_factory(platform)
-    stack = session.deployed_stacks(platform, engine).get(name)
+    platform = session.platform_of(options.globals, settings)
+    engine = session.engine_factory(platform, settings)
+    stack = session.deployed_stacks(platform, engine, settings).get(name)
     if stack is None:
         err(f"reconciler: no stack named {name} in {platform.resolved_backend_url()}")
         return EXIT_USAGE

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from reconciler.cli.options import ValidateOptions
@@ -10,9 +9,10 @@ from reconciler.cli.session import err
 from reconciler.manifests.validate import ValidationResult, validate_tree
 from reconciler.report.status import EXIT_INVALID, EXIT_OK, EXIT_USAGE
 from reconciler.report.validation import render_issues
+from reconciler.settings import Settings
 
 
-def run_validate(options: ValidateOptions) -> int:
+def run_validate(options: ValidateOptions, settings: Settings) -> int:
     from reconciler.manifests.cache import CheckCache
     from reconciler.manifests.changes import ChangedSinceError, changed_manifests
 
@@ -31,17 +31,18 @@ def run_validate(options: ValidateOptions) -> int:
     cache = None if options.no_cache else CheckCache(cache_dir)
     result = validate_tree(root, paths, cache)
     print(render_issues(result, options.format), end="", flush=True)
-    _validation_markdown(result, options)
+    _validation_markdown(result, options, settings.step_summary)
     return EXIT_OK if result.ok else EXIT_INVALID
 
 
-def _validation_markdown(result: ValidationResult, options: ValidateOptions) -> None:
+def _validation_markdown(
+    result: ValidationResult, options: ValidateOptions, summary: Path | None
+) -> None:
     """Every error, in Markdown, where the annotations cannot hold them all: the PR comment
     (`--markdown-out`) and, under `--format github`, the job summary."""
     text = render_issues(result, "markdown")
     if options.markdown_out:
         options.markdown_out.write_text(text, encoding="utf-8")
-    summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if options.format == "github" and summary and not result.ok:
         with open(summary, "a", encoding="utf-8") as handle:
             handle.write(text)

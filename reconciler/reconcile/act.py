@@ -18,7 +18,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -42,6 +42,7 @@ from reconciler.manifests.platform import Platform
 from reconciler.reconcile.plan import Action, Change
 from reconciler.report.results import Outcome, ResourceStep, StackRun
 from reconciler.report.status import EXIT_INTERRUPTED, Status
+from reconciler.settings import Settings
 
 MAX_RETRY_DELAY = 30.0
 """The longest pause between two tries."""
@@ -50,7 +51,7 @@ SIGNAL_POLL = 0.1
 """Seconds between the main thread's checks for SIGINT/SIGTERM while workers run."""
 
 
-def tenant_program(change: Change, environ: Mapping[str, str], platform: Platform) -> Program:
+def tenant_program(change: Change, settings: Settings, platform: Platform) -> Program:
     """The tenant's inline program, with its secrets resolved before any engine starts."""
     from reconciler.program.secrets import resolve_secrets
     from reconciler.program.tenant import tenant_program as program
@@ -60,7 +61,8 @@ def tenant_program(change: Change, environ: Mapping[str, str], platform: Platfor
     if tenant.source.is_absolute() and tenant.source.is_relative_to(platform.root):
         # Messages name files relative to the repository root, like validate's.
         tenant = replace(tenant, source=tenant.source.relative_to(platform.root))
-    return program(tenant, platform, change.desired.fingerprint, resolve_secrets(tenant, environ))
+    secrets = resolve_secrets(tenant, settings.secret_env, settings.client_secrets)
+    return program(tenant, platform, change.desired.fingerprint, secrets)
 
 
 def load_program() -> None:
@@ -84,7 +86,8 @@ class ActContext:
 
     engine: Engine
     platform: Platform
-    environ: Mapping[str, str]
+    settings: Settings
+    """This run's settings (where client secrets come from, the variables `fromEnv` names)."""
     parallel: int
     progress: Callable[[str], None]
     allow_replace: frozenset[str] = frozenset()
@@ -92,7 +95,7 @@ class ActContext:
     """How long to keep retrying a temporary failure (a locked stack)."""
     refresh: bool = False
     """Refresh from the cloud before each update (repairs drift)."""
-    program: Callable[[Change, Mapping[str, str], Platform], Program] = tenant_program
+    program: Callable[[Change, Settings, Platform], Program] = tenant_program
     """Builds a tenant's program (tests pass a stand-in)."""
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
@@ -111,7 +114,7 @@ class _PreviewFailed(PermanentError):
 
 
 def _program_for(change: Change, ctx: ActContext) -> Program:
-    return ctx.program(change, ctx.environ, ctx.platform)
+    return ctx.program(change, ctx.settings, ctx.platform)
 
 
 def _with_retry(ctx: ActContext, operation: Callable[[], StackRun]) -> StackRun:

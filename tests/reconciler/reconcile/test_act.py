@@ -8,7 +8,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import pytest
 
@@ -22,6 +22,7 @@ from reconciler.reconcile.fingerprint import shape_key
 from reconciler.reconcile.plan import Action, Change, Desired
 from reconciler.report.results import Outcome, ResourceStep
 from reconciler.report.status import Status
+from reconciler.settings import Settings
 from tests.fake_engine import FakeEngine
 from tests.repo import REPO
 
@@ -46,7 +47,7 @@ class Clock:
         return self.now
 
 
-def no_program(change: Change, environ: Mapping[str, str], platform: Platform):
+def no_program(change: Change, settings: Settings, platform: Platform):
     return lambda: None
 
 
@@ -55,7 +56,7 @@ def context(engine: FakeEngine, clock: Clock | None = None, **overrides) -> ActC
     fields = dict(
         engine=engine,
         platform=PLATFORM,
-        environ={},
+        settings=Settings(),
         parallel=4,
         progress=lambda _line: None,
         program=no_program,
