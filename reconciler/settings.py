@@ -72,29 +72,14 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("NO_COLOR", "", "Non-empty: no colour in progress lines (no-color.org).", _RUN),
     Setting("TERM", "", "`dumb`: no colour in progress lines.", _RUN),
-    Setting(
-        "RECONCILER_TARGET",
-        f"{_YAML} `target`",
-        "`sandbox` (the stand-in cloud) or `gcp`.",
-        _PLATFORM,
-    ),
-    Setting(
-        "RECONCILER_GCP_PROJECT",
-        f"{_YAML} `gcp.project`",
-        "The GCP project holding every tenant's resources.",
-        _PLATFORM,
-    ),
-    Setting(
-        "RECONCILER_DEFAULT_LOCATION",
-        f"{_YAML} `gcp.defaultLocation`",
-        "Bucket location for tenants that set none.",
-        _PLATFORM,
-    ),
-    Setting(
-        "RECONCILER_PULUMI_PROJECT",
-        f"{_YAML} `pulumi.project`",
-        "Pulumi project name; stacks are `<project>/<tenant>`.",
-        _PLATFORM,
+    *(
+        Setting(name, f"{_YAML} `{key}`", doc, _PLATFORM)
+        for name, key, doc in (
+            ("RECONCILER_TARGET", "target", "`sandbox` (the stand-in cloud) or `gcp`."),
+            ("RECONCILER_GCP_PROJECT", "gcp.project", "The project of every tenant's resources."),
+            ("RECONCILER_DEFAULT_LOCATION", "gcp.defaultLocation", "Bucket location by default."),
+            ("RECONCILER_PULUMI_PROJECT", "pulumi.project", "Stacks are `<project>/<tenant>`."),
+        )
     ),
     Setting(
         "RECONCILER_BACKEND_URL",
@@ -109,35 +94,31 @@ SETTINGS: tuple[Setting, ...] = (
         "refused (exit 2). The engine is always given the resolved URL explicitly.",
         _PLATFORM,
     ),
-    Setting(
-        "RECONCILER_SECRETS_PROVIDER",
-        f"{_YAML} `pulumi.secretsProvider`",
-        "`passphrase` or a KMS URL (`gcpkms://...`).",
-        _PLATFORM,
-    ),
-    Setting(
-        "RECONCILER_DEFAULT_DELETION_PROTECTION",
-        f"{_YAML} `reconcile.defaultDeletionProtection`",
-        "Deletion protection for tenants whose manifest does not say (`true`/`false`).",
-        _PLATFORM,
-    ),
-    Setting(
-        "RECONCILER_MAX_DELETE_FRACTION",
-        f"{_YAML} `reconcile.maxDeleteFraction`",
-        "A run deleting more than this share of the deployed tenants is refused.",
-        _PLATFORM,
-    ),
-    Setting(
-        "RECONCILER_PARALLELISM",
-        f"{_YAML} `reconcile.parallelism`",
-        "Engine operations at once (`--parallel` wins).",
-        _PLATFORM,
-    ),
-    Setting(
-        "RECONCILER_AUTO_REPAIR_DRIFT",
-        f"{_YAML} `reconcile.autoRepairDrift`",
-        "`true`: the scheduled drift check starts the apply workflow for what drifted.",
-        _PLATFORM,
+    *(
+        Setting(name, f"{_YAML} `{key}`", doc, _PLATFORM)
+        for name, key, doc in (
+            (
+                "RECONCILER_SECRETS_PROVIDER",
+                "pulumi.secretsProvider",
+                "`passphrase` or `gcpkms://...`",
+            ),
+            (
+                "RECONCILER_DEFAULT_DELETION_PROTECTION",
+                "reconcile.defaultDeletionProtection",
+                "Deletion protection for tenants whose manifest does not say.",
+            ),
+            (
+                "RECONCILER_MAX_DELETE_FRACTION",
+                "reconcile.maxDeleteFraction",
+                "A run deleting more than this share of the deployed tenants is refused.",
+            ),
+            ("RECONCILER_PARALLELISM", "reconcile.parallelism", "Engine operations at once."),
+            (
+                "RECONCILER_AUTO_REPAIR_DRIFT",
+                "reconcile.autoRepairDrift",
+                "`true`: the scheduled drift check starts the apply workflow for what drifted.",
+            ),
+        )
     ),
     Setting(
         "RECONCILER_PULUMI_BINARY",
