@@ -21,11 +21,11 @@ from reconciler.manifests.platform import Platform
 from reconciler.reconcile.plan import (
     Action,
     Change,
+    Observed,
     Plan,
     SecretFinding,
     Selection,
-    make_plan,
-    select,
+    plan_and_select,
 )
 from reconciler.report.results import Report
 from reconciler.report.status import EXIT_CHANGES, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
@@ -38,16 +38,16 @@ if TYPE_CHECKING:
 
 
 def planned(
-    options: SelectOptions, drift: bool, platform: Platform, run: Run
+    options: SelectOptions, drift: bool, force: bool, platform: Platform, run: Run
 ) -> tuple[Plan, tuple[Change, ...]]:
-    """Observe desired and deployed state (failing closed), plan, then select."""
+    """Observe desired and deployed state (failing closed), then plan and select
+    (`plan_and_select`, with Secret Manager asked about rotations)."""
     from reconciler.reconcile.observe import GitError, changed_tenants, observe_desired
 
     desired = observe_desired(platform)
     check_validation(desired.validation)
     deployed = session.deployed_stacks(platform, run.engine, run.settings)
-    now = _now()
-    plan = make_plan(desired.desired, deployed, platform.max_delete_fraction, now=now)
+    observed = Observed(desired.desired, deployed, platform.max_delete_fraction, now=_now())
     changed = None
     if options.changed_since:
         try:
@@ -55,7 +55,8 @@ def planned(
         except GitError as error:
             err(f"reconciler: {error}")
             raise CommandFailed(EXIT_USAGE) from None
-    unknown = sorted(set(options.tenants) - set(plan.by_tenant()))
+    known = {d.tenant.name for d in desired.desired} | set(deployed)
+    unknown = sorted(set(options.tenants) - known)
     if unknown:
         err(f"reconciler: no tenant named {', '.join(unknown)} in tenants/ or the backend")
         raise CommandFailed(EXIT_USAGE)
@@ -66,16 +67,12 @@ def planned(
         shard=options.shard,
         drift=drift,
     )
-    if not selection.drift:
-        # Secrets rotated since the last apply (metadata only; no Pulumi process). Asked
-        # for the selected tenants, whatever --action keeps: a rotation changes the action.
-        candidates = select(plan, replace(selection, actions=frozenset()))
-        secrets = _secret_findings(candidates, platform, run.settings)
-        if secrets:
-            plan = make_plan(
-                desired.desired, deployed, platform.max_delete_fraction, now=now, secrets=secrets
-            )
-    return plan, select(plan, selection)
+
+    def rotations(candidates: Sequence[Change]) -> Mapping[str, Sequence[SecretFinding]]:
+        # Metadata only; no Pulumi process.
+        return _secret_findings(candidates, platform, run.settings)
+
+    return plan_and_select(observed, selection, rotations, force)
 
 
 def _secret_findings(
@@ -103,7 +100,7 @@ class Run:
 def run_plan(options: PlanOptions, settings: Settings) -> int:
     platform = session.platform_of(options.globals, settings)
     run = Run(settings, session.engine_factory(platform, settings))
-    plan, chosen = planned(options.select, False, platform, run)
+    plan, chosen = planned(options.select, False, False, platform, run)
     if options.matrix:
         print(json.dumps(matrix(chosen, options.matrix)))
         return EXIT_OK
@@ -148,14 +145,8 @@ def run_stage(options: StageOptions, settings: Settings) -> int:
 
     platform = session.platform_of(options.globals, settings)
     engine = session.engine_factory(platform, settings)
-    plan, chosen = planned(options.select, options.drift, platform, Run(settings, engine))
-    if options.force:
-        chosen = tuple(
-            replace(c, action=Action.UPDATE, reason="re-applied on request (--force)")
-            if c.action is Action.UNCHANGED and c.deployed is not None
-            else c
-            for c in chosen
-        )
+    run = Run(settings, engine)
+    plan, chosen = planned(options.select, options.drift, options.force, platform, run)
     ctx = _context(options, platform, engine(), settings)
     console = _progress(options, chosen, settings)
     ctx = replace(ctx, progress=console.note, listener=console)
