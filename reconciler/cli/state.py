@@ -61,8 +61,8 @@ def run_adopt(options: AdoptOptions, settings: Settings) -> int:
     from reconciler.gcp.identitytoolkit import TenantApi, endpoint
     from reconciler.program.secrets import resolve_secrets
     from reconciler.program.tenant import tenant_program
-    from reconciler.reconcile.act import load_program
     from reconciler.reconcile.adopt import AdoptContext, adopt
+    from reconciler.reconcile.context import load_program
     from reconciler.reconcile.observe import observe_desired
     from reconciler.reconcile.plan import Desired
 

@@ -16,7 +16,7 @@ from reconciler.engine.backend.records import StackRecord
 from reconciler.engine.backend.state import DeployedStack
 from reconciler.manifests.model import Storage, Tenant
 from reconciler.manifests.platform import Platform, load_platform
-from reconciler.reconcile import act
+from reconciler.reconcile import act, policy
 from reconciler.reconcile.act import ActContext
 from reconciler.reconcile.fingerprint import shape_key
 from reconciler.reconcile.plan import Action, Change, Desired
@@ -530,7 +530,7 @@ def test_a_failed_safety_preview_leaves_the_record_untouched():
 def test_what_an_approved_replacement_releases(steps, expected):
     from reconciler.report.results import StackRun
 
-    assert act.replacements_to_release(StackRun(steps=steps)) == expected
+    assert policy.replacements_to_release(StackRun(steps=steps)) == expected
 
 
 @pytest.mark.parametrize(
@@ -548,7 +548,7 @@ def test_replacement_decision(step, allowed, decision):
     from reconciler.report.results import StackRun
 
     approvals = frozenset({"a"} if allowed else ())
-    chosen = act.replacement_decision(change("a", Action.UPDATE), StackRun((step,)), approvals)
+    chosen = policy.replacement_decision(change("a", Action.UPDATE), StackRun((step,)), approvals)
     assert chosen == decision
 
 
