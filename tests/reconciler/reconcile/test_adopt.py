@@ -17,12 +17,11 @@ from reconciler.engine.backend.records import StackRecord
 from reconciler.engine.backend.state import DeployedStack
 from reconciler.engine.port import StateResource
 from reconciler.manifests.model import Adopt, Auth, DefaultIdp, Mfa, SecretRef, Tenant
-from reconciler.reconcile.adopt import (
+from reconciler.reconcile.adopt import AdoptContext, adopt
+from reconciler.reconcile.adoption import (
     TENANT_TYPE,
-    AdoptContext,
     AdoptError,
     LiveTenant,
-    adopt,
     check_idps,
     differences,
     import_ids,
