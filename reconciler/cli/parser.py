@@ -14,9 +14,15 @@ from pathlib import Path
 from reconciler.cli.install import version_text
 from reconciler.engine.port import DEFAULT_RETRY_WAIT
 from reconciler.reconcile.plan import Action
+from reconciler.report.renderers import REPORTERS
 from reconciler.report.status import EXIT_CODES_HELP
+from reconciler.report.validation import REPORTERS as VALIDATION_REPORTERS
 
 ACTIONS = tuple(action.value for action in Action)
+REPORT_FORMATS = tuple(REPORTERS)
+"""`--format` of the commands that report on tenants: the run report's reporters."""
+VALIDATE_FORMATS = tuple(name for name in VALIDATION_REPORTERS if name != "markdown")
+"""`validate --format`: the validation reporters (its Markdown goes to --markdown-out)."""
 
 
 class _VersionAction(argparse.Action):
@@ -174,7 +180,7 @@ def build_parser(root: Path = Path(".")) -> argparse.ArgumentParser:
         metavar="PATH",
         help="manifests to check (default: every file under tenants/)",
     )
-    p.add_argument("--format", choices=("text", "json", "github"), default="text")
+    p.add_argument("--format", choices=VALIDATE_FORMATS, default="text")
     p.add_argument(
         "--markdown-out",
         type=Path,
@@ -198,7 +204,7 @@ def build_parser(root: Path = Path(".")) -> argparse.ArgumentParser:
 
     p = add("plan", "compare tenants/ with the deployed stacks; runs no engine")
     _add_selection(p)
-    _add_output(p, ("text", "json", "markdown"))
+    _add_output(p, REPORT_FORMATS)
     p.add_argument(
         "--matrix",
         type=_positive,
@@ -214,12 +220,12 @@ def build_parser(root: Path = Path(".")) -> argparse.ArgumentParser:
 
     p = add("preview", "preview the tenants that will change, in parallel")
     _add_selection(p)
-    _add_output(p, ("text", "json", "markdown"))
+    _add_output(p, REPORT_FORMATS)
     p.add_argument("--parallel", type=_positive, metavar="N", help="engine operations at once")
 
     p = add("apply", "bring the deployed stacks into line with tenants/")
     _add_selection(p)
-    _add_output(p, ("text", "json", "markdown"))
+    _add_output(p, REPORT_FORMATS)
     p.add_argument("--parallel", type=_positive, metavar="N", help="engine operations at once")
     p.add_argument(
         "--allow-replace",
@@ -249,7 +255,7 @@ def build_parser(root: Path = Path(".")) -> argparse.ArgumentParser:
 
     p = add("drift", "refresh (preview only) and report resources changed outside git")
     _add_selection(p)
-    _add_output(p, ("text", "json", "markdown"))
+    _add_output(p, REPORT_FORMATS)
     p.add_argument("--parallel", type=_positive, metavar="N", help="engine operations at once")
 
     p = add("outputs", "show the deployed stacks' outputs (secrets masked)")
@@ -258,7 +264,7 @@ def build_parser(root: Path = Path(".")) -> argparse.ArgumentParser:
 
     p = add("report", "merge JSON reports (e.g. from CI shards) into one")
     p.add_argument("reports", nargs="+", type=Path, metavar="FILE")
-    p.add_argument("--format", choices=("text", "json", "markdown"), default="markdown")
+    p.add_argument("--format", choices=REPORT_FORMATS, default="markdown")
 
     p = add("new", "write a valid starting manifest for a new tenant, then print next steps")
     p.add_argument("name", help="tenant name (lowercase letters, digits, hyphens)")
@@ -289,7 +295,7 @@ def build_parser(root: Path = Path(".")) -> argparse.ArgumentParser:
         help="migrate from this stack of the same backend (pulumi state move) instead of "
         "importing from the cloud",
     )
-    _add_output(p, ("text", "json", "markdown"))
+    _add_output(p, REPORT_FORMATS)
 
     add("schema", "print the tenant manifest JSON Schema")
     _add_unlock(sub)

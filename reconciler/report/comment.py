@@ -24,8 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reconciler.report.markdown import escape
-from reconciler.report.renderers import COMMENT_LIMIT, MARKER
+from reconciler.report.markdown import COMMENT_LIMIT, MARKER, escape
 from reconciler.report.results import Report
 from reconciler.report.status import EXIT_OK, EXIT_USAGE, Status
 from reconciler.settings import GitHubRun, default, read_settings
