@@ -138,8 +138,8 @@ SETTINGS: tuple[Setting, ...] = (
         "PULUMI_CONFIG_PASSPHRASE",
         "",
         "Only whether it is set is read here: the `passphrase` secrets provider needs it or "
-        "`PULUMI_CONFIG_PASSPHRASE_FILE` (in the sandbox, a random one kept in "
-        "`.reconciler/passphrase`).",
+        "`PULUMI_CONFIG_PASSPHRASE_FILE`; only with `target: sandbox`, when neither is set, "
+        "a random one is kept in `.reconciler/passphrase` (mode 0600, git-ignored).",
         _ENGINE,
     ),
     Setting(
