@@ -313,7 +313,8 @@ class Settings:
 
     @property
     def emulator_host(self) -> str:
-        return (self._get("FIREBASE_AUTH_EMULATOR_HOST") or "").strip()
+        """As set (`gcp/identitytoolkit.endpoint` strips it)."""
+        return self._get("FIREBASE_AUTH_EMULATOR_HOST") or ""
 
     @property
     def client_secrets(self) -> str:
@@ -329,7 +330,7 @@ class Settings:
         return GitHubRun(
             token=self._get("GITHUB_TOKEN") or "",
             repository=self._get("GITHUB_REPOSITORY") or "",
-            api_url=self._text("GITHUB_API_URL"),
+            api_url=self._get("GITHUB_API_URL") or default("GITHUB_API_URL"),
             sha=self._get("GITHUB_SHA") or "",
             server_url=self._get("GITHUB_SERVER_URL") or "",
             run_id=self._get("GITHUB_RUN_ID") or "",

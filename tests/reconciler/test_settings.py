@@ -88,7 +88,7 @@ def test_only_the_tables_variables_are_kept_as_settings() -> None:
         ({}, "passphrase_set", False),
         ({"PULUMI_CONFIG_PASSPHRASE": ""}, "passphrase_set", False),
         ({"PULUMI_CONFIG_PASSPHRASE_FILE": "/p"}, "passphrase_set", True),
-        ({"FIREBASE_AUTH_EMULATOR_HOST": " 127.0.0.1:9099 "}, "emulator_host", "127.0.0.1:9099"),
+        ({"FIREBASE_AUTH_EMULATOR_HOST": "127.0.0.1:9099"}, "emulator_host", "127.0.0.1:9099"),
         ({}, "client_secrets", "env"),
         ({"RECONCILER_CLIENT_SECRETS": " unread "}, "client_secrets", "unread"),
         ({}, "secret_manager_endpoint", "https://secretmanager.googleapis.com"),
