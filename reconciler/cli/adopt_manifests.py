@@ -9,70 +9,61 @@ records); `adopt` itself then takes the tenants over.
 
 from __future__ import annotations
 
-import argparse
-import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from reconciler.cli import session
+from reconciler.cli.options import AdoptOptions
+from reconciler.cli.session import check_validation, err
 from reconciler.report.status import EXIT_INVALID, EXIT_OK, EXIT_USAGE
+from reconciler.settings import Settings
 
 
-def _err(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def run_write_manifests(args: argparse.Namespace) -> int:
-    from reconciler.cli.commands import CommandFailed
-
-    try:
-        return _write_manifests(args)
-    except CommandFailed as failed:  # the message has been printed
-        return failed.code
-
-
-def _write_manifests(args: argparse.Namespace) -> int:
-    from reconciler.cli.commands import _check_validation, _deployed, _engine_factory, _platform
+def run_write_manifests(options: AdoptOptions, settings: Settings) -> int:
+    """`adopt --write-manifests` (`state.run_adopt` hands it on)."""
     from reconciler.cli.scaffold import NewTenant, refusal
-    from reconciler.gcp.identitytoolkit import TenantApi
+    from reconciler.gcp.identitytoolkit import TenantApi, endpoint
     from reconciler.manifests.validate import validate_tree
     from reconciler.reconcile.discover import discover, read_live
     from reconciler.reconcile.manifest_writer import manifest_text, secret_ids
     from reconciler.reconcile.observe import observe_desired
     from reconciler.report.validation import render_issues
 
-    if not args.owner:
-        _err("reconciler: --write-manifests needs --owner EMAIL (who is accountable for them)")
+    owner = options.owner
+    if not owner:
+        err("reconciler: --write-manifests needs --owner EMAIL (who is accountable for them)")
         return EXIT_USAGE
-    why = refusal(NewTenant("adopted", args.owner))
+    why = refusal(NewTenant("adopted", owner))
     if why:
-        _err(f"reconciler: {why}; nothing was written")
+        err(f"reconciler: {why}; nothing was written")
         return EXIT_USAGE
-    platform = _platform(args)
+    platform = session.platform_of(options.globals, settings)
     desired = observe_desired(platform)
-    _check_validation(desired.validation)
-    deployed = _deployed(platform, _engine_factory(platform))
-    directory = TenantApi.from_environment()
+    check_validation(desired.validation)
+    engine = session.engine_factory(platform, settings)
+    deployed = session.deployed_stacks(platform, engine, settings)
+    directory = TenantApi(endpoint(settings.emulator_host))
     live, idps, notes = read_live(directory, platform.gcp_project, directory.where.emulator)
     found = discover(
         live,
         idps,
         [d.tenant for d in desired.desired],
         [s.record.display_name for s in deployed.values() if s.record.display_name],
-        args.owner,
+        owner,
     )
     for line in (*notes, *(f"skipped {s}" for s in found.skipped)):
-        _err(line)
+        err(line)
     written = _write(platform.root, found.manifests, manifest_text)
     if not written:
         print(f"no tenant of project {platform.gcp_project} lacks a manifest")
         return EXIT_OK
     check = validate_tree(platform.root)
     if not check.ok:
-        _err(render_issues(check, "text"))
+        err(render_issues(check, "text"))
         for path in written:
             path.unlink()
-        _err("reconciler: a written manifest was refused (a bug: please report it); removed them")
+        err("reconciler: a written manifest was refused (a bug: please report it); removed them")
         return EXIT_INVALID
     secrets = sorted({s for document in found.manifests.values() for s in secret_ids(document)})
     for path in written:
@@ -88,7 +79,7 @@ def _write(
     for name, document in sorted(manifests.items()):
         path = root / "tenants" / f"{name}.yaml"
         if path.exists():
-            _err(f"skipped {name}: tenants/{name}.yaml exists (a tenant of another name?)")
+            err(f"skipped {name}: tenants/{name}.yaml exists (a tenant of another name?)")
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text(document), encoding="utf-8")

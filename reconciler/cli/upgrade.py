@@ -19,7 +19,6 @@ function (`upgrade_plan`) of three file lists (path -> blob id), tested by a tab
 
 from __future__ import annotations
 
-import argparse
 import re
 import subprocess
 import sys
@@ -28,7 +27,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from reconciler.cli.options import UpgradeOptions
 from reconciler.report.status import EXIT_BLOCKED, EXIT_OK, EXIT_USAGE
+from reconciler.settings import Settings
 
 THEIRS = ("tenants/", "platform.yaml")
 """Paths that belong to the team: an upgrade never writes or removes them."""
@@ -124,40 +125,29 @@ def upgrade(root: Path, source: str, to: str, force: bool) -> tuple[UpgradePlan,
     return plan, since
 
 
-HELP = "take a tenant-gitops release into this repository (docs/upgrading.md)"
-
-
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--from", dest="source", required=True, metavar="URL", help="tenant-gitops' repository"
-    )
-    p.add_argument("--to", required=True, metavar="TAG", help="the release, e.g. v0.3.0")
-    p.add_argument("--force", action="store_true", help="overwrite your changes to our files")
-
-
-def run_upgrade(args: argparse.Namespace) -> int:
-    root = args.root.resolve()
+def run_upgrade(options: UpgradeOptions, _settings: Settings) -> int:
+    root = options.globals.root.resolve()
     try:
-        plan, since = upgrade(root, args.source, args.to, args.force)
+        plan, since = upgrade(root, options.source, options.to, options.force)
     except (UpgradeError, OSError, KeyError, tomllib.TOMLDecodeError) as error:
         print(f"reconciler upgrade: {error}", file=sys.stderr)
         return EXIT_USAGE
     if plan.conflicts:
         print(
             f"reconciler upgrade: {len(plan.conflicts)} file(s) changed both here and in "
-            f"{args.to}; nothing was changed:\n"
+            f"{options.to}; nothing was changed:\n"
             + "".join(f"  {path}\n" for path in plan.conflicts)
             + "  Move your change out of our files (or re-apply it after --force).",
             file=sys.stderr,
         )
         return EXIT_BLOCKED
-    print(f"{since} -> {args.to}: {len(plan.write)} file(s) written, {len(plan.remove)} removed")
+    print(f"{since} -> {options.to}: {len(plan.write)} file(s) written, {len(plan.remove)} removed")
     for path in plan.write:
         print(f"  wrote   {path}")
     for path in plan.remove:
         print(f"  removed {path}")
     print(
-        f"\nRead CHANGELOG.md ({args.to}, 'Upgrading'), run the tests, then:\n"
-        f'  git add -A && git commit -m "Upgrade tenant-gitops to {args.to}"'
+        f"\nRead CHANGELOG.md ({options.to}, 'Upgrading'), run the tests, then:\n"
+        f'  git add -A && git commit -m "Upgrade tenant-gitops to {options.to}"'
     )
     return EXIT_OK

@@ -21,7 +21,7 @@ from reconciler.doctor.gcp_policies import UP, impersonation, policy_problems
 from reconciler.doctor.gcp_reader import Json, NotAllowed, ProjectReader, ReadFailed
 from reconciler.doctor.problems import Problem
 from reconciler.gcp.rest import Unreachable
-from reconciler.platform_setup.blueprint import GITHUB_ISSUER, Blueprint
+from reconciler.platform_setup.blueprint import ACTIONS_OIDC_ISSUER, Blueprint
 
 
 @dataclass(frozen=True)
@@ -173,7 +173,7 @@ def workload_identity(target: GcpTarget) -> list[Problem]:
     if provider.get("disabled") or provider.get("state", "ACTIVE") != "ACTIVE":
         found.append(Problem(check, f"provider {setup.provider} is {_state(provider)}", UP))
     issuer = str((provider.get("oidc") or {}).get("issuerUri", "")).rstrip("/")
-    if issuer != GITHUB_ISSUER:
+    if issuer != ACTIONS_OIDC_ISSUER:
         found.append(Problem(check, f"the provider trusts {issuer or 'no issuer'}", UP))
     found += _condition_problems(target, provider)
     return found

@@ -56,12 +56,12 @@ class Unreachable(Exception):
     """No answer (network, credentials); the message says which and what to do."""
 
 
-def roots(environ: Mapping[str, str]) -> dict[str, str]:
+def roots(endpoint: str = "") -> dict[str, str]:
     """Where each service answers: Google, or every service under a local stand-in.
 
-    The one place this module reads the environment (`RECONCILER_GOOGLE_APIS_ENDPOINT`,
-    loopback `http://` only, so it can never send credentials elsewhere)."""
-    local = environ.get(ENDPOINT_VARIABLE, "").strip().rstrip("/")
+    `endpoint` is `Settings.google_apis_endpoint` (`RECONCILER_GOOGLE_APIS_ENDPOINT`):
+    loopback `http://` only, so credentials can never be sent elsewhere."""
+    local = endpoint.strip().rstrip("/")
     if local:
         host = urllib.parse.urlsplit(local).hostname
         if not local.startswith("http://") or host not in ("127.0.0.1", "localhost", "::1"):

@@ -117,12 +117,12 @@ def _problem(loaded: Any, path: tuple[str, ...], message: str, hint: str) -> Iss
     return Issue(PLATFORM_FILE, line, column, json_path(path), message, hint)
 
 
-def load_setup(root: Path, environ: Mapping[str, str]) -> PlatformSetup:
-    """The set-up platform.yaml describes (with the RECONCILER_* overrides); every problem
-    in one `PlatformError`, each at its line."""
+def load_setup(root: Path, overrides: Mapping[str, str]) -> PlatformSetup:
+    """The set-up platform.yaml describes, with the RECONCILER_* `overrides`
+    (`Settings.platform_overrides`); every problem in one `PlatformError`, each at its line."""
     from reconciler.manifests.loader import load_yaml_file
 
-    platform = load_platform(root, environ)  # validates the file, `setup` included
+    platform = load_platform(root, overrides)  # validates the file, `setup` included
     loaded = load_yaml_file(root / PLATFORM_FILE, PLATFORM_FILE)
     section = loaded.document.get("setup") if isinstance(loaded.document, dict) else None
     return setup_from(platform, section, loaded)

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 from reconciler.manifests.setup import DEPLOY_ACCOUNT, ENVIRONMENTS, PREVIEW_ACCOUNT, PlatformSetup
 
-GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
+ACTIONS_OIDC_ISSUER = "https://token.actions.githubusercontent.com"
 """GitHub's OIDC issuer (`iss`; docs.github.com, "OpenID Connect reference")."""
 PREVIEW_WORKFLOWS = (
     "tenant-preview.yml",

@@ -20,7 +20,12 @@ import pulumi
 import pulumi_gcp as gcp
 
 from reconciler.manifests.setup import DEPLOY_ACCOUNT, PREVIEW_ACCOUNT
-from reconciler.platform_setup.blueprint import GITHUB_ISSUER, PROJECT_NUMBER, Blueprint, Grant
+from reconciler.platform_setup.blueprint import (
+    ACTIONS_OIDC_ISSUER,
+    PROJECT_NUMBER,
+    Blueprint,
+    Grant,
+)
 
 PLATFORM_PROJECT = "tenant-gitops-platform"
 """The platform stack's Pulumi project (tenant stacks live in platform.yaml's project)."""
@@ -138,7 +143,7 @@ def _federation(plan: Blueprint, built: _Built) -> gcp.iam.WorkloadIdentityPoolP
         display_name="GitHub Actions",
         attribute_mapping=plan.attribute_mapping,
         attribute_condition=plan.attribute_condition,
-        oidc=gcp.iam.WorkloadIdentityPoolProviderOidcArgs(issuer_uri=GITHUB_ISSUER),
+        oidc=gcp.iam.WorkloadIdentityPoolProviderOidcArgs(issuer_uri=ACTIONS_OIDC_ISSUER),
     )
     for account_id, description in _ACCOUNTS.items():
         built.accounts[account_id] = gcp.serviceaccount.Account(

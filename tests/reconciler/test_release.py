@@ -9,7 +9,7 @@ import re
 import tomllib
 
 from reconciler import version
-from reconciler.cli.main import version_text
+from reconciler.cli.install import version_text
 from reconciler.report.renderers import render
 from reconciler.report.results import Outcome, Report
 from tests.repo import REPO

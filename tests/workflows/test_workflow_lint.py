@@ -395,7 +395,8 @@ def test_drift_syncs_one_issue() -> None:
     assert set(triggers(drift)) == {"schedule", "workflow_dispatch"}
     issue = drift["jobs"]["issue"]
     assert issue["permissions"] == {"contents": "read", "issues": "write"}
-    assert any("github_comment drift-issue" in str(s.get("run", "")) for s in steps(issue))
+    command = "python -m reconciler.report.comment drift-issue"
+    assert any(command in str(s.get("run", "")) for s in steps(issue))
 
 
 # --- Google Cloud access -------------------------------------------------------------

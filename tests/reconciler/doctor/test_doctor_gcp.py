@@ -33,9 +33,7 @@ TENANT_ACCOUNTS = f"projects/{S.project}/serviceAccounts/t-"
 def problems(world: World) -> list[tuple[str, str, str]]:
     server = GoogleStandIn(world).start()
     try:
-        reader = RestProjectReader(
-            GoogleRest(roots({"RECONCILER_GOOGLE_APIS_ENDPOINT": server.url}))
-        )
+        reader = RestProjectReader(GoogleRest(roots(server.url)))
         return [(p.check, p.problem, p.fix) for p in run_checks(GcpTarget(reader, PLAN))]
     finally:
         server.stop()

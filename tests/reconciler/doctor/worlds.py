@@ -7,7 +7,7 @@ from typing import Any
 
 from google_standin import World
 
-from reconciler.platform_setup.blueprint import GITHUB_ISSUER, PROJECT_NUMBER, Blueprint
+from reconciler.platform_setup.blueprint import ACTIONS_OIDC_ISSUER, PROJECT_NUMBER, Blueprint
 
 NUMBERS = {"acme-ml-platform": "123456789012", "acme-ml-control": "210987654321"}
 
@@ -73,7 +73,7 @@ def healthy(plan: Blueprint) -> World:
         "disabled": False,
         "attributeMapping": dict(plan.attribute_mapping),
         "attributeCondition": plan.attribute_condition,
-        "oidc": {"issuerUri": GITHUB_ISSUER + "/"},  # Google's own example writes the slash
+        "oidc": {"issuerUri": ACTIONS_OIDC_ISSUER + "/"},  # Google's own example writes the slash
     }
     for email in (setup.preview_account, setup.deploy_account):
         account = f"v1/projects/{setup.control_project}/serviceAccounts/{email}"

@@ -39,7 +39,7 @@ def clone(tmp_path: Path) -> Path:
 @pytest.fixture
 def stack(monkeypatch) -> MockedPlatformStack:
     mocked = MockedPlatformStack()
-    monkeypatch.setattr(platform_commands, "_platform_stack", lambda args, root: mocked)
+    monkeypatch.setattr(platform_commands, "_platform_stack", lambda *_args: mocked)
     return mocked
 
 

@@ -12,7 +12,7 @@ import yaml
 
 from reconciler.manifests.model import DefaultIdp, OidcIdp, SamlIdp, tenant_from_document
 from reconciler.manifests.validate import validate_tree
-from reconciler.reconcile.adopt import differences, live_tenant
+from reconciler.reconcile.adoption import differences, live_tenant
 from reconciler.reconcile.discover import discover
 from reconciler.reconcile.manifest_writer import (
     LiveIdp,
