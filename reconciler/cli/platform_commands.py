@@ -1,5 +1,5 @@
-"""`reconciler init`, `reconciler platform preview|up` and `reconciler upgrade`: a team's first
-run and its later releases, as commands.
+"""`reconciler init` and `reconciler platform preview|up`: a team's first run, as commands
+(`upgrade.py` takes its later releases).
 
 - `init` writes platform.yaml from flags (so it runs unattended) and removes the example
   tenants (`platform_setup.first_run`).
