@@ -70,7 +70,7 @@ def unavailable(status: int = 503) -> tuple[int, dict[str, Any]]:
 def test_a_503_then_success_is_retried_away(server: tuple[str, Script]):
     host, script = server
     script.answers += [unavailable(), (200, {"name": "projects/p/tenants/t", "tenantId": "t"})]
-    api = TenantApi(endpoint({"FIREBASE_AUTH_EMULATOR_HOST": host}))
+    api = TenantApi(endpoint(host))
     answer = api.patch_tenant("p", "t", {"enableAnonymousUser": False}, ["enableAnonymousUser"])
     assert answer["tenantId"] == "t"
     assert [method for method, _ in script.requests] == ["PATCH", "PATCH"]
@@ -79,7 +79,7 @@ def test_a_503_then_success_is_retried_away(server: tuple[str, Script]):
 def test_a_rate_limit_on_an_idp_config_read_is_retried(server: tuple[str, Script]):
     host, script = server
     script.answers += [unavailable(429), (200, {"name": "x/oauthIdpConfigs/oidc.a"})]
-    api = TenantApi(endpoint({"FIREBASE_AUTH_EMULATOR_HOST": host}))
+    api = TenantApi(endpoint(host))
     assert api.find_oauth_idp_config("p", "t", "oidc.a") == {"name": "x/oauthIdpConfigs/oidc.a"}
     assert script.requests[-1] == (
         "GET",
@@ -90,7 +90,7 @@ def test_a_rate_limit_on_an_idp_config_read_is_retried(server: tuple[str, Script
 def test_a_bad_request_is_reported_at_once(server: tuple[str, Script]):
     host, script = server
     script.answers += [(400, {"error": {"status": "INVALID_ARGUMENT", "message": "bad mask"}})]
-    api = TenantApi(endpoint({"FIREBASE_AUTH_EMULATOR_HOST": host}))
+    api = TenantApi(endpoint(host))
     with pytest.raises(IdentityToolkitError, match="400 INVALID_ARGUMENT: bad mask"):
         api.patch_tenant("p", "t", {}, ["x"])
     assert len(script.requests) == 1
@@ -100,7 +100,7 @@ def test_a_refused_connection_is_retried_until_the_budget_then_reported():
     clock = itertools.count(0.0, 10.0)  # each look at the clock: 10 s later
     sleeps: list[float] = []
     policy = RetryPolicy(budget=25.0, sleep=sleeps.append, clock=lambda: next(clock))
-    api = TenantApi(endpoint({"FIREBASE_AUTH_EMULATOR_HOST": "127.0.0.1:9"}), retry=policy)
+    api = TenantApi(endpoint("127.0.0.1:9"), retry=policy)
     with pytest.raises(TransientError):
         api.find_oauth_idp_config("p", "t", "oidc.a")
     assert sleeps == [0.5, 1.0]
