@@ -94,8 +94,9 @@ def _next_steps(count: int, secrets: list[str]) -> str:
             f" and {len(secrets) - 5} more" if len(secrets) > 5 else ""
         )
         steps.append(
-            f"Store each provider's live client secret in Secret Manager ({shown}): adopt "
-            "refuses a provider whose secret differs from the live one"
+            f"Store each provider's live client secret and each test phone number's code in "
+            f"Secret Manager ({shown}): adopt refuses a provider whose secret differs from the "
+            "live one, and sets the test codes from what is stored"
         )
     steps.append(
         "Open a pull request; after the merge run the Tenant adopt workflow (a reviewer "

@@ -67,6 +67,12 @@ def _manifest_value(tenant: Tenant, key: str, live: Any) -> Any:
         } or None
     if setting is None or live == setting.default:
         return None
+    return manifest_spelling(key, live)
+
+
+def manifest_spelling(key: str, live: Any) -> Any:
+    """A live setting, in the catalogue's canonical form (`Setting.normalize`), as
+    `spec.auth.<key>` spells it (`manifest_writer.py` writes manifests with it too)."""
     return _READERS.get(key, lambda value: value)(live)
 
 

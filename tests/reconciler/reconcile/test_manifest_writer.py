@@ -123,6 +123,85 @@ def test_secrets_are_owned_references_never_values(repo: Path):
         assert secret.startswith("tenant-acme-research-")
 
 
+SIGNED_IN = {
+    **LIVE,
+    "enableAnonymousUser": True,
+    "autodeleteAnonymousUsers": True,
+    "passwordPolicyConfig": {
+        "passwordPolicyEnforcementState": "ENFORCE",
+        "passwordPolicyVersions": [
+            {"customStrengthOptions": {"minPasswordLength": 12, "containsNumericCharacter": True}}
+        ],
+        "forceUpgradeOnSignin": True,
+    },
+    "smsRegionConfig": {"allowlistOnly": {"allowedRegions": ["US", "CA"]}},
+    "recaptchaConfig": {
+        "phoneEnforcementState": "AUDIT",
+        "tollFraudManagedRules": [{"startScore": 0.800000011920929, "action": "BLOCK"}],
+        "useSmsTollFraudProtection": True,
+        "recaptchaKeys": [{"key": "projects/p/keys/k", "type": "WEB"}],
+    },
+    "emailPrivacyConfig": {"enableImprovedEmailPrivacy": True},
+    "testPhoneNumbers": {"+447700900123": "654321", "+15555550100": "123456"},
+    "inheritance": {"emailSendingConfig": True},
+    "monitoring": {"requestLogging": {"enabled": True}},
+    "mobileLinksConfig": {"domain": "HOSTING_DOMAIN"},
+}
+"""A live tenant with every sign-in setting away from the API's default (issue 24's
+settings; the server-owned `recaptchaKeys` and a float32 score as the API answers them)."""
+
+
+def test_every_live_sign_in_setting_is_written_and_adoption_finds_nothing_to_change(repo: Path):
+    document = manifest_document(SIGNED_IN, [], "acme-research", "ml-lead@acme.io")
+    path = write(repo, document)
+    result = validate_tree(repo)
+    assert result.ok, result.issues
+    tenant = tenant_from_document(yaml.safe_load(path.read_text()), path)
+    assert differences(tenant, live_tenant(SIGNED_IN)) == []
+    auth = document["spec"]["auth"]
+    assert auth["passwordPolicy"] == {
+        "enforcementState": "ENFORCE",
+        "minLength": 12,
+        "requireNumeric": True,
+        "forceUpgradeOnSignin": True,
+    }
+    assert auth["smsRegions"] == {"allowedRegions": ["CA", "US"]}
+    assert auth["recaptcha"] == {
+        "emailPasswordEnforcementState": "OFF",
+        "phoneEnforcementState": "AUDIT",
+        "tollFraudManagedRules": [{"startScore": 0.8, "action": "BLOCK"}],
+        "useSmsTollFraudProtection": True,
+    }
+    assert (auth["requestLogging"], auth["mobileLinksDomain"]) == (True, "HOSTING_DOMAIN")
+    assert tenant.auth.enable_anonymous_user and tenant.auth.autodelete_anonymous_users
+    assert tenant.auth.enable_improved_email_privacy and tenant.auth.inherit_email_sending
+
+
+def test_test_phone_codes_are_owned_references_never_values():
+    document = manifest_document(SIGNED_IN, IDPS[:1], "acme-research", "ml-lead@acme.io")
+    text = manifest_text(document)
+    assert "123456" not in text and "654321" not in text
+    assert secret_ids(document) == [
+        "tenant-acme-research-google-client-secret",
+        "tenant-acme-research-test-phone-15555550100-code",
+        "tenant-acme-research-test-phone-447700900123-code",
+    ]
+
+
+def test_a_tenant_at_the_defaults_writes_them_and_leaves_the_operations_switches_alone():
+    auth = manifest_document(LIVE, [], "acme-research", "ml-lead@acme.io")["spec"]["auth"]
+    assert auth["enableAnonymousUser"] is False
+    assert auth["passwordPolicy"] == {"enforcementState": "OFF"}
+    assert auth["smsRegions"] == {"disallowedRegions": []}
+    assert auth["recaptcha"] == {
+        "emailPasswordEnforcementState": "OFF",
+        "phoneEnforcementState": "OFF",
+    }
+    assert auth["testPhoneNumbers"] == {}
+    # Absent means "left as it is" for these: a written manifest takes over none unasked.
+    assert "requestLogging" not in auth and "mobileLinksDomain" not in auth
+
+
 @pytest.mark.parametrize(
     ("config", "mfa"),
     [
