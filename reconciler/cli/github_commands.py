@@ -8,51 +8,25 @@
 - `reconciler codeowners [--check]`: writes `.github/CODEOWNERS` from the manifests'
   `metadata.reviewers` and platform.yaml's `github.platformReviewers`; `--check` exits 1
   when the file is stale (CI).
-- `reconciler doctor`: the repository's settings, one named check at a time
-  (`reconciler.doctor`); exit 1 when any check found a problem.
+- `reconciler doctor`: the repository's settings and the GCP set-up, one named check at a
+  time (`reconciler.doctor`); exit 1 when any check found a problem or could not look.
 
-Environment read here (the CLI's edge): GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL
-(`reconciler.github.api.from_environment`) and RECONCILER_GITHUB_TEAMS_TOKEN
-(`api.teams_client`).
+Each takes its typed options (`options.py`; the grammar is `parser.py`'s) and the settings
+read at the edge: GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL and
+RECONCILER_GITHUB_TEAMS_TOKEN (`Settings.github`).
 """
 
 from __future__ import annotations
 
-import argparse
-import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
+from reconciler.cli.options import ApprovalOptions, CodeownersOptions, DoctorOptions
 from reconciler.report.status import EXIT_BLOCKED, EXIT_INVALID, EXIT_OK, EXIT_USAGE
+from reconciler.settings import Settings
 
-COMMANDS = frozenset({"approval", "codeowners", "doctor"})
 CODEOWNERS_PATH = Path(".github") / "CODEOWNERS"
 REFUSED = "Refused: not approved"
-
-
-def add_parsers(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
-    """Register the subcommands (`add` is main.py's, with the global options)."""
-    p = add(
-        "approval",
-        "refuse unless the pull request that merged as COMMIT was approved by a code owner of "
-        "every changed path, after its last push, by someone other than its author",
-    )
-    p.add_argument("--commit", required=True, metavar="SHA", help="the merged commit to deploy")
-    p.add_argument(
-        "--before",
-        default="",
-        metavar="SHA",
-        help="main before the push (the push event's `before`): its CODEOWNERS is the one read",
-    )
-    p.add_argument("--base", default="main", help="the branch deploys come from (default: main)")
-    p.add_argument("--format", choices=("text", "github"), default="text")
-
-    p = add("codeowners", "write .github/CODEOWNERS from the manifests' reviewers")
-    p.add_argument("--check", action="store_true", help="only check that the file is current")
-
-    p = add("doctor", "check the repository's settings (branch protection, environments)")
-    p.add_argument("--branch", default="main", help="the protected branch (default: main)")
 
 
 def _err(message: str) -> None:
@@ -62,42 +36,45 @@ def _err(message: str) -> None:
 # --- approval ------------------------------------------------------------------------
 
 
-def run_approval(args: argparse.Namespace) -> int:
-    from reconciler.github.api import GitHubError, from_environment, teams_client
+def run_approval(options: ApprovalOptions, settings: Settings) -> int:
+    from reconciler.github.api import GitHubError, from_settings, teams_client
     from reconciler.github.approval import decide
     from reconciler.github.evidence import lookups, read_evidence
     from reconciler.github.git import Git, GitError
 
-    github = from_environment(os.environ)
+    run = settings.github
+    github = from_settings(run)
     if isinstance(github, str):
         _err(f"reconciler approval: {github}")
         return EXIT_USAGE
+    commit = options.commit
     try:
-        evidence = read_evidence(
-            github, Git(args.root.resolve()), args.commit, args.before, args.base
+        git = Git(options.globals.root.resolve())
+        evidence = read_evidence(github, git, commit, options.before, options.base)
+        verdict = decide(
+            evidence, lookups(github, teams_client(github, run.teams_token)), options.base
         )
-        verdict = decide(evidence, lookups(github, teams_client(github, os.environ)), args.base)
     except (GitHubError, GitError) as error:
-        return _refuse(args, [f"could not read the approval of {args.commit[:12]}: {error}"])
+        return _refuse(options, [f"could not read the approval of {commit[:12]}: {error}"])
     if not verdict.approved:
         pull = f"pull request #{verdict.pull}: " if verdict.pull else ""
-        return _refuse(args, [pull + reason for reason in verdict.missing])
+        return _refuse(options, [pull + reason for reason in verdict.missing])
     approvers = ", ".join(f"@{login}" for login in verdict.approvers)
     print(
-        f"approved: pull request #{verdict.pull} (merged as {args.commit[:12]}) was approved "
+        f"approved: pull request #{verdict.pull} (merged as {commit[:12]}) was approved "
         f"at its last push by {approvers}, with a code owner of every changed path"
     )
     return EXIT_OK
 
 
-def _refuse(args: argparse.Namespace, reasons: list[str]) -> int:
+def _refuse(options: ApprovalOptions, reasons: list[str]) -> int:
     for reason in reasons:
-        if args.format == "github":
+        if options.format == "github":
             print(f"::error title={REFUSED}::{_annotation(reason)}")
         else:
             print(f"refused: {reason}")
     print(
-        f"{args.commit[:12]} is not deployed: nothing was applied or destroyed. Approve the "
+        f"{options.commit[:12]} is not deployed: nothing was applied or destroyed. Approve the "
         "change in a new pull request (a code owner of each path, after its last push)."
     )
     return EXIT_BLOCKED
@@ -111,7 +88,7 @@ def _annotation(text: str) -> str:
 # --- codeowners ----------------------------------------------------------------------
 
 
-def codeowners_text(root: Path) -> str | list[str]:
+def codeowners_text(root: Path, settings: Settings) -> str | list[str]:
     """The CODEOWNERS the manifests and platform.yaml ask for, or why it cannot be written."""
     from reconciler.github.codeowners import Entry, render
     from reconciler.manifests.platform import PlatformError, load_platform
@@ -119,7 +96,7 @@ def codeowners_text(root: Path) -> str | list[str]:
     from reconciler.report.validation import issue_line
 
     try:
-        platform = load_platform(root, os.environ)
+        platform = load_platform(root, settings.platform_overrides)
     except PlatformError as error:
         return [str(error)]
     if not platform.platform_reviewers:
@@ -139,9 +116,9 @@ def codeowners_text(root: Path) -> str | list[str]:
     return render(platform_team, entries)
 
 
-def run_codeowners(args: argparse.Namespace) -> int:
-    root = args.root.resolve()
-    text = codeowners_text(root)
+def run_codeowners(options: CodeownersOptions, settings: Settings) -> int:
+    root = options.globals.root.resolve()
+    text = codeowners_text(root, settings)
     if isinstance(text, list):
         for line in text:
             _err(line)
@@ -149,7 +126,7 @@ def run_codeowners(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     target = root / CODEOWNERS_PATH
     current = target.read_text(encoding="utf-8") if target.is_file() else None
-    if args.check:
+    if options.check:
         if current == text:
             print(f"{CODEOWNERS_PATH} is current")
             return EXIT_OK
@@ -169,18 +146,27 @@ def run_codeowners(args: argparse.Namespace) -> int:
 # --- doctor --------------------------------------------------------------------------
 
 
-def run_doctor(args: argparse.Namespace) -> int:
+def run_doctor(options: DoctorOptions, settings: Settings) -> int:
+    """Every check of `doctor/registry.py`; exit 1 when any found a problem or could not look."""
     from reconciler.doctor.checks import Context, render, run_checks
+    from reconciler.doctor.gcp_run import SetupInvalid, gcp_target
     from reconciler.doctor.registry import all_checks
-    from reconciler.github.api import from_environment
+    from reconciler.github.api import from_settings
 
-    github = from_environment(os.environ)
+    root = options.globals.root.resolve()
+    github = from_settings(settings.github)
+    try:
+        gcp = gcp_target(root, settings)
+    except SetupInvalid as error:
+        _err(f"reconciler doctor: {error}")
+        return EXIT_INVALID
     context = Context(
-        root=args.root.resolve(),
-        environ=os.environ,
+        root=root,
         github=None if isinstance(github, str) else github,
         github_missing=github if isinstance(github, str) else "",
-        branch=args.branch,
+        branch=options.branch,
+        gcp=None if isinstance(gcp, str) else gcp,
+        gcp_skipped=gcp if isinstance(gcp, str) else "",
     )
     results = run_checks(all_checks(), context)
     print(render(results), end="")

@@ -25,13 +25,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.doctor.checks import CannotCheck, Check, Context, Problem
+from reconciler.doctor.checks import CannotCheck, Check, Context
+from reconciler.doctor.problems import Problem
 from reconciler.github.api import GitHub, GitHubError
+from reconciler.manifests.setup import ENVIRONMENTS, REVIEWED_ENVIRONMENTS
+from reconciler.platform_setup.github import REQUIRED_CHECK
 
-REQUIRED_CHECK = "Tenant PR check"
-"""The one check tenant-pr.yml reports for every pull request."""
-ENVIRONMENTS = ("tenant-apply", "tenant-destroy")
 RULESETS_UI = "Settings → Rules → Rulesets (target main) → Require a pull request before merging"
+PLATFORM_UP = "reconciler platform up"
+ENVIRONMENTS_CHECK = "github.environments"
 
 
 @dataclass(frozen=True)
@@ -135,8 +137,9 @@ def review_rules(context: Context) -> list[Problem]:
     ]
     return [
         Problem(
+            "github.reviews",
             f"main does not require {what}{where}",
-            f"{RULESETS_UI} → {box} (API: {field})",
+            f"{PLATFORM_UP}, or {RULESETS_UI} → {box} (API: {field})",
         )
         for ok, what, box, field in wanted
         if not ok
@@ -149,16 +152,17 @@ def required_check(context: Context) -> list[Problem]:
         return []
     return [
         Problem(
+            "github.required-check",
             f'main does not require the status check "{REQUIRED_CHECK}"{_where(found)}',
-            f"Settings → Rules → Rulesets (target main) → Require status checks to pass → add "
-            f'"{REQUIRED_CHECK}" (API: required_status_checks[].context)',
+            f"{PLATFORM_UP}, or Settings → Rules → Rulesets (target main) → Require status "
+            f'checks to pass → add "{REQUIRED_CHECK}" (API: required_status_checks[].context)',
         )
     ]
 
 
 def environments(context: Context) -> list[Problem]:
-    """Both deploy environments exist and are limited to main; tenant-destroy has
-    reviewers who may not approve their own run."""
+    """Every deploy environment exists and is limited to main; the reviewed ones
+    (tenant-destroy, tenant-adopt) have reviewers who may not approve their own run."""
     github = _github(context)
     problems = []
     for name in ENVIRONMENTS:
@@ -169,20 +173,23 @@ def environments(context: Context) -> list[Problem]:
                 raise
             problems.append(
                 Problem(
+                    ENVIRONMENTS_CHECK,
                     f"environment {name} does not exist",
-                    f"Settings → Environments → New environment: {name} (docs/adopting.md)",
+                    f"{PLATFORM_UP}, or Settings → Environments → New environment: {name} "
+                    "(docs/platform-setup.md)",
                 )
             )
             continue
         if found.get("deployment_branch_policy") is None:
             problems.append(
                 Problem(
+                    ENVIRONMENTS_CHECK,
                     f"environment {name} may be deployed from any branch",
                     f"Settings → Environments → {name} → Deployment branches and tags → "
                     "Selected branches: main",
                 )
             )
-        if name == "tenant-destroy":
+        if name in REVIEWED_ENVIRONMENTS:
             problems += _reviewers(name, found.get("protection_rules") or [])
     return problems
 
@@ -192,13 +199,15 @@ def _reviewers(name: str, rules: Sequence[Mapping[str, Any]]) -> list[Problem]:
     if not reviewers or not any(r.get("reviewers") for r in reviewers):
         return [
             Problem(
-                f"environment {name} has no required reviewers: deletions run without approval",
+                ENVIRONMENTS_CHECK,
+                f"environment {name} has no required reviewers: its jobs run without approval",
                 f"Settings → Environments → {name} → Required reviewers (up to 6 users or teams)",
             )
         ]
     if not any(r.get("prevent_self_review") for r in reviewers):
         return [
             Problem(
+                ENVIRONMENTS_CHECK,
                 f"environment {name}'s reviewers may approve their own runs",
                 f"Settings → Environments → {name} → Prevent self-review "
                 "(API: prevent_self_review)",
@@ -214,7 +223,5 @@ CHECKS = (
         review_rules,
     ),
     Check("github.required-check", f'main requires "{REQUIRED_CHECK}"', required_check),
-    Check(
-        "github.environments", "the deploy environments (branches, destroy reviewers)", environments
-    ),
+    Check(ENVIRONMENTS_CHECK, "the deploy environments (branches, reviewers)", environments),
 )

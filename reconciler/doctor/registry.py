@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from reconciler.doctor import github
+from reconciler.doctor import gcp_run, github
 from reconciler.doctor.checks import Check
 
 
 def all_checks() -> tuple[Check, ...]:
-    return (*github.CHECKS,)
+    """The repository's settings first (GitHub), then the Google Cloud set-up."""
+    return (*github.CHECKS, *gcp_run.CHECKS)

@@ -17,7 +17,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-DEFAULT_API_URL = "https://api.github.com"
+from reconciler.settings import GitHubRun, default
+
+DEFAULT_API_URL = default("GITHUB_API_URL")
 API_VERSION = "2022-11-28"
 
 _NEXT_LINK = re.compile(r'<([^>]+)>;\s*rel="next"')
@@ -117,24 +119,16 @@ def _error_message(error: urllib.error.HTTPError) -> str:
     return str(body.get("message") or error.reason) if isinstance(body, dict) else str(error)
 
 
-def from_environment(environ: Mapping[str, str]) -> GitHub | str:
-    """The client a workflow step gets from its environment, or what is missing.
-
-    Reads (the CLI's edge; GitHub Actions sets the last two for every step):
-    `GITHUB_TOKEN`, `GITHUB_REPOSITORY`, `GITHUB_API_URL`.
-    """
-    token = environ.get("GITHUB_TOKEN", "")
-    repo = environ.get("GITHUB_REPOSITORY", "")
-    if not token or not repo:
+def from_settings(run: GitHubRun) -> GitHub | str:
+    """The client a workflow step gets from its settings (`Settings.github`: GITHUB_TOKEN,
+    GITHUB_REPOSITORY, GITHUB_API_URL, read at the process's edge), or what is missing."""
+    if not run.token or not run.repository:
         return "GITHUB_TOKEN and GITHUB_REPOSITORY must be set (the workflow's github.token)"
-    return GitHub(repo, token, environ.get("GITHUB_API_URL") or DEFAULT_API_URL)
+    return GitHub(run.repository, run.token, run.api_url)
 
 
-def teams_client(github: GitHub, environ: Mapping[str, str]) -> GitHub | None:
-    """A client for team membership, when a token that can read it is given.
-
-    Reads `RECONCILER_GITHUB_TEAMS_TOKEN` (the CLI's edge): a workflow's GITHUB_TOKEN has
-    only repository scopes, and team membership needs the organisation's Members: read.
-    """
-    token = environ.get("RECONCILER_GITHUB_TEAMS_TOKEN", "")
+def teams_client(github: GitHub, token: str) -> GitHub | None:
+    """A client for team membership, when a token that can read it is given
+    (`RECONCILER_GITHUB_TEAMS_TOKEN`): a workflow's GITHUB_TOKEN has only repository
+    scopes, and team membership needs the organisation's Members: read."""
     return GitHub(github.repo, token, github.api_url) if token else None

@@ -2,7 +2,7 @@
 request, kept out of the workflow file so they are tested.
 
 - `bind`: the pull request the run belongs to (`binding.find_binding`); writes
-  `number=N` to `--output` (the step's GITHUB_OUTPUT; empty when unbound, with a notice
+  `number=N` to `--output` (the step's outputs file; empty when unbound, with a notice
   saying why).
 - `read`: fetch the pull request's head commit as git objects and put its `tenants/` in a
   candidate folder next to main's platform.yaml (`pull_tree`); refuses with one `::error::`
@@ -11,23 +11,24 @@ request, kept out of the workflow file so they are tested.
   the comment when they differ.
 - `outside`: how many paths the pull request changes outside tenants/.
 
-Environment (the CLI's edge): GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL
-(`api.from_environment`); the token also authenticates the fetch of a private repository.
+Its `main` is a process's edge: it reads the settings once (`reconciler/settings.py`:
+GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL); the token also authenticates the fetch of
+a private repository.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from reconciler.github import pull_tree
-from reconciler.github.api import GitHubError, from_environment
+from reconciler.github.api import GitHubError, from_settings
 from reconciler.github.binding import find_binding
 from reconciler.github.git import Git, GitError
+from reconciler.settings import GitHubRun, read_settings
 
 MISMATCH = (
     "> ❌ **The pull request's own run uploaded manifests that differ from its commit** "
@@ -36,8 +37,8 @@ MISMATCH = (
 )
 
 
-def _bind(args: argparse.Namespace) -> int:
-    github = from_environment(os.environ)
+def _bind(args: argparse.Namespace, run: GitHubRun) -> int:
+    github = from_settings(run)
     if isinstance(github, str):
         print(f"::error::{github}")
         return 1
@@ -56,9 +57,8 @@ def _bind(args: argparse.Namespace) -> int:
     return 0
 
 
-def _fetch(git: Git, sha: str, number: str) -> None:
+def _fetch(git: Git, sha: str, number: str, token: str) -> None:
     """The pull request's head commit, by id, or through `refs/pull/N/head` (read-only)."""
-    token = os.environ.get("GITHUB_TOKEN", "")
     if git.has_commit(sha):
         return
     try:
@@ -70,10 +70,10 @@ def _fetch(git: Git, sha: str, number: str) -> None:
         raise GitError(f"commit {sha[:12]} is not in the repository")
 
 
-def _read(args: argparse.Namespace) -> int:
+def _read(args: argparse.Namespace, run: GitHubRun) -> int:
     git = Git(Path(args.repository).resolve())
     try:
-        _fetch(git, args.head_sha, args.pull)
+        _fetch(git, args.head_sha, args.pull, run.token)
         manifests, problems = pull_tree.read_manifests(git, args.head_sha)
     except GitError as error:
         problems = [str(error)]
@@ -88,7 +88,7 @@ def _read(args: argparse.Namespace) -> int:
     return 0
 
 
-def _compare(args: argparse.Namespace) -> int:
+def _compare(args: argparse.Namespace, _run: GitHubRun) -> int:
     committed = {p.name: p.read_bytes() for p in sorted(Path(args.candidate).glob("*.yaml"))}
     uploaded, odd = pull_tree.read_uploaded(Path(args.uploaded))
     differences = pull_tree.compare(committed, uploaded, odd)
@@ -101,7 +101,7 @@ def _compare(args: argparse.Namespace) -> int:
     return 0
 
 
-def _outside(args: argparse.Namespace) -> int:
+def _outside(args: argparse.Namespace, _run: GitHubRun) -> int:
     git = Git(Path(args.repository).resolve())
     try:
         print(len(pull_tree.changed_outside_tenants(git, args.base, args.head_sha)))
@@ -111,13 +111,16 @@ def _outside(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    """The workflow steps' entry: settings from `environ` (tests), else the environment."""
     parser = argparse.ArgumentParser(prog="python -m reconciler.github.preview")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("bind", help="print the pull request number this run previews")
     p.add_argument("--head-sha", required=True)
     p.add_argument("--pulls", default="[]", help="the event's workflow_run.pull_requests (JSON)")
-    p.add_argument("--output", required=True, help="append `number=N` here ($GITHUB_OUTPUT)")
+    p.add_argument(
+        "--output", required=True, help="append `number=N` here (the step's outputs file)"
+    )
     p = sub.add_parser("read", help="the pull request's tenants/ from git objects")
     p.add_argument("--head-sha", required=True)
     p.add_argument("--pull", default="", help="its number (to fetch refs/pull/N/head)")
@@ -133,7 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--repository", default=".")
     args = parser.parse_args(argv)
     handler = {"bind": _bind, "read": _read, "compare": _compare, "outside": _outside}
-    return handler[args.command](args)
+    return handler[args.command](args, read_settings(environ).github)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ prefixes is refused, and so is a reference to such a variable, whoever writes it
 The prefixes: GitHub Actions' default variables (GITHUB_*, RUNNER_*) and its runtime
 tokens (ACTIONS_ID_TOKEN_REQUEST_TOKEN, ACTIONS_RUNTIME_TOKEN), action inputs (INPUT_*),
 https://docs.github.com/actions/reference/workflows-and-actions/variables#default-environment-variables;
-Pulumi's (PULUMI_CONFIG_PASSPHRASE, PULUMI_ACCESS_TOKEN); Google's client libraries and
+Pulumi's (its passphrase, its access token: PULUMI_*); Google's client libraries and
 gcloud (GOOGLE_APPLICATION_CREDENTIALS, GOOGLE_GHA_CREDS_PATH, CLOUDSDK_AUTH_ACCESS_TOKEN);
 this project's (RECONCILER_*, GCP_*, the sandbox's SANDBOX_* and FIREBASE_*); git's
 (GIT_CONFIG_*: a job's fetch token travels there) and ssh's; other clouds' credentials

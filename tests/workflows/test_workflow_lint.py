@@ -48,9 +48,12 @@ ACTING = [
     ("tenant-apply.yml", "destroy"),
     ("tenant-apply.yml", "replace"),
 ]
+"""The jobs that change tenants' resources: each checks the merged pull request's approval."""
+ADOPTING = ("tenant-adopt.yml", "adopt")
+"""Imports existing tenants into their stacks (state only), behind a reviewed environment."""
 AUTH = "google-github-actions/auth@"
 TARGET = "${{ vars.RECONCILER_TARGET || 'gcp' }}"
-ENGINE_COMMAND = re.compile(r"\breconciler (preview|apply|drift)\b")
+ENGINE_COMMAND = re.compile(r"\breconciler (preview|apply|drift|adopt)\b")
 
 
 def load(path: Path) -> dict[str, Any]:
@@ -92,6 +95,7 @@ def tool(name: str) -> str:
 
 def test_the_expected_workflows_exist() -> None:
     assert [p.name for p in WORKFLOWS] == [
+        "tenant-adopt.yml",
         "tenant-apply.yml",
         "tenant-drift.yml",
         "tenant-pr.yml",
@@ -331,20 +335,36 @@ def test_validation_runs_for_every_pull_request_without_credentials() -> None:
     assert any("reconciler validate --format github" in str(s.get("run")) for s in steps(validate))
 
 
-def test_applies_and_deletions_queue_in_one_group_and_are_never_cancelled() -> None:
-    # One workflow holds every acting job (apply, destroy, replace): with a second workflow
-    # in the group, GitHub's one queued run per group could replace a queued apply (L6).
-    document = load(GITHUB / "workflows" / "tenant-apply.yml")
-    concurrency = document["concurrency"]
-    assert concurrency == {"group": "tenant-deploy", "cancel-in-progress": False}
-    # Job-level concurrency on the matrix would make shards cancel one another.
-    assert all("concurrency" not in job for job in document["jobs"].values())
+def test_every_workflow_that_acts_on_stacks_queues_in_one_group_never_cancelled() -> None:
+    # Apply, destroy, replace (tenant-apply.yml) and adopt (tenant-adopt.yml) all write
+    # stacks: one group, so no two of them ever run at once (L6), and none cancels another.
     acting = {
         w for w, _, job in all_jobs() if str(job.get("environment", "")).startswith("tenant-")
     }
-    assert acting == {"tenant-apply.yml"}
+    assert acting == {"tenant-apply.yml", "tenant-adopt.yml"}
+    for workflow in sorted(acting):
+        document = load(GITHUB / "workflows" / workflow)
+        concurrency = document["concurrency"]
+        assert concurrency == {"group": "tenant-deploy", "cancel-in-progress": False}, workflow
+        # Job-level concurrency on the matrix would make shards cancel one another.
+        assert all("concurrency" not in job for job in document["jobs"].values())
     groups = [load(p).get("concurrency", {}).get("group") for p in WORKFLOWS]
-    assert groups.count("tenant-deploy") == 1
+    assert groups.count("tenant-deploy") == len(acting)
+
+
+def test_adoption_runs_only_behind_the_reviewed_adopt_environment_on_main() -> None:
+    document = load(GITHUB / "workflows" / "tenant-adopt.yml")
+    assert set(triggers(document)) == {"workflow_dispatch"}
+    assert document["concurrency"]["group"] == "tenant-deploy"  # queues with the applies
+    adopting = [
+        (workflow, name, job)
+        for workflow, name, job in all_jobs()
+        if any("reconciler adopt" in str(s.get("run", "")) for s in steps(job))
+    ]
+    assert [(w, n) for w, n, _ in adopting] == [("tenant-adopt.yml", "adopt")]
+    job = adopting[0][2]
+    assert job["environment"] == "tenant-adopt"
+    assert job["if"] == "github.ref == 'refs/heads/main'"
 
 
 def test_deletions_run_only_in_the_reviewed_environment() -> None:
@@ -400,9 +420,8 @@ def test_drift_syncs_one_issue() -> None:
     assert set(triggers(drift)) == {"schedule", "workflow_dispatch"}
     issue = drift["jobs"]["issue"]
     assert issue["permissions"] == {"contents": "read", "issues": "write"}
-    assert any(
-        "reconciler.report.comment drift-issue" in str(s.get("run", "")) for s in steps(issue)
-    )
+    command = "python -m reconciler.report.comment drift-issue"
+    assert any(command in str(s.get("run", "")) for s in steps(issue))
 
 
 # --- Google Cloud access -------------------------------------------------------------
@@ -417,7 +436,7 @@ def test_google_cloud_access_is_keyless_and_per_role() -> None:
             assert set(settings) == {"workload_identity_provider", "service_account"}
             account = settings["service_account"]
             writes = any(
-                ENGINE_COMMAND.search(str(s.get("run", ""))) and "apply" in str(s.get("run", ""))
+                re.search(r"\breconciler (apply|adopt)\b", str(s.get("run", "")))
                 for s in steps(job)
             )
             expected = "GCP_DEPLOY_SERVICE_ACCOUNT" if writes else "GCP_PREVIEW_SERVICE_ACCOUNT"
@@ -446,7 +465,7 @@ def test_engine_jobs_point_at_the_real_backend() -> None:
                 assert env[variable] == f"${{{{ vars.{variable} }}}}", (workflow.name, name)
 
 
-@pytest.mark.parametrize(("workflow", "job"), ACTING)
+@pytest.mark.parametrize(("workflow", "job"), [*ACTING, ADOPTING])
 def test_acting_jobs_read_client_secrets_from_secret_manager(workflow: str, job: str) -> None:
     # No repository secret per tenant: adding a tenant never edits a workflow.
     assert jobs(workflow)[job]["env"]["RECONCILER_CLIENT_SECRETS"] == "secret-manager"
@@ -484,6 +503,19 @@ def test_every_acting_job_checks_approval_then_the_head_of_main_before_its_crede
     }
     checkout = steps(found)[0]
     assert checkout["with"]["fetch-depth"] == 0  # main's history: the base's CODEOWNERS
+
+
+def test_the_adoption_rechecks_the_head_of_main_right_before_its_credential() -> None:
+    # No approval step: adopting imports existing tenants into their stacks and changes no
+    # resource; the tenant-adopt reviewer approves the run itself (docs/security.md).
+    found = jobs(ADOPTING[0])[ADOPTING[1]]
+    runs = [str(s.get("run", "")) for s in steps(found)]
+    check = runs.index(".github/scripts/head-of-main")
+    auth = next(i for i, s in enumerate(steps(found)) if AUTH in str(s.get("uses", "")))
+    assert check == auth - 1
+    # A private repository's fetch of main needs the job's token (a failed fetch refuses).
+    assert steps(found)[check]["env"] == {"GITHUB_TOKEN": "${{ github.token }}"}
+    assert steps(found)[0]["with"]["fetch-depth"] == 0
 
 
 def test_the_head_of_main_check_refuses_with_exit_4() -> None:

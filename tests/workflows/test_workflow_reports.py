@@ -36,11 +36,8 @@ def test_validation_errors_travel_to_the_comment() -> None:
 
 
 def test_the_preview_comment_names_the_head_commit() -> None:
-    (post,) = [
-        s
-        for s in steps("tenant-preview.yml", "report")
-        if "reconciler.report.comment" in s.get("run", "")
-    ]
+    poster = "reconciler.report.comment"
+    (post,) = [s for s in steps("tenant-preview.yml", "report") if poster in s.get("run", "")]
     assert '--sha "$HEAD_SHA"' in post["run"]
     data = yaml.safe_load((WORKFLOWS / "tenant-preview.yml").read_text(encoding="utf-8"))
     assert data["jobs"]["report"]["env"]["HEAD_SHA"] == "${{ github.event.workflow_run.head_sha }}"

@@ -11,6 +11,7 @@ import pytest
 from reconciler.cli.github_commands import codeowners_text
 from reconciler.cli.main import main
 from reconciler.github.codeowners import parse
+from reconciler.settings import read_settings
 from tests.repo import REPO
 from tests.workflows.manifests import tenant
 
@@ -77,4 +78,4 @@ def test_reviewers_change_no_deployed_fingerprint(root: Path) -> None:
 
 
 def test_this_repository_s_codeowners_is_current() -> None:
-    assert codeowners_text(REPO) == (REPO / ".github" / "CODEOWNERS").read_text()
+    assert codeowners_text(REPO, read_settings({})) == (REPO / ".github" / "CODEOWNERS").read_text()

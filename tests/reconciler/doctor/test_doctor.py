@@ -8,58 +8,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from github_world import ENVIRONMENTS, GOOD_RULES, REPO, TOKEN
 
 from reconciler.cli.main import main
-from reconciler.doctor.checks import Check, Context, run_checks
+from reconciler.doctor.checks import Check, Context, Skip, render, run_checks
+from reconciler.doctor.problems import Problem
 from tests.workflows.act.github_api import FakeGitHub, Identity
 from tests.workflows.act.github_repo import user
-
-REPO, TOKEN = "acme-ml/tenants", "ghs_t"
-
-GOOD_RULES = [
-    {
-        "type": "pull_request",
-        "ruleset_source_type": "Repository",
-        "ruleset_source": REPO,
-        "ruleset_id": 1,
-        "parameters": {
-            "required_approving_review_count": 1,
-            "dismiss_stale_reviews_on_push": True,
-            "require_code_owner_review": True,
-            "require_last_push_approval": True,
-            "required_review_thread_resolution": False,
-        },
-    },
-    {
-        "type": "required_status_checks",
-        "ruleset_source_type": "Repository",
-        "ruleset_source": REPO,
-        "ruleset_id": 1,
-        "parameters": {
-            "strict_required_status_checks_policy": True,
-            "required_status_checks": [{"context": "Tenant PR check"}],
-        },
-    },
-]
-MAIN_ONLY = {"protected_branches": False, "custom_branch_policies": True}
-ENVIRONMENTS = {
-    "tenant-apply": {
-        "name": "tenant-apply",
-        "protection_rules": [],
-        "deployment_branch_policy": MAIN_ONLY,
-    },
-    "tenant-destroy": {
-        "name": "tenant-destroy",
-        "deployment_branch_policy": MAIN_ONLY,
-        "protection_rules": [
-            {
-                "type": "required_reviewers",
-                "prevent_self_review": True,
-                "reviewers": [{"type": "User", "reviewer": user("platform-lead")}],
-            },
-        ],
-    },
-}
 
 
 @pytest.fixture
@@ -84,7 +39,14 @@ def test_rulesets_and_environments_that_hold_everything_pass(fake: FakeGitHub, c
     fake.state.environments = dict(ENVIRONMENTS)
     code, out = doctor(capsys)
     assert code == 0, out
-    assert out.splitlines()[-1] == "3 checks ok"
+    assert out.splitlines()[-1] == "3 checks ok, 9 skipped"
+    # The repository's platform.yaml targets the sandbox: no GCP project, said once.
+    skipped = [line for line in out.splitlines() if line.startswith("skip ")]
+    assert skipped == [
+        "skip gcp.apis, gcp.identity-platform, gcp.state-bucket, gcp.kms-key, "
+        "gcp.workload-identity, gcp.service-accounts, gcp.custom-roles, gcp.grants, "
+        "gcp.impersonation: platform.yaml's target is sandbox: no GCP project to check"
+    ]
 
 
 def test_each_missing_setting_is_named_with_its_fix(fake: FakeGitHub, capsys) -> None:
@@ -108,11 +70,12 @@ def test_each_missing_setting_is_named_with_its_fix(fake: FakeGitHub, capsys) ->
         'main does not require the status check "Tenant PR check"',
         "environment tenant-apply may be deployed from any branch",
         "environment tenant-destroy has no required reviewers",
+        "environment tenant-adopt does not exist",
     ):
         assert missing in out, out
     # The workflow token cannot read classic protection: said, not silently ignored.
     assert "classic branch protection could not be read (403 Resource not accessible" in out
-    assert "fix: Settings → Rules → Rulesets" in out
+    assert "fix: reconciler platform up, or Settings → Rules → Rulesets" in out
 
 
 def test_classic_protection_counts_when_the_token_can_read_it(
@@ -154,4 +117,23 @@ def test_a_check_that_breaks_is_reported_and_the_others_still_run(tmp_path: Path
     assert [(r.check.name, r.ok, r.error) for r in results] == [
         ("a", False, "ValueError: boom"),
         ("b", True, ""),
+    ]
+
+
+def test_a_skipped_check_is_said_and_is_not_a_problem(tmp_path: Path) -> None:
+    def nothing_here(context: Context) -> list[Problem]:
+        raise Skip("nothing to look at")
+
+    def wrong(context: Context) -> list[Problem]:
+        return [Problem("c", "it is wrong", "fix it")]
+
+    checks = [Check("a", "skips", nothing_here), Check("b", "skips", nothing_here)]
+    results = run_checks([*checks, Check("c", "finds", wrong)], Context(tmp_path))
+    assert [r.ok for r in results] == [True, True, False]
+    assert render(results).splitlines() == [
+        "skip a, b: nothing to look at",
+        "FAIL c: finds",
+        "     - it is wrong",
+        "       fix: fix it",
+        "1 checks, 1 with problems, 2 skipped",
     ]

@@ -25,7 +25,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from tests.workflows.act.github_repo import BOT, Pull, Repository, user
 
-__all__ = ["BOT", "FakeGitHub", "Identity", "Request"]
+__all__ = ["BOT", "ApiError", "FakeGitHub", "Identity", "Request"]
 
 NOT_ACCESSIBLE = "Resource not accessible by integration"
 
@@ -51,10 +51,24 @@ class Identity:
     """The repository's Administration: read (never GITHUB_TOKEN)."""
 
 
-class _Status(Exception):
-    def __init__(self, code: int, message: str) -> None:
-        self.code = code
+class ApiError(Exception):
+    """An error answer with GitHub's shape (`{"message": ...}`) and status (409, 422, ...)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
         self.message = message
+
+
+_Status = ApiError
+
+
+class _NotFound(ApiError):
+    """404 "Not Found", whatever was missing (`what` is for the reader of a traceback)."""
+
+    def __init__(self, what: str = "") -> None:
+        super().__init__(404, "Not Found")
+        self.what = what
 
 
 @dataclass
@@ -347,8 +361,8 @@ def _handler(api: FakeGitHub) -> type[BaseHTTPRequestHandler]:
             query = parse_qs(url.query)
             try:
                 answer = api.handle(self.command, url.path, query, body, who)
-            except _Status as status:
-                return self._reply(status.code, {"message": status.message})
+            except ApiError as error:
+                return self._reply(error.status, {"message": error.message})
             if not isinstance(answer, _Page):
                 return self._reply(200, answer)
             per_page = min(int(query.get("per_page", ["30"])[0]), api.max_per_page)
@@ -371,7 +385,7 @@ def _handler(api: FakeGitHub) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(data)
 
-        do_GET = do_POST = do_PATCH = _serve
+        do_GET = do_POST = do_PATCH = do_PUT = _serve
 
         def log_message(self, *args: Any) -> None:  # quiet: the requests list is the log
             pass
