@@ -291,8 +291,9 @@ def _platform_reviewers(clone: Path) -> None:
 def _codeowners(clone: Path) -> bool:
     """`reconciler codeowners` in the clone; False (nothing written) for invalid manifests."""
     from reconciler.cli.github_commands import CODEOWNERS_PATH, codeowners_text
+    from reconciler.settings import read_settings
 
-    owners = codeowners_text(clone)
+    owners = codeowners_text(clone, read_settings({}))
     if isinstance(owners, str):
         (clone / CODEOWNERS_PATH).write_text(owners)
     return isinstance(owners, str)
