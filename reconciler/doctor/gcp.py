@@ -18,7 +18,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from reconciler.doctor.gcp_policies import UP, impersonation, policy_problems
-from reconciler.doctor.gcp_reader import Json, NotAllowed, ProjectReader, ReadFailed
+from reconciler.doctor.gcp_reader import (
+    Json,
+    NotAllowed,
+    ProjectReader,
+    QuotaProjectRefused,
+    ReadFailed,
+)
 from reconciler.doctor.problems import Problem
 from reconciler.gcp.rest import Unreachable
 from reconciler.platform_setup.blueprint import ACTIONS_OIDC_ISSUER, Blueprint
@@ -295,6 +301,18 @@ def run_checks(target: GcpTarget, checks: Iterable[NamedCheck] = CHECKS) -> list
     for name, check in checks:
         try:
             found += list(check(target))
+        except QuotaProjectRefused as error:
+            # User credentials need a quota project for Identity Toolkit, and it must have
+            # the API on (https://cloud.google.com/docs/quotas/set-quota-project).
+            found.append(
+                Problem(
+                    name,
+                    f"cannot read {error}",
+                    "set the quota project of your application-default credentials: "
+                    "gcloud auth application-default set-quota-project "
+                    f"{target.plan.setup.project} (docs/platform-setup.md)",
+                )
+            )
         except NotAllowed as error:
             found.append(
                 Problem(

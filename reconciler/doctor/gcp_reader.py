@@ -38,6 +38,15 @@ class NotAllowed(Exception):
     """The identity running the doctor may not read this."""
 
 
+class QuotaProjectRefused(NotAllowed):
+    """The API is off in the project these credentials bill (their quota project)."""
+
+    def __init__(self, what: str, service: str, consumer: str) -> None:
+        super().__init__(
+            f"{what}: {service} is disabled in {consumer}, the quota project of these credentials"
+        )
+
+
 class ReadFailed(Exception):
     """An answer the doctor cannot use (a 5xx, a malformed body)."""
 
@@ -85,6 +94,9 @@ class RestProjectReader:
             return dict(answer.body) if isinstance(answer.body, dict) else {}
         if answer.status == 404 or "CONFIGURATION_NOT_FOUND" in answer.reason:
             return None
+        disabled = answer.disabled_service() if answer.status == 403 else None
+        if disabled is not None:
+            raise QuotaProjectRefused(what, *disabled)
         if answer.status in (401, 403):
             raise NotAllowed(f"{what}: {answer.reason}")
         raise ReadFailed(f"{what}: {answer.reason}")

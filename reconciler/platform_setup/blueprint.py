@@ -56,11 +56,25 @@ CONTROL_APIS = (
     "cloudresourcemanager.googleapis.com",
     "iam.googleapis.com",
     "iamcredentials.googleapis.com",
+    "identitytoolkit.googleapis.com",
     "sts.googleapis.com",
     "storage.googleapis.com",
 )
 """State, its key, and federation: "Configure Workload Identity Federation with deployment
-pipelines" enables IAM, Resource Manager, Service Account Credentials and STS."""
+pipelines" enables IAM, Resource Manager, Service Account Credentials and STS.
+
+Identity Toolkit too: it is a client-based API, whose quota project is the caller's, and
+"if the principal for the API call is a service account, including by impersonation, the
+project associated with the service account is used as the quota project"
+(https://cloud.google.com/docs/quotas/set-quota-project). The CI accounts live here, and
+pulumi-gcp sends no `X-Goog-User-Project` unless `user_project_override` is set
+(terraform-provider-google, transport `SendRequest`), so without it every tenant apply,
+refresh and adopt listing gets 403 SERVICE_DISABLED naming this project (the Identity
+Toolkit error "requires a quota project": pulumi/pulumi-gcp#2169). Enabling the API here
+needs no further grant; the alternative, billing the tenant project
+(`billing_project` + `user_project_override` and `x-goog-user-project` in our REST
+clients), would also need `serviceusage.services.use` on it for both CI accounts, and
+pulumi/pulumi-gcp#2032 reports `billingProject` alone not taking effect."""
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,10 @@ from the API reference:
   for version 3 cannot see them;
 - Identity Toolkit's config of a project without Identity Platform: 404 `CONFIGURATION_NOT_FOUND`;
 - a refused read: 403 with `{"error": {"code": 403, "status": "PERMISSION_DENIED"}}`;
+- a call whose quota project has the API off (or user credentials with no quota project
+  for a client-based API such as Identity Toolkit): 403 PERMISSION_DENIED whose
+  `details` hold a `google.rpc.ErrorInfo` with `reason: SERVICE_DISABLED` and the
+  `consumer` project (the error quoted in golang/oauth2#702 and pulumi/pulumi-gcp#2169);
 - a missing resource: 404 `NOT_FOUND`.
 """
 
@@ -40,10 +44,33 @@ class World:
     services: dict[str, set[str]] = field(default_factory=dict)
     denied: set[str] = field(default_factory=set)
     """Paths answered 403."""
+    disabled: dict[str, str] = field(default_factory=dict)
+    """Paths answered 403 SERVICE_DISABLED, with the consumer (quota) project named."""
 
 
 def _error(code: int, status: str, message: str) -> dict[str, Any]:
     return {"error": {"code": code, "status": status, "message": message}}
+
+
+def _service_disabled(service: str, consumer: str) -> dict[str, Any]:
+    body = _error(
+        403,
+        "PERMISSION_DENIED",
+        f"{service}.googleapis.com API has not been used in project {consumer} before or "
+        "it is disabled.",
+    )
+    body["error"]["details"] = [
+        {
+            "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+            "reason": "SERVICE_DISABLED",
+            "domain": "googleapis.com",
+            "metadata": {
+                "consumer": f"projects/{consumer}",
+                "service": f"{service}.googleapis.com",
+            },
+        }
+    ]
+    return body
 
 
 def _hidden_conditions(policy: dict[str, Any]) -> dict[str, Any]:
@@ -83,6 +110,8 @@ class GoogleStandIn:
         service, _, rest = path.lstrip("/").partition("/")
         if rest in self.world.denied:
             return 403, _error(403, "PERMISSION_DENIED", f"Permission denied on {rest}")
+        if rest in self.world.disabled:
+            return 403, _service_disabled(service, self.world.disabled[rest])
         if service == "serviceusage" and rest.endswith("/services") and method == "GET":
             return self._services(rest, query)
         if rest.endswith(":getIamPolicy") or (service == "storage" and rest.endswith("/iam")):

@@ -241,5 +241,25 @@ def test_the_doctor_run_exits_non_zero_and_names_each_problem(tmp_path):
         server.stop()
 
 
+def test_an_api_off_in_the_callers_quota_project_is_not_blamed_on_missing_roles():
+    """Identity Toolkit bills the caller's quota project: user credentials without one, or
+    with one where the API is off, get 403 SERVICE_DISABLED (pulumi/pulumi-gcp#2169). The
+    fix is the quota project, not the reader roles."""
+    world = healthy(PLAN)
+    world.disabled[f"admin/v2/projects/{S.project}/config"] = "764086051850"
+    found = problems(world)
+    assert [(c, p) for c, p, _ in found] == [
+        (
+            "gcp.identity-platform",
+            "cannot read Identity Platform's config in acme-ml-platform: "
+            "identitytoolkit.googleapis.com is disabled in projects/764086051850, the quota "
+            "project of these credentials",
+        )
+    ]
+    fix = found[0][2]
+    assert "gcloud auth application-default set-quota-project acme-ml-platform" in fix
+    assert "securityReviewer" not in fix
+
+
 def test_numbers_are_the_ones_the_world_uses():
     assert NUMBERS[S.project] == "123456789012"

@@ -209,3 +209,26 @@ def test_impersonation_is_by_workflow_file_or_environment_never_the_whole_pool()
     )
     assert not any(m.endswith("/*") for m in members.values())
     assert len(members) == 7
+
+
+def test_identity_toolkit_is_on_in_the_control_project_too():
+    """Identity Toolkit is a client-based API: a service account's calls (also by
+    impersonation, as in CI) count against the quota project of *its own* project
+    (https://cloud.google.com/docs/quotas/set-quota-project: "If the principal for the API
+    call is a service account, including by impersonation, the project associated with the
+    service account is used as the quota project"). pulumi-gcp sends no
+    `X-Goog-User-Project` unless `user_project_override` is set
+    (terraform-provider-google transport `SendRequest`), so with a control project every
+    tenant apply, refresh and adopt listing would get 403 SERVICE_DISABLED there."""
+    apart = blueprint(
+        setup(
+            control_project="acme-ml-control",
+            kms=KmsKey("acme-ml-control", "europe-west1", "tenant-gitops", "pulumi-secrets"),
+        )
+    )
+    services = {
+        (s.inputs["project"], s.inputs["service"])
+        for s in run(apart).of_type("gcp:projects/service:Service")
+    }
+    assert ("acme-ml-control", "identitytoolkit.googleapis.com") in services
+    assert ("acme-ml-platform", "identitytoolkit.googleapis.com") in services
