@@ -34,7 +34,7 @@ REVIEWED_ENVIRONMENTS = ("tenant-destroy", "tenant-adopt")
 """Those whose jobs wait for a reviewer (applies never wait for a person)."""
 DEFAULT_POOL, DEFAULT_PROVIDER = "tenant-gitops", "github"
 
-_BUCKET_URL = re.compile(r"^gs://(?P<bucket>[a-z0-9][a-z0-9._-]*[a-z0-9])(?:/.*)?$")
+_BUCKET_URL = re.compile(r"^gs://(?P<bucket>[a-z0-9][a-z0-9._-]*[a-z0-9])(?:/(?P<prefix>.*))?$")
 _KMS_URL = re.compile(
     r"^gcpkms://projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)/"
     r"keyRings/(?P<ring>[^/]+)/cryptoKeys/(?P<key>[^/?]+)$"
@@ -80,6 +80,10 @@ class PlatformSetup:
     """`team:SLUG` / `user:LOGIN` approving deletions and adoptions."""
     pool: str = DEFAULT_POOL
     provider: str = DEFAULT_PROVIDER
+    state_prefix: str = ""
+    """The folder of `pulumi.backendUrl` in the bucket (`gs://BUCKET/PREFIX`), no slashes
+    around it; empty for the bucket's root. Pulumi keeps every stack under it
+    (pulumi/pulumi pkg/backend/diy/backend.go: `blob.PrefixedBucket(bucket, path + "/")`)."""
 
     @property
     def owner(self) -> str:
@@ -105,7 +109,13 @@ class PlatformSetup:
 
     @property
     def backend_url(self) -> str:
-        return f"gs://{self.state_bucket}"
+        """The tenant stacks' backend, prefix included: what CI must use to see them."""
+        return f"gs://{self.state_bucket}/{self.state_prefix}".rstrip("/")
+
+    @property
+    def state_objects(self) -> str:
+        """The object-name prefix of the backend's files: `PREFIX/` or empty."""
+        return f"{self.state_prefix}/" if self.state_prefix else ""
 
     @property
     def secrets_provider(self) -> str:
@@ -189,6 +199,7 @@ def setup_from(platform: Platform, section: Any, loaded: Any) -> PlatformSetup:
         control_project=control,
         location=platform.default_location,
         state_bucket=bucket.group("bucket"),
+        state_prefix=(bucket.group("prefix") or "").strip("/"),
         kms=KmsKey(
             kms.group("project"), kms.group("location"), kms.group("ring"), kms.group("key")
         ),

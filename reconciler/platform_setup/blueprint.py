@@ -274,10 +274,8 @@ def _grants(setup: PlatformSetup, roles: tuple[CustomRole, ...]) -> tuple[Grant,
         "tenant-secrets",
         f'resource.name.startsWith("projects/{PROJECT_NUMBER}/secrets/tenant-")',
     )
-    locks = Condition(
-        "pulumi-locks-only",
-        f'resource.name.startsWith("projects/_/buckets/{setup.state_bucket}/objects/.pulumi/locks/")',
-    )
+    objects = f"projects/_/buckets/{setup.state_bucket}/objects/{setup.state_objects}"
+    locks = Condition("pulumi-locks-only", f'resource.name.startsWith("{objects}.pulumi/locks/")')
     p, d = PREVIEW_ACCOUNT, DEPLOY_ACCOUNT
     return (
         Grant(p, "roles/storage.objectViewer", state, "read every stack's state and record"),

@@ -14,6 +14,7 @@ from platform_harness import MockedPlatformStack
 from reconciler.cli import platform_commands
 from reconciler.cli.main import main
 from reconciler.manifests.setup import load_setup
+from reconciler.platform_setup.blueprint import blueprint
 from tests.repo import REPO
 from tests.workflows.act.github_settings_api import FakeGitHubSettings
 
@@ -145,3 +146,34 @@ def test_platform_preview_on_the_sandbox_settings_names_each_setting_to_change(
     for words in ("no setup section", "pulumi.backendUrl is 'file://.state'", "secretsProvider"):
         assert words in err
     assert stack.runs == []
+
+
+def test_platform_up_gives_ci_the_backend_url_with_its_prefix(clone, stack, github):
+    """Pulumi keeps a `gs://bucket/prefix` backend's stacks under `prefix/` (pulumi/pulumi
+    pkg/backend/diy/backend.go: `blob.PrefixedBucket(bucket, <path>/)`): CI pointed at the
+    bucket's root would see no stack and plan to create every tenant."""
+    assert main(["--root", str(clone), *INIT]) == 0
+    path = clone / "platform.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace(
+            "backendUrl: gs://acme-ml-platform-tenant-state",
+            "backendUrl: gs://acme-ml-platform-tenant-state/tenants",
+        ),
+        encoding="utf-8",
+    )
+    assert main(["--root", str(clone), "platform", "up"]) == 0
+    assert (
+        github.variables["RECONCILER_BACKEND_URL"] == "gs://acme-ml-platform-tenant-state/tenants"
+    )
+    setup = load_setup(clone, {})
+    assert setup.state_bucket == "acme-ml-platform-tenant-state"
+    [locks] = [
+        g.condition.expression
+        for g in blueprint(setup).grants
+        if g.condition and g.condition.title == "pulumi-locks-only"
+    ]
+    assert locks == (
+        'resource.name.startsWith("projects/_/buckets/acme-ml-platform-tenant-state/objects/'
+        'tenants/.pulumi/locks/")'
+    )
