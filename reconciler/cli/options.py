@@ -151,6 +151,8 @@ class InitOptions:
     control_project: str | None = None
     reviewers: tuple[str, ...] = ()
     """`team:SLUG` or `user:LOGIN`."""
+    platform_state: str | None = None
+    """setup.platformState: the platform stack's own backend."""
     keep_examples: bool = False
     force: bool = False
 
@@ -284,6 +286,7 @@ def _init(args: argparse.Namespace) -> InitOptions:
         state_bucket=args.state_bucket,
         control_project=args.control_project,
         reviewers=tuple(args.reviewer),
+        platform_state=args.platform_state,
         keep_examples=args.keep_examples,
         force=args.force,
     )

@@ -62,6 +62,7 @@ def run_init(options: InitOptions, _settings: Settings) -> int:
         state_bucket=options.state_bucket,
         control_project=options.control_project,
         reviewers=options.reviewers,
+        platform_state=options.platform_state,
         reconcile=dict(earlier.get("reconcile") or {}),
     )
     why = refusal(answers)
@@ -122,12 +123,20 @@ def run_platform(options: PlatformOptions, settings: Settings) -> int:
         return EXIT_INVALID
     apply = options.apply
     program = platform_program(blueprint(setup), options.existing_identity_platform)
+    backend = _backend(options, root, setup)
+    if setup.in_state_bucket(backend):
+        err(
+            f"reconciler: warning: the platform stack's state is in the tenant state bucket "
+            f"gs://{setup.state_bucket}, which the deploy account writes: it could change "
+            "what `platform up` does with your rights. Move it to a bucket only admins can "
+            "write and set setup.platformState (docs/platform-setup.md)"
+        )
     try:
-        stack = _platform_stack(options, root, settings)
+        stack = _platform_stack(backend, root, settings)
     except ValueError as error:
         err(f"reconciler: {error}")
         return EXIT_USAGE
-    print(f"Platform stack ({_backend(options, root)}):")
+    print(f"Platform stack ({backend}):")
     try:
         run = stack.up(program) if apply else stack.preview(program)
     except NoAccess as error:
@@ -142,16 +151,16 @@ def run_platform(options: PlatformOptions, settings: Settings) -> int:
     return _github(setup, run, apply, settings)
 
 
-def _backend(options: PlatformOptions, root: Path) -> str:
-    return options.backend or f"file://{root / DEFAULT_PLATFORM_STATE}"
+def _backend(options: PlatformOptions, root: Path, setup: PlatformSetup) -> str:
+    """--backend, else setup.platformState, else a folder under the root (git-ignored)."""
+    return options.backend or setup.platform_state or f"file://{root / DEFAULT_PLATFORM_STATE}"
 
 
-def _platform_stack(options: PlatformOptions, root: Path, settings: Settings) -> PlatformStack:
+def _platform_stack(url: str, root: Path, settings: Settings) -> PlatformStack:
     from reconciler.cli.runtime import SetupError, pulumi_binary
     from reconciler.engine.automation.platform_stack import PlatformStack, PlatformStackSettings
-    from reconciler.platform_setup.program import PLATFORM_PROJECT
+    from reconciler.platform_setup.blueprint import PLATFORM_PROJECT
 
-    url = _backend(options, root)
     if url.startswith("file://"):
         Path(url.removeprefix("file://")).mkdir(parents=True, exist_ok=True)
     try:

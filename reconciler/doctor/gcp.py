@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from reconciler.doctor.gcp_platform_state import platform_state
 from reconciler.doctor.gcp_policies import UP, impersonation, policy_problems
 from reconciler.doctor.gcp_reader import (
     Json,
@@ -280,6 +281,11 @@ def impersonations(target: GcpTarget) -> list[Problem]:
     return impersonation(target.read, target.plan, target.project_number)
 
 
+def platform_state_location(target: GcpTarget) -> list[Problem]:
+    """The platform stack's own state: nowhere a CI account can write."""
+    return platform_state(target.read, target.plan)
+
+
 NamedCheck = tuple[str, Callable[[GcpTarget], Iterable[Problem]]]
 CHECKS: tuple[NamedCheck, ...] = (
     ("gcp.apis", apis),
@@ -291,6 +297,7 @@ CHECKS: tuple[NamedCheck, ...] = (
     ("gcp.custom-roles", custom_roles),
     ("gcp.grants", grants),
     ("gcp.impersonation", impersonations),
+    ("gcp.platform-state", platform_state_location),
 )
 READER_ROLES = "roles/iam.securityReviewer and roles/serviceusage.serviceUsageViewer"
 

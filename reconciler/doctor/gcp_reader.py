@@ -11,6 +11,8 @@ never see HTTP. Endpoints, each read-only (API references):
   https://cloud.google.com/identity-platform/docs/reference/rest/v2/projects/getConfig);
 - bucket and its IAM: `GET storage/storage/v1/b/{b}` and
   `.../b/{b}/iam?optionsRequestedPolicyVersion=3` (https://cloud.google.com/storage/docs/json_api/v1/buckets);
+  its objects under a prefix: `GET storage/storage/v1/b/{b}/o?prefix=` (`items[].name`;
+  https://cloud.google.com/storage/docs/json_api/v1/objects/list);
 - project number and IAM: `GET cloudresourcemanager/v1/projects/{p}`, `POST
   .../v1/projects/{p}:getIamPolicy` with `{"options": {"requestedPolicyVersion": 3}}`
   (version 3, or conditional bindings are not shown: configuring-resource-based-access);
@@ -59,6 +61,10 @@ class ProjectReader(Protocol):
     def bucket(self, name: str) -> Json | None: ...
 
     def bucket_policy(self, name: str) -> Json | None: ...
+
+    def objects(self, bucket: str, prefix: str) -> list[str] | None:
+        """Names of the bucket's objects under `prefix` (one page), None if no bucket."""
+        ...
 
     def project(self, project: str) -> Json | None: ...
 
@@ -128,6 +134,14 @@ class RestProjectReader:
     def bucket_policy(self, name: str) -> Json | None:
         answer = self.rest.get("storage", f"storage/v1/b/{name}/iam", _V3)
         return self._read(answer, f"the IAM policy of bucket {name}")
+
+    def objects(self, bucket: str, prefix: str) -> list[str] | None:
+        query = {"prefix": prefix, "maxResults": "100"}
+        answer = self.rest.get("storage", f"storage/v1/b/{bucket}/o", query)
+        listed = self._read(answer, f"the objects of gs://{bucket}/{prefix}")
+        if listed is None:
+            return None
+        return [str(item.get("name", "")) for item in listed.get("items") or []]
 
     def project(self, project: str) -> Json | None:
         answer = self.rest.get("cloudresourcemanager", f"v1/projects/{project}")

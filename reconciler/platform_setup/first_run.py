@@ -35,6 +35,8 @@ class Answers:
     state_bucket: str | None = None
     control_project: str | None = None
     reviewers: tuple[str, ...] = ()
+    platform_state: str | None = None
+    """Where the platform stack keeps its own state (setup.platformState)."""
     reconcile: dict[str, Any] = field(default_factory=dict)
     """An earlier platform.yaml's `reconcile` section, kept as it was."""
 
@@ -55,6 +57,14 @@ def refusal(answers: Answers) -> str | None:
     ):
         if value is not None and not _PROJECT.match(value):
             return f"{flag} {value!r} is not a GCP project id (6-30 letters, digits, hyphens)"
+    state = answers.platform_state or ""
+    if state.startswith("gs://") and state[5:].split("/", 1)[0] == answers.bucket:
+        return (
+            f"--platform-state {state}: that is the tenant state bucket, which the deploy "
+            "account writes (roles/storage.objectUser); it could change what the next "
+            "`platform up` does with your rights. Name a bucket only admins can write, e.g. "
+            f"gs://{answers.key_project}-platform-state"
+        )
     if answers.repository_id < 1:
         return (
             "--repository-id must be the repository's numeric id (gh api repos/OWNER/NAME --jq .id)"
@@ -67,6 +77,8 @@ def platform_yaml(answers: Answers) -> str:
     setup: dict[str, Any] = {}
     if answers.control_project:
         setup["controlProject"] = answers.control_project
+    if answers.platform_state:
+        setup["platformState"] = answers.platform_state
     github: dict[str, Any] = {
         "repository": answers.repository,
         "repositoryId": answers.repository_id,

@@ -17,7 +17,10 @@ from the API reference:
   for a client-based API such as Identity Toolkit): 403 PERMISSION_DENIED whose
   `details` hold a `google.rpc.ErrorInfo` with `reason: SERVICE_DISABLED` and the
   `consumer` project (the error quoted in golang/oauth2#702 and pulumi/pulumi-gcp#2169);
-- a missing resource: 404 `NOT_FOUND`.
+- a missing resource: 404 `NOT_FOUND`;
+- Cloud Storage `objects.list` (`GET storage/v1/b/{bucket}/o?prefix=`) answers `items[]`
+  with each object's `name`, and no `items` key when none matches
+  (https://cloud.google.com/storage/docs/json_api/v1/objects/list).
 """
 
 from __future__ import annotations
@@ -46,6 +49,8 @@ class World:
     """Paths answered 403."""
     disabled: dict[str, str] = field(default_factory=dict)
     """Paths answered 403 SERVICE_DISABLED, with the consumer (quota) project named."""
+    objects: dict[str, list[str]] = field(default_factory=dict)
+    """Object names by bucket, for `objects.list` with a `prefix`."""
 
 
 def _error(code: int, status: str, message: str) -> dict[str, Any]:
@@ -114,6 +119,8 @@ class GoogleStandIn:
             return 403, _service_disabled(service, self.world.disabled[rest])
         if service == "serviceusage" and rest.endswith("/services") and method == "GET":
             return self._services(rest, query)
+        if service == "storage" and rest.endswith("/o") and method == "GET":
+            return self._objects(rest, query)
         if rest.endswith(":getIamPolicy") or (service == "storage" and rest.endswith("/iam")):
             return self._policy(rest, query, body)
         if method != "GET":
@@ -140,6 +147,16 @@ class GoogleStandIn:
         if start + PAGE < len(names):
             body["nextPageToken"] = str(start + PAGE)
         return 200, body
+
+    def _objects(self, path: str, query: dict[str, list[str]]) -> tuple[int, Any]:
+        bucket = path.removesuffix("/o")
+        if bucket not in self.world.resources:
+            return 404, _error(404, "NOT_FOUND", f"{bucket} not found")
+        prefix = query.get("prefix", [""])[0]
+        names = [
+            n for n in self.world.objects.get(bucket.rsplit("/", 1)[-1], []) if n.startswith(prefix)
+        ]
+        return 200, {"kind": "storage#objects", "items": [{"name": n} for n in names]}
 
     def _policy(self, path: str, query: dict[str, list[str]], body: Any) -> tuple[int, Any]:
         resource = path.removesuffix(":getIamPolicy").removesuffix("/iam")

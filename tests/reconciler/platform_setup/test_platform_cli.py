@@ -177,3 +177,31 @@ def test_platform_up_gives_ci_the_backend_url_with_its_prefix(clone, stack, gith
         'resource.name.startsWith("projects/_/buckets/acme-ml-platform-tenant-state/objects/'
         'tenants/.pulumi/locks/")'
     )
+
+
+def test_the_platform_state_is_never_kept_where_the_deploy_account_writes(
+    clone, stack, github, capsys
+):
+    """The deploy account has roles/storage.objectUser on the tenant state bucket: a
+    platform state there could be rewritten so that the admin's next `up` (owner rights)
+    deletes or changes what the deploy account chose."""
+    refused = [*INIT, "--platform-state", "gs://acme-ml-platform-tenant-state/platform"]
+    assert main(["--root", str(clone), *refused]) == 2
+    assert "the deploy account writes" in capsys.readouterr().err
+    assert "platformState" not in (clone / "platform.yaml").read_text(encoding="utf-8")
+
+    chosen = [*INIT, "--platform-state", "gs://acme-ml-admin-platform-state", "--force"]
+    assert main(["--root", str(clone), *chosen]) == 0
+    assert load_setup(clone, {}).platform_state == "gs://acme-ml-admin-platform-state"
+    capsys.readouterr()
+    assert main(["--root", str(clone), "platform", "preview"]) == 0
+    captured = capsys.readouterr()
+    assert "Platform stack (gs://acme-ml-admin-platform-state):" in captured.out
+    assert "warning" not in captured.err
+
+    moved = ["platform", "preview", "--backend", "gs://acme-ml-platform-tenant-state/platform"]
+    assert main(["--root", str(clone), *moved]) == 0
+    assert (
+        "warning: the platform stack's state is in the tenant state bucket "
+        "gs://acme-ml-platform-tenant-state" in capsys.readouterr().err
+    )

@@ -232,3 +232,24 @@ def test_identity_toolkit_is_on_in_the_control_project_too():
     }
     assert ("acme-ml-control", "identitytoolkit.googleapis.com") in services
     assert ("acme-ml-platform", "identitytoolkit.googleapis.com") in services
+
+
+def test_the_platform_state_bucket_is_out_of_the_bucket_admin_role_in_any_layout():
+    """The deploy account's bucket role is project-wide (bucket creation is checked on the
+    project): were the admins' platform-state bucket in the tenant project, it could set
+    that bucket's IAM and write the platform state. Its project is not known here, so the
+    condition always leaves it out."""
+    for control in ("acme-ml-platform", "acme-ml-control"):
+        plan = blueprint(
+            setup(
+                control_project=control,
+                kms=KmsKey(control, "europe-west1", "tenant-gitops", "pulumi-secrets"),
+                platform_state="gs://acme-ml-admin-state/platform",
+            )
+        )
+        [grant] = [g for g in plan.grants if g.role.endswith("/tenantGitopsBucketAdmin")]
+        assert grant.condition is not None
+        expression = grant.condition.expression
+        assert 'resource.name != "projects/_/buckets/acme-ml-admin-state"' in expression
+        assert '!resource.name.startsWith("projects/_/buckets/acme-ml-admin-state/")' in expression
+        assert ("acme-ml-platform-tenant-state" in expression) is (control == "acme-ml-platform")
