@@ -39,6 +39,15 @@ if TYPE_CHECKING:
     from reconciler.report.results import StackRun
 
 PLATFORM_STACK = "platform"
+_ONE_PROJECT = (
+    "reconciler: warning: one project for tenants and the control plane. The deploy "
+    "account must create, delete and set the IAM of service accounts project-wide (no IAM "
+    "condition can narrow that), so it can grant itself the right to act as any service "
+    "account in {project}: itself, the preview account and the Compute Engine default "
+    "account (Editor unless iam.automaticIamGrantsForDefaultServiceAccounts is enforced) "
+    "included. Fine for a trial; the supported production layout is a separate control "
+    "project: run init again with --control-project PROJECT --force (docs/security.md)"
+)
 
 
 def run_init(options: InitOptions, _settings: Settings) -> int:
@@ -83,6 +92,8 @@ def run_init(options: InitOptions, _settings: Settings) -> int:
         err("reconciler: these answers make an invalid platform.yaml; nothing was written")
         return EXIT_INVALID
     print(f"wrote {PLATFORM_FILE} (target gcp, project {answers.project})")
+    if not answers.control_project:
+        err(_ONE_PROJECT.format(project=answers.project))
     if not options.keep_examples:
         for example in example_tenants(root):
             example.unlink()

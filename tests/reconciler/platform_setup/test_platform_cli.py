@@ -205,3 +205,17 @@ def test_the_platform_state_is_never_kept_where_the_deploy_account_writes(
         "warning: the platform stack's state is in the tenant state bucket "
         "gs://acme-ml-platform-tenant-state" in capsys.readouterr().err
     )
+
+
+def test_init_without_a_control_project_says_the_deploy_account_can_escalate(clone, capsys):
+    """In one project the deploy account's project-wide iam.serviceAccounts.setIamPolicy
+    (no condition can narrow it) lets it make itself TokenCreator on any account there,
+    its own and the Compute Engine default account included."""
+    assert main(["--root", str(clone), *INIT]) == 0
+    err = capsys.readouterr().err
+    assert "one project for tenants and the control plane" in err
+    assert "act as any service account in acme-ml-platform" in err
+    assert "--control-project" in err
+    split = [*INIT, "--control-project", "acme-ml-control", "--force"]
+    assert main(["--root", str(clone), *split]) == 0
+    assert "one project for tenants" not in capsys.readouterr().err
