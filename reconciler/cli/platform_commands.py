@@ -72,7 +72,10 @@ def run_init(options: InitOptions, _settings: Settings) -> int:
         control_project=options.control_project,
         reviewers=options.reviewers,
         platform_state=options.platform_state,
+        pool=options.pool,
+        provider=options.provider,
         reconcile=dict(earlier.get("reconcile") or {}),
+        pulumi_project=_earlier_pulumi_project(earlier),
     )
     why = refusal(answers)
     if why:
@@ -105,6 +108,14 @@ def run_init(options: InitOptions, _settings: Settings) -> int:
         "  3. commit platform.yaml and tenants/, then add tenants with `reconciler new`"
     )
     return EXIT_OK
+
+
+def _earlier_pulumi_project(earlier: dict[str, Any]) -> str:
+    from reconciler.platform_setup.first_run import DEFAULT_PULUMI_PROJECT
+
+    pulumi = earlier.get("pulumi")
+    project = pulumi.get("project") if isinstance(pulumi, dict) else None
+    return str(project) if isinstance(project, str) and project else DEFAULT_PULUMI_PROJECT
 
 
 def _earlier_settings(path: Path) -> dict[str, Any]:

@@ -78,6 +78,16 @@ def _add_init(p: argparse.ArgumentParser) -> None:
         help="a separate project for state, key, pool and CI accounts (recommended)",
     )
     p.add_argument(
+        "--pool",
+        metavar="ID",
+        help="the Workload Identity pool's id (default tenant-gitops; 0.1.0's guide: github)",
+    )
+    p.add_argument(
+        "--provider",
+        metavar="ID",
+        help="the provider's id in the pool (default github; 0.1.0's guide: tenant-gitops)",
+    )
+    p.add_argument(
         "--platform-state",
         metavar="URL",
         help="where `platform up` keeps the platform stack's state, e.g. "

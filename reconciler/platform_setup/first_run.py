@@ -17,7 +17,10 @@ from typing import Any
 
 import yaml
 
+from reconciler.manifests.setup import DEFAULT_POOL, DEFAULT_PROVIDER
+
 EXAMPLE_TENANTS = ("tenant-one", "tenant-two")
+DEFAULT_PULUMI_PROJECT = "mlaas-tenants"
 _EXAMPLE_OWNER = re.compile(r"@(?:[^@\s]+\.)?example\.(?:com|net|org)$", re.I)
 _PROJECT = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
 
@@ -37,8 +40,14 @@ class Answers:
     reviewers: tuple[str, ...] = ()
     platform_state: str | None = None
     """Where the platform stack keeps its own state (setup.platformState)."""
+    pool: str | None = None
+    provider: str | None = None
+    """Workload Identity ids; None keeps the defaults (not written out)."""
     reconcile: dict[str, Any] = field(default_factory=dict)
     """An earlier platform.yaml's `reconcile` section, kept as it was."""
+    pulumi_project: str = DEFAULT_PULUMI_PROJECT
+    """An earlier platform.yaml's `pulumi.project`, kept: every stack is <project>/<tenant>,
+    so another name would leave each deployed tenant without its stack."""
 
     @property
     def bucket(self) -> str:
@@ -86,6 +95,16 @@ def platform_yaml(answers: Answers) -> str:
     if answers.reviewers:
         github["reviewers"] = list(answers.reviewers)
     setup["github"] = github
+    identity = {
+        key: value
+        for key, value, default in (
+            ("pool", answers.pool, DEFAULT_POOL),
+            ("provider", answers.provider, DEFAULT_PROVIDER),
+        )
+        if value and value != default
+    }
+    if identity:
+        setup["workloadIdentity"] = identity
     reconcile = {"defaultDeletionProtection": True, "maxDeleteFraction": 0.25, "parallelism": 2}
     reconcile.update(answers.reconcile)
     key = (
@@ -110,7 +129,7 @@ gcp:
   project: {answers.project}
   defaultLocation: {answers.location}
 pulumi:
-  project: mlaas-tenants
+  project: {answers.pulumi_project}
   # Tenant state: the versioned bucket the platform stack creates.
   backendUrl: gs://{answers.bucket}
   # Stack secrets: the platform stack's KMS key.

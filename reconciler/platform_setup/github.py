@@ -55,6 +55,14 @@ KEPT_FLAGS = (
 the bool and treats one left out as false (the operation's documented defaults)."""
 UNKNOWN = None
 """A variable whose value is known only after the platform stack's `up`."""
+WHERE_TENANTS_LIVE = (
+    "RECONCILER_GCP_PROJECT",
+    "RECONCILER_BACKEND_URL",
+    "RECONCILER_SECRETS_PROVIDER",
+)
+"""Variables that say where CI's tenants are: never changed from another value (`up` would
+point CI at an empty backend, or one it cannot decrypt, and the next push would plan every
+tenant as new)."""
 
 
 class Api(Protocol):
@@ -186,6 +194,20 @@ class GitHubSetup:
                 f"let environment {name} deploy from {BRANCH} only",
             )
 
+    def check_where_tenants_live(self, variables: Mapping[str, str | None]) -> None:
+        """Refuse, before any write, to repoint CI at other state, key or project."""
+        for name in WHERE_TENANTS_LIVE:
+            live = self._get(f"/actions/variables/{name}")
+            held, wanted = (live or {}).get("value"), variables.get(name)
+            if held and wanted and held != wanted:
+                raise SetupRefused(
+                    f"the repository variable {name} is {held}, platform.yaml makes it "
+                    f"{wanted}: CI's tenants live where it says now, and changing it would "
+                    "make the next push plan every tenant as new. Make platform.yaml say "
+                    f"{held} (reconciler init's flags, or by hand); to move on purpose, move "
+                    f"the state first, then set {name} yourself (gh variable set)"
+                )
+
     def variable(self, name: str, value: str | None) -> None:
         live = self._get(f"/actions/variables/{name}")
         if value is UNKNOWN:
@@ -221,6 +243,7 @@ def set_up_github(
     """Every step, in order; raises SetupRefused (or GitHubError for the network)."""
     run = GitHubSetup(api, setup, apply, note)
     run.check_repository()
+    run.check_where_tenants_live(variables)
     reviewers = run.reviewers()
     for name in ENVIRONMENTS:
         run.environment(name, reviewers)

@@ -219,3 +219,25 @@ def test_init_without_a_control_project_says_the_deploy_account_can_escalate(clo
     split = [*INIT, "--control-project", "acme-ml-control", "--force"]
     assert main(["--root", str(clone), *split]) == 0
     assert "one project for tenants" not in capsys.readouterr().err
+
+
+def test_init_over_a_0_1_0_copy_keeps_what_its_stacks_and_identities_use(clone, capsys):
+    """0.1.0's guide made the pool `github` and the provider `tenant-gitops`, and the key ring
+    in $REGION; its platform.yaml has no setup section (so init does not refuse), and its
+    Pulumi project names every stack (<project>/<tenant>)."""
+    path = clone / "platform.yaml"
+    earlier = yaml.safe_load(path.read_text(encoding="utf-8"))
+    earlier["pulumi"]["project"] = "acme-tenants"
+    earlier["reconcile"]["parallelism"] = 4
+    path.write_text(yaml.safe_dump(earlier, sort_keys=False), encoding="utf-8")
+    upgrade = [*INIT, "--pool", "github", "--provider", "tenant-gitops"]
+    assert main(["--root", str(clone), *upgrade]) == 0
+    setup = load_setup(clone, {})
+    assert (setup.pool, setup.provider) == ("github", "tenant-gitops")
+    assert setup.kms.location == "europe-west1"
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert document["pulumi"]["project"] == "acme-tenants"
+    assert document["reconcile"]["parallelism"] == 4
+    # The defaults are not written out: a fresh set-up's platform.yaml stays short.
+    assert main(["--root", str(clone), *INIT, "--force"]) == 0
+    assert "workloadIdentity" not in path.read_text(encoding="utf-8")

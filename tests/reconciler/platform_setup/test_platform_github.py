@@ -99,7 +99,7 @@ def test_stricter_protection_and_changed_variables_are_merged_not_overwritten(gi
         "required_pull_request_reviews": {"required_approving_review_count": 2},
         "enforce_admins": {"enabled": False},
     }
-    github.variables["RECONCILER_GCP_PROJECT"] = "old-project"
+    github.variables["GCP_PREVIEW_SERVICE_ACCOUNT"] = "old@acme-ml-platform.iam.gserviceaccount.com"
     notes = run(github)
     protection = github.protection["main"]
     assert protection["required_status_checks"]["checks"] == [
@@ -107,8 +107,11 @@ def test_stricter_protection_and_changed_variables_are_merged_not_overwritten(gi
         {"context": REQUIRED_CHECK, "app_id": GITHUB_ACTIONS_APP_ID},
     ]
     assert protection["required_pull_request_reviews"]["required_approving_review_count"] == 2
-    assert github.variables["RECONCILER_GCP_PROJECT"] == "acme-ml-platform"
-    assert "update variable RECONCILER_GCP_PROJECT: old-project -> acme-ml-platform" in notes
+    assert github.variables["GCP_PREVIEW_SERVICE_ACCOUNT"] == f"tenant-gitops-preview@{ACCOUNTS}"
+    assert (
+        "update variable GCP_PREVIEW_SERVICE_ACCOUNT: old@acme-ml-platform.iam.gserviceaccount.com"
+        f" -> tenant-gitops-preview@{ACCOUNTS}"
+    ) in notes
 
 
 def test_the_wrong_repository_id_is_refused_before_anything_is_written(github):
@@ -216,3 +219,19 @@ def test_bypass_allowances_are_removed_and_the_note_says_so(github):
     assert any("removes the pull-request bypass allowances" in n for n in notes), notes
     reviews = github.protection["main"]["required_pull_request_reviews"]
     assert "bypass_pull_request_allowances" not in reviews
+
+
+def test_up_never_points_ci_at_other_state_or_another_project(github):
+    """RECONCILER_BACKEND_URL, RECONCILER_SECRETS_PROVIDER and RECONCILER_GCP_PROJECT that
+    already hold other values (a 0.1.0 copy set them by hand) are where CI's tenants live:
+    changing one makes the next push plan every tenant as new. Refused before anything is
+    written; the admin changes them by hand after moving the state."""
+    github.variables["RECONCILER_BACKEND_URL"] = "gs://acme-old-state"
+    with pytest.raises(SetupRefused, match="RECONCILER_BACKEND_URL is gs://acme-old-state"):
+        run(github)
+    assert github.writes() == []
+    assert github.variables["RECONCILER_BACKEND_URL"] == "gs://acme-old-state"
+    github.variables["RECONCILER_BACKEND_URL"] = "gs://acme-ml-platform-tenant-state"
+    github.variables["GCP_DEPLOY_SERVICE_ACCOUNT"] = "old@acme-ml-platform.iam.gserviceaccount.com"
+    notes = run(github)
+    assert any(n.startswith("update variable GCP_DEPLOY_SERVICE_ACCOUNT") for n in notes)
