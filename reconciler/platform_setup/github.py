@@ -36,7 +36,7 @@ from reconciler.report.comment import GitHubError
 
 REQUIRED_CHECK = "Tenant PR check"
 """The one check to require: tenant-pr.yml's, or tenant-pr-skip.yml's for other PRs."""
-GITHUB_ACTIONS_APP_ID = 15368
+ACTIONS_APP_ID = 15368
 """The GitHub App that must provide REQUIRED_CHECK (`checks[].app_id`). Left out, the check
 is satisfied by "the GitHub App that has recently provided this check, or any app if it
 was not set by a GitHub App" (operation repos/update-branch-protection in
@@ -284,9 +284,7 @@ def protection_holds(live: Mapping[str, Any]) -> bool:
     """Whether `main`'s protection already asks for at least what we ask."""
     checks = live.get("required_status_checks") or {}
     pinned = {
-        c.get("context")
-        for c in checks.get("checks") or []
-        if c.get("app_id") == GITHUB_ACTIONS_APP_ID
+        c.get("context") for c in checks.get("checks") or [] if c.get("app_id") == ACTIONS_APP_ID
     }
     reviews = live.get("required_pull_request_reviews") or {}
     return (
@@ -333,7 +331,7 @@ def protection_body(live: Mapping[str, Any] | None) -> dict[str, Any]:
         for c in checks.get("checks") or []
         if c.get("context") and c["context"] != REQUIRED_CHECK
     ]
-    held.append({"context": REQUIRED_CHECK, "app_id": GITHUB_ACTIONS_APP_ID})
+    held.append({"context": REQUIRED_CHECK, "app_id": ACTIONS_APP_ID})
     reviews = live.get("required_pull_request_reviews") or {}
     wanted_reviews: dict[str, Any] = {
         "required_approving_review_count": max(

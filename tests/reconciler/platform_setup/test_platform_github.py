@@ -7,7 +7,7 @@ import pytest
 from platform_harness import setup
 
 from reconciler.platform_setup.github import (
-    GITHUB_ACTIONS_APP_ID,
+    ACTIONS_APP_ID,
     REQUIRED_CHECK,
     SetupRefused,
     set_up_github,
@@ -104,7 +104,7 @@ def test_stricter_protection_and_changed_variables_are_merged_not_overwritten(gi
     protection = github.protection["main"]
     assert protection["required_status_checks"]["checks"] == [
         {"context": "lint", "app_id": 15368},
-        {"context": REQUIRED_CHECK, "app_id": GITHUB_ACTIONS_APP_ID},
+        {"context": REQUIRED_CHECK, "app_id": ACTIONS_APP_ID},
     ]
     assert protection["required_pull_request_reviews"]["required_approving_review_count"] == 2
     assert github.variables["GCP_PREVIEW_SERVICE_ACCOUNT"] == f"tenant-gitops-preview@{ACCOUNTS}"
@@ -139,7 +139,7 @@ def test_the_required_check_must_come_from_github_actions(github):
     repository anyone with write access could POST a success status named "Tenant PR
     check". GitHub Actions' app id is 15368 (the `app_id` GitHub answers for Actions'
     checks, e.g. apache/infrastructure-asfyaml#64, joshjohanning/github-misc-scripts#57)."""
-    assert GITHUB_ACTIONS_APP_ID == 15368
+    assert ACTIONS_APP_ID == 15368
     run(github)
     assert github.protection["main"]["required_status_checks"]["checks"] == [
         {"context": REQUIRED_CHECK, "app_id": 15368}
