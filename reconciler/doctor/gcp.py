@@ -8,7 +8,10 @@ into a problem of its own, so one missing permission never hides the other check
 Identity running the doctor: the admin's, or one with roles/iam.securityReviewer and
 roles/serviceusage.serviceUsageViewer on both projects (policies, pools, roles, services),
 plus storage.buckets.get, cloudkms.cryptoKeys.get and firebaseauth.configs.get — never the
-CI identities (docs/platform-setup.md).
+CI identities (docs/platform-setup.md). With storage.objects.list on the tenant state bucket
+it also finds a platform state kept there (without it, that look is skipped). User
+credentials need a quota project for Identity Toolkit (`gcloud auth application-default
+set-quota-project`); a SERVICE_DISABLED refusal says so instead of blaming the roles.
 """
 
 from __future__ import annotations
