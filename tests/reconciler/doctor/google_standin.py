@@ -19,8 +19,9 @@ from the API reference:
   `consumer` project (the error quoted in golang/oauth2#702 and pulumi/pulumi-gcp#2169);
 - a missing resource: 404 `NOT_FOUND`;
 - Cloud Storage `objects.list` (`GET storage/v1/b/{bucket}/o?prefix=`) answers `items[]`
-  with each object's `name`, and no `items` key when none matches
-  (https://cloud.google.com/storage/docs/json_api/v1/objects/list).
+  with each object's `name` (https://cloud.google.com/storage/docs/json_api/v1/objects/list;
+  whether `items` is left out or empty when nothing matches is unverified: the reader
+  takes both).
 """
 
 from __future__ import annotations
