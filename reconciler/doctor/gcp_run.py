@@ -85,6 +85,7 @@ SUMMARIES = {
     "gcp.custom-roles": "the custom roles hold their permissions",
     "gcp.grants": "every grant, and nothing broader",
     "gcp.impersonation": "who may act as each CI account",
+    "gcp.platform-state": "the platform stack's own state, where no CI account writes",
 }
 
 

@@ -177,3 +177,33 @@ def adopt_and_check(repo: TenantRepo, host: str, ids: dict[str, str], before: di
     again = repo.run("adopt", "--write-manifests", "--owner", "ml-lead@acme.io")
     assert again.code == 0, again.stderr
     assert f"no tenant of project {OWN_PROJECT} lacks a manifest" in again.stdout
+
+
+def test_a_managed_tenant_renamed_in_the_console_gets_no_second_manifest(
+    tenant_repo: TenantRepo,
+):
+    """tenant-one is deployed from its manifest (no `spec.adopt`), then renamed in the
+    console: its stack still holds its id, so `--write-manifests` must leave it alone (a
+    second manifest would adopt the same tenant into a second stack)."""
+    repo = tenant_repo
+    host = repo.env["FIREBASE_AUTH_EMULATOR_HOST"]
+    own = "demo-onboarding-renamed"
+    text = (repo.root / "platform.yaml").read_text()
+    (repo.root / "platform.yaml").write_text(text.replace(f"project: {PROJECT}", f"project: {own}"))
+    repo.manifest("tenant-two").unlink()
+    applied = repo.run("apply", "--format", "json")
+    assert applied.code == 0, applied.stdout + applied.stderr
+    one = repo.tenant_ids()["tenant-one"]
+    status, body = call(
+        host,
+        "PATCH",
+        f"identitytoolkit.googleapis.com/v2/projects/{own}/tenants/{one}?updateMask=displayName",
+        {"displayName": "Renamed-In-Console"},
+    )
+    assert status == 200, body
+
+    wrote = repo.run("adopt", "--write-manifests", "--owner", "ml-lead@acme.io")
+    assert wrote.code == 0, wrote.stdout + wrote.stderr
+    assert f"skipped {one} (Renamed-In-Console): stack tenant-one holds it" in wrote.stderr
+    assert f"no tenant of project {own} lacks a manifest" in wrote.stdout
+    assert sorted(p.name for p in (repo.root / "tenants").iterdir()) == ["tenant-one.yaml"]

@@ -13,7 +13,7 @@ import yaml
 from reconciler.manifests.model import DefaultIdp, OidcIdp, SamlIdp, tenant_from_document
 from reconciler.manifests.validate import validate_tree
 from reconciler.reconcile.adoption import differences, live_tenant
-from reconciler.reconcile.discover import discover
+from reconciler.reconcile.discover import HeldTenant, discover
 from reconciler.reconcile.manifest_writer import (
     LiveIdp,
     manifest_document,
@@ -260,14 +260,46 @@ def test_discovery_leaves_out_what_git_already_has_and_shared_display_names(repo
         {"name": "projects/p/tenants/Twin-2", "displayName": "Twin"},
         {"name": "projects/p/tenants/Gone-1", "displayName": "Deployed-Elsewhere"},
     ]
-    found = discover(live, {}, [known], ["Deployed-Elsewhere"], "ml-lead@acme.io")
+    held = [HeldTenant("elsewhere", None, "Deployed-Elsewhere")]
+    found = discover(live, {}, [known], held, "ml-lead@acme.io")
     assert sorted(found.manifests) == ["beta"]
     assert found.manifests["beta"]["spec"]["adopt"] == {"tenantId": "Beta-1"}
     assert found.skipped == (
-        "Acme-Research-x1y2z (Acme-Research): already in tenants/ or deployed",
-        "Gone-1 (Deployed-Elsewhere): already in tenants/ or deployed",
+        "Acme-Research-x1y2z (Acme-Research): a manifest in tenants/ names it",
+        "Gone-1 (Deployed-Elsewhere): stack elsewhere recorded this display name",
         "Twin-1 (Twin): 2 tenants have this display name; give each its own in the console, "
         "then run again",
         "Twin-2 (Twin): 2 tenants have this display name; give each its own in the console, "
         "then run again",
     )
+
+
+def test_a_managed_tenant_renamed_in_the_console_is_skipped_by_the_id_its_stack_holds():
+    """Renaming in the console is ordinary drift: the tenant's stack still holds its id. A
+    second manifest adopting that id would put one tenant in two stacks, and deleting the
+    duplicate later would destroy the real tenant."""
+    known = tenant_from_document(
+        {
+            "apiVersion": "mlaas.dev/v1",
+            "kind": "Tenant",
+            "metadata": {"name": "acme-research", "owner": "ml-lead@acme.io"},
+            "spec": {"displayName": "Acme-Research"},
+        },
+        Path("tenants/acme-research.yaml"),
+    )
+    renamed = {**LIVE, "displayName": "Renamed-In-Console"}
+    held = [HeldTenant("acme-research", "Acme-Research-x1y2z", "Acme-Research")]
+    found = discover([renamed], {}, [known], held, "ml-lead@acme.io")
+    assert found.manifests == {}
+    assert found.skipped == (
+        "Acme-Research-x1y2z (Renamed-In-Console): stack acme-research holds it",
+    )
+
+
+def test_a_stack_without_a_manifest_keeps_its_name_taken():
+    """A stack whose manifest was removed (a protected tenant whose deletion is blocked)
+    still exists: a new manifest must not take its name."""
+    live = [{"name": "projects/p/tenants/Beta-1", "displayName": "Beta"}]
+    held = [HeldTenant("beta", "Other-1", "Other")]
+    found = discover(live, {}, [], held, "ml-lead@acme.io")
+    assert sorted(found.manifests) == ["beta-2"]
