@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.repo import REPO
 from tests.workflows.conftest import Scenario
 from tests.workflows.manifests import tenant
 
@@ -39,6 +40,10 @@ _steal()
 '''
 
 
+PACKAGE_INIT = (REPO / "reconciler" / "__init__.py").read_text(encoding="utf-8")
+"""The package's own `__init__` (what the CLI imports from it), kept: the change adds to it."""
+
+
 def everything_secret(scenario: Scenario) -> dict[str, str]:
     """Every value no pull-request job may see: repository secrets (the GitHub token
     included) and the cloud's one credential, the state passphrase."""
@@ -52,7 +57,7 @@ def test_a_same_repository_pr_whose_code_dumps_the_environment_finds_no_secret_o
     scenario.origin.commit(
         "evil",
         "onboard acme (and a little extra)",
-        {"reconciler/__init__.py": EVIL, "tenants/acme.yaml": tenant("acme")},
+        {"reconciler/__init__.py": PACKAGE_INIT + EVIL, "tenants/acme.yaml": tenant("acme")},
     )
     scenario.github.open_pull_request(41, "onboard acme")
 
