@@ -186,6 +186,10 @@ def test_every_setting_is_set_changed_in_place_drifts_and_is_repaired(
     status, body = identity.sign_up(host, one, "ada@example.com", "correct-horse-1")
     assert status == 200, body
     assert plaintext_in_state(repo, [*codes.values(), okta_secret]) == []
+    # tenant-two's manifest has no `recaptcha:`: nothing about it was sent (a project without
+    # reCAPTCHA Enterprise set up may refuse even an all-OFF write; review 22-24, finding 6).
+    two = repo.tenant_ids()["tenant-two"]
+    assert "recaptchaConfig" not in live_tenant(host, two)
 
     # 2. Changed in place: same tenant, users kept; only the two dynamic resources update.
     write_manifest(repo, SECOND, "idToken")
@@ -239,6 +243,11 @@ def test_every_setting_is_set_changed_in_place_drifts_and_is_repaired(
         {"responseType": {"code": True, "idToken": False}, "clientSecret": "console-secret"},
     )
     assert status == 200, body
+    # reCAPTCHA set up by hand on tenant-two, whose manifest leaves it as it is: no drift.
+    enforced = {"recaptchaConfig": {"emailPasswordEnforcementState": "ENFORCE"}}
+    mask = "recaptchaConfig.emailPasswordEnforcementState"
+    status, body = identity.call(host, "PATCH", f"{tenant_path(two)}?updateMask={mask}", enforced)
+    assert status == 200, body
     drift = repo.run("drift", "--format", "json")
     assert drift.code == 3, drift.stdout + drift.stderr
     outcomes = {t["tenant"]: t for t in drift.json()["tenants"]}
@@ -261,6 +270,9 @@ def test_every_setting_is_set_changed_in_place_drifts_and_is_repaired(
     assert live_okta(host, one)["responseType"] == {"code": False, "idToken": True}
     assert "clientSecret" not in live_okta(host, one)
     assert repo.run("drift").code == 0
+    everything = repo.run("apply", "--force", "--refresh")
+    assert everything.code == 0, everything.stdout + everything.stderr
+    assert live_tenant(host, two)["recaptchaConfig"]["emailPasswordEnforcementState"] == "ENFORCE"
     secrets_seen = [*both.values(), okta_secret, console_code, "console-secret"]
     assert plaintext_in_state(repo, secrets_seen) == []
 

@@ -116,8 +116,8 @@ ROWS: list[tuple[str, Any, str, str, str, Any]] = [
      "recaptchaConfig.useSmsBotScore", False),
     ("spec.auth.recaptcha.useSmsTollFraudProtection", False, SIGN_IN, "sign-in",
      "recaptchaConfig.useSmsTollFraudProtection", False),
-    ("spec.auth.recaptcha", DELETE, SIGN_IN, "sign-in",
-     "recaptchaConfig.emailPasswordEnforcementState", "OFF"),
+    # Absent: left as it is (a project without reCAPTCHA Enterprise is never sent it).
+    ("spec.auth.recaptcha", DELETE, SIGN_IN, "sign-in", "recaptchaConfig", None),
     ("spec.auth.enableImprovedEmailPrivacy", False, SIGN_IN, "sign-in",
      "emailPrivacyConfig.enableImprovedEmailPrivacy", False),
     ("spec.auth.inheritEmailSending", DELETE, SIGN_IN, "sign-in",

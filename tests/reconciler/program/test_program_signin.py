@@ -38,7 +38,6 @@ ALL_DEFAULT_OWNED = [
     "mfaConfig",
     "passwordPolicyConfig",
     "smsRegionConfig",
-    "recaptchaConfig",
     "emailPrivacyConfig",
     "inheritance",
     "testPhoneNumbers",
@@ -56,6 +55,16 @@ def test_settings_kept_when_absent_are_owned_only_when_written():
     owned = signin.owned_fields(auth)
     assert "monitoring" in owned and "mobileLinksConfig" in owned
     assert signin.desired_config(auth)["monitoring"] == {"requestLogging": {"enabled": False}}
+
+
+def test_recaptcha_is_owned_only_when_the_manifest_writes_it():
+    """A project without reCAPTCHA Enterprise set up may refuse even an all-OFF
+    `recaptchaConfig` (review 22-24, finding 6): a manifest without `recaptcha:` sends none."""
+    assert "recaptchaConfig" not in signin.owned_fields(auth_from_document({}))
+    assert not any(p.startswith("recaptchaConfig") for p in signin.update_mask(ALL_DEFAULT_OWNED))
+    written = auth_from_document({"recaptcha": {"emailPasswordEnforcementState": "OFF"}})
+    assert "recaptchaConfig" in signin.owned_fields(written)
+    assert signin.desired_config(written)["recaptchaConfig"] == signin.recaptcha_config(Recaptcha())
 
 
 def test_the_mask_names_exactly_the_owned_settings_and_never_server_fields():
