@@ -103,10 +103,11 @@ class Registration:
     dependencies: tuple[str, ...]
     property_dependencies: dict[str, tuple[str, ...]]
     protect: bool
+    additional_secret_outputs: tuple[str, ...] = ()
 
     def masked(self) -> dict[str, Any]:
         """The golden form: sorted keys, secrets masked, references as `type::name`."""
-        return {
+        masked = {
             "type": self.type,
             "name": self.name,
             "parent": self.parent,
@@ -114,6 +115,9 @@ class Registration:
             "protect": self.protect,
             "inputs": mask_secrets(self.inputs),
         }
+        if self.additional_secret_outputs:
+            masked["additionalSecretOutputs"] = list(self.additional_secret_outputs)
+        return masked
 
 
 class RecordingMonitor(pulumi_mocks.MockMonitor):
@@ -138,6 +142,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                     for key, deps in request.propertyDependencies.items()
                 },
                 protect=bool(request.protect),
+                additional_secret_outputs=tuple(request.additionalSecretOutputs),
             )
             # The SDK registers resources from several threads at once.
             with self._lock:
