@@ -157,7 +157,7 @@ class TenantOauthIdpConfig(_TenantIdpConfig):
     def api_validate(self, inputs: dict[str, Any]) -> list[Failure]:
         failures = []
         name = known_str(inputs, "name")
-        if name is not None and (why := validation.provider_id(name, "oidc.")):
+        if name is not None and (why := validation.oidc_provider_id(name)):
             failures.append(Failure("name", why))
         issuer = known_str(inputs, "issuer")
         if issuer is not None and (why := validation.url(issuer, https_only=True)):
@@ -207,7 +207,7 @@ class TenantInboundSamlConfig(_TenantIdpConfig):
     def api_validate(self, inputs: dict[str, Any]) -> list[Failure]:
         failures = []
         name = known_str(inputs, "name")
-        if name is not None and (why := validation.provider_id(name, "saml.")):
+        if name is not None and (why := validation.saml_provider_id(name)):
             failures.append(Failure("name", why))
         idp = inputs.get("idpConfig")
         if isinstance(idp, dict):
