@@ -112,7 +112,9 @@ class TenantDefaultSupportedIdpConfig(_TenantIdpConfig):
         Field("idpId", replaces=True, required=True),
         Field("tenant", replaces=True, required=True),
         Field("clientId", required=True),
-        Field("clientSecret", required=True, secret=True),
+        # Not Sensitive in the Terraform schema, no `Secret` in pulumi-gcp's provider/resources.go:
+        # an output is secret only when its input was (or the program asks for it).
+        Field("clientSecret", required=True),
         Field("enabled"),
         Field("deletionPolicy"),
         Field("project", replaces=True, computed=True),
@@ -148,7 +150,7 @@ class TenantOauthIdpConfig(_TenantIdpConfig):
         Field("displayName", required=True),
         Field("issuer", required=True),
         Field("clientId", required=True),
-        Field("clientSecret", secret=True),
+        Field("clientSecret"),  # not a provider secret either (see the default IdP config)
         Field("enabled"),
         Field("deletionPolicy"),
         Field("project", replaces=True, computed=True),

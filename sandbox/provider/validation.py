@@ -68,6 +68,16 @@ DELETION_POLICIES = ("DELETE", "ABANDON", "PREVENT")
 MAX_RETENTION_SECONDS = 3_155_760_000
 
 
+VERSIONING_WITH_RETENTION = (
+    "Object Versioning cannot be enabled on a bucket with a retention policy (they are "
+    "mutually exclusive): remove the retention policy or disable versioning"
+)
+"""GCS refuses a bucket with both (terraform-google-modules/terraform-example-foundation
+1-org/README.md: "Bucket policy retention and object versioning are mutually exclusive";
+google/exposure-notifications-verification-server PR #877). GCS's own error text was not
+found in any source: this wording is the sandbox's."""
+
+
 PROJECT_ID = re.compile(r"^[a-z][-a-z0-9]{4,28}[a-z0-9]$")
 
 
