@@ -3,8 +3,8 @@
 The tests and the benchmark start their own (never assume one running); `scripts/bootstrap`
 builds the pinned version into `.tools/bin`. Both clients the reconciler drives find it
 through `STORAGE_EMULATOR_HOST`: the Pulumi CLI (gocloud.dev's gcsblob, which wants
-`host:port`) and the bulk reader (google-cloud-storage; reconciler/engine/backend/state.py
-adds the scheme). The CLI still looks for Application Default Credentials first, so a dummy
+`host:port`) and the bulk reader (reconciler/engine/backend/gcs.py, which adds the
+scheme). The CLI still looks for Application Default Credentials first, so a dummy
 `authorized_user` file stands in for them; the emulator checks none.
 
 `-public-host` must be the address clients use: the Go client downloads objects through the

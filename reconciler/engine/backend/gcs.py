@@ -1,16 +1,17 @@
-"""A `gs://bucket[/prefix]` DIY backend, read in bulk: lists with google-cloud-storage,
-object reads many at a time.
+"""A `gs://bucket[/prefix]` DIY backend, read in bulk over the Cloud Storage JSON API.
 
 A no-op plan reads one `.pulumi-tags` object per stack. Cloud Storage takes tens of
 milliseconds a request, so reading them one after another would cost tens of seconds for
-1,000 stacks; they are read `GCS_READERS` at a time instead, each a single media GET on one
-pooled, authorised urllib3 connection set (google-auth's AuthorizedHttp: the same
-credentials and token refresh as the storage client, without its per-download machinery).
-bench/bench_gcs_plan.py measures it behind a latency proxy.
+1,000 stacks; they are read `GCS_READERS` at a time instead, each a single media GET, on one
+pool of authorised urllib3 connections (google-auth's AuthorizedHttp: Application Default
+Credentials and their token refresh). No google-cloud-storage: its import alone costs more
+than reading a thousand objects this way. bench/bench_gcs_plan.py measures it behind a
+latency proxy.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import urllib.parse
 from collections.abc import Iterable, Iterator
@@ -35,8 +36,8 @@ def storage_emulator_endpoint() -> str | None:
     """`STORAGE_EMULATOR_HOST` (read here, and only here), as a URL.
 
     Set only to point both clients at a local Cloud Storage (tests, benchmarks): the Pulumi
-    CLI's gocloud.dev gcsblob wants `host:port`, google-cloud-storage a URL with a scheme.
-    google-cloud-storage also reads it itself, and then uses anonymous credentials.
+    CLI's gocloud.dev gcsblob wants `host:port`; the reader needs a URL with a scheme, and
+    sends anonymous requests there, as the Google client libraries do in emulator mode.
     """
     host = os.environ.get("STORAGE_EMULATOR_HOST", "").strip()
     if not host:
@@ -44,81 +45,100 @@ def storage_emulator_endpoint() -> str | None:
     return host if "://" in host else f"http://{host}"
 
 
+READ_ONLY_SCOPE = "https://www.googleapis.com/auth/devstorage.read_only"
+"""All the bulk reader needs: it never writes (the engine does)."""
+
+
 def access_error(error: Exception, url: str) -> BackendError:
-    """Google client errors, by type, as the one line a user can act on."""
-    from google.api_core import exceptions as api
+    """A credentials or transport error as the one line a user can act on."""
     from google.auth import exceptions as auth
 
     if isinstance(error, auth.DefaultCredentialsError | auth.RefreshError):
         return BackendAccessError(
             f"no usable Google credentials to read {url} ({error}): {_CREDENTIALS_HINT}"
         )
-    if isinstance(error, api.Forbidden | api.Unauthorized):
+    if isinstance(error, auth.TransportError | ConnectionError | OSError):
+        return BackendAccessError(f"could not reach {url}: {error}; check the network")
+    import urllib3
+
+    if isinstance(error, urllib3.exceptions.HTTPError):
+        return BackendAccessError(f"could not reach {url}: {error}; check the network")
+    return BackendError(f"could not read {url}: {type(error).__name__}: {error}")
+
+
+def status_error(status: int, said: str, url: str) -> BackendError:
+    """An HTTP error answer of the JSON API, by status."""
+    if status in (401, 403):
         return BackendAccessError(
             f"permission denied reading {url}: grant this identity "
             "roles/storage.objectViewer (plan, drift) or roles/storage.objectAdmin (apply) "
             "on the state bucket"
         )
-    if isinstance(error, api.NotFound):
+    if status == 404:
         return BackendAccessError(f"the state bucket of {url} does not exist: check the URL")
-    if isinstance(error, auth.TransportError | api.GoogleAPICallError | ConnectionError):
-        return BackendAccessError(f"could not reach {url}: {error}; check the network")
-    return BackendError(f"could not read {url}: {type(error).__name__}: {error}")
+    return BackendError(f"could not read {url}: HTTP {status}: {said}")
 
 
 class GcsBucket:
-    """A `gs://bucket[/prefix]` backend (google-cloud-storage is imported on use)."""
+    """A `gs://bucket[/prefix]` backend (google-auth and urllib3 are imported on use)."""
 
     def __init__(self, url: str) -> None:
         try:
             import urllib3
             from google.auth.transport.urllib3 import AuthorizedHttp
-            from google.cloud import storage
         except ImportError as error:
             raise BackendError(
-                "reading a gs:// backend in bulk needs google-cloud-storage: "
-                "pip install google-cloud-storage"
+                "reading a gs:// backend in bulk needs google-auth and urllib3: "
+                "pip install 'tenant-gitops[deploy]'"
             ) from error
         bucket_name, _, prefix = url[len("gs://") :].partition("/")
         self._url = url
         self._prefix = prefix.strip("/")
         endpoint = storage_emulator_endpoint()
-        options = {"api_endpoint": endpoint} if endpoint else None
+        quoted = urllib.parse.quote(bucket_name, safe="")
+        self._objects = f"{endpoint or GCS_ENDPOINT}/storage/v1/b/{quoted}/o"
+        self._media = f"{endpoint or GCS_ENDPOINT}/download/storage/v1/b/{quoted}/o/"
         try:
-            client = storage.Client(client_options=options)
+            credentials = _credentials(emulated=endpoint is not None)
         except Exception as error:
             raise access_error(error, url) from error
-        self._bucket = client.bucket(bucket_name)
-        quoted = urllib.parse.quote(bucket_name, safe="")
-        self._media = f"{endpoint or GCS_ENDPOINT}/download/storage/v1/b/{quoted}/o/"
         pool = urllib3.PoolManager(maxsize=GCS_READERS, retries=urllib3.Retry(3, redirect=False))
-        self._http = AuthorizedHttp(client._credentials, http=pool)
+        self._http = AuthorizedHttp(credentials, http=pool)
 
     def _key(self, key: str) -> str:
         return f"{self._prefix}/{key}" if self._prefix else key
 
-    def list(self, prefix: str) -> Iterator[str]:
-        strip = len(self._prefix) + 1 if self._prefix else 0
+    def _get(self, url: str) -> Any:
         try:
-            names = [blob.name for blob in self._bucket.list_blobs(prefix=self._key(prefix))]
+            return self._http.request("GET", url)
         except Exception as error:
             raise access_error(error, self._url) from error
+
+    def list(self, prefix: str) -> Iterator[str]:
+        strip = len(self._prefix) + 1 if self._prefix else 0
+        query = {"prefix": self._key(prefix), "fields": "items(name),nextPageToken"}
+        names: list[str] = []
+        while True:
+            response = self._get(f"{self._objects}?{urllib.parse.urlencode(query)}")
+            if response.status >= 400:
+                said = response.data.decode("utf-8", "replace")[:200]
+                raise status_error(response.status, said, self._url)
+            page = json.loads(response.data)
+            names += [item["name"] for item in page.get("items", [])]
+            if not page.get("nextPageToken"):
+                break
+            query["pageToken"] = page["nextPageToken"]
         for name in names:
             yield name[strip:]
 
     def read(self, key: str) -> bytes | None:
-        from google.api_core.exceptions import from_http_status
-
         url = self._media + urllib.parse.quote(self._key(key), safe="") + "?alt=media"
-        try:
-            response: Any = self._http.request("GET", url)
-        except Exception as error:
-            raise access_error(error, self._url) from error
+        response = self._get(url)
         if response.status == 404:
             return None
         if response.status >= 400:
             said = response.data.decode("utf-8", "replace")[:200]
-            raise access_error(from_http_status(response.status, said), self._url)
+            raise status_error(response.status, said, self._url)
         data: bytes = response.data
         return data
 
@@ -129,3 +149,16 @@ class GcsBucket:
         # Each read is one round trip: keep GCS_READERS of them in flight.
         with ThreadPoolExecutor(max_workers=min(GCS_READERS, len(wanted))) as pool:
             return dict(zip(wanted, pool.map(self.read, wanted), strict=True))
+
+
+def _credentials(emulated: bool) -> Any:
+    """Application Default Credentials, read-only; none for a local emulator (which takes
+    anonymous requests)."""
+    if emulated:
+        from google.auth.credentials import AnonymousCredentials
+
+        return AnonymousCredentials()
+    import google.auth
+
+    credentials, _ = google.auth.default(scopes=[READ_ONLY_SCOPE])
+    return credentials
