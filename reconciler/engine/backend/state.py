@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -121,17 +122,27 @@ def parse_record(tags_file: bytes | None) -> StackRecord:
 
 def read_deployed(bucket: Bucket, project: str) -> dict[str, DeployedStack]:
     """Every stack of `project` with its record and lock state, from two listings."""
+    stacks_prefix = f".pulumi/stacks/{project}/"
+    locks_prefix = f".pulumi/locks/organization/{project}/"
     try:
-        meta = _read_meta_version(bucket)
+        # Three independent round trips at once (a remote bucket's latency, not its work).
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            meta_read = pool.submit(_read_meta_version, bucket)
+            stack_keys = pool.submit(lambda: list(bucket.list(stacks_prefix)))
+            lock_files = pool.submit(lambda: list(bucket.list(locks_prefix)))
+            meta, listed_stacks, listed_locks = (
+                meta_read.result(),
+                stack_keys.result(),
+                lock_files.result(),
+            )
         if meta == 0:
             raise BackendError(
                 "the backend uses Pulumi's legacy (non-project) layout; "
                 "upgrade it with `pulumi state upgrade`"
             )
-        stacks_prefix = f".pulumi/stacks/{project}/"
         names: set[str] = set()
         tag_keys: dict[str, str] = {}
-        for key in bucket.list(stacks_prefix):
+        for key in listed_stacks:
             leaf = key[len(stacks_prefix) :]
             if "/" in leaf:
                 continue
@@ -140,12 +151,11 @@ def read_deployed(bucket: Bucket, project: str) -> dict[str, DeployedStack]:
                     names.add(leaf[: -len(suffix)])
             if leaf.endswith(_TAGS_SUFFIX):
                 tag_keys[leaf[: -len(_TAGS_SUFFIX)]] = key
-        locks_prefix = f".pulumi/locks/organization/{project}/"
         # As Pulumi does (diy/lock.go, checkForLock), every file in a stack's lock folder
         # is a lock, also a temporary file cut off mid-write by a killed run; file-blob's
         # `.attrs` sidecars are not. A complete `.json` lock names the holder when there is one.
         lock_keys: dict[str, list[str]] = {}
-        for key in bucket.list(locks_prefix):
+        for key in listed_locks:
             if not key.endswith(_ATTRS_SUFFIX):
                 stack = key[len(locks_prefix) :].split("/", 1)[0]
                 lock_keys.setdefault(stack, []).append(key)
