@@ -7,14 +7,17 @@ upstream sources named in each row (pulumi-gcp 10.x bridges terraform-provider-g
 `TPG/` = its `google-beta/` folder, `MM/` = magic-modules' `mmv1/products/`, which generates
 the Identity Platform resources). The sandbox README's table is rendered from `ROWS`
 (`render_markdown`, checked by tests/sandbox/test_sandbox_contract.py), every row names the
-test that pins it, the `force_new` column is checked against the sandbox's own field tables,
-and tests/reconciler/program/test_program_contract.py checks that every input the program
-sends has its row. Other tools read `force_new` programmatically (`force_new_fields`).
+test that pins it, the `force_new` column is checked against the sandbox's own field tables
+(for the reconciler's own dynamic resources, `contract_signin.py`, against their diff), and
+tests/reconciler/program/test_program_contract.py checks that every input the program sends
+has its row. Other tools read `force_new` programmatically (`force_new_fields`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from sandbox.contract_signin import OIDC_FLOW, OIDC_FLOW_ROWS, SIGN_IN, SIGN_IN_ROWS
 
 TENANT = "gcp:identityplatform/tenant:Tenant"
 DEFAULT_IDP = "gcp:identityplatform/tenantDefaultSupportedIdpConfig:TenantDefaultSupportedIdpConfig"
@@ -138,7 +141,8 @@ ROWS: tuple[Row, ...] = (
          f"{_RT}::test_the_provider_marks_no_client_secret_secret"),
     _row(DEFAULT_IDP, "enabled", "none", _MMV1_EMPTY, _NIL_FALSE, False, _D, _RTD),
     _row(DEFAULT_IDP, "project", "none", "n/a", "Computed", True, _D, _FN),
-    # --- OIDC config (MMv1): no responseType in the tenant resource ---
+    # --- OIDC config (MMv1): no responseType in the tenant resource, and no clientSecret sent:
+    # both are TenantOidcFlow's (contract_signin.py); the secret it reads back is ignored ---
     _row(OIDC_IDP, "name", "none; MM: \"Must start with `oidc.`\" (API refuses others)",
          "url param and body", "name_from_self_link", True, _O,
          "tests/sandbox/test_sandbox_validation.py::"
@@ -148,9 +152,6 @@ ROWS: tuple[Row, ...] = (
     _row(OIDC_IDP, "issuer", "none (Required); API: https URL", "required", "as stored", False,
          _O, f"{_CHECK}::test_api_rules_pass_check_and_fail_at_create; {_RTD}"),
     _row(OIDC_IDP, "clientId", "none (Required)", "required", "as stored", False, _O, _RTD),
-    _row(OIDC_IDP, "clientSecret", "none (Optional); not Sensitive", "no when absent",
-         "read back from the API: as the default IdP's", False, _O,
-         f"{_RT}::test_the_provider_marks_no_client_secret_secret"),
     _row(OIDC_IDP, "enabled", "none", _MMV1_EMPTY, _NIL_FALSE, False, _O, _RTD),
     _row(OIDC_IDP, "project", "none", "n/a", "Computed", True, _O, _FN),
     # --- SAML config (MMv1) ---
@@ -235,7 +236,13 @@ ROWS: tuple[Row, ...] = (
     _row(ACCOUNT_IAM, "role", "none: the API", "always", "as sent", True, _IAM, _FN),
     _row(ACCOUNT_IAM, "member", "validateIAMMember", "always", "as BucketIAMMember's member",
          True, _IAM, f"{_DIFF}::test_iam_members_differ_only_beyond_case; {_FN}"),
+    # --- the reconciler's own Identity Toolkit resources (contract_signin.py) ---
+    *(_row(*row) for row in (*SIGN_IN_ROWS, *OIDC_FLOW_ROWS)),
 )  # fmt: skip
+
+DYNAMIC = frozenset({SIGN_IN, OIDC_FLOW})
+"""Types no pulumi-gcp schema describes: the sandbox has no kind for them (the API's own
+round trip, through the sandbox's Identity Toolkit front), their replacement is their diff's."""
 
 
 def force_new_fields(resource: str) -> frozenset[str]:

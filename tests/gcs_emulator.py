@@ -49,6 +49,11 @@ class GcsEmulator:
     """`127.0.0.1:PORT`, as STORAGE_EMULATOR_HOST takes it."""
     root: Path
 
+    @property
+    def url(self) -> str:
+        """The JSON API's root, as the bulk reader takes it (`Settings.storage_emulator`)."""
+        return f"http://{self.host}"
+
     def create_bucket(self, name: str) -> None:
         request = urllib.request.Request(
             f"http://{self.host}/storage/v1/b?project=demo-e2e",

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from reconciler import version
 from reconciler.report.status import Status, exit_code
 
 SCHEMA_VERSION = 1
@@ -119,6 +120,8 @@ class Report:
     """Engine operations run (a try refused by another run's lock is not one)."""
     engine_attempts: int = 0
     """Engine runs started, lock-refused retries included."""
+    version: str = field(default_factory=version)
+    """The reconciler release that produced it (`reconciler --version`)."""
 
     def count(self, status: Status) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -133,6 +136,7 @@ class Report:
             "guard": self.guard,
             "engineOperations": self.engine_operations,
             "engineAttempts": self.engine_attempts,
+            "reconcilerVersion": self.version,
             "tenants": [o.to_json() for o in self.outcomes],
         }
 
@@ -148,6 +152,7 @@ class Report:
             guard=body.get("guard"),
             engine_operations=int(body.get("engineOperations", 0)),
             engine_attempts=int(body.get("engineAttempts", 0)),
+            version=str(body.get("reconcilerVersion") or "unknown"),
         )
 
 
@@ -190,4 +195,5 @@ def merge(reports: list[Report]) -> Report:
         guard="; ".join(guards) or None,
         engine_operations=sum(r.engine_operations for r in reports),
         engine_attempts=sum(r.engine_attempts for r in reports),
+        version=", ".join(sorted({r.version for r in reports})) or version(),
     )

@@ -12,7 +12,6 @@ latency proxy.
 from __future__ import annotations
 
 import json
-import os
 import urllib.parse
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -30,19 +29,6 @@ _CREDENTIALS_HINT = (
     "set up Application Default Credentials (`gcloud auth application-default login`, or "
     "GOOGLE_APPLICATION_CREDENTIALS; in CI the google-github-actions/auth step)"
 )
-
-
-def storage_emulator_endpoint() -> str | None:
-    """`STORAGE_EMULATOR_HOST` (read here, and only here), as a URL.
-
-    Set only to point both clients at a local Cloud Storage (tests, benchmarks): the Pulumi
-    CLI's gocloud.dev gcsblob wants `host:port`; the reader needs a URL with a scheme, and
-    sends anonymous requests there, as the Google client libraries do in emulator mode.
-    """
-    host = os.environ.get("STORAGE_EMULATOR_HOST", "").strip()
-    if not host:
-        return None
-    return host if "://" in host else f"http://{host}"
 
 
 READ_ONLY_SCOPE = "https://www.googleapis.com/auth/devstorage.read_only"
@@ -82,7 +68,10 @@ def status_error(status: int, said: str, url: str) -> BackendError:
 class GcsBucket:
     """A `gs://bucket[/prefix]` backend (google-auth and urllib3 are imported on use)."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, emulator: str | None = None) -> None:
+        """`emulator`: the URL of a local Cloud Storage (`Settings.storage_emulator`, from
+        STORAGE_EMULATOR_HOST, which the Pulumi CLI's gocloud.dev gcsblob follows too); it
+        is sent anonymous requests, as the Google client libraries do in emulator mode."""
         try:
             import urllib3
             from google.auth.transport.urllib3 import AuthorizedHttp
@@ -94,7 +83,7 @@ class GcsBucket:
         bucket_name, _, prefix = url[len("gs://") :].partition("/")
         self._url = url
         self._prefix = prefix.strip("/")
-        endpoint = storage_emulator_endpoint()
+        endpoint = emulator
         quoted = urllib.parse.quote(bucket_name, safe="")
         self._objects = f"{endpoint or GCS_ENDPOINT}/storage/v1/b/{quoted}/o"
         self._media = f"{endpoint or GCS_ENDPOINT}/download/storage/v1/b/{quoted}/o/"

@@ -97,13 +97,14 @@ class FileBucket:
         return {key: self.read(key) for key in keys}
 
 
-def open_bucket(backend_url: str) -> Bucket:
+def open_bucket(backend_url: str, storage_emulator: str | None = None) -> Bucket:
+    """The backend's bucket; a `gs://` one at `storage_emulator` (a URL) when given."""
     if backend_url.startswith("file://"):
         return FileBucket(Path(backend_url[len("file://") :]))
     if backend_url.startswith("gs://"):
         from reconciler.engine.backend.gcs import GcsBucket
 
-        return GcsBucket(backend_url)
+        return GcsBucket(backend_url, storage_emulator)
     raise BackendError(
         f"backend {backend_url!r}: bulk reads support file:// and gs:// backends; "
         "use one of those for the reconciler's state"

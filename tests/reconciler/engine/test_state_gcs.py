@@ -1,5 +1,5 @@
 """The bulk reader on a real `gs://` backend: fake-gcs-server on a loopback port (started
-here, never assumed), reached through STORAGE_EMULATOR_HOST as the Pulumi CLI reaches it.
+here, never assumed), reached at the address STORAGE_EMULATOR_HOST gives the Pulumi CLI.
 The end-to-end tests (tests/e2e/test_gcs_backend.py) read a backend the engine wrote."""
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import pytest
 from reconciler.engine.backend import gcs
 from reconciler.engine.backend.records import STATUS_TAG, StackRecord
 from reconciler.engine.backend.state import BackendAccessError, open_bucket, read_deployed
+from reconciler.settings import read_settings
 from tests import gcs_emulator
 
 
@@ -71,7 +72,7 @@ def test_gs_backend_is_read_under_its_prefix(emulated, bucket: str):
         "other/.pulumi/stacks/p/gamma.json": b"{}",
     }.items():
         put(emulated, bucket, name, body)
-    deployed = read_deployed(open_bucket(f"gs://{bucket}/state"), "p")
+    deployed = read_deployed(open_bucket(f"gs://{bucket}/state", emulated.url), "p")
     assert list(deployed) == ["alpha", "beta"]
     assert deployed["alpha"].record == StackRecord("f", "succeeded", True)
     assert deployed["alpha"].locked and deployed["alpha"].lock is not None
@@ -86,20 +87,21 @@ def test_many_stacks_are_read_concurrently_and_all_of_them(emulated, bucket: str
         put(emulated, bucket, f".pulumi/stacks/p/s{index:03d}.json", b"{}")
         put(emulated, bucket, f".pulumi/stacks/p/s{index:03d}.pulumi-tags",
             tags(StackRecord(f"f{index}", "succeeded", False)))  # fmt: skip
-    deployed = read_deployed(open_bucket(f"gs://{bucket}"), "p")
+    deployed = read_deployed(open_bucket(f"gs://{bucket}", emulated.url), "p")
     assert len(deployed) == count
     assert {d.record.fingerprint for d in deployed.values()} == {f"f{i}" for i in range(count)}
 
 
 def test_a_missing_bucket_is_a_setup_error_naming_the_url(emulated):
     with pytest.raises(BackendAccessError, match="gs://no-such-state"):
-        read_deployed(open_bucket("gs://no-such-state/x"), "p")
+        read_deployed(open_bucket("gs://no-such-state/x", emulated.url), "p")
 
 
-def test_the_emulator_address_takes_the_clis_form_or_a_url(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("STORAGE_EMULATOR_HOST", "127.0.0.1:4443")
-    assert gcs.storage_emulator_endpoint() == "http://127.0.0.1:4443"
-    monkeypatch.setenv("STORAGE_EMULATOR_HOST", "https://gcs.local:1")
-    assert gcs.storage_emulator_endpoint() == "https://gcs.local:1"
-    monkeypatch.delenv("STORAGE_EMULATOR_HOST")
-    assert gcs.storage_emulator_endpoint() is None
+def test_the_emulator_address_takes_the_clis_form_or_a_url():
+    def url(environ: dict[str, str]) -> str | None:
+        return read_settings(environ).storage_emulator
+
+    assert url({"STORAGE_EMULATOR_HOST": "127.0.0.1:4443"}) == "http://127.0.0.1:4443"
+    assert url({"STORAGE_EMULATOR_HOST": "https://gcs.local:1"}) == "https://gcs.local:1"
+    assert url({"STORAGE_EMULATOR_HOST": " "}) is None
+    assert url({}) is None

@@ -1,23 +1,20 @@
-"""The tenant's MFA settings: the dynamic resource's inputs, its pure rules, and its provider.
+"""The tenant's MFA settings: the API's `mfaConfig` for the manifest, and the MFA-only provider
+that stacks deployed before the sign-in settings resource still hold (`auth_settings.py`).
 
 The provider runs against an in-memory Identity Toolkit (`FakeApi`), so these tests pin what
 it sends (the PATCH body and update mask) and what it reports (outputs, ids) without a
-network; tests/e2e/test_mfa.py runs the same code through the real engine and emulator.
+network; test_program_signin.py covers the sign-in settings resource that replaced it, and
+tests/e2e/test_mfa.py runs both through the real engine and emulator.
 """
 
 from __future__ import annotations
 
-import base64
 import copy
 import json
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
-import dill
 import pytest
-from program_harness import IDENTITY_TENANT, MFA_CONFIG, Harness
-from pulumi.dynamic.dynamic import serialize_provider
-from pulumi.runtime import rpc
 
 from reconciler.gcp.identitytoolkit import (
     PRODUCTION_ROOT,
@@ -34,6 +31,7 @@ from reconciler.program.auth_settings import (
     normalized,
     settings_diff,
 )
+from reconciler.settings import read_settings
 
 OFF = {"state": "DISABLED", "enabledProviders": [], "providerConfigs": []}
 SMS = {"state": "ENABLED", "enabledProviders": ["PHONE_SMS"], "providerConfigs": []}
@@ -61,6 +59,16 @@ def totp(intervals: int) -> dict[str, Any]:
                 "state": "MANDATORY",
                 "enabledProviders": ["PHONE_SMS"],
                 "providerConfigs": [totp(0)],
+            },
+        ),
+        # MFA switched off switches TOTP off too: its entry has a state of its own, which the
+        # top-level state does not govern (firebase/firebase-admin-go PR #569).
+        (
+            Mfa(state="DISABLED", factors=("PHONE_SMS", "TOTP")),
+            {
+                "state": "DISABLED",
+                "enabledProviders": ["PHONE_SMS"],
+                "providerConfigs": [{**totp(5), "state": "DISABLED"}],
             },
         ),
         # The TOTP allowance means nothing without TOTP (the schema refuses the pair anyway).
@@ -117,41 +125,6 @@ def test_settings_diff_updates_in_place_unless_the_tenant_changes(
 ):
     result = settings_diff(olds, news)
     assert (result.changes, result.replaces) == (changes, replaces)
-
-
-# --- the resource as the program declares it --------------------------------------------
-
-
-def test_every_tenant_declares_its_mfa_bound_to_the_server_assigned_tenant(harness: Harness):
-    run = harness.run(harness.tenant("tenant-one"))
-    mfa = run.one(MFA_CONFIG)
-    assert mfa.name == "tenant-one-mfa"
-    assert mfa.inputs["tenant"] == run.outputs["tenantId"]
-    assert mfa.property_dependencies["tenant"] == (f"{IDENTITY_TENANT}::tenant-one-identity",)
-    assert mfa.inputs["project"] == "demo-mlaas"
-    # tenant-one's manifest says nothing about MFA: the settings are the API's defaults.
-    assert mfa.inputs["mfaConfig"] == OFF
-
-
-def test_manifest_mfa_reaches_the_resource(harness: Harness):
-    run = harness.run(harness.tenant("every-field"))
-    assert run.one(MFA_CONFIG).inputs["mfaConfig"] == {
-        "state": "MANDATORY",
-        "enabledProviders": ["PHONE_SMS"],
-        "providerConfigs": [totp(3)],
-    }
-
-
-def test_the_pickled_provider_is_a_secret_reference_to_this_module(harness: Harness):
-    run = harness.run(harness.tenant("tenant-one"))
-    pickled = run.one(MFA_CONFIG).inputs["__provider"]
-    assert rpc.is_rpc_secret(pickled)
-    raw = base64.b64decode(rpc.unwrap_rpc_secret(pickled))
-    # By reference (module and class name), so it carries no code, endpoint or credential.
-    assert len(raw) < 200
-    assert b"reconciler.program.auth_settings" in raw
-    assert isinstance(dill.loads(raw), MfaSettingsProvider)
-    assert raw == base64.b64decode(serialize_provider(MfaSettingsProvider()))
 
 
 # --- the provider, against an in-memory API ------------------------------------------------
@@ -257,7 +230,7 @@ def test_delete_of_a_deleted_tenant_sends_nothing(api: FakeApi):
 def test_endpoint_is_the_emulator_only_when_the_sandbox_names_one(
     environ: dict[str, str], root: str, emulator: bool
 ):
-    where = endpoint(environ)
+    where = endpoint(read_settings(environ).emulator_host)
     assert (where.root, where.emulator) == (root, emulator)
 
 
@@ -305,7 +278,7 @@ def google(monkeypatch: pytest.MonkeyPatch) -> Iterator[type[FakeSession]]:
 
 def test_production_patches_googleapis_with_application_default_credentials(google):
     google.answers.append(FakeResponse(200, {"name": "projects/p/tenants/t-1", "mfaConfig": SMS}))
-    api = TenantApi(endpoint({}))
+    api = TenantApi(endpoint(""))
     assert api.patch_tenant("p", "t-1", {"mfaConfig": SMS}, UPDATE_MASK)["mfaConfig"] == SMS
     assert google.calls == [
         (
@@ -322,7 +295,7 @@ def test_production_reads_a_missing_tenant_as_none_and_other_errors_as_errors(go
     google.answers.append(
         FakeResponse(403, {"error": {"status": "PERMISSION_DENIED", "message": "denied"}})
     )
-    api = TenantApi(endpoint({}))
+    api = TenantApi(endpoint(""))
     assert api.find_tenant("p", "gone") is None
     with pytest.raises(IdentityToolkitError, match="403 PERMISSION_DENIED: denied"):
         api.find_tenant("p", "t-1")

@@ -10,7 +10,16 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from program_harness import ACCOUNT, DEFAULT_IDP, IDENTITY_TENANT, IDP_TYPES, OIDC_IDP, Harness
+from program_harness import (
+    ACCOUNT,
+    DEFAULT_IDP,
+    IDENTITY_TENANT,
+    OIDC_FLOW,
+    OIDC_IDP,
+    SIGN_IN,
+    Harness,
+)
+from pulumi.runtime import rpc
 
 from reconciler.program.isolation import DESCRIPTION_MAX_BYTES
 
@@ -41,16 +50,38 @@ def test_the_client_block_is_sent_only_while_a_permission_is_on(
     assert inputs.get("client") == client
 
 
-def test_every_resource_carrying_a_client_secret_keeps_it_secret_on_import(harness: Harness):
+def test_every_resource_carrying_a_secret_keeps_it_secret_in_state(harness: Harness):
     """pulumi-gcp marks no Identity Platform output secret, and an import reads the output
-    with no secret input to follow: the program asks for it explicitly."""
+    with no secret input to follow; a dynamic provider's outputs are what its code returns.
+    So every resource that sends or reads back a secret asks for it explicitly: the default
+    IdP's and the OIDC flow's client secret, the sign-in settings' test phone codes, and the
+    OIDC config's client secret, which it no longer sends (the flow does) but reads back."""
     run = harness.run(harness.tenant("every-field"))
-    carrying = [r for t in IDP_TYPES for r in run.of_type(t) if "clientSecret" in r.inputs]
-    assert {r.type for r in carrying} == {DEFAULT_IDP, OIDC_IDP}
-    assert all(r.additional_secret_outputs == ("clientSecret",) for r in carrying)
-    # Every default IdP and OIDC config may get a secret (code flow, rotations): all ask.
-    for type_ in (DEFAULT_IDP, OIDC_IDP):
-        assert all(r.additional_secret_outputs == ("clientSecret",) for r in run.of_type(type_))
+    secret_inputs = {
+        (r.type, key)
+        for r in run.registrations
+        for key, value in r.inputs.items()
+        if not key.startswith("__") and rpc.is_rpc_secret(value)
+    }
+    assert secret_inputs == {
+        (DEFAULT_IDP, "clientSecret"),
+        (OIDC_FLOW, "clientSecret"),
+        (SIGN_IN, "testPhoneNumbers"),
+    }
+    # Every resource of these types asks, whether or not this one holds a secret yet (an idToken
+    # flow, a tenant without test numbers, a rotation to come).
+    asked = {
+        DEFAULT_IDP: ("clientSecret",),
+        OIDC_IDP: ("clientSecret",),
+        OIDC_FLOW: ("clientSecret",),
+        SIGN_IN: ("testPhoneNumbers",),
+    }
+    for type_, outputs in asked.items():
+        assert run.of_type(type_), type_
+        assert all(r.additional_secret_outputs == outputs for r in run.of_type(type_)), type_
+    # The OIDC config does not send the secret the flow sets, and ignores the one it reads.
+    assert all("clientSecret" not in r.inputs for r in run.of_type(OIDC_IDP))
+    assert all("clientSecret" in r.ignore_changes for r in run.of_type(OIDC_IDP))
 
 
 def test_the_account_description_fits_the_providers_256_bytes(harness: Harness):
