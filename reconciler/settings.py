@@ -6,15 +6,12 @@ generated from it (`python -m reconciler.settings`, and a test keeps the two equ
 and passes the frozen `Settings` down, and the modules below read typed properties, never
 a variable by name. The edges are the `reconciler` command (`cli/main.py`), the CI entry
 points `python -m reconciler.report.comment`, `python -m reconciler.github.preview` and
-`python -m reconciler.manifests.platform`, and the tenant program's dynamic provider, which
-the Pulumi engine runs in a process of its own (`program/auth_settings.py`).
+`python -m reconciler.manifests.platform`, and the tenant program's dynamic providers, which
+the Pulumi engine runs in a process of their own (`gcp/identitytoolkit.py`).
 
-Two things pass through without a row: the Pulumi CLI and its plugins inherit our
-environment (the SDK's runner starts them with it, plus the engine's own variables, see
-`cli/runtime.py`), so what they read (`GOOGLE_APPLICATION_CREDENTIALS`, `PULUMI_HOME`, ...)
-is theirs to document; and a manifest's `fromEnv:` names the variable that holds a client
-secret or a test phone code, read from `Settings.secret_env` when `RECONCILER_CLIENT_SECRETS`
-is `env`.
+Without a row: what the Pulumi CLI and its plugins read from the environment they inherit
+(`GOOGLE_APPLICATION_CREDENTIALS`, `PULUMI_HOME`, ...: theirs to document, `cli/runtime.py`),
+and the variable a manifest's `fromEnv:` names (a client secret or test code: `secret_env`).
 """
 
 from __future__ import annotations
@@ -158,6 +155,11 @@ SETTINGS: tuple[Setting, ...] = (
                 "to the Firebase Auth emulator at this host.",
             ),
             (
+                "STORAGE_EMULATOR_HOST",
+                "A local Cloud Storage (tests, benchmarks), `host:port` as the Pulumi CLI takes "
+                "it, or a URL: the bulk reader of a `gs://` backend reads there anonymously.",
+            ),
+            (
                 "RECONCILER_GOOGLE_APIS_ENDPOINT",
                 "The doctor's GCP checks: a loopback `http://` stand-in serving each Google API "
                 "under `<endpoint>/<service>` (tests; anything else is refused). Unset: "
@@ -186,18 +188,12 @@ SETTINGS: tuple[Setting, ...] = (
         Setting(name, default, doc, _GITHUB)
         for name, default, doc in (
             ("GITHUB_ACTIONS", "", "`true` (set by Actions): each tenant's steps in a log group."),
-            (
-                "GITHUB_STEP_SUMMARY",
-                "",
-                "With `validate --format github`, every error is also appended to this file "
-                "(the job summary).",
-            ),
+            ("GITHUB_STEP_SUMMARY", "", "`validate --format github` also appends errors here."),
             (
                 "GITHUB_TOKEN",
                 "",
-                "CI's GitHub calls: the comment and drift issue (required), `reconciler "
-                "approval`, the preview's binding and fetch, `reconciler doctor`; "
-                "`reconciler platform`: a repository admin's.",
+                "CI's GitHub calls (the comment and drift issue, `approval`, the preview's "
+                "binding, `doctor`); `reconciler platform`: a repository admin's.",
             ),
             (
                 "GH_TOKEN",
@@ -316,6 +312,12 @@ class Settings:
     def emulator_host(self) -> str:
         """As set (`gcp/identitytoolkit.endpoint` strips it)."""
         return self._get("FIREBASE_AUTH_EMULATOR_HOST") or ""
+
+    @property
+    def storage_emulator(self) -> str | None:
+        """`STORAGE_EMULATOR_HOST` as a URL (`http://` before a bare `host:port`), or None."""
+        host = (self._get("STORAGE_EMULATOR_HOST") or "").strip()
+        return (host if "://" in host else f"http://{host}") if host else None
 
     @property
     def client_secrets(self) -> str:

@@ -101,7 +101,8 @@ def run_adopt(options: AdoptOptions, settings: Settings) -> int:
         progress=err,
         source=options.from_stack,
     )
-    held = held_in_backend(platform.resolved_backend_url(), platform.pulumi_project, deployed)
+    url, project = platform.resolved_backend_url(), platform.pulumi_project
+    held = held_in_backend(url, project, deployed, settings.storage_emulator)
     outcomes = adopt(wanted, deployed, ctx, held)
     report = Report("adopt", tuple(outcomes), engine_operations=ctx.engine.operations)
     return session.emit(report, options.output)

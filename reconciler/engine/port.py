@@ -88,6 +88,9 @@ class EngineSettings:
     pulumi_binary: Path
     env: Mapping[str, str] = field(default_factory=dict)
     """Extra environment for the CLI (passphrase file, sandbox settings, ...)."""
+    storage_emulator: str | None = None
+    """A local Cloud Storage's URL for a `gs://` backend the adapter reads directly (a
+    preview's state copy, a lock's holder); None: Google's."""
 
 
 @dataclass(frozen=True)

@@ -61,11 +61,14 @@ class Holders:
         return self._known
 
 
-def held_in_backend(backend_url: str, project: str, stacks: Iterable[str]) -> dict[str, str] | None:
-    """`held_by_checkpoints` for a backend read directly; None for another (the engine reads)."""
+def held_in_backend(
+    backend_url: str, project: str, stacks: Iterable[str], storage_emulator: str | None = None
+) -> dict[str, str] | None:
+    """`held_by_checkpoints` for a backend read directly; None for another (the engine reads).
+    `storage_emulator`: a local Cloud Storage's URL for a `gs://` backend."""
     if not backend_url.startswith(BULK_SCHEMES):
         return None
-    return held_by_checkpoints(open_bucket(backend_url), project, stacks)
+    return held_by_checkpoints(open_bucket(backend_url, storage_emulator), project, stacks)
 
 
 def taken(tenant_id: str, stack: str, holder: str | None) -> str:

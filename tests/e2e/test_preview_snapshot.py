@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.harness import Result, TenantRepo
+from tests.e2e.harness import GcsTenantRepo, Result, TenantRepo
 
 pytestmark = pytest.mark.e2e
 
@@ -72,3 +72,22 @@ def test_a_preview_needs_neither_the_key_nor_a_write_to_the_state(tenant_repo: T
     # Nothing of the preview's scratch copy stays behind.
     leftovers = [p for p in Path(os.environ.get("TMPDIR", "/tmp")).glob("reconciler-snapshot-*")]
     assert leftovers == []
+
+
+def test_a_preview_on_a_gs_backend_copies_the_state_from_the_bucket(gcs_repo: GcsTenantRepo):
+    """On a `gs://` backend the copy is read through the same client as plan's bulk read,
+    at STORAGE_EMULATOR_HOST when set (fake-gcs-server here): the preview sees the change,
+    takes no lock in the bucket and needs no key."""
+    applied = gcs_repo.run("apply", "--format", "json")
+    assert applied.code == 0, applied.stdout + applied.stderr
+    gcs_repo.edit("tenant-two", "tier: standard", "tier: premium")
+
+    preview = preview_without_the_key(gcs_repo)
+
+    assert preview.code == 0, preview.stdout + preview.stderr
+    two = {t["tenant"]: t for t in preview.json()["tenants"]}["tenant-two"]
+    assert two["status"] == "planned", two
+    assert [(s["op"], s["type"]) for s in two["steps"]] == [
+        ("update", "gcp:storage/bucket:Bucket")
+    ], preview.stdout
+    assert gcs_repo.locks() == []

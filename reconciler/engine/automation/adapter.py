@@ -165,7 +165,8 @@ class AutomationEngine:
             # A try another run's lock refused did nothing: an attempt, not an operation.
             refused = isinstance(translated, StackLocked)
             if isinstance(translated, StackLocked) and tenant:  # the holder, the way out
-                held = stack_lock(self._settings.backend_url, self._settings.pulumi_project, tenant)
+                how = self._settings
+                held = stack_lock(how.backend_url, how.pulumi_project, tenant, how.storage_emulator)
                 translated = StackLocked(lock_refusal(held, tenant), delay=translated.delay)
             raise translated from error
         finally:

@@ -54,7 +54,8 @@ def snapshot_stack(
     settings: EngineSettings, tenant: str, program: Program, options: WorkspaceOptions
 ) -> Iterator[auto.Stack]:
     """The tenant's stack, copied with placeholder secrets into a scratch backend."""
-    checkpoint = read_checkpoint(open_bucket(settings.backend_url), settings.pulumi_project, tenant)
+    bucket = open_bucket(settings.backend_url, settings.storage_emulator)
+    checkpoint = read_checkpoint(bucket, settings.pulumi_project, tenant)
     if checkpoint is None:
         raise PermanentError("the stack does not exist in the backend")
     with tempfile.TemporaryDirectory(prefix="reconciler-snapshot-") as scratch:
