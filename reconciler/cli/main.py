@@ -22,6 +22,7 @@ from importlib import metadata
 from pathlib import Path
 from types import FrameType
 
+from reconciler.cli import impact as impact_command
 from reconciler.engine.port import DEFAULT_RETRY_WAIT
 from reconciler.reconcile.plan import Action
 from reconciler.report.status import EXIT_CODES_HELP, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
@@ -32,6 +33,8 @@ DEPLOY_EXTRA = "deploy"
 ENGINE_COMMANDS = frozenset({"plan", "preview", "apply", "drift", "outputs", "adopt", "unlock"})
 """Subcommands that need the `deploy` extra (Pulumi, pulumi-gcp)."""
 ENGINE_MODULES = ("pulumi", "pulumi_gcp")
+COMMAND_MODULES = {"impact": impact_command}
+"""Subcommands whose parser and handler live in a module of their own."""
 _PIN = re.compile(r"^(pulumi(?:-gcp)?)\s*==\s*([^\s;]+)")
 
 
@@ -361,6 +364,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     add("schema", "print the tenant manifest JSON Schema")
     _add_unlock(sub)
+    for name, command in COMMAND_MODULES.items():
+        command.add_arguments(add(name, command.HELP))
     return parser
 
 
@@ -382,7 +387,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         from reconciler.cli import commands
 
-        handler = getattr(commands, f"run_{args.command}")
+        module = COMMAND_MODULES.get(args.command, commands)
+        handler = getattr(module, f"run_{args.command}")
         return int(handler(args))
     except KeyboardInterrupt:
         print("reconciler: interrupted; no report was written", file=sys.stderr)

@@ -18,6 +18,7 @@ LAYERS = (
     ("reconciler.manifests",),
     ("reconciler.program",),
     ("reconciler.report",),
+    ("reconciler.impact",),
     ("reconciler.engine",),
     ("reconciler.reconcile",),
     ("reconciler.cli",),
