@@ -80,7 +80,6 @@ def export(root: Path, commit: str, into: Path) -> None:
 def run_capture(python: str, code: Path, out: Path) -> FleetGraphs:
     """One side's graphs, from its own process."""
     env = {k: v for k, v in os.environ.items() if k in PASSED_ENV}
-    env["PYTHONDONTWRITEBYTECODE"] = "1"  # the base checkout is a temporary folder
     done = subprocess.run(
         [python, str(CAPTURE), "--code", str(code), "--out", str(out)],
         capture_output=True,

@@ -24,9 +24,7 @@ PROVIDER_PACKAGE = "pulumi-gcp"
 """The provider SDK whose version is part of the program's."""
 
 
-def program_version(
-    sources: Path = PROGRAM_DIR, shared: tuple[Path, ...] = SHARED_SOURCES
-) -> str:
+def program_version(sources: Path = PROGRAM_DIR, shared: tuple[Path, ...] = SHARED_SOURCES) -> str:
     """SHA-256 (hex) over the program's `.py` files, the shared modules it depends on, and
     the pulumi-gcp version.
 
