@@ -380,6 +380,13 @@ def run_report(args: argparse.Namespace) -> int:
         except (OSError, ValueError, KeyError, TypeError) as error:  # incl. unknown statuses
             _err(f"{path}: not a reconciler JSON report ({error})")
             return EXIT_USAGE
+    if args.format == "html":
+        from reconciler.cli.fleet import run_fleet_page
+
+        return run_fleet_page(args, reports)
+    if not reports:
+        _err("reconciler report: give at least one JSON report (or --format html)")
+        return EXIT_USAGE
     merged = merge(reports)
     print(render(merged, args.format), end="")
     return merged.exit_code()

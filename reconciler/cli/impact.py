@@ -57,6 +57,24 @@ def _unreadable(reason: str) -> str:
     return f"{MARKER}\n### {TITLE}\n\n> ❌ The impact could not be read: {escape(reason)}\n"
 
 
+def _untrusted_bytes(path: Path) -> bytes:
+    """A file another job wrote: a regular file (no link), no larger than the reader takes."""
+    import os
+    import stat
+
+    from reconciler.impact.document import MAX_BYTES, ImpactFormatError
+
+    # O_NOFOLLOW: a link planted in the artifact must not make us read another file.
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise ImpactFormatError("not a regular file")
+        if info.st_size > MAX_BYTES:
+            raise ImpactFormatError(f"larger than {MAX_BYTES // (1024 * 1024)} MiB")
+        return handle.read(MAX_BYTES + 1)
+
+
 def run_impact(args: argparse.Namespace) -> int:
     import json
 
@@ -66,7 +84,7 @@ def run_impact(args: argparse.Namespace) -> int:
 
     if args.from_file is not None:
         try:
-            impact = Impact.read(args.from_file.read_bytes())
+            impact = Impact.read(_untrusted_bytes(args.from_file))
         except (OSError, ImpactFormatError) as error:
             text = _unreadable(str(error))
             for out in (args.markdown_out, args.summary_out):

@@ -327,9 +327,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tenant", action="append", default=[], metavar="NAME")
     p.add_argument("--format", choices=("text", "json"), default="text")
 
-    p = add("report", "merge JSON reports (e.g. from CI shards) into one")
-    p.add_argument("reports", nargs="+", type=Path, metavar="FILE")
-    p.add_argument("--format", choices=("text", "json", "markdown"), default="markdown")
+    p = add("report", "merge JSON reports (e.g. from CI shards) into one, or write the fleet page")
+    p.add_argument("reports", nargs="*", type=Path, metavar="FILE")
+    p.add_argument("--format", choices=("text", "json", "markdown", "html"), default="markdown")
+    p.add_argument(
+        "--out",
+        type=Path,
+        metavar="FILE",
+        help="html: write the fleet page here (every tenant's state, program, wave, drift, "
+        "lock and sign-in; the reports given add drift and the last run)",
+    )
 
     p = add("new", "write a valid starting manifest for a new tenant, then print next steps")
     p.add_argument("name", help="tenant name (lowercase letters, digits, hyphens)")

@@ -80,6 +80,9 @@ class DeployedStack:
     """Another run holds the stack's lock right now."""
     lock: HeldLock | None = None
     """The lock file's holder and age, when the backend was read in bulk."""
+    recorded_at: float | None = None
+    """When the record was last written (seconds since the epoch): the end of the last
+    engine run on the stack; None when the backend does not say."""
 
 
 class Bucket(Protocol):
@@ -113,6 +116,13 @@ class FileBucket:
         except FileNotFoundError:
             return None
 
+    def modified(self, key: str) -> float | None:
+        """When the object was last written."""
+        try:
+            return (self._root / key).stat().st_mtime
+        except OSError:
+            return None
+
 
 class GcsBucket:
     """A `gs://bucket[/prefix]` backend, read with google-cloud-storage (imported on use)."""
@@ -127,6 +137,7 @@ class GcsBucket:
             ) from error
         bucket_name, _, prefix = url[len("gs://") :].partition("/")
         self._url = url
+        self._updated: dict[str, float] = {}
         self._prefix = prefix.strip("/")
         try:
             self._bucket = storage.Client().bucket(bucket_name)
@@ -139,11 +150,19 @@ class GcsBucket:
     def list(self, prefix: str) -> Iterator[str]:
         strip = len(self._prefix) + 1 if self._prefix else 0
         try:
-            names = [blob.name for blob in self._bucket.list_blobs(prefix=self._key(prefix))]
+            blobs = list(self._bucket.list_blobs(prefix=self._key(prefix)))
         except Exception as error:
             raise _access_error(error, self._url) from error
-        for name in names:
-            yield name[strip:]
+        for blob in blobs:
+            # The listing carries each object's update time: kept, no extra request.
+            updated = getattr(blob, "updated", None)  # google.cloud.storage.Blob.updated
+            if updated is not None:
+                self._updated[blob.name[strip:]] = updated.timestamp()
+            yield blob.name[strip:]
+
+    def modified(self, key: str) -> float | None:
+        """When the object was last written, as the last listing said."""
+        return self._updated.get(key)
 
     def read(self, key: str) -> bytes | None:
         from google.api_core.exceptions import NotFound
@@ -213,10 +232,16 @@ def read_deployed(bucket: Bucket, project: str) -> dict[str, DeployedStack]:
             for stack, keys in lock_keys.items()
         }
         deployed = {}
+        modified = getattr(bucket, "modified", None)
         for name in sorted(names):
             tags = bucket.read(tag_keys[name]) if name in tag_keys else None
+            when = modified(tag_keys[name]) if modified and name in tag_keys else None
             deployed[name] = DeployedStack(
-                name=name, record=parse_record(tags), locked=name in locks, lock=locks.get(name)
+                name=name,
+                record=parse_record(tags),
+                locked=name in locks,
+                lock=locks.get(name),
+                recorded_at=when,
             )
         return deployed
     except BackendError:

@@ -154,3 +154,19 @@ def test_the_cli_writes_the_document_and_renders_it_from_the_file(repo: Path, tm
     )
     assert refused.returncode == 2
     assert "could not be read: not an impact document" in comment.read_text()
+
+
+def test_a_link_in_place_of_the_document_is_not_followed(tmp_path: Path):
+    secret = tmp_path / "elsewhere.json"
+    secret.write_text("{}")
+    link = tmp_path / "impact.json"
+    link.symlink_to(secret)
+    comment = tmp_path / "comment.md"
+    reconciler = str(Path(sys.executable).parent / "reconciler")
+    refused = subprocess.run(
+        [reconciler, "impact", "--from", str(link), "--markdown-out", str(comment)],
+        capture_output=True,
+        text=True,
+    )
+    assert refused.returncode == 2
+    assert "could not be read" in comment.read_text()
