@@ -235,7 +235,10 @@ def run_plan(args: argparse.Namespace) -> int:
     if args.matrix:
         print(json.dumps(_matrix(chosen, args.matrix)))
         return EXIT_OK
-    report = Report("plan", tuple(c.outcome() for c in chosen), guard=plan.guard)
+    from reconciler.cli.rollout import plan_lines
+
+    outcomes, rollout = plan_lines(platform, plan, chosen)
+    report = Report("plan", outcomes, guard=plan.guard, rollout=rollout)
     # Plan lines are planned, unchanged or blocked: only what needs approval fails it.
     return _plan_exit(_emit(report, args), report, args.exit_code)
 
@@ -285,6 +288,10 @@ def _act(args: argparse.Namespace, stage: str) -> int:
     ctx = _context(args, platform, engine())
     console = _progress(args, chosen)
     ctx = replace(ctx, progress=console.note, listener=console)
+    if stage == "apply":
+        from reconciler.cli.rollout import with_rollout
+
+        ctx = with_rollout(args, platform, plan, chosen, ctx, lambda: _deployed(platform, engine))
     ctx.engine.listen(console.step)
     try:
         with console.running():
@@ -297,6 +304,7 @@ def _act(args: argparse.Namespace, stage: str) -> int:
         guard=plan.guard,
         engine_operations=ctx.engine.operations,
         engine_attempts=ctx.engine.attempts,
+        rollout=ctx.rollout.summary[-1] if ctx.rollout and ctx.rollout.summary else None,
     )
     code = _emit(report, args)
     return _cancelled_outcome(ctx.engine, code)
@@ -380,10 +388,6 @@ def run_report(args: argparse.Namespace) -> int:
         except (OSError, ValueError, KeyError, TypeError) as error:  # incl. unknown statuses
             _err(f"{path}: not a reconciler JSON report ({error})")
             return EXIT_USAGE
-    if args.format == "html":
-        from reconciler.cli.fleet import run_fleet_page
-
-        return run_fleet_page(args, reports)
     if not reports:
         _err("reconciler report: give at least one JSON report (or --format html)")
         return EXIT_USAGE

@@ -16,7 +16,27 @@ from reconciler.report.results import Report
 from reconciler.report.status import EXIT_OK
 
 
-def run_fleet_page(args: argparse.Namespace, reports: Sequence[Report]) -> int:
+def run_report(args: argparse.Namespace) -> int:
+    """`reconciler report --format html [FILE...]`: main sends it here."""
+    import json
+
+    from reconciler.cli import commands
+    from reconciler.report.status import EXIT_USAGE
+
+    reports = []
+    for path in args.reports:
+        try:
+            reports.append(Report.from_json(json.loads(path.read_text(encoding="utf-8"))))
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            print(f"{path}: not a reconciler JSON report ({error})", file=sys.stderr)
+            return EXIT_USAGE
+    try:
+        return _page(args, reports)
+    except commands.CommandFailed as failed:
+        return failed.code
+
+
+def _page(args: argparse.Namespace, reports: Sequence[Report]) -> int:
     from reconciler.cli import commands
     from reconciler.program.version import program_version
     from reconciler.reconcile.fleet_page import PageContext, fleet_page

@@ -23,6 +23,8 @@ from pathlib import Path
 from types import FrameType
 
 from reconciler.cli import impact as impact_command
+from reconciler.cli import rollout as rollout_options
+from reconciler.cli import rollout_command
 from reconciler.engine.port import DEFAULT_RETRY_WAIT
 from reconciler.reconcile.plan import Action
 from reconciler.report.status import EXIT_CODES_HELP, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
@@ -30,10 +32,12 @@ from reconciler.report.status import EXIT_CODES_HELP, EXIT_INTERRUPTED, EXIT_OK,
 ACTIONS = tuple(action.value for action in Action)
 DISTRIBUTION = "tenant-gitops"
 DEPLOY_EXTRA = "deploy"
-ENGINE_COMMANDS = frozenset({"plan", "preview", "apply", "drift", "outputs", "adopt", "unlock"})
+ENGINE_COMMANDS = frozenset(
+    {"plan", "preview", "apply", "drift", "outputs", "adopt", "unlock", "rollout"}
+)
 """Subcommands that need the `deploy` extra (Pulumi, pulumi-gcp)."""
 ENGINE_MODULES = ("pulumi", "pulumi_gcp")
-COMMAND_MODULES = {"impact": impact_command}
+COMMAND_MODULES = {"impact": impact_command, "rollout": rollout_command}
 """Subcommands whose parser and handler live in a module of their own."""
 _PIN = re.compile(r"^(pulumi(?:-gcp)?)\s*==\s*([^\s;]+)")
 
@@ -317,6 +321,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help=f"how long to retry a stack locked by another run (default {DEFAULT_RETRY_WAIT:g})",
     )
+    rollout_options.add_apply_arguments(p)
 
     p = add("drift", "refresh (preview only) and report resources changed outside git")
     _add_selection(p)
@@ -395,6 +400,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from reconciler.cli import commands
 
         module = COMMAND_MODULES.get(args.command, commands)
+        if args.command == "report" and args.format == "html":
+            from reconciler.cli import fleet as module  # the fleet page reads the backend
         handler = getattr(module, f"run_{args.command}")
         return int(handler(args))
     except KeyboardInterrupt:

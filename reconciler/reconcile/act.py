@@ -23,7 +23,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from types import FrameType
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from reconciler.engine.backend.records import StackRecord, versions_from_outputs
 from reconciler.engine.port import (
@@ -42,6 +42,9 @@ from reconciler.manifests.platform import Platform
 from reconciler.reconcile.plan import Action, Change
 from reconciler.report.results import Outcome, ResourceStep, StackRun
 from reconciler.report.status import EXIT_INTERRUPTED, Status
+
+if TYPE_CHECKING:
+    from reconciler.reconcile.waves import RolloutRun
 
 MAX_RETRY_DELAY = 30.0
 """The longest pause between two tries."""
@@ -100,6 +103,10 @@ class ActContext:
     """Told of each tenant's start and end; without one, `progress` gets an end line."""
     write_later: Callable[[Callable[[], None]], None] | None = None
     """Runs a record write off the worker (`_run_all` sets it); None writes at once."""
+    verify: Callable[[Change, StackRun], None] | None = None
+    """Checks a rollout wave's tenant after its up, before its record (reconcile/verify.py)."""
+    rollout: RolloutRun | None = None
+    """Go wave by wave (reconcile/waves.py); None: every change at once."""
 
 
 class _Blocked(Exception):
@@ -197,6 +204,7 @@ def _apply_one(change: Change, ctx: ActContext) -> tuple[Status, str, StackRun]:
                 # The versions last applied stay the ones plan compares against.
                 secret_versions=deployed.record.secret_versions if deployed else (),
                 versions_unrecorded=deployed.record.versions_unrecorded if deployed else False,
+                program=deployed.record.program if deployed else None,
             ),
         )
         raise
@@ -265,6 +273,8 @@ def _apply_change(change: Change, ctx: ActContext) -> tuple[Status, str, StackRu
             )
     exists = deployed is not None
     run = _with_retry(ctx, lambda: engine.up(change.tenant, program, ctx.refresh, exists))
+    if ctx.verify is not None:
+        ctx.verify(change, run)  # a failed check records the tenant as failed, like an up
     versions = versions_from_outputs(run.outputs)
     record = StackRecord(
         desired.fingerprint,
@@ -274,6 +284,7 @@ def _apply_change(change: Change, ctx: ActContext) -> tuple[Status, str, StackRu
         display_name=desired.tenant.display_name,
         secret_versions=versions or (),
         versions_unrecorded=versions is None,
+        program=desired.program or None,
     )
     _record(ctx, change, record)
     return Status.SUCCEEDED, reason, run
@@ -444,7 +455,16 @@ def apply(changes: Sequence[Change], ctx: ActContext) -> list[Outcome]:
     work, rest = _split(changes)
     if work:
         load_program()
-    return sorted([*_run_all(work, ctx, _apply_one), *rest], key=lambda o: o.tenant)
+    if ctx.rollout is None:
+        done = _run_all(work, replace(ctx, verify=None), _apply_one)
+    else:
+        from reconciler.reconcile.waves import apply_in_waves
+
+        def batch(chosen: Sequence[Change], verified: bool) -> list[Outcome]:
+            return _run_all(chosen, ctx if verified else replace(ctx, verify=None), _apply_one)
+
+        done = apply_in_waves(work, ctx.rollout, batch, ctx.progress)
+    return sorted([*done, *rest], key=lambda o: o.tenant)
 
 
 def preview(changes: Sequence[Change], ctx: ActContext) -> list[Outcome]:

@@ -74,6 +74,10 @@ class Outcome:
     steps: tuple[ResourceStep, ...] = ()
     outputs: Mapping[str, Any] = field(default_factory=dict)
     seconds: float | None = None
+    program: str | None = None
+    """plan: the program version the stack was last applied with (short), "" when unknown."""
+    wave: str | None = None
+    """plan: the tenant's rollout wave (`2 early`); None without a rollout."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "status", Status(self.status))
@@ -82,6 +86,9 @@ class Outcome:
         body = asdict(self)
         body["status"] = str(self.status)
         body["steps"] = [_step_json(step) for step in self.steps]
+        for key in ("program", "wave"):
+            if body[key] is None:
+                del body[key]  # only plans say them
         return body
 
     @classmethod
@@ -105,6 +112,8 @@ class Outcome:
             steps=steps,
             outputs=body.get("outputs", {}),
             seconds=body.get("seconds"),
+            program=body.get("program"),
+            wave=body.get("wave"),
         )
 
 
@@ -119,6 +128,8 @@ class Report:
     """Engine operations run (a try refused by another run's lock is not one)."""
     engine_attempts: int = 0
     """Engine runs started, lock-refused retries included."""
+    rollout: str | None = None
+    """Where a program rollout stands or stopped (reconcile/waves.py); None without one."""
 
     def count(self, status: Status) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -133,6 +144,7 @@ class Report:
             "guard": self.guard,
             "engineOperations": self.engine_operations,
             "engineAttempts": self.engine_attempts,
+            **({"rollout": self.rollout} if self.rollout else {}),
             "tenants": [o.to_json() for o in self.outcomes],
         }
 
@@ -148,6 +160,7 @@ class Report:
             guard=body.get("guard"),
             engine_operations=int(body.get("engineOperations", 0)),
             engine_attempts=int(body.get("engineAttempts", 0)),
+            rollout=body.get("rollout") if isinstance(body.get("rollout"), str) else None,
         )
 
 
@@ -184,10 +197,13 @@ def merge(reports: list[Report]) -> Report:
             if seen is None or outcome.status.rank > seen.status.rank:
                 best[outcome.tenant] = outcome
     guards = sorted({r.guard for r in reports if r.guard})
+    # Shards decide a wave alike: the worst line (a halt) says it for the run.
+    rollouts = sorted({r.rollout for r in reports if r.rollout}, key=lambda t: "halted" not in t)
     return Report(
         command=reports[0].command if reports else "report",
         outcomes=tuple(best[name] for name in sorted(best)),
         guard="; ".join(guards) or None,
         engine_operations=sum(r.engine_operations for r in reports),
         engine_attempts=sum(r.engine_attempts for r in reports),
+        rollout=rollouts[0] if rollouts else None,
     )
