@@ -38,6 +38,7 @@ def run_report(args: argparse.Namespace) -> int:
 
 def _page(args: argparse.Namespace, reports: Sequence[Report]) -> int:
     from reconciler.cli import commands
+    from reconciler.cli.rollout import rollout_of
     from reconciler.program.version import program_version
     from reconciler.reconcile.fleet_page import PageContext, fleet_page
     from reconciler.reconcile.observe import observe_desired
@@ -50,7 +51,11 @@ def _page(args: argparse.Namespace, reports: Sequence[Report]) -> int:
     deployed = commands._deployed(platform, commands._engine_factory(platform))
     now = datetime.now(UTC)
     plan = make_plan(desired.desired, deployed, platform.max_delete_fraction, now=now)
-    page = fleet_page(plan, deployed, reports, PageContext(program_version(), now))
+    rollout = rollout_of(platform, plan)
+    waves = {c.tenant: rollout.label(c.tenant) for c in plan.changes} if rollout else {}
+    notes = [rollout.describe()] if rollout is not None and rollout.work else []
+    context = PageContext(program_version(), now, waves)
+    page = fleet_page(plan, deployed, reports, context, notes)
     text = render_html(page)
     if args.out is not None:
         args.out.write_text(text, encoding="utf-8")

@@ -188,26 +188,21 @@ def _apply_one(change: Change, ctx: ActContext) -> tuple[Status, str, StackRun]:
     except (NotStarted, StackLocked, _PreviewFailed):
         raise  # the stack was not touched
     except EngineError:
-        # Failed or interrupted half-way: keep the last good fingerprint, mark the stack
-        # for a retry, and keep it protected if it was or is meant to be.
-        deployed = change.deployed
-        desired = change.desired
-        _record(
-            ctx,
-            change,
-            StackRecord(
-                fingerprint=deployed.record.fingerprint if deployed else None,
-                result="failed",
-                protected=_was_protected(change) or (desired is not None and desired.protected),
-                shape=deployed.record.shape if deployed else None,
-                display_name=deployed.record.display_name if deployed else None,
-                # The versions last applied stay the ones plan compares against.
-                secret_versions=deployed.record.secret_versions if deployed else (),
-                versions_unrecorded=deployed.record.versions_unrecorded if deployed else False,
-                program=deployed.record.program if deployed else None,
-            ),
-        )
+        # Failed or interrupted half-way: mark the stack for a retry.
+        _record(ctx, change, failed_record(change))
         raise
+
+
+def failed_record(change: Change) -> StackRecord:
+    """The record of a failed run: the last good fingerprint, program and secret versions
+    kept (plan compares against them), protected if it was or is meant to be."""
+    deployed, desired = change.deployed, change.desired
+    last = deployed.record if deployed else StackRecord(None, None, False)
+    return replace(
+        last,
+        result="failed",
+        protected=_was_protected(change) or (desired is not None and desired.protected),
+    )
 
 
 def _safety_preview(change: Change, program: Program, ctx: ActContext) -> StackRun:
@@ -463,7 +458,12 @@ def apply(changes: Sequence[Change], ctx: ActContext) -> list[Outcome]:
         def batch(chosen: Sequence[Change], verified: bool) -> list[Outcome]:
             return _run_all(chosen, ctx if verified else replace(ctx, verify=None), _apply_one)
 
-        done = apply_in_waves(work, ctx.rollout, batch, ctx.progress)
+        def mark_failed(change: Change) -> None:
+            # Every failure of a wave leaves a record (also one that touched nothing): the
+            # other shards wait for it, and the next plan sees the wave halted.
+            _record(replace(ctx, write_later=None), change, failed_record(change))
+
+        done = apply_in_waves(work, ctx.rollout, batch, ctx.progress, mark_failed)
     return sorted([*done, *rest], key=lambda o: o.tenant)
 
 

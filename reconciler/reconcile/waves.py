@@ -107,8 +107,13 @@ def apply_in_waves(
     run: RolloutRun,
     run_batch: RunBatch,
     progress: Callable[[str], None],
+    mark_failed: Callable[[Change], None] = lambda _change: None,
 ) -> list[Outcome]:
-    """Apply `work`: the non-rollout part first, then the rollout wave by wave."""
+    """Apply `work`: the non-rollout part first, then the rollout wave by wave.
+
+    `mark_failed` records a failed tenant of a wave as failed, also one whose failure
+    touched nothing (a failed safety preview, a missing secret): the other shards wait for
+    its record, and the next plan counts it against the wave."""
     outside, by_wave = split(work, run)
     outcomes = run_batch(outside, False) if outside else []
     for wave in run.plan.waves:
@@ -121,6 +126,9 @@ def apply_in_waves(
         results = run_batch(batch, True) if batch else []
         outcomes += results
         failed = {o.tenant: o.reason for o in results if o.status in FAILING}
+        for change in batch:
+            if change.tenant in failed:
+                mark_failed(change)
         failed.update({n: "failed" for n in wave.failed if n not in run.covered})
         others = [n for n in wave.work if n in run.covered and n not in {c.tenant for c in batch}]
         if others and run.wait_for_wave is not None:

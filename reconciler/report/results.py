@@ -197,8 +197,12 @@ def merge(reports: list[Report]) -> Report:
             if seen is None or outcome.status.rank > seen.status.rank:
                 best[outcome.tenant] = outcome
     guards = sorted({r.guard for r in reports if r.guard})
-    # Shards decide a wave alike: the worst line (a halt) says it for the run.
-    rollouts = sorted({r.rollout for r in reports if r.rollout}, key=lambda t: "halted" not in t)
+    # Shards decide a wave alike: a halt says it for the run, then a shard's "every wave
+    # passed", then the plan's line of where the rollout stood.
+    rollouts = sorted(
+        {r.rollout for r in reports if r.rollout},
+        key=lambda t: (0 if " halted at " in t else 1 if "passed" in t else 2, t),
+    )
     return Report(
         command=reports[0].command if reports else "report",
         outcomes=tuple(best[name] for name in sorted(best)),

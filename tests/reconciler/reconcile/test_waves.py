@@ -174,6 +174,19 @@ def test_an_identity_that_does_not_read_back_fails_the_tenant_and_halts_its_wave
     assert report.rollout is not None and "halted at wave 1 canary" in report.rollout
 
 
+def test_a_failure_that_touched_nothing_still_leaves_a_failed_record():
+    """A failed safety preview records nothing by itself; in a wave it must: the other
+    shards wait for the record, and the next plan counts it against the wave."""
+    fleet = Fleet()
+    fleet.engine.script("c1", fail={"preview": "Preview failed: fault injected"})
+
+    outcomes, _ = fleet.run()
+
+    assert {o.tenant: o.status for o in outcomes}["c1"] is Status.FAILED
+    assert fleet.engine.stacks["c1"].record == StackRecord("old-c1", "failed", True, program=OLD)
+    assert fleet.rollout().halted is not None and fleet.rollout().halted.label == "1 canary"
+
+
 def test_a_failure_within_a_waves_allowance_goes_on():
     fleet = Fleet()
     rest = fleet.waves()[3]

@@ -173,6 +173,7 @@ def test_report_format_html_writes_the_page_from_the_backend_and_a_drift_report(
     assert 'id="tenant-tenant-one"' in text and 'id="tenant-tenant-two"' in text
     assert "<code>0123456789ab</code>" in text and "in sync" in text
     assert "Tenant-One" in text and "google.com" in text
+    assert ">2 early</td>" in text and ">3 rest</td>" in text  # platform.yaml's rollout
 
 
 def test_report_without_reports_and_without_html_is_a_usage_error(root, capsys):
