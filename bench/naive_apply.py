@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -38,17 +37,19 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from reconciler.cli.runtime import engine_settings
-    from reconciler.engine.automation.adapter import AutomationEngine
+    from reconciler.engine.automation import AutomationEngine
     from reconciler.engine.port import EngineError
     from reconciler.manifests.platform import load_platform
     from reconciler.program.secrets import resolve_secrets
     from reconciler.program.tenant import tenant_program
     from reconciler.reconcile.observe import observe_desired
+    from reconciler.settings import read_settings
 
     start = time.perf_counter()
-    platform = load_platform(args.root.resolve(), os.environ)
+    settings = read_settings()
+    platform = load_platform(args.root.resolve(), settings.platform_overrides)
     desired = observe_desired(platform).desired
-    engine = AutomationEngine(engine_settings(platform, os.environ))
+    engine = AutomationEngine(engine_settings(platform, settings))
     _load_provider_modules()
 
     def up(name_and_program: tuple[str, object]) -> str | None:
@@ -63,7 +64,10 @@ def main(argv: list[str] | None = None) -> int:
         (
             d.tenant.name,
             tenant_program(
-                d.tenant, platform, d.fingerprint, resolve_secrets(d.tenant, os.environ)
+                d.tenant,
+                platform,
+                d.fingerprint,
+                resolve_secrets(d.tenant, settings.secret_env, settings.client_secrets),
             ),
         )
         for d in desired

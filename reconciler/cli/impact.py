@@ -14,8 +14,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reconciler.report.status import EXIT_OK, EXIT_USAGE
+
+if TYPE_CHECKING:
+    from reconciler.cli.options import ImpactOptions
+    from reconciler.settings import Settings
 
 HELP = "show what a code change does to every tenant's resources (mocks; no credential)"
 
@@ -75,26 +80,29 @@ def _untrusted_bytes(path: Path) -> bytes:
         return handle.read(MAX_BYTES + 1)
 
 
-def run_impact(args: argparse.Namespace) -> int:
+def run_impact(options: ImpactOptions, _settings: Settings) -> int:
     import json
 
     from reconciler.impact.document import Impact, ImpactFormatError
     from reconciler.impact.runner import ImpactError, ImpactRequest, compute_impact
     from reconciler.impact.summary import render_full, render_markdown, render_text
 
-    if args.from_file is not None:
+    if options.from_file is not None:
         try:
-            impact = Impact.read(_untrusted_bytes(args.from_file))
+            impact = Impact.read(_untrusted_bytes(options.from_file))
         except (OSError, ImpactFormatError) as error:
             text = _unreadable(str(error))
-            for out in (args.markdown_out, args.summary_out):
+            for out in (options.markdown_out, options.summary_out):
                 if out is not None:
                     out.write_text(text, encoding="utf-8")
-            print(f"reconciler: {args.from_file}: {error}", file=sys.stderr)
+            print(f"reconciler: {options.from_file}: {error}", file=sys.stderr)
             return EXIT_USAGE
     else:
-        request = ImpactRequest(args.root.resolve(), args.base, parallel=not args.sequential)
-        progress = (lambda _: None) if args.quiet else (lambda line: print(line, file=sys.stderr))
+        assert options.base is not None  # the parser requires one of the two
+        root = options.globals.root.resolve()
+        request = ImpactRequest(root, options.base, parallel=not options.sequential)
+        quiet = options.globals.quiet
+        progress = (lambda _: None) if quiet else (lambda line: print(line, file=sys.stderr))
         try:
             impact = compute_impact(request, progress)
         except ImpactError as error:
@@ -102,11 +110,11 @@ def run_impact(args: argparse.Namespace) -> int:
             return EXIT_USAGE
     document = json.dumps(impact.to_json(), indent=1, sort_keys=True) + "\n"
     rendered = {"json": document, "markdown": render_markdown(impact)}
-    print(rendered.get(args.format) or render_text(impact), end="", flush=True)
-    if args.json_out:
-        args.json_out.write_text(document, encoding="utf-8")
-    if args.markdown_out:
-        args.markdown_out.write_text(render_markdown(impact), encoding="utf-8")
-    if args.summary_out:
-        args.summary_out.write_text(render_full(impact), encoding="utf-8")
+    print(rendered.get(options.format) or render_text(impact), end="", flush=True)
+    if options.json_out:
+        options.json_out.write_text(document, encoding="utf-8")
+    if options.markdown_out:
+        options.markdown_out.write_text(render_markdown(impact), encoding="utf-8")
+    if options.summary_out:
+        options.summary_out.write_text(render_full(impact), encoding="utf-8")
     return EXIT_OK

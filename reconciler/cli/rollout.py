@@ -9,11 +9,13 @@ stands), `reconcile/waves.py` (wave by wave, halting) and `reconcile/verify.py`.
 from __future__ import annotations
 
 import argparse
-import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING
+
+from reconciler.cli.options import SelectOptions, StageOptions
 
 if TYPE_CHECKING:
     from reconciler.engine.backend.state import DeployedStack
@@ -68,27 +70,25 @@ def plan_lines(
 
 
 def covered_by_run(
-    args: argparse.Namespace, plan: Plan, chosen: Sequence[Change]
+    asked: SelectOptions, root: Path, plan: Plan, chosen: Sequence[Change]
 ) -> frozenset[str]:
     """The tenants this run applies on any shard: its selection before the shard is taken."""
     from reconciler.reconcile.observe import changed_tenants
     from reconciler.reconcile.plan import Action, Selection, select
 
-    if getattr(args, "shard", None) is None:
+    if asked.shard is None:
         return frozenset(c.tenant for c in chosen)
-    changed = (
-        changed_tenants(args.root.resolve(), args.changed_since) if args.changed_since else None
-    )
+    changed = changed_tenants(root, asked.changed_since) if asked.changed_since else None
     selection = Selection(
-        tenants=frozenset(args.tenant),
+        tenants=frozenset(asked.tenants),
         changed=frozenset(changed) if changed is not None else None,
-        actions=frozenset(Action(a) for a in args.action),
+        actions=frozenset(Action(a) for a in asked.actions),
     )
     return frozenset(c.tenant for c in select(plan, selection))
 
 
 def with_rollout(
-    args: argparse.Namespace,
+    options: StageOptions,
     platform: Platform,
     plan: Plan,
     chosen: Sequence[Change],
@@ -104,22 +104,23 @@ def with_rollout(
     if rollout is None or platform.rollout is None:
         return ctx
     settings = platform.rollout
+    sharded = options.select.shard is not None
     barrier = None
-    since = getattr(args, "wave_start", None)
-    if getattr(args, "shard", None) is not None and since is not None:
+    if sharded and options.wave_start is not None:
         barrier = Barrier(
-            read=read, since=since, progress=ctx.progress, cancelled=lambda: ctx.engine.cancelled
+            read=read,
+            since=options.wave_start,
+            progress=ctx.progress,
+            cancelled=lambda: ctx.engine.cancelled,
         )
-    elif getattr(args, "shard", None) is not None:
+    elif sharded:
         ctx.progress(
             "rollout: a sharded apply without --wave-start orders the waves on this shard only"
         )
-    ahead = (
-        frozenset(c.tenant for c in chosen) if getattr(args, "skip_waves", False) else frozenset()
-    )
+    ahead = frozenset(c.tenant for c in chosen) if options.skip_waves else frozenset()
     run = RolloutRun(
         plan=rollout,
-        covered=covered_by_run(args, plan, chosen),
+        covered=covered_by_run(options.select, platform.root, plan, chosen),
         ahead=ahead,
         wait_for_wave=barrier,
         soak=_cancellable_sleep(ctx),
@@ -130,7 +131,6 @@ def with_rollout(
         command=settings.verify_command,
         root=platform.root,
         timeout=settings.verify_timeout,
-        environ=dict(os.environ),
     )
     use = verifier if settings.verify_identity or settings.verify_command else None
     return replace(ctx, rollout=run, verify=use)

@@ -9,8 +9,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reconciler.report.status import EXIT_OK
+
+if TYPE_CHECKING:
+    from reconciler.cli.options import RolloutOptions
+    from reconciler.settings import Settings
 
 HELP = "show where a program rollout stands (status), or continue it wave by wave (resume)"
 
@@ -33,39 +38,31 @@ def _path(text: str) -> Path:
     return Path(text)
 
 
-def run_rollout(args: argparse.Namespace) -> int:
-    from reconciler.cli import commands
+def run_rollout(options: RolloutOptions, settings: Settings) -> int:
+    from reconciler.cli import fleet, session
+    from reconciler.cli.options import SelectOptions, StageOptions
     from reconciler.cli.rollout import rollout_of
 
-    # What plan and apply read from their own options: none of them narrows a rollout.
-    defaults: dict[str, object] = {
-        "tenant": [],
-        "changed_since": None,
-        "shard": None,
-        "action": [],
-        "force": False,
-    }
-    for key, value in defaults.items():
-        setattr(args, key, getattr(args, key, value))
-    args.command = "apply" if args.rollout_command == "resume" else "plan"
-    platform = commands._platform(args)
-    plan, _chosen = commands._plan(args, platform, commands._engine_factory(platform))
+    platform = session.platform_of(options.globals, settings)
+    run = fleet.Run(settings, session.engine_factory(platform, settings))
+    plan, _chosen = fleet.planned(SelectOptions(), False, False, platform, run)
     rollout = rollout_of(platform, plan)
     if rollout is None:
         print("no rollout: platform.yaml has no `rollout` section")
         return EXIT_OK
-    if args.rollout_command == "status":
+    if options.action == "status" or not rollout.work:
         print(rollout.describe())
-        for wave in rollout.waves:
+        for wave in rollout.waves if options.action == "status" else ():
             print(f"  {wave.describe()}")
             for name in wave.failed:
                 print(f"    failed: {name}")
         return EXIT_OK
-    if not rollout.work:
-        print(rollout.describe())
-        return EXIT_OK
-    args.tenant = sorted(rollout.work)
-    extra: dict[str, object] = {"allow_replace": [], "refresh": False, "lock_wait": None}
-    for key, value in extra.items():
-        setattr(args, key, getattr(args, key, value))
-    return int(commands.run_apply(args))
+    # An apply run limited to the rollout's tenants: wave by wave, from where it stopped.
+    stage = StageOptions(
+        "apply",
+        options.globals,
+        SelectOptions(tenants=tuple(sorted(rollout.work))),
+        options.output,
+        parallel=options.parallel,
+    )
+    return fleet.run_stage(stage, settings)

@@ -1,6 +1,6 @@
 """How this run reaches the engine: the CLI binary, the backend, secrets, the sandbox's setup.
 
-Turns the platform settings and the environment into `EngineSettings`. The sandbox is wired
+Turns the platform settings and this run's `Settings` into `EngineSettings`. The sandbox is wired
 from outside: `python -m sandbox exec -- reconciler ...` (or `make demo`) starts the local
 stand-in cloud and exports what the engine needs (the emulator host, the state database,
 PATH with its `gcp` provider plugin first, automatic plugin downloads off). Here, with
@@ -13,11 +13,11 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-from collections.abc import Mapping
 from pathlib import Path
 
 from reconciler.engine.port import EngineSettings
 from reconciler.manifests.platform import Platform
+from reconciler.settings import Settings
 
 TOOLS_DIR = Path(__file__).resolve().parent.parent / ".tools"
 """Where scripts/bootstrap puts the pinned Pulumi CLI (bin/pulumi) in a checkout."""
@@ -31,12 +31,12 @@ class SetupError(Exception):
     """The run cannot start: a missing tool or setting, with what to do about it."""
 
 
-def _pulumi_binary(root: Path, environ: Mapping[str, str]) -> Path:
+def _pulumi_binary(root: Path, settings: Settings) -> Path:
     candidates = [
-        environ.get("RECONCILER_PULUMI_BINARY"),
+        settings.pulumi_binary,
         str(root / ".tools/bin/pulumi"),
         str(TOOLS_DIR / "bin" / "pulumi"),
-        shutil.which("pulumi", path=environ.get("PATH")),
+        shutil.which("pulumi", path=settings.path),
     ]
     for candidate in candidates:
         # Symlinks are kept as they are: the Automation API wants <root>/bin/pulumi.
@@ -48,10 +48,15 @@ def _pulumi_binary(root: Path, environ: Mapping[str, str]) -> Path:
     )
 
 
-def _passphrase_env(platform: Platform, environ: Mapping[str, str]) -> dict[str, str]:
+def pulumi_binary(root: Path, settings: Settings) -> Path:
+    """The pinned Pulumi CLI (`<dir>/bin/pulumi`); SetupError names what to run if none."""
+    return _pulumi_binary(root, settings)
+
+
+def _passphrase_env(platform: Platform, settings: Settings) -> dict[str, str]:
     if platform.secrets_provider != "passphrase":
         return {}
-    if environ.get("PULUMI_CONFIG_PASSPHRASE") or environ.get("PULUMI_CONFIG_PASSPHRASE_FILE"):
+    if settings.passphrase_set:
         return {}
     if not platform.sandbox:
         raise SetupError(
@@ -68,24 +73,27 @@ def _passphrase_env(platform: Platform, environ: Mapping[str, str]) -> dict[str,
     return {"PULUMI_CONFIG_PASSPHRASE_FILE": str(path)}
 
 
-def check_sandbox(environ: Mapping[str, str]) -> dict[str, str]:
+def check_sandbox(settings: Settings) -> dict[str, str]:
     """`target: sandbox` runs only in the sandbox's environment; never download a plugin."""
-    if not environ.get(EMULATOR_HOST_ENV):
+    if not settings.emulator_host:
         raise SetupError(f"target: sandbox needs {EMULATOR_HOST_ENV}: {_SANDBOX_HINT}")
-    if not shutil.which(SANDBOX_PLUGIN, path=environ.get("PATH")):
+    if not shutil.which(SANDBOX_PLUGIN, path=settings.path):
         raise SetupError(
             f"target: sandbox needs the sandbox's {SANDBOX_PLUGIN} plugin on PATH: {_SANDBOX_HINT}"
         )
     return {"PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true"}
 
 
-def engine_settings(platform: Platform, environ: Mapping[str, str]) -> EngineSettings:
-    """Everything the engine needs for this run; creates a local file backend's folder."""
+def engine_settings(platform: Platform, settings: Settings) -> EngineSettings:
+    """Everything the engine needs for this run; creates a local file backend's folder.
+
+    `EngineSettings.env` is what the engine's child processes (the Pulumi CLI, its plugins)
+    get besides the environment they inherit."""
     url = platform.resolved_backend_url()
     env = {"PULUMI_SKIP_UPDATE_CHECK": "true"}
     if platform.sandbox:
-        env.update(check_sandbox(environ))
-    env.update(_passphrase_env(platform, environ))
+        env.update(check_sandbox(settings))
+    env.update(_passphrase_env(platform, settings))
     if url.startswith("file://"):
         Path(url[len("file://") :]).mkdir(parents=True, exist_ok=True)
     return EngineSettings(
@@ -93,6 +101,6 @@ def engine_settings(platform: Platform, environ: Mapping[str, str]) -> EngineSet
         backend_url=url,
         secrets_provider=platform.secrets_provider,
         workspaces=platform.root / ".reconciler" / "workspaces",
-        pulumi_binary=_pulumi_binary(platform.root, environ),
+        pulumi_binary=_pulumi_binary(platform.root, settings),
         env=env,
     )

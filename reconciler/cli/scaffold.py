@@ -86,11 +86,6 @@ class NewTenant:
     """OAuth client id of the Google sign-in provider; None writes no provider."""
 
     @property
-    def secret_env(self) -> str:
-        """The variable holding the Google client secret in local runs (`fromEnv`)."""
-        return f"{self.name.upper().replace('-', '_')}_GOOGLE_CLIENT_SECRET"
-
-    @property
     def secret_id(self) -> str:
         """The Secret Manager secret CI reads the Google client secret from."""
         return conventional_secret_id(self.name, "google.com")
@@ -169,11 +164,13 @@ def next_steps(tenant: NewTenant, path: Path) -> str:
     """What to do after `new`: the secret to create, the check, the pull request to open."""
     steps = [f"Review {path} (labels, storage, access) and check it: reconciler validate {path}"]
     if tenant.google_client_id is not None:
+        # The manifest says fromSecretManager: Secret Manager is the only place any run
+        # reads it (the program's getSecretVersion), local runs included.
         steps.append(
             f"Store the Google client secret in Secret Manager as {tenant.secret_id} "
             f"(gcloud secrets create {tenant.secret_id} --data-file=-, the value on stdin); "
-            "CI reads it there, no workflow edit needed. For local runs put it in "
-            f"{tenant.secret_env} (docs/security.md)"
+            "every run reads it there, CI and local runs alike (with credentials that may "
+            "read it), so no workflow edit is needed (docs/security.md)"
         )
     branch = f"tenant/{tenant.name}"
     steps.append(

@@ -19,16 +19,14 @@ existence is decided by listing first.
 from __future__ import annotations
 
 import json
-import os
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-EMULATOR_HOST_ENV = "FIREBASE_AUTH_EMULATOR_HOST"
-"""The variable the Firebase tools and the sandbox use to point clients at the emulator."""
+from reconciler.settings import read_settings
+
 PRODUCTION_ROOT = "https://identitytoolkit.googleapis.com"
 SCOPES = ("https://www.googleapis.com/auth/cloud-platform",)
 """One of the scopes projects.tenants.patch accepts (API reference, Authorization scopes)."""
@@ -54,9 +52,9 @@ class Endpoint:
     """Talking to the Firebase Auth emulator (admin token, list-before-get)."""
 
 
-def endpoint(environ: Mapping[str, str]) -> Endpoint:
+def endpoint(emulator_host: str) -> Endpoint:
     """The emulator when `FIREBASE_AUTH_EMULATOR_HOST` is set, else Google's production API."""
-    host = environ.get(EMULATOR_HOST_ENV, "").strip()
+    host = emulator_host.strip()
     if host:
         return Endpoint(root=f"http://{host}/identitytoolkit.googleapis.com", emulator=True)
     return Endpoint(root=PRODUCTION_ROOT, emulator=False)
@@ -71,7 +69,9 @@ class TenantApi:
 
     @classmethod
     def from_environment(cls) -> TenantApi:
-        return cls(endpoint(os.environ))
+        """The API this process's settings point at: the dynamic provider's edge (it runs in
+        a process the Pulumi engine starts, so it reads its own settings, at call time)."""
+        return cls(endpoint(read_settings().emulator_host))
 
     def list_tenants(self, project: str) -> list[dict[str, Any]]:
         """Every tenant of the project (projects.tenants.list, all pages)."""
@@ -81,6 +81,23 @@ class TenantApi:
             query = {"pageSize": str(_PAGE_SIZE), **({"pageToken": token} if token else {})}
             page = self._call("GET", f"v2/projects/{project}/tenants", query=query)
             found += [dict(tenant) for tenant in page.get("tenants", [])]
+            token = page.get("nextPageToken", "")
+            if not token:
+                return found
+
+    def list_idp_configs(
+        self, project: str, tenant_id: str, collection: str
+    ) -> list[dict[str, Any]]:
+        """A tenant's IdP configs of one kind, all pages: `collection` is
+        `defaultSupportedIdpConfigs`, `oauthIdpConfigs` or `inboundSamlConfigs`
+        (projects.tenants.<collection>.list; the answer lists them under the same key)."""
+        found: list[dict[str, Any]] = []
+        token = ""
+        while True:
+            query = {"pageSize": "100", **({"pageToken": token} if token else {})}
+            path = f"v2/projects/{project}/tenants/{tenant_id}/{collection}"
+            page = self._call("GET", path, query=query)
+            found += [dict(config) for config in page.get(collection, [])]
             token = page.get("nextPageToken", "")
             if not token:
                 return found

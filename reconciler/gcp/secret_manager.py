@@ -26,13 +26,13 @@ import threading
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-ENDPOINT_VARIABLE = "RECONCILER_SECRET_MANAGER_ENDPOINT"
-"""Overrides the API root (the sandbox sets it)."""
-PRODUCTION_ROOT = "https://secretmanager.googleapis.com"
+from reconciler.settings import default
+
+PRODUCTION_ROOT = default("RECONCILER_SECRET_MANAGER_ENDPOINT")
+"""https://secretmanager.googleapis.com; the setting overrides it (the sandbox sets it)."""
 SCOPES = ("https://www.googleapis.com/auth/cloud-platform",)
 """The scope versions.get requires (API reference, Authorization scopes)."""
 TIMEOUT_SECONDS = 10.0
@@ -71,10 +71,6 @@ class SecretVersions:
         self.timeout = timeout
         self._credentials: Any = None
         self._lock = threading.Lock()
-
-    @classmethod
-    def from_environment(cls, environ: Mapping[str, str]) -> SecretVersions:
-        return cls(environ.get(ENDPOINT_VARIABLE, "").strip() or PRODUCTION_ROOT)
 
     @property
     def local(self) -> bool:

@@ -79,12 +79,11 @@ def export(root: Path, commit: str, into: Path) -> None:
 
 def run_capture(python: str, code: Path, out: Path) -> FleetGraphs:
     """One side's graphs, from its own process."""
-    env = {k: v for k, v in os.environ.items() if k in PASSED_ENV}
     done = subprocess.run(
         [python, str(CAPTURE), "--code", str(code), "--out", str(out)],
         capture_output=True,
         text=True,
-        env=env,
+        env={k: v for k, v in os.environ.items() if k in PASSED_ENV},
         check=False,
     )
     if done.returncode != 0 or not out.is_file():

@@ -4,20 +4,20 @@ Manifests are parsed by libyaml (`yaml.CSafeLoader`) into a node tree, which car
 line and column of every key and value; this module turns that tree into plain JSON-like
 data itself, so it can refuse what PyYAML would accept silently or dangerously:
 
-- syntax errors, bytes that are not UTF-8, files over `MAX_FILE_BYTES`, empty files,
-  several documents in one file, a top level that is not a mapping;
-- duplicate keys (PyYAML keeps the last one without a word);
-- tags outside the JSON-like core (`!!python/...`, `!Ref`, `!!binary`, `!!set`, merge keys);
-- alias bombs and recursive aliases (an expanded size limit), and deep nesting.
+- here: syntax errors, bytes that are not UTF-8, files over `MAX_FILE_BYTES`, empty
+  files, several documents in one file, a top level that is not a mapping;
+- in `yaml_data.py`, while the tree becomes data: duplicate keys (PyYAML keeps the last
+  one without a word), tags outside the JSON-like core (`!!python/...`, `!Ref`,
+  `!!binary`, `!!set`, merge keys), alias bombs and recursive aliases (an expanded size
+  limit), and deep nesting.
 
-The result keeps the node tree so any JSON path can be mapped back to (line, column).
+Scalars are typed by the YAML 1.2 core schema (`yaml_schema.py`), as editors read them.
+The result keeps the node tree so any JSON path can be mapped back to (line, column)
+(`LoadedYaml.locate`).
 """
 
 from __future__ import annotations
 
-import math
-import operator
-import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -27,66 +27,12 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from reconciler.manifests.issues import ERROR, Issue, PathPart, dotted, json_path, shown
+from reconciler.manifests.issues import ERROR, Issue, PathPart, dotted, json_path
+from reconciler.manifests.yaml_data import DataBuilder
+from reconciler.manifests.yaml_schema import CoreSchemaLoader
 
 MAX_FILE_BYTES = 256 * 1024
 """Manifests are small; anything bigger is a mistake (or an attack on the runner)."""
-MAX_NODES = 100_000
-"""Upper bound on values in one document, counting every expansion of an alias."""
-MAX_DEPTH = 64
-"""Nesting deeper than this is not a manifest."""
-
-_TAG = "tag:yaml.org,2002:"
-_STR, _NULL, _BOOL = _TAG + "str", _TAG + "null", _TAG + "bool"
-_INT, _FLOAT = _TAG + "int", _TAG + "float"
-_SEQ, _MAP, _MERGE = _TAG + "seq", _TAG + "map", _TAG + "merge"
-_SCALAR_TAGS = frozenset({_STR, _NULL, _BOOL, _INT, _FLOAT})
-_TRUE, _FALSE = ("true", "True", "TRUE"), ("false", "False", "FALSE")
-
-
-_WORDS = {
-    **dict.fromkeys(("true", "True", "TRUE", "false", "False", "FALSE"), _BOOL),
-    **dict.fromkeys(("", "~", "null", "Null", "NULL"), _NULL),
-    "<<": _MERGE,  # resolved only to be refused with a clear message
-}
-_NUMBER_START = frozenset("-+.0123456789")
-_INT_FORM = re.compile(r"(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)")
-_FLOAT_FORM = re.compile(
-    r"(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
-    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))"
-)
-
-
-def _plain_tag(value: str) -> str:
-    """The YAML 1.2 core-schema tag of a plain (unquoted, untagged) scalar."""
-    word = _WORDS.get(value)
-    if word is not None:
-        return word
-    if value[0] not in _NUMBER_START:
-        return _STR  # most values: no number starts with a letter
-    if _INT_FORM.fullmatch(value):
-        return _INT
-    return _FLOAT if _FLOAT_FORM.fullmatch(value) else _STR
-
-
-class _CoreSchemaLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """libyaml's parser with YAML 1.2 core-schema scalars instead of PyYAML's YAML 1.1.
-
-    Editors (yaml-language-server) and check-jsonschema read YAML 1.2, where `no`, `on`
-    and `yes` are text, `1_000` is text and 2024-01-31 is text. Reading the same file the
-    same way everywhere keeps "valid in my editor" and "valid in CI" one answer.
-    """
-
-    # The composer calls these for every node, for path-based resolvers we do not use;
-    # C built-ins taking the same arguments make the calls nearly free.
-    descend_resolver = operator.is_
-    ascend_resolver = tuple
-
-    def resolve(self, kind: type, value: str | None, implicit: tuple[bool, bool]) -> str:
-        # Called by the composer only for nodes without an explicit tag.
-        if kind is ScalarNode:
-            return _plain_tag(value or "") if implicit[0] else _STR
-        return _SEQ if kind is SequenceNode else _MAP
 
 
 @dataclass(frozen=True)
@@ -217,14 +163,14 @@ def load_yaml_text(text: str, display: str) -> LoadedYaml:
             ),
             root=root,
         )
-    builder = _Builder(display)
+    builder = DataBuilder(display)
     document = builder.build(root)
     return LoadedYaml(display, document, tuple(builder.issues), root, text)
 
 
 def _compose(text: str, display: str) -> tuple[Node | None, Issue | None]:
     """libyaml's node tree of the single document in `text`, or the issue that stops it."""
-    loader = _CoreSchemaLoader(text)
+    loader = CoreSchemaLoader(text)
     try:
         if not loader.check_node():
             return None, None
@@ -306,191 +252,7 @@ def _text_position(prefix: str) -> tuple[int, int]:
     return prefix.count("\n") + 1, len(prefix) - (prefix.rfind("\n") + 1) + 1
 
 
-_UNREADABLE = object()
-
-
-def _core_scalar(tag: str, text: str) -> Any:
-    """A scalar's value under the YAML 1.2 core schema (also for explicit `!!int` etc.)."""
-    if tag == _STR:
-        return text
-    if tag == _NULL:
-        return None
-    if tag == _BOOL:
-        return True if text in _TRUE else False if text in _FALSE else _UNREADABLE
-    try:
-        if tag == _INT:
-            sign = -1 if text.startswith("-") else 1
-            digits = text.lstrip("+-")
-            base = {"0o": 8, "0x": 16}.get(digits[:2], 10)
-            return sign * int(digits[2:] if base != 10 else digits, base)
-        special = {".inf": math.inf, "+.inf": math.inf, "-.inf": -math.inf, ".nan": math.nan}
-        return special[text.lower()] if text.lower() in special else float(text)
-    except ValueError:  # not a number, or more digits than Python converts
-        return _UNREADABLE
-
-
 def _failed(
     display: str, line: int, column: int, message: str, hint: str | None = None
 ) -> LoadedYaml:
     return LoadedYaml(display, issues=(Issue(display, line, column, "$", message, hint),))
-
-
-class _Builder:
-    """Turns a composed node tree into plain data, collecting issues on the way."""
-
-    def __init__(self, display: str) -> None:
-        self.display = display
-        self.issues: list[Issue] = []
-        self._built: dict[int, Any] = {}  # id(node) -> value, so aliases share the value
-        self._sizes: dict[int, int] = {}  # id(node) -> expanded size, for the alias limit
-        self._open: set[int] = set()  # nodes being built, to catch recursive aliases
-        self._first_alias: Node | None = None  # only aliases can outgrow the file-size limit
-        self._path: list[PathPart] = []
-
-    def build(self, root: Node) -> Any:
-        value = self._node(root, 0)
-        if self._first_alias is not None and not self.issues:
-            size = self._size(root)
-            if size > MAX_NODES:
-                self._path = []
-                self._issue(
-                    self._first_alias,
-                    f"aliases expand the document to {size} values (at most {MAX_NODES})",
-                    "an alias (*name) repeats its anchor's content each time; write the values out",
-                )
-        return value
-
-    def _issue(self, node: Node, message: str, hint: str | None = None) -> None:
-        mark = node.start_mark
-        self.issues.append(
-            Issue(
-                self.display, mark.line + 1, mark.column + 1, json_path(self._path), message, hint
-            )
-        )
-
-    def _node(self, node: Node, depth: int, key_node: Node | None = None) -> Any:
-        key = id(node)
-        if key in self._built:
-            self._first_alias = self._first_alias or node
-            return self._built[key]
-        if key in self._open:
-            # The node is the anchor's; the key that holds the alias says where it was used.
-            self._issue(key_node or node, "recursive alias: a value contains itself")
-            return None
-        if depth > MAX_DEPTH:
-            self._issue(node, f"nesting is deeper than {MAX_DEPTH} levels")
-            return None
-        self._open.add(key)
-        try:
-            if isinstance(node, ScalarNode):
-                value = self._scalar(node)
-            elif isinstance(node, SequenceNode):
-                value = self._sequence(node, depth)
-            elif isinstance(node, MappingNode):
-                value = self._mapping(node, depth)
-            else:  # pragma: no cover - the composer makes no other kind of node
-                value = None
-        finally:
-            self._open.discard(key)
-        self._built[key] = value
-        return value
-
-    def _scalar(self, node: ScalarNode) -> Any:
-        tag, text = node.tag, node.value
-        if tag not in _SCALAR_TAGS:
-            self._bad_tag(node)
-            return None
-        value = _core_scalar(tag, text)
-        if value is _UNREADABLE:
-            kind = {_BOOL: "true or false", _INT: "a whole number"}.get(tag, "a number")
-            self._issue(node, f"'{text[:40]}' cannot be read as {kind}")
-            return None
-        if isinstance(value, float) and not math.isfinite(value):
-            # JSON (and so the schema, and every setting) has no NaN or infinity; left in,
-            # `minimum`/`maximum` compare false and the value slips through to the program.
-            self._issue(
-                node,
-                f"'{text[:40]}' is not a finite number",
-                "write a number such as 0.25 (YAML's .nan and .inf are not allowed)",
-            )
-            return None
-        return value
-
-    def _sequence(self, node: SequenceNode, depth: int) -> Any:
-        if node.tag != _SEQ:
-            self._bad_tag(node)
-            return None
-        items = []
-        for index, item in enumerate(node.value):
-            if item.tag == _STR and type(item) is ScalarNode:  # the common case, fast
-                items.append(item.value)
-                continue
-            self._path.append(index)
-            items.append(self._node(item, depth + 1))
-            self._path.pop()
-        return items
-
-    def _mapping(self, node: MappingNode, depth: int) -> Any:
-        if node.tag != _MAP:
-            self._bad_tag(node)
-            return None
-        mapping: dict[str, Any] = {}
-        first: dict[str, Node] = {}
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, ScalarNode):
-                self._issue(key_node, "a key must be plain text, not a list or a mapping")
-                continue
-            if key_node.tag == _MERGE:
-                self._issue(key_node, "merge keys (<<) are not supported", "write the keys out")
-                continue
-            if key_node.tag not in _SCALAR_TAGS:
-                self._bad_tag(key_node)
-                continue
-            # Keys are always text: `on:` or `1:` mean the words, whatever YAML 1.1 says.
-            name = key_node.value
-            if name in first:
-                self._path.append(name)
-                first_line = first[name].start_mark.line + 1
-                self._issue(
-                    key_node,
-                    f"duplicate key {shown(name)} (first at line {first_line})",
-                    "YAML would silently keep only the last one; keep one",
-                )
-                self._path.pop()
-            first.setdefault(name, key_node)
-            if value_node.tag == _STR and type(value_node) is ScalarNode:  # the common case
-                mapping[name] = value_node.value
-                continue
-            self._path.append(name)
-            mapping[name] = self._node(value_node, depth + 1, key_node)
-            self._path.pop()
-        return mapping
-
-    def _bad_tag(self, node: Node) -> None:
-        tag = node.tag
-        shown = "!!" + tag[len(_TAG) :] if tag.startswith(_TAG) else tag
-        self._issue(
-            node,
-            f"YAML tag '{shown}' is not allowed: manifests are plain data",
-            "remove the tag; quote the value if it is meant as text",
-        )
-
-    def _size(self, root: Node) -> int:
-        """Values in the document once every alias is expanded (memoised, so bombs are cheap)."""
-        stack: list[tuple[Node, bool]] = [(root, False)]
-        while stack:
-            node, children_done = stack.pop()
-            key = id(node)
-            if key in self._sizes:
-                continue
-            children: list[Node] = []
-            if isinstance(node, SequenceNode):
-                children = list(node.value)
-            elif isinstance(node, MappingNode):
-                children = [value for _, value in node.value]
-            if children_done:
-                self._sizes[key] = 1 + sum(self._sizes.get(id(child), 0) for child in children)
-            else:
-                stack.append((node, True))
-                stack.extend((child, False) for child in children if id(child) not in self._sizes)
-        return self._sizes[id(root)]

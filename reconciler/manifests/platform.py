@@ -157,7 +157,8 @@ OVERRIDES = (
 
 
 def load_platform(root: Path, environ: Mapping[str, str]) -> Platform:
-    """platform.yaml under `root`, with the RECONCILER_* overrides of `environ` applied.
+    """platform.yaml under `root`, with the RECONCILER_* overrides of `environ` applied
+    (`Settings.platform_overrides`: the variables `SETTINGS` lists for platform.yaml).
 
     The file and the overrides are validated together against `schema/platform.schema.json`;
     every problem is collected into one `PlatformError` (`BackendConflict` when two backend
@@ -281,15 +282,18 @@ def _platform(root: Path, document: dict[str, Any], schema: Mapping[str, Any]) -
 
 
 def main() -> int:
-    """`python -m reconciler.manifests.platform auto-repair-drift`: prints true or false."""
-    import os
+    """`python -m reconciler.manifests.platform auto-repair-drift`: prints true or false.
+
+    A process's edge (the drift workflow calls it): its settings are read here."""
     import sys
+
+    from reconciler.settings import read_settings
 
     if sys.argv[1:] != ["auto-repair-drift"]:
         print("usage: python -m reconciler.manifests.platform auto-repair-drift", file=sys.stderr)
         return 2
     try:
-        platform = load_platform(Path.cwd(), os.environ)
+        platform = load_platform(Path.cwd(), read_settings().platform_overrides)
     except PlatformError as error:
         print(f"reconciler: {error}", file=sys.stderr)
         return 1

@@ -52,9 +52,10 @@ class SecretSourceError(ValueError):
     """`RECONCILER_CLIENT_SECRETS` names no known source."""
 
 
-def secret_source(environ: Mapping[str, str]) -> str:
-    """Where client secrets come from on this run (`env` unless the setting says)."""
-    source = environ.get(SOURCE_VARIABLE, "").strip() or FROM_ENV
+def secret_source(setting: str) -> str:
+    """Where client secrets come from on this run: the setting's value (`Settings.
+    client_secrets`), `env` when it is empty; refused when it names no source."""
+    source = setting.strip() or FROM_ENV
     if source not in SOURCES:
         raise SecretSourceError(
             f"{SOURCE_VARIABLE}={source!r}: use one of {', '.join(SOURCES)} "
@@ -221,15 +222,18 @@ class ResolvedSecrets:
     __str__ = __repr__
 
 
-def resolve_secrets(tenant: Tenant, environ: Mapping[str, str]) -> ResolvedSecrets:
-    """The tenant's client secrets from the source `RECONCILER_CLIENT_SECRETS` names.
+def resolve_secrets(
+    tenant: Tenant, environ: Mapping[str, str], source: str = FROM_ENV
+) -> ResolvedSecrets:
+    """The tenant's client secrets from `source` (the `RECONCILER_CLIENT_SECRETS` setting);
+    `environ` holds the variables a `fromEnv` may name (`Settings.secret_env`).
 
     `env`: read `fromEnv` secrets from `environ`, defer Secret Manager ones; raises
     `MissingSecretError` listing every unset or empty variable at once.
     `secret-manager`: every reference is a Secret Manager one (`fromEnv` by convention).
     `unread`: nothing is read (previews). Raises `SecretSourceError` for another value.
     """
-    source = secret_source(environ)
+    source = secret_source(source)
     used = used_secret_refs(tenant)
     if source == UNREAD:
         return ResolvedSecrets(tenant.name, {}, {}, frozenset(idp for idp, _ in used))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
@@ -315,3 +315,63 @@ def select(plan: Plan, selection: Selection) -> tuple[Change, ...]:
         index, total = s.shard
         chosen = [c for c in chosen if shard_of(c.tenant, total) == index]
     return tuple(chosen)
+
+
+FORCED = "re-applied on request (--force)"
+
+
+def forced(changes: Sequence[Change]) -> tuple[Change, ...]:
+    """`apply --force`: each unchanged tenant that has a stack is updated all the same (e.g.
+    after rotating a secret plan cannot see); nothing else changes."""
+    return tuple(
+        replace(c, action=Action.UPDATE, reason=FORCED)
+        if c.action is Action.UNCHANGED and c.deployed is not None
+        else c
+        for c in changes
+    )
+
+
+def rotation_candidates(plan: Plan, selection: Selection) -> tuple[Change, ...]:
+    """The changes whose Secret Manager secrets are checked for a rotation: the selected
+    tenants whatever `--action` keeps (a rotation changes the action); none for drift."""
+    if selection.drift:
+        return ()
+    return select(plan, replace(selection, actions=frozenset()))
+
+
+@dataclass(frozen=True)
+class Observed:
+    """What plan is made from: desired and deployed state, and the fleet's delete guard."""
+
+    desired: tuple[Desired, ...]
+    deployed: Mapping[str, DeployedStack]
+    max_delete_fraction: float
+    now: datetime | None = None
+    """Dates held locks in the reasons (see `make_plan`)."""
+
+
+Rotations = Callable[[Sequence[Change]], Mapping[str, Sequence[SecretFinding]]]
+"""Findings per tenant about the given changes' secrets (reconcile/rotation.py asks)."""
+
+
+def plan_and_select(
+    observed: Observed, selection: Selection, rotations: Rotations, force: bool = False
+) -> tuple[Plan, tuple[Change, ...]]:
+    """The plan and the changes a command acts on.
+
+    Plan; ask `rotations` about the candidates (`rotation_candidates`) and plan again with
+    what it found (a rotated secret makes an unchanged tenant an update); select; then
+    `--force`. Pure when `rotations` is.
+    """
+
+    def planned(secrets: Mapping[str, Sequence[SecretFinding]] | None = None) -> Plan:
+        o = observed
+        return make_plan(o.desired, o.deployed, o.max_delete_fraction, now=o.now, secrets=secrets)
+
+    plan = planned()
+    if not selection.drift:
+        findings = rotations(rotation_candidates(plan, selection))
+        if findings:
+            plan = planned(findings)
+    chosen = select(plan, selection)
+    return plan, forced(chosen) if force else chosen

@@ -15,10 +15,11 @@ tenant again; the wave counts it as failed.
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,8 @@ from reconciler.report.results import ResourceStep, StackRun
 IDENTITY_TYPE = re.compile(r"^gcp:identityplatform/|^pulumi-python:dynamic/identityplatform:")
 """The identity tenant, its providers (gcp:identityplatform/...) and its MFA settings."""
 MASKED = "[secret]"
+CHILD_ENVIRONMENT = ("PATH", "HOME", "LANG")
+"""What the verify command inherits from ours."""
 _NOT_NAME = re.compile(r"[^A-Za-z0-9]+")
 
 
@@ -64,8 +67,6 @@ class Verifier:
     command: tuple[str, ...] = ()
     root: Path = Path()
     timeout: float = 300.0
-    environ: Mapping[str, str] = field(default_factory=dict)
-    """Where PATH and HOME come from for the command (nothing else is passed on)."""
     run: Callable[..., subprocess.CompletedProcess[str]] = subprocess.run
 
     def __call__(self, change: Change, applied: StackRun) -> None:
@@ -89,14 +90,16 @@ class Verifier:
             )
 
     def _command(self, tenant: str, outputs: Mapping[str, Any]) -> None:
-        env = {k: v for k, v in self.environ.items() if k in ("PATH", "HOME", "LANG")}
-        env.update(output_environment(tenant, outputs))
         name = self.command[0]
         try:
             done = self.run(
                 list(self.command),
                 cwd=self.root,
-                env=env,
+                # Nothing of ours but the tenant's name and outputs: no credential reaches it.
+                env={
+                    **{k: v for k, v in os.environ.items() if k in CHILD_ENVIRONMENT},
+                    **output_environment(tenant, outputs),
+                },
                 capture_output=True,
                 text=True,
                 timeout=self.timeout,

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import sys
 import urllib.error
@@ -25,12 +24,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reconciler.report.markdown import escape
-from reconciler.report.renderers import COMMENT_LIMIT, MARKER
+from reconciler.report.markdown import COMMENT_LIMIT, MARKER, escape
 from reconciler.report.results import Report
 from reconciler.report.status import EXIT_OK, EXIT_USAGE, Status
+from reconciler.settings import GitHubRun, default, read_settings
 
-DEFAULT_API_URL = "https://api.github.com"
+DEFAULT_API_URL = default("GITHUB_API_URL")
 BOT_LOGIN = "github-actions[bot]"
 """Who writes the comment and the issue: the identity of the workflows' GITHUB_TOKEN."""
 DRIFT_LABEL = "tenant-drift"
@@ -279,19 +278,12 @@ def sync_drift_issue(
 # --- Command line --------------------------------------------------------------------
 
 
-def _run_url(environ: Mapping[str, str]) -> str:
-    parts = [
-        environ.get(k, "") for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID")
-    ]
-    return f"{parts[0]}/{parts[1]}/actions/runs/{parts[2]}" if all(parts) else ""
-
-
-def _body(path: Path | None, environ: Mapping[str, str]) -> str:
+def _body(path: Path | None, github: GitHubRun) -> str:
     """The report to post; when the run produced none, a short note that says so."""
     text = path.read_text(encoding="utf-8") if path and path.is_file() else ""
     if text.strip():
         return text
-    run = _run_url(environ)
+    run = github.run_url
     where = f" See [the workflow run]({run})." if run else ""
     return (
         f"{MARKER}\n### Tenant report\n\n❌ **No report was produced**: validation or planning "
@@ -328,11 +320,13 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
-    env = os.environ if environ is None else environ
+    """The workflows' entry: this process's edge, where its settings are read (from
+    `environ` in tests, else the environment)."""
+    github = read_settings(environ).github
     args = _parser().parse_args(argv)
-    token = env.get("GITHUB_TOKEN", "")
-    repo = args.repo or env.get("GITHUB_REPOSITORY", "")
-    api_url = env.get("GITHUB_API_URL") or DEFAULT_API_URL
+    token = github.token
+    repo = args.repo or github.repository
+    api_url = github.api_url
     if not token or not repo:
         print(
             "github_comment: GITHUB_TOKEN and a repository (--repo or GITHUB_REPOSITORY) "
@@ -347,15 +341,15 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
                 print(f"no pull request brought in {args.commit}; nothing to comment on")
                 return EXIT_OK
             kind = args.kind or ("apply" if args.commit else "preview")
-            sha = args.sha or args.commit or env.get("GITHUB_SHA", "")
+            sha = args.sha or args.commit or github.sha
             comment = upsert_comment(
                 repo,
                 number,
-                _body(args.body_file, env),
+                _body(args.body_file, github),
                 token,
                 api_url,
                 kind=kind,
-                footer=provenance(sha, _run_url(env)),
+                footer=provenance(sha, github.run_url),
             )
             print(f"report comment on #{number}: {comment.get('html_url', comment.get('id'))}")
             return EXIT_OK

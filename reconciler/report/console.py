@@ -17,17 +17,18 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TextIO
 
 from reconciler.report.results import Outcome, ResourceStep
 from reconciler.report.status import Status
+from reconciler.settings import Settings, default
 
-HEARTBEAT_SECONDS = 15.0
+HEARTBEAT_SECONDS = float(default("RECONCILER_HEARTBEAT"))
 """How often a running tenant says it is still running (CI logs stay alive, people calm);
-`RECONCILER_HEARTBEAT` (seconds) overrides it."""
+`RECONCILER_HEARTBEAT` (seconds, `Settings.heartbeat`) overrides it."""
 
 _COLOURS = {
     Status.SUCCEEDED: "32",  # green
@@ -52,10 +53,10 @@ class ConsoleStyle:
     """No progress at all (warnings about the run itself still appear)."""
 
 
-def detect_style(is_tty: bool, environ: Mapping[str, str], quiet: bool = False) -> ConsoleStyle:
+def detect_style(is_tty: bool, settings: Settings, quiet: bool = False) -> ConsoleStyle:
     """Colour only on a terminal that wants it; groups only under GitHub Actions."""
-    color = is_tty and not environ.get("NO_COLOR") and environ.get("TERM") != "dumb"
-    return ConsoleStyle(color=color, github=environ.get("GITHUB_ACTIONS") == "true", quiet=quiet)
+    color = is_tty and settings.colour_allowed
+    return ConsoleStyle(color=color, github=settings.github_actions, quiet=quiet)
 
 
 def step_counts(steps: list[ResourceStep]) -> str:
@@ -187,9 +188,7 @@ class Progress:
         self._write(text)
 
 
-def stderr_progress(
-    stream: TextIO, environ: Mapping[str, str], quiet: bool, total: int
-) -> Progress:
+def stderr_progress(stream: TextIO, settings: Settings, quiet: bool, total: int) -> Progress:
     """The progress of a command run from a shell or CI: lines on `stream` (stderr)."""
     try:
         is_tty = stream.isatty()
@@ -201,14 +200,5 @@ def stderr_progress(
         with lock:
             print(text, file=stream, flush=True)
 
-    style = detect_style(is_tty, environ, quiet)
-    return Progress(style, write, total=total, heartbeat=heartbeat_seconds(environ))
-
-
-def heartbeat_seconds(environ: Mapping[str, str]) -> float:
-    """RECONCILER_HEARTBEAT when it is a positive number of seconds, else the default."""
-    try:
-        value = float(environ.get("RECONCILER_HEARTBEAT", ""))
-    except ValueError:
-        return HEARTBEAT_SECONDS
-    return value if value > 0 else HEARTBEAT_SECONDS
+    style = detect_style(is_tty, settings, quiet)
+    return Progress(style, write, total=total, heartbeat=settings.heartbeat)

@@ -1,4 +1,6 @@
-"""Escaping for text that GitHub renders as Markdown with inline HTML.
+"""What GitHub renders: its comment size limit, our report marker, and escaping for text
+that GitHub renders as Markdown with inline HTML. Every Markdown reporter (the run report,
+the validation report) and the comment poster share these.
 
 Every value that can come from a manifest or from an engine error (a provider's message
 quotes what it was sent) reaches pull-request comments, the drift issue and job summaries.
@@ -9,6 +11,12 @@ newline cannot end a table row.
 """
 
 from __future__ import annotations
+
+COMMENT_LIMIT = 65_536
+"""GitHub's longest comment or issue body, in characters: a Markdown report fits in it
+(the poster still cuts what does not, as a last guard)."""
+MARKER = "<!-- tenant-gitops-report -->"
+"""First line of every Markdown report: lets CI find and edit its own sticky comment."""
 
 _ENTITIES = {
     "&": "&amp;",

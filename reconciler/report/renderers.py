@@ -12,16 +12,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
-from reconciler.report.markdown import escape
+from reconciler.report.markdown import COMMENT_LIMIT, MARKER, escape
 from reconciler.report.results import Outcome, Report, ResourceStep
 
-COMMENT_LIMIT = 65_536
 ATTENTION_LIMIT = 50
 REASON_LIMIT = 300
-MARKER = "<!-- tenant-gitops-report -->"
-"""First line of every Markdown report: lets CI find and edit its own sticky comment."""
 
 _TITLES = {
     "plan": "Tenant plan",
@@ -67,7 +64,7 @@ def summary_line(report: Report) -> str:
         totals[outcome.status] = totals.get(outcome.status, 0) + 1
     parts = [f"{n} {status}" for status, n in sorted(totals.items())]
     line = f"{len(report.outcomes)} tenant(s): " + (", ".join(parts) or "none")
-    return line + f"; {report.engine_operations} engine operation(s)"
+    return line + f"; {report.engine_operations} engine operation(s); reconciler {report.version}"
 
 
 def render_text(report: Report) -> str:
@@ -191,9 +188,18 @@ def render_markdown(report: Report, limit: int = COMMENT_LIMIT, artifact: str = 
     return assemble(low, False, 0)
 
 
+REPORTERS: dict[str, Callable[[Report], str]] = {
+    "text": render_text,
+    "json": render_json,
+    "markdown": render_markdown,
+}
+"""The run report's formats, by name (`--format`)."""
+
+
 def render(report: Report, fmt: str) -> str:
-    if fmt == "json":
-        return render_json(report)
-    if fmt == "markdown":
-        return render_markdown(report)
-    return render_text(report)
+    """The report in format `fmt` (one of `REPORTERS`), ending with a newline."""
+    try:
+        reporter = REPORTERS[fmt]
+    except KeyError:
+        raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(REPORTERS)}") from None
+    return reporter(report)

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from reconciler import version
 from reconciler.report.status import Status, exit_code
 
 SCHEMA_VERSION = 1
@@ -130,6 +131,8 @@ class Report:
     """Engine runs started, lock-refused retries included."""
     rollout: str | None = None
     """Where a program rollout stands or stopped (reconcile/waves.py); None without one."""
+    version: str = field(default_factory=version)
+    """The reconciler release that produced it (`reconciler --version`)."""
 
     def count(self, status: Status) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -145,6 +148,7 @@ class Report:
             "engineOperations": self.engine_operations,
             "engineAttempts": self.engine_attempts,
             **({"rollout": self.rollout} if self.rollout else {}),
+            "reconcilerVersion": self.version,
             "tenants": [o.to_json() for o in self.outcomes],
         }
 
@@ -161,6 +165,7 @@ class Report:
             engine_operations=int(body.get("engineOperations", 0)),
             engine_attempts=int(body.get("engineAttempts", 0)),
             rollout=body.get("rollout") if isinstance(body.get("rollout"), str) else None,
+            version=str(body.get("reconcilerVersion") or "unknown"),
         )
 
 
@@ -210,4 +215,5 @@ def merge(reports: list[Report]) -> Report:
         engine_operations=sum(r.engine_operations for r in reports),
         engine_attempts=sum(r.engine_attempts for r in reports),
         rollout=rollouts[0] if rollouts else None,
+        version=", ".join(sorted({r.version for r in reports})) or version(),
     )

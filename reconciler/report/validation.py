@@ -23,22 +23,19 @@ from collections.abc import Callable
 
 from reconciler.manifests.issues import Issue
 from reconciler.manifests.validate import ValidationResult
+from reconciler.report.markdown import COMMENT_LIMIT, MARKER
 from reconciler.report.results import SCHEMA_VERSION
 
-FORMATS = ("text", "json", "github", "markdown")
 ANNOTATION_LIMIT = 10
 """Error annotations GitHub shows per step; more are dropped silently."""
-MARKDOWN_LIMIT = 60_000
-"""Under GitHub's 65,536-character limit for a comment, with room for a header."""
-MARKDOWN_MARKER = "<!-- tenant-gitops-report -->"
 
 
 def render_issues(result: ValidationResult, fmt: str) -> str:
-    """The report of `result` in format `fmt` (one of `FORMATS`), ending with a newline."""
+    """The report of `result` in format `fmt` (one of `REPORTERS`), ending with a newline."""
     try:
-        reporter = _REPORTERS[fmt]
+        reporter = REPORTERS[fmt]
     except KeyError:
-        raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}") from None
+        raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(REPORTERS)}") from None
     return reporter(result)
 
 
@@ -131,9 +128,9 @@ def _md_cell(text: object) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def markdown(result: ValidationResult, limit: int = MARKDOWN_LIMIT) -> str:
+def markdown(result: ValidationResult, limit: int = COMMENT_LIMIT) -> str:
     """Every error as a table row (the job summary, the PR comment), cut to `limit`."""
-    head = [MARKDOWN_MARKER, "### Tenant manifests", ""]
+    head = [MARKER, "### Tenant manifests", ""]
     if result.ok:
         return "\n".join([*head, f"✅ **{summary(result)}**", ""])
     head += [f"❌ **{summary(result)}**: nothing was previewed.", ""]
@@ -161,9 +158,10 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-_REPORTERS: dict[str, Callable[[ValidationResult], str]] = {
+REPORTERS: dict[str, Callable[[ValidationResult], str]] = {
     "text": _text,
     "json": _json,
     "github": _github,
     "markdown": markdown,
 }
+"""The validation report's formats, by name (`validate --format`, `--markdown-out`)."""

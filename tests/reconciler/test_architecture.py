@@ -19,8 +19,10 @@ LAYERS = (
     ("reconciler.program",),
     ("reconciler.report",),
     ("reconciler.impact",),
+    ("reconciler.platform_setup",),
     ("reconciler.engine",),
     ("reconciler.reconcile",),
+    ("reconciler.doctor",),
     ("reconciler.cli",),
 )
 """Bottom to top: a module imports from its own layer or one below, never one above."""
@@ -195,6 +197,58 @@ def test_only_the_adapter_imports_the_automation_api_and_none_of_its_private_nam
         and node.attr.startswith("_")
     }
     assert reached == set()
+
+
+SETTINGS_MODULE = "reconciler.settings"
+"""The one reader of the process environment (its table documents every variable)."""
+_ENVIRONMENT = frozenset({"environ", "environb", "getenv", "getenvb"})
+
+
+def environment_reads(source: str) -> list[int]:
+    """Lines that read the process environment (`os.environ`, `os.getenv`, ...), except in
+    a call's `env=` argument: the environment a child process is given, built explicitly."""
+    tree = ast.parse(source)
+    for_a_child = {
+        id(node)
+        for call in ast.walk(tree)
+        if isinstance(call, ast.Call)
+        for keyword in call.keywords
+        if keyword.arg == "env"
+        for node in ast.walk(keyword.value)
+    }
+    found = []
+    for node in ast.walk(tree):
+        if id(node) in for_a_child:
+            continue
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "os"
+            and node.attr in _ENVIRONMENT
+        ) or (
+            isinstance(node, ast.ImportFrom)
+            and node.module == "os"
+            and any(alias.name in _ENVIRONMENT for alias in node.names)
+        ):
+            found.append(node.lineno)
+    return sorted(found)
+
+
+def test_the_environment_reader_sees_a_read_and_allows_a_childs_environment():
+    assert environment_reads("import os\nx = os.environ.get('A')\ny = os.getenv('B')\n") == [2, 3]
+    assert environment_reads("from os import environ\n") == [1]
+    child = "import os, subprocess\nsubprocess.run(['x'], env={**os.environ, 'A': '1'})\n"
+    assert environment_reads(child) == []
+
+
+def test_only_the_settings_module_reads_the_environment():
+    offenders = {
+        name: lines
+        for name, path in sources().items()
+        if name != SETTINGS_MODULE and (lines := environment_reads(path.read_text("utf-8")))
+    }
+    assert offenders == {}
+    assert environment_reads(sources()[SETTINGS_MODULE].read_text("utf-8"))  # it does read
 
 
 def test_the_engine_port_does_not_import_pulumi():

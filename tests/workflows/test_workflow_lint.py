@@ -51,7 +51,7 @@ PR_PATHS = [  # the paths the issue asks for, then CI's own files
 ]
 AUTH = "google-github-actions/auth@"
 TARGET = "${{ vars.RECONCILER_TARGET || 'gcp' }}"
-ENGINE_COMMAND = re.compile(r"\breconciler (preview|apply|drift)\b")
+ENGINE_COMMAND = re.compile(r"\breconciler (preview|apply|drift|adopt)\b")
 
 
 def load(path: Path) -> dict[str, Any]:
@@ -93,6 +93,7 @@ def tool(name: str) -> str:
 
 def test_the_expected_workflows_exist() -> None:
     assert [p.name for p in WORKFLOWS] == [
+        "tenant-adopt.yml",
         "tenant-apply.yml",
         "tenant-destroy.yml",
         "tenant-drift.yml",
@@ -326,6 +327,21 @@ def test_apply_and_destroy_queue_separately() -> None:
     assert apply != destroy  # a deletion waiting for a reviewer never holds up an apply
 
 
+def test_adoption_runs_only_behind_the_reviewed_adopt_environment_on_main() -> None:
+    document = load(GITHUB / "workflows" / "tenant-adopt.yml")
+    assert set(triggers(document)) == {"workflow_dispatch"}
+    assert document["concurrency"]["group"] == "tenant-apply"  # queues with the applies
+    adopting = [
+        (workflow, name, job)
+        for workflow, name, job in all_jobs()
+        if any("reconciler adopt" in str(s.get("run", "")) for s in steps(job))
+    ]
+    assert [(w, n) for w, n, _ in adopting] == [("tenant-adopt.yml", "adopt")]
+    job = adopting[0][2]
+    assert job["environment"] == "tenant-adopt"
+    assert job["if"] == "github.ref == 'refs/heads/main'"
+
+
 def test_deletions_run_only_in_the_reviewed_environment() -> None:
     for workflow, name, job in all_jobs():
         environment = job.get("environment")
@@ -379,7 +395,8 @@ def test_drift_syncs_one_issue() -> None:
     assert set(triggers(drift)) == {"schedule", "workflow_dispatch"}
     issue = drift["jobs"]["issue"]
     assert issue["permissions"] == {"contents": "read", "issues": "write"}
-    assert any("github_comment drift-issue" in str(s.get("run", "")) for s in steps(issue))
+    command = "python -m reconciler.report.comment drift-issue"
+    assert any(command in str(s.get("run", "")) for s in steps(issue))
 
 
 # --- Google Cloud access -------------------------------------------------------------
@@ -394,7 +411,7 @@ def test_google_cloud_access_is_keyless_and_per_role() -> None:
             assert set(settings) == {"workload_identity_provider", "service_account"}
             account = settings["service_account"]
             writes = any(
-                ENGINE_COMMAND.search(str(s.get("run", ""))) and "apply" in str(s.get("run", ""))
+                re.search(r"\breconciler (apply|adopt)\b", str(s.get("run", "")))
                 for s in steps(job)
             )
             expected = "GCP_DEPLOY_SERVICE_ACCOUNT" if writes else "GCP_PREVIEW_SERVICE_ACCOUNT"
@@ -427,6 +444,7 @@ def test_engine_jobs_point_at_the_real_backend() -> None:
         ("tenant-apply.yml", "apply"),
         ("tenant-destroy.yml", "destroy"),
         ("tenant-destroy.yml", "replace"),
+        ("tenant-adopt.yml", "adopt"),
     ],
 )
 def test_acting_jobs_read_client_secrets_from_secret_manager(workflow: str, job: str) -> None:
@@ -445,6 +463,7 @@ def test_no_workflow_reads_a_repository_secret() -> None:
         ("tenant-apply.yml", "apply"),
         ("tenant-destroy.yml", "destroy"),
         ("tenant-destroy.yml", "replace"),
+        ("tenant-adopt.yml", "adopt"),
     ],
 )
 def test_every_acting_job_rechecks_the_head_of_main_before_its_credential(

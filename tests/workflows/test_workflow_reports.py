@@ -36,9 +36,8 @@ def test_validation_errors_travel_to_the_comment() -> None:
 
 
 def test_the_preview_comment_names_the_head_commit() -> None:
-    (post,) = [
-        s for s in steps("tenant-preview.yml", "report") if "github_comment" in s.get("run", "")
-    ]
+    poster = "reconciler.report.comment"
+    (post,) = [s for s in steps("tenant-preview.yml", "report") if poster in s.get("run", "")]
     assert '--sha "$HEAD_SHA"' in post["run"]
     data = yaml.safe_load((WORKFLOWS / "tenant-preview.yml").read_text(encoding="utf-8"))
     assert data["jobs"]["report"]["env"]["HEAD_SHA"] == "${{ github.event.workflow_run.head_sha }}"
@@ -46,4 +45,4 @@ def test_the_preview_comment_names_the_head_commit() -> None:
 
 def test_the_apply_result_is_posted_by_commit_as_its_own_comment() -> None:
     text = runs("tenant-apply.yml", "report")
-    assert "github_comment comment --commit" in text  # --commit means the apply comment
+    assert "reconciler.report.comment comment --commit" in text  # --commit means the apply comment

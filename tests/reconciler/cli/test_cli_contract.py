@@ -12,10 +12,11 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from reconciler.cli import commands
-from reconciler.cli import main as cli
-from reconciler.cli.commands import _plan_exit
-from reconciler.cli.main import main, pinned_versions
+from reconciler import version
+from reconciler.cli import commands, install, session
+from reconciler.cli.fleet import plan_exit
+from reconciler.cli.install import pinned_versions
+from reconciler.cli.main import main
 from reconciler.report.results import Outcome, Report
 from reconciler.report.status import EXIT_CHANGES
 from tests.fake_engine import FakeEngine
@@ -41,10 +42,10 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> FakeEngine:
     """The commands get this engine instead of the Automation-API one."""
     engine = FakeEngine()
 
-    def factory(_platform: object) -> Callable[[], FakeEngine]:
+    def factory(*_args: object) -> Callable[[], FakeEngine]:
         return lambda: engine
 
-    monkeypatch.setattr(commands, "_engine_factory", factory)
+    monkeypatch.setattr(session, "engine_factory", factory)
     for name, value in SECRETS.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
@@ -178,7 +179,7 @@ def test_version_names_the_package_and_the_pinned_pulumi(capsys: pytest.CaptureF
         main(["--version"])
     assert exited.value.code == 0
     out = capsys.readouterr().out
-    assert out.startswith("reconciler (tenant-gitops) 0.1.0\n")
+    assert out.startswith(f"reconciler (tenant-gitops) {version()}\n")
     assert "pulumi 3.260.0 (pinned; installed 3.260.0)" in out
     assert "pulumi-gcp 10.2.0 (pinned;" in out
 
@@ -235,7 +236,7 @@ def test_plan_exit_table(code: int, actions: list[str], detailed: bool, expected
     outcomes = tuple(
         Outcome(f"t{i}", a, status.get(a, "planned"), "") for i, a in enumerate(actions)
     )
-    assert _plan_exit(code, Report("plan", outcomes), detailed) == expected
+    assert plan_exit(code, Report("plan", outcomes), detailed) == expected
 
 
 # --- the deploy extra ------------------------------------------------------------------
@@ -245,9 +246,9 @@ def test_plan_exit_table(code: int, actions: list[str], detailed: bool, expected
 def test_engine_commands_name_the_missing_extra(
     root: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], command: str
 ) -> None:
-    real = cli.importlib.util.find_spec
+    real = install.importlib.util.find_spec
     monkeypatch.setattr(
-        cli.importlib.util,
+        install.importlib.util,
         "find_spec",
         lambda name, *a: None if name == "pulumi" else real(name, *a),
     )
@@ -307,7 +308,7 @@ def test_a_missing_secret_names_the_manifest_relative_to_the_root(
 def test_a_command_reaching_for_a_missing_engine_module_names_the_extra(
     root: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    def run_schema(_args: object) -> int:
+    def run_schema(*_args: object) -> int:
         raise ModuleNotFoundError("No module named 'pulumi_gcp'", name="pulumi_gcp")
 
     monkeypatch.setattr(commands, "run_schema", run_schema)

@@ -79,7 +79,7 @@ def test_the_same_backend_in_both_variables_is_fine(root, tmp_path, monkeypatch,
 
 
 def test_the_engine_is_always_given_the_resolved_backend(tmp_path, monkeypatch):
-    from reconciler.engine.automation.adapter import AutomationEngine
+    from reconciler.engine.automation import AutomationEngine
     from reconciler.engine.port import EngineSettings
 
     monkeypatch.setenv("PULUMI_BACKEND_URL", "file:///somewhere/else")
@@ -136,9 +136,9 @@ def _python(code: str) -> subprocess.CompletedProcess[str]:
 def test_a_sigterm_before_any_engine_operation_exits_130_with_a_word():
     result = _python(
         "import os, signal\n"
-        "from reconciler import cli, commands\n"
-        "commands.run_plan = lambda args: os.kill(os.getpid(), signal.SIGTERM) or 0\n"
-        "raise SystemExit(cli.main(['plan']))\n"
+        "from reconciler.cli import commands, main\n"
+        "commands.run_plan = lambda *args: os.kill(os.getpid(), signal.SIGTERM) or 0\n"
+        "raise SystemExit(main.main(['plan']))\n"
     )
     assert result.returncode == 130, result.stderr
     assert "reconciler: interrupted" in result.stderr
@@ -151,6 +151,7 @@ from reconciler.reconcile import act
 from reconciler.reconcile.plan import Action, Change, Desired
 from reconciler.manifests.model import Tenant
 from reconciler.manifests.platform import load_platform
+from reconciler.settings import Settings
 from tests.fake_engine import FakeEngine
 from tests.repo import REPO
 
@@ -163,8 +164,8 @@ def twice():
 engine.script("a", during=twice)
 tenant = Tenant(name="a", owner="o@example.com", display_name="A")
 change = Change("a", Action.CREATE, "new", Desired(tenant, "fp", True))
-ctx = act.ActContext(engine=engine, platform=load_platform(REPO, {}), environ={}, parallel=1,
-                     progress=lambda line: None, program=lambda c, e, p: (lambda: None))
+ctx = act.ActContext(engine=engine, platform=load_platform(REPO, {}), settings=Settings(),
+                     parallel=1, progress=lambda line: None, program=lambda c, e, p: (lambda: None))
 act.apply([change], ctx)
 print("not reached")
 """

@@ -11,6 +11,7 @@ import pytest
 
 from reconciler.cli.runtime import SANDBOX_PLUGIN, SetupError, engine_settings
 from reconciler.manifests.platform import load_platform
+from reconciler.settings import read_settings
 from tests.repo import REPO
 
 PULUMI = REPO / ".tools" / "bin" / "pulumi"
@@ -55,7 +56,7 @@ def test_the_sandbox_target_needs_the_sandboxs_environment(
     if with_plugin:
         env["PATH"] = f"{plugin_dir}{os.pathsep}{env['PATH']}"
     with pytest.raises(SetupError) as error:
-        engine_settings(load_platform(root, {}), env)
+        engine_settings(load_platform(root, {}), read_settings(env))
     message = str(error.value)
     assert missing in message and "python -m sandbox exec --" in message
     assert "\n" not in message
@@ -64,12 +65,12 @@ def test_the_sandbox_target_needs_the_sandboxs_environment(
 def test_in_the_sandboxs_environment_no_plugin_is_ever_downloaded(root: Path, plugin_dir: Path):
     env = environ(FIREBASE_AUTH_EMULATOR_HOST="127.0.0.1:9099")
     env["PATH"] = f"{plugin_dir}{os.pathsep}{env['PATH']}"
-    settings = engine_settings(load_platform(root, {}), env)
+    settings = engine_settings(load_platform(root, {}), read_settings(env))
     assert settings.env["PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION"] == "true"
     assert settings.pulumi_binary == PULUMI
 
 
 def test_the_gcp_target_needs_no_sandbox(root: Path):
     platform = dataclasses.replace(load_platform(root, {}), target="gcp")
-    settings = engine_settings(platform, environ(PULUMI_CONFIG_PASSPHRASE="x"))
+    settings = engine_settings(platform, read_settings(environ(PULUMI_CONFIG_PASSPHRASE="x")))
     assert "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION" not in settings.env

@@ -102,8 +102,28 @@ def test_next_steps_name_the_secret_and_the_pull_request() -> None:
     text = next_steps(wanted, Path("tenants/acme-labs.yaml"))
     assert text.startswith("wrote tenants/acme-labs.yaml\n")
     assert "gcloud secrets create tenant-acme-labs-google-client-secret" in text
-    assert "ACME_LABS_GOOGLE_CLIENT_SECRET" in text  # local runs
     assert "reconciler validate tenants/acme-labs.yaml" in text
     assert "git switch -c tenant/acme-labs" in text and "pull request" in text
     # No provider, no secret to create.
     assert "secret" not in next_steps(ACME, Path("tenants/acme-labs.yaml"))
+
+
+@pytest.mark.parametrize("client_id", [None, "1234-abc.apps.googleusercontent.com"])
+def test_next_steps_name_only_what_the_resolver_reads(tmp_path: Path, client_id) -> None:
+    """The manifest `new` writes says fromSecretManager, which nothing reads from the
+    environment: the steps must not send anyone to set a variable (they once named
+    ACME_LABS_GOOGLE_CLIENT_SECRET)."""
+    import re
+
+    from reconciler.program.secrets import used_secret_refs
+
+    root = _repo(tmp_path)
+    wanted = NewTenant("acme-labs", "ml@acme.io", client_id)
+    path = write_manifest(root, wanted)
+    [tenant] = validate_tree(root).tenants
+    refs = [ref for _idp, ref in used_secret_refs(tenant)]
+    text = next_steps(wanted, path)
+    variables = set(re.findall(r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b", text))
+    assert variables <= {ref.from_env for ref in refs if ref.from_env}
+    named = set(re.findall(r"\btenant-[a-z0-9-]+-client-secret\b", text))
+    assert named == {ref.secret_manager.secret for ref in refs if ref.secret_manager}

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from reconciler.engine.automation.adapter import _cli_children
+from reconciler.engine.automation.cancel import cli_children
 
 WAIT = "import time; time.sleep(30)"
 
@@ -26,7 +26,7 @@ def test_a_cancel_interrupts_engine_runs_but_lets_record_writes_finish(tmp_path:
     }
     other = subprocess.Popen(["sleep", "30"])  # not the CLI
     try:
-        found = set(_cli_children(binary))
+        found = set(cli_children(binary))
     finally:
         for process in [*started.values(), other]:
             process.kill()

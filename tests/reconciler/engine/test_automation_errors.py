@@ -1,4 +1,4 @@
-"""How a failed Pulumi CLI run reads in a report: `_translate` over the CLI's own results.
+"""How a failed Pulumi CLI run reads in a report: `translate` over the CLI's own results.
 
 Each row is a CommandResult as the Automation API builds it (stdout, stderr, exit code),
 turned into its typed error the way the SDK does (`create_command_error`). The message a
@@ -11,7 +11,7 @@ import pytest
 from pulumi import automation as auto
 from pulumi.automation.errors import create_command_error
 
-from reconciler.engine.automation.adapter import _translate
+from reconciler.engine.automation.errors import translate
 from reconciler.engine.port import NoAccess, PermanentError, StackLocked
 
 LOCK_URL = "file:///state/.pulumi/locks/organization/mlaas-tenants/acme/1b2c.json?no_tmp_dir=true"
@@ -61,7 +61,7 @@ def failed(stderr: str, stdout: str = "") -> Exception:
     ],
 )
 def test_the_reason_names_what_the_cli_said(stderr: str, kind: type, message: str) -> None:
-    translated = _translate(failed(stderr), [], cancelled=False)
+    translated = translate(failed(stderr), [], cancelled=False)
     assert type(translated) is kind
     assert message in translated.message
     assert translated.message != "code: 1"
@@ -70,10 +70,10 @@ def test_the_reason_names_what_the_cli_said(stderr: str, kind: type, message: st
 def test_the_engines_own_diagnostics_come_before_the_clis_lines() -> None:
     error = failed("error: update failed\n")
     diagnostics = ["googleapi: Error 409: The requested bucket name is not available.", ""]
-    translated = _translate(error, diagnostics, cancelled=False)
+    translated = translate(error, diagnostics, cancelled=False)
     assert translated.message == "googleapi: Error 409: The requested bucket name is not available."
 
 
 def test_a_run_with_no_output_at_all_says_so() -> None:
-    translated = _translate(failed(""), [], cancelled=False)
+    translated = translate(failed(""), [], cancelled=False)
     assert translated.message == "the Pulumi CLI exited 1 and printed no error"

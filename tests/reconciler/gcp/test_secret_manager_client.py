@@ -12,11 +12,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from reconciler.gcp.secret_manager import (
-    ENDPOINT_VARIABLE,
     PRODUCTION_ROOT,
     LookupFailed,
     SecretVersions,
 )
+from reconciler.settings import read_settings
 
 
 class FakeSecretManager:
@@ -118,8 +118,9 @@ def test_an_unreachable_endpoint_is_a_note_not_a_traceback():
 
 
 def test_the_endpoint_is_one_setting_and_production_by_default():
-    assert SecretVersions.from_environment({}).root == PRODUCTION_ROOT
-    local = SecretVersions.from_environment({ENDPOINT_VARIABLE: "http://127.0.0.1:9/"})
+    endpoint = "RECONCILER_SECRET_MANAGER_ENDPOINT"
+    assert SecretVersions(read_settings({}).secret_manager_endpoint).root == PRODUCTION_ROOT
+    local = SecretVersions(read_settings({endpoint: "http://127.0.0.1:9/"}).secret_manager_endpoint)
     assert (local.root, local.local) == ("http://127.0.0.1:9", True)
     assert SecretVersions(PRODUCTION_ROOT).local is False
 

@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 
 from reconciler.manifests.loader import (
-    MAX_DEPTH,
     MAX_FILE_BYTES,
     load_yaml_bytes,
     load_yaml_file,
     load_yaml_text,
 )
 from reconciler.manifests.validate import check_manifest
+from reconciler.manifests.yaml_data import MAX_DEPTH
 from tests.repo import MANIFEST_FIXTURES
 
 FIXTURES = MANIFEST_FIXTURES

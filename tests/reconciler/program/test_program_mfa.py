@@ -34,6 +34,7 @@ from reconciler.program.auth_settings import (
     normalized,
     settings_diff,
 )
+from reconciler.settings import read_settings
 
 OFF = {"state": "DISABLED", "enabledProviders": [], "providerConfigs": []}
 SMS = {"state": "ENABLED", "enabledProviders": ["PHONE_SMS"], "providerConfigs": []}
@@ -257,7 +258,7 @@ def test_delete_of_a_deleted_tenant_sends_nothing(api: FakeApi):
 def test_endpoint_is_the_emulator_only_when_the_sandbox_names_one(
     environ: dict[str, str], root: str, emulator: bool
 ):
-    where = endpoint(environ)
+    where = endpoint(read_settings(environ).emulator_host)
     assert (where.root, where.emulator) == (root, emulator)
 
 
@@ -305,7 +306,7 @@ def google(monkeypatch: pytest.MonkeyPatch) -> Iterator[type[FakeSession]]:
 
 def test_production_patches_googleapis_with_application_default_credentials(google):
     google.answers.append(FakeResponse(200, {"name": "projects/p/tenants/t-1", "mfaConfig": SMS}))
-    api = TenantApi(endpoint({}))
+    api = TenantApi(endpoint(""))
     assert api.patch_tenant("p", "t-1", {"mfaConfig": SMS}, UPDATE_MASK)["mfaConfig"] == SMS
     assert google.calls == [
         (
@@ -322,7 +323,7 @@ def test_production_reads_a_missing_tenant_as_none_and_other_errors_as_errors(go
     google.answers.append(
         FakeResponse(403, {"error": {"status": "PERMISSION_DENIED", "message": "denied"}})
     )
-    api = TenantApi(endpoint({}))
+    api = TenantApi(endpoint(""))
     assert api.find_tenant("p", "gone") is None
     with pytest.raises(IdentityToolkitError, match="403 PERMISSION_DENIED: denied"):
         api.find_tenant("p", "t-1")

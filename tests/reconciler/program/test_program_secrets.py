@@ -202,6 +202,6 @@ def test_a_second_run_of_the_same_program_reads_again(harness: Harness):
 
 def test_nothing_is_exported_for_environment_or_unread_secrets(harness: Harness):
     assert harness.run(harness.tenant("tenant-one")).outputs["secretVersions"] == {}
-    unread = resolve_secrets(harness.tenant("every-field"), {"RECONCILER_CLIENT_SECRETS": "unread"})
+    unread = resolve_secrets(harness.tenant("every-field"), {}, source="unread")
     program = tenant_program(harness.tenant("every-field"), harness.platform, "fp", unread)
     assert execute(program, "every-field", preview=True).outputs["secretVersions"] == {}

@@ -21,6 +21,7 @@ from reconciler.program.secrets import (
     secret_source,
 )
 from reconciler.program.tenant import tenant_program
+from reconciler.settings import read_settings
 
 SOURCE = "RECONCILER_CLIENT_SECRETS"
 
@@ -36,12 +37,12 @@ SOURCE = "RECONCILER_CLIENT_SECRETS"
     ],
 )
 def test_secret_source(environ: dict[str, str], source: str) -> None:
-    assert secret_source(environ) == source
+    assert secret_source(read_settings(environ).client_secrets) == source
 
 
 def test_an_unknown_source_is_refused_with_the_choices() -> None:
     with pytest.raises(SecretSourceError, match="env, secret-manager, unread"):
-        secret_source({SOURCE: "vault"})
+        secret_source(read_settings({SOURCE: "vault"}).client_secrets)
 
 
 @pytest.mark.parametrize(
@@ -60,7 +61,7 @@ def test_the_naming_convention(tenant: str, idp: str, secret: str) -> None:
 
 def test_in_ci_a_from_env_reference_reads_secret_manager_by_convention(mocked: Harness) -> None:
     tenant = mocked.tenant("tenant-one")  # fromEnv: TENANT_ONE_GOOGLE_CLIENT_SECRET
-    secrets = resolve_secrets(tenant, {SOURCE: "secret-manager"})  # no variable needed
+    secrets = resolve_secrets(tenant, {}, source="secret-manager")  # no variable needed
     assert "secret-manager:projects/<platform project>/secrets/tenant-tenant-one-google" in (
         repr(secrets)
     )
@@ -74,7 +75,7 @@ def test_in_ci_a_from_env_reference_reads_secret_manager_by_convention(mocked: H
 
 def test_a_preview_reads_no_secret_and_marks_it_not_compared(harness: Harness) -> None:
     tenant = harness.tenant("every-field")
-    secrets = resolve_secrets(tenant, {SOURCE: "unread"})  # no variable, no Secret Manager
+    secrets = resolve_secrets(tenant, {}, source="unread")  # no variable, no Secret Manager
     assert secrets.not_compared() == ("google.com", "microsoft.com", "oidc.acme-okta")
     assert secrets.ignored_properties("google.com") == ["clientSecret"]
     assert f"google.com={NOT_COMPARED}" in repr(secrets)
@@ -87,13 +88,13 @@ def test_a_preview_reads_no_secret_and_marks_it_not_compared(harness: Harness) -
 
 def test_unread_secrets_never_reach_an_update(harness: Harness) -> None:
     tenant = harness.tenant("tenant-one")
-    secrets = resolve_secrets(tenant, {SOURCE: "unread"})
+    secrets = resolve_secrets(tenant, {}, source="unread")
     program = tenant_program(tenant, harness.platform, FINGERPRINT, secrets)
     with pytest.raises(Exception, match="was not read"):
         execute(program, "tenant-one", preview=False)
 
 
 def test_resolved_secrets_keep_nothing_to_ignore_when_read(harness: Harness) -> None:
-    secrets = resolve_secrets(harness.tenant("tenant-one"), {SOURCE: "secret-manager"})
+    secrets = resolve_secrets(harness.tenant("tenant-one"), {}, source="secret-manager")
     assert secrets.ignored_properties("google.com") == []
     assert secrets.not_compared() == ()

@@ -8,7 +8,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import pytest
 
@@ -16,12 +16,13 @@ from reconciler.engine.backend.records import StackRecord
 from reconciler.engine.backend.state import DeployedStack
 from reconciler.manifests.model import Storage, Tenant
 from reconciler.manifests.platform import Platform, load_platform
-from reconciler.reconcile import act
+from reconciler.reconcile import act, policy
 from reconciler.reconcile.act import ActContext
 from reconciler.reconcile.fingerprint import shape_key
 from reconciler.reconcile.plan import Action, Change, Desired
 from reconciler.report.results import Outcome, ResourceStep
 from reconciler.report.status import Status
+from reconciler.settings import Settings
 from tests.fake_engine import FakeEngine
 from tests.repo import REPO
 
@@ -46,7 +47,7 @@ class Clock:
         return self.now
 
 
-def no_program(change: Change, environ: Mapping[str, str], platform: Platform):
+def no_program(change: Change, settings: Settings, platform: Platform):
     return lambda: None
 
 
@@ -55,7 +56,7 @@ def context(engine: FakeEngine, clock: Clock | None = None, **overrides) -> ActC
     fields = dict(
         engine=engine,
         platform=PLATFORM,
-        environ={},
+        settings=Settings(),
         parallel=4,
         progress=lambda _line: None,
         program=no_program,
@@ -529,7 +530,7 @@ def test_a_failed_safety_preview_leaves_the_record_untouched():
 def test_what_an_approved_replacement_releases(steps, expected):
     from reconciler.report.results import StackRun
 
-    assert act.replacements_to_release(StackRun(steps=steps)) == expected
+    assert policy.replacements_to_release(StackRun(steps=steps)) == expected
 
 
 @pytest.mark.parametrize(
@@ -547,7 +548,7 @@ def test_replacement_decision(step, allowed, decision):
     from reconciler.report.results import StackRun
 
     approvals = frozenset({"a"} if allowed else ())
-    chosen = act.replacement_decision(change("a", Action.UPDATE), StackRun((step,)), approvals)
+    chosen = policy.replacement_decision(change("a", Action.UPDATE), StackRun((step,)), approvals)
     assert chosen == decision
 
 

@@ -17,12 +17,11 @@ from reconciler.engine.backend.records import StackRecord
 from reconciler.engine.backend.state import DeployedStack
 from reconciler.engine.port import StateResource
 from reconciler.manifests.model import Adopt, Auth, DefaultIdp, Mfa, SecretRef, Tenant
-from reconciler.reconcile.adopt import (
+from reconciler.reconcile.adopt import AdoptContext, adopt
+from reconciler.reconcile.adoption import (
     TENANT_TYPE,
-    AdoptContext,
     AdoptError,
     LiveTenant,
-    adopt,
     check_idps,
     differences,
     import_ids,
@@ -412,13 +411,13 @@ def test_adopt_names_an_unknown_tenant_as_a_usage_error(capsys):
 
 
 def test_adopt_without_spec_adopt_starts_no_engine(capsys, monkeypatch):
-    from reconciler.cli import commands
+    from reconciler.cli import session
     from reconciler.cli.main import main
     from tests.repo import REPO
 
-    def factory(_platform):
+    def factory(*_args):
         return lambda: pytest.fail("an engine was built")
 
-    monkeypatch.setattr(commands, "_engine_factory", factory)
+    monkeypatch.setattr(session, "engine_factory", factory)
     assert main(["--root", str(REPO), "adopt"]) == 0
     assert "no manifest has spec.adopt: nothing to adopt" in capsys.readouterr().err

@@ -10,11 +10,11 @@ from reconciler.report.console import (
     ConsoleStyle,
     Progress,
     detect_style,
-    heartbeat_seconds,
     step_counts,
 )
 from reconciler.report.results import Outcome, ResourceStep
 from reconciler.report.status import Status
+from reconciler.settings import read_settings
 
 BUCKET = ResourceStep("create", "gcp:storage/bucket:Bucket", "data")
 ACCOUNT = ResourceStep("create", "gcp:serviceaccount/account:Account", "workload")
@@ -34,7 +34,7 @@ MEMBER = ResourceStep("update", "gcp:projects/iAMMember:IAMMember", "admin")
     ],
 )
 def test_style(tty: bool, environ: dict[str, str], quiet: bool, expected: ConsoleStyle) -> None:
-    assert detect_style(tty, environ, quiet) == expected
+    assert detect_style(tty, read_settings(environ), quiet) == expected
 
 
 @pytest.mark.parametrize(
@@ -42,8 +42,8 @@ def test_style(tty: bool, environ: dict[str, str], quiet: bool, expected: Consol
     [("2", 2.0), ("0.5", 0.5), ("0", HEARTBEAT_SECONDS), ("soon", HEARTBEAT_SECONDS)],
 )
 def test_heartbeat_setting(value: str, seconds: float) -> None:
-    assert heartbeat_seconds({"RECONCILER_HEARTBEAT": value}) == seconds
-    assert heartbeat_seconds({}) == HEARTBEAT_SECONDS
+    assert read_settings({"RECONCILER_HEARTBEAT": value}).heartbeat == seconds
+    assert read_settings({}).heartbeat == HEARTBEAT_SECONDS
 
 
 def test_step_counts() -> None:

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from reconciler import version
 from reconciler.report.renderers import MARKER, render_json, render_markdown, render_text
 from reconciler.report.results import Outcome, Report, ResourceStep, merge
 from reconciler.report.status import Status
@@ -29,7 +30,9 @@ def test_text_lists_steps_and_a_summary():
     text = render_text(report(Outcome("a", "update", "succeeded", "changed", (STEP,))))
     assert "a  update     succeeded  changed" in text
     assert "update" in text and "tenant-a (displayName)" in text
-    assert text.rstrip().endswith("1 tenant(s): 1 succeeded; 1 engine operation(s)")
+    assert text.rstrip().endswith(
+        f"1 tenant(s): 1 succeeded; 1 engine operation(s); reconciler {version()}"
+    )
 
 
 def test_markdown_starts_with_the_sticky_marker_and_puts_failures_first():

@@ -208,6 +208,15 @@ class _NotFound(Exception):
     pass
 
 
+class ApiError(Exception):
+    """An error answer with GitHub's shape (`{"message": ...}`) and status (409, 422, ...)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
 def _handler(api: FakeGitHub) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def _serve(self) -> None:
@@ -223,6 +232,8 @@ def _handler(api: FakeGitHub) -> type[BaseHTTPRequestHandler]:
                 self._reply(200, api.handle(self.command, url.path, parse_qs(url.query), body))
             except _NotFound:
                 self._reply(404, {"message": "Not Found"})
+            except ApiError as error:
+                self._reply(error.status, {"message": error.message})
 
         def _reply(self, status: int, payload: Any) -> None:
             data = json.dumps(payload).encode()
@@ -232,7 +243,7 @@ def _handler(api: FakeGitHub) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(data)
 
-        do_GET = do_POST = do_PATCH = _serve
+        do_GET = do_POST = do_PATCH = do_PUT = _serve
 
         def log_message(self, *args: Any) -> None:  # quiet: the requests list is the log
             pass
