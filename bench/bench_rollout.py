@@ -33,6 +33,7 @@ from reconciler.reconcile.act import ActContext
 from reconciler.reconcile.plan import Desired, make_plan, shard_of
 from reconciler.reconcile.rollout import rollout_plan
 from reconciler.reconcile.waves import RolloutRun
+from reconciler.settings import Settings
 from tests.fake_engine import FakeEngine
 
 NEW = "5eed" * 16
@@ -66,6 +67,37 @@ def github_writes() -> dict[str, int]:
     return {"artifact uploads": uploads, "comment writes": comments}
 
 
+def cli_plan(count: int, repeat: int) -> float:
+    """`reconciler plan` over `count` generated tenants whose stacks (in a file backend)
+    were applied with another program: the rollout's plan as a user runs it."""
+    import json
+    import tempfile
+
+    from bench.fleet import records, write_root
+    from bench.measure import check, median, run
+
+    with tempfile.TemporaryDirectory(prefix="bench-rollout-") as scratch:
+        fleet = write_root(Path(scratch) / "root", count)
+        stacks = fleet.stacks_dir
+        stacks.mkdir(parents=True)
+        (fleet.backend / ".pulumi" / "meta.yaml").write_text("version: 1\n")
+        old = StackRecord("0" * 64, "succeeded", True, program=OLD)
+        for name in records(fleet):
+            (stacks / f"{name}.json").write_text("{}")
+            tags = {"version": 1, "tags": {"tenant-gitops": old.encode()}}
+            (stacks / f"{name}.pulumi-tags").write_text(json.dumps(tags))
+        argv = [str(Path(sys.executable).parent / "reconciler"), "plan", "--format", "json"]
+        env = {"PATH": "/usr/bin:/bin", "HOME": scratch}
+        timings = []
+        for _ in range(repeat + 1):
+            done = check(run(argv, env, fleet.root), "reconciler plan")
+            report = json.loads(done.stdout)
+            if "rollout of program" not in str(report.get("rollout")):
+                raise SystemExit(f"no rollout in the plan: {report.get('rollout')}")
+            timings.append(done.seconds)
+        return median(timings[1:])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--tenants", type=int, default=2000)
@@ -96,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     ctx = ActContext(
         engine=engine,
         platform=load_platform(REPO, {}),
-        environ={},
+        settings=Settings(),
         parallel=2,
         progress=lambda _line: None,
         program=lambda *_: lambda: None,
@@ -108,6 +140,11 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"apply of shard 1/{args.shards} ({len(mine):,} tenants, {len(rollout.waves)} waves) "
         f"on the fake engine: {apply_seconds:.2f} s, {done:,} succeeded; {run.summary[-1]}"
+    )
+    seconds = cli_plan(args.tenants, args.repeat)
+    print(
+        f"reconciler plan over {args.tenants:,} deployed tenants on another program "
+        f"(file backend): {seconds:.2f} s (median of {args.repeat}, after a warm-up)"
     )
     writes = github_writes()
     print(f"GitHub writes of an apply run, any N: {sum(writes.values())} ({writes})")
