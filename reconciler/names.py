@@ -94,8 +94,19 @@ def identity_tenant_name(tenant: str) -> str:
 
 
 def mfa_config_name(tenant: str) -> str:
-    """The Identity Platform tenant's multi-factor settings."""
+    """The tenant's multi-factor settings, before they became part of its sign-in settings
+    (the name stacks deployed then hold; the sign-in settings alias it)."""
     return f"{tenant}-mfa"
+
+
+def sign_in_settings_name(tenant: str) -> str:
+    """The Identity Platform tenant's sign-in settings beyond pulumi-gcp's Tenant."""
+    return f"{tenant}-sign-in"
+
+
+def oidc_flow_name(tenant: str, idp_id: str) -> str:
+    """An OIDC provider's flow (response type and client secret)."""
+    return f"{idp_name(tenant, idp_id)}-flow"
 
 
 def idp_name(tenant: str, idp_id: str) -> str:
@@ -133,11 +144,20 @@ def idp_slug(idp_id: str) -> str:
     return idp_id.removesuffix(".com").replace(".", "-").replace("_", "-").lower()
 
 
-def conventional_secret_id(tenant: str, idp_id: str) -> str:
-    """The Secret Manager id CI reads a tenant's client secret from.
+def is_phone_key(key: str) -> bool:
+    """Whether a secret's key is a test phone number (E.164, `+` first) rather than an IdP id."""
+    return key.startswith("+")
 
-    `tenant-<name>-<idp>-client-secret`: the `tenant-<name>-` prefix is the tenant's own
-    namespace (the ownership rule in reconciler/manifests/secret_owner.py), and the
-    `tenant-` namespace lets an IAM condition limit the deploy identity to tenant secrets.
+
+def conventional_secret_id(tenant: str, key: str) -> str:
+    """The Secret Manager id CI reads a tenant's secret from.
+
+    `tenant-<name>-<idp>-client-secret` for an IdP's client secret, and
+    `tenant-<name>-test-phone-<digits>-code` for a test phone number's code (`key` is then
+    the number): the `tenant-<name>-` prefix is the tenant's own namespace (the ownership
+    rule in reconciler/manifests/secret_owner.py), and the `tenant-` namespace lets an IAM
+    condition limit the deploy identity to tenant secrets.
     """
-    return f"tenant-{tenant}-{idp_slug(idp_id)}-client-secret"
+    if is_phone_key(key):
+        return f"tenant-{tenant}-test-phone-{key[1:]}-code"
+    return f"tenant-{tenant}-{idp_slug(key)}-client-secret"

@@ -13,7 +13,8 @@ Two things pass through without a row: the Pulumi CLI and its plugins inherit ou
 environment (the SDK's runner starts them with it, plus the engine's own variables, see
 `cli/runtime.py`), so what they read (`GOOGLE_APPLICATION_CREDENTIALS`, `PULUMI_HOME`, ...)
 is theirs to document; and a manifest's `fromEnv:` names the variable that holds a client
-secret, read from `Settings.secret_env` when `RECONCILER_CLIENT_SECRETS` is `env`.
+secret or a test phone code, read from `Settings.secret_env` when `RECONCILER_CLIENT_SECRETS`
+is `env`.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """`python -m sandbox`: run the local sandbox cloud by hand.
 
-    python -m sandbox up                    start (or reuse) the Auth emulator and the Secret
-                                            Manager stand-in; prints the `export` lines the
-                                            engine and plan need
+    python -m sandbox up                    start (or reuse) the Auth emulator, the Identity
+                                            Toolkit front before it and the Secret Manager
+                                            stand-in; prints the `export` lines the engine
+                                            and plan need
     python -m sandbox exec -- CMD ARGS...   run CMD with those variables (starts the
                                             emulator if needed), e.g. `reconciler apply`
     python -m sandbox status                are they running, where, and which state file
@@ -22,7 +23,14 @@ import shlex
 import sys
 from pathlib import Path
 
-from sandbox import DEFAULT_STATE_DIR, REPO_ROOT, emulator, engine_env, secretmanager_api
+from sandbox import (
+    DEFAULT_STATE_DIR,
+    REPO_ROOT,
+    emulator,
+    engine_env,
+    identity_api,
+    secretmanager_api,
+)
 from sandbox.provider.secretmanager import put_secret
 from sandbox.provider.store import STATE_DB_ENV, state_db_path
 
@@ -49,7 +57,11 @@ def _environment(args: argparse.Namespace) -> dict[str, str]:
     print(
         f"# secret manager stand-in pid {api.pid} at {api.url}, log {api.log_path}", file=sys.stderr
     )
-    return engine_env(running.host, _db_path(args), os.environ.get("PATH", ""), api.url)
+    # In front of the emulator: the stand-ins for what it cannot do (IdP configs, test phone
+    # numbers), which the reconciler's own Identity Toolkit client reaches through it.
+    front = identity_api.ensure_running(args.state_dir, _db_path(args), running.host)
+    print(f"# identity toolkit front pid {front.pid} at {front.host}", file=sys.stderr)
+    return engine_env(front.host, _db_path(args), os.environ.get("PATH", ""), api.url)
 
 
 def _up(args: argparse.Namespace) -> int:
@@ -91,6 +103,13 @@ def _down(args: argparse.Namespace) -> int:
         "sandbox: emulator stopped" if stopped else "sandbox: no emulator was running",
         file=sys.stderr,
     )
+    front_stopped = identity_api.stop_recorded(args.state_dir)
+    print(
+        "sandbox: identity toolkit front stopped"
+        if front_stopped
+        else "sandbox: no identity toolkit front was running",
+        file=sys.stderr,
+    )
     api_stopped = secretmanager_api.stop_recorded(args.state_dir)
     print(
         "sandbox: secret manager stand-in stopped"
@@ -109,6 +128,9 @@ def _status(args: argparse.Namespace) -> int:
         print("secret manager stand-in: not running")
     else:
         print(f"secret manager stand-in: running at {api.url} (pid {api.pid}, {api.db_path})")
+    front = identity_api.running(args.state_dir)
+    if front is not None:
+        print(f"identity toolkit front: running at {front.host} (pid {front.pid})")
     if running is None:
         print("emulator: not running (start it with `python -m sandbox up`)")
         return EXIT_NOT_RUNNING

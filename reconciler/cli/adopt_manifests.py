@@ -4,7 +4,8 @@ has none, so onboarding 200 tenants is one command, one review and one `adopt`.
 Fails closed like every command: the existing manifests must be valid first; the written
 ones are validated with them, and if any is refused they are all taken back. An existing
 file is never overwritten. Reads only (the project's tenant and IdP lists, the backend's
-records); `adopt` itself then takes the tenants over.
+records and each deployed stack's state, for the tenant id it holds); `adopt` itself then
+takes the tenants over.
 """
 
 from __future__ import annotations
@@ -16,16 +17,23 @@ from typing import Any
 from reconciler.cli import session
 from reconciler.cli.options import AdoptOptions
 from reconciler.cli.session import check_validation, err
-from reconciler.report.status import EXIT_INVALID, EXIT_OK, EXIT_USAGE
+from reconciler.report.status import (
+    EXIT_ENVIRONMENT,
+    EXIT_FAILED,
+    EXIT_INVALID,
+    EXIT_OK,
+    EXIT_USAGE,
+)
 from reconciler.settings import Settings
 
 
 def run_write_manifests(options: AdoptOptions, settings: Settings) -> int:
     """`adopt --write-manifests` (`state.run_adopt` hands it on)."""
     from reconciler.cli.scaffold import NewTenant, refusal
+    from reconciler.engine.port import EngineError, NoAccess
     from reconciler.gcp.identitytoolkit import TenantApi, endpoint
     from reconciler.manifests.validate import validate_tree
-    from reconciler.reconcile.discover import discover, read_live
+    from reconciler.reconcile.discover import discover, held_tenants, read_live
     from reconciler.reconcile.manifest_writer import manifest_text, secret_ids
     from reconciler.reconcile.observe import observe_desired
     from reconciler.report.validation import render_issues
@@ -43,15 +51,14 @@ def run_write_manifests(options: AdoptOptions, settings: Settings) -> int:
     check_validation(desired.validation)
     engine = session.engine_factory(platform, settings)
     deployed = session.deployed_stacks(platform, engine, settings)
+    try:
+        held = held_tenants(engine(), deployed) if deployed else []
+    except EngineError as error:
+        err(f"reconciler: cannot tell which tenants the stacks hold: {error.message}")
+        return EXIT_ENVIRONMENT if isinstance(error, NoAccess) else EXIT_FAILED
     directory = TenantApi(endpoint(settings.emulator_host))
     live, idps, notes = read_live(directory, platform.gcp_project, directory.where.emulator)
-    found = discover(
-        live,
-        idps,
-        [d.tenant for d in desired.desired],
-        [s.record.display_name for s in deployed.values() if s.record.display_name],
-        owner,
-    )
+    found = discover(live, idps, [d.tenant for d in desired.desired], held, owner)
     for line in (*notes, *(f"skipped {s}" for s in found.skipped)):
         err(line)
     written = _write(platform.root, found.manifests, manifest_text)
@@ -94,8 +101,9 @@ def _next_steps(count: int, secrets: list[str]) -> str:
             f" and {len(secrets) - 5} more" if len(secrets) > 5 else ""
         )
         steps.append(
-            f"Store each provider's live client secret in Secret Manager ({shown}): adopt "
-            "refuses a provider whose secret differs from the live one"
+            f"Store each provider's live client secret and each test phone number's code in "
+            f"Secret Manager ({shown}): adopt refuses a provider whose secret differs from the "
+            "live one, and sets the test codes from what is stored"
         )
     steps.append(
         "Open a pull request; after the merge run the Tenant adopt workflow (a reviewer "

@@ -181,6 +181,11 @@ class InitOptions:
     control_project: str | None = None
     reviewers: tuple[str, ...] = ()
     """`team:SLUG` or `user:LOGIN`."""
+    platform_state: str | None = None
+    """setup.platformState: the platform stack's own backend."""
+    pool: str | None = None
+    provider: str | None = None
+    """Workload Identity ids (setup.workloadIdentity); None: the defaults."""
     keep_examples: bool = False
     force: bool = False
 
@@ -337,6 +342,9 @@ def _init(args: argparse.Namespace) -> InitOptions:
         state_bucket=args.state_bucket,
         control_project=args.control_project,
         reviewers=tuple(args.reviewer),
+        platform_state=args.platform_state,
+        pool=args.pool,
+        provider=args.provider,
         keep_examples=args.keep_examples,
         force=args.force,
     )

@@ -39,6 +39,15 @@ if TYPE_CHECKING:
     from reconciler.report.results import StackRun
 
 PLATFORM_STACK = "platform"
+_ONE_PROJECT = (
+    "reconciler: warning: one project for tenants and the control plane. The deploy "
+    "account must create, delete and set the IAM of service accounts project-wide (no IAM "
+    "condition can narrow that), so it can grant itself the right to act as any service "
+    "account in {project}: itself, the preview account and the Compute Engine default "
+    "account (Editor unless iam.automaticIamGrantsForDefaultServiceAccounts is enforced) "
+    "included. Fine for a trial; the supported production layout is a separate control "
+    "project: run init again with --control-project PROJECT --force (docs/security.md)"
+)
 
 
 def run_init(options: InitOptions, _settings: Settings) -> int:
@@ -62,7 +71,11 @@ def run_init(options: InitOptions, _settings: Settings) -> int:
         state_bucket=options.state_bucket,
         control_project=options.control_project,
         reviewers=options.reviewers,
+        platform_state=options.platform_state,
+        pool=options.pool,
+        provider=options.provider,
         reconcile=dict(earlier.get("reconcile") or {}),
+        pulumi_project=_earlier_pulumi_project(earlier),
     )
     why = refusal(answers)
     if why:
@@ -82,6 +95,8 @@ def run_init(options: InitOptions, _settings: Settings) -> int:
         err("reconciler: these answers make an invalid platform.yaml; nothing was written")
         return EXIT_INVALID
     print(f"wrote {PLATFORM_FILE} (target gcp, project {answers.project})")
+    if not answers.control_project:
+        err(_ONE_PROJECT.format(project=answers.project))
     if not options.keep_examples:
         for example in example_tenants(root):
             example.unlink()
@@ -93,6 +108,14 @@ def run_init(options: InitOptions, _settings: Settings) -> int:
         "  3. commit platform.yaml and tenants/, then add tenants with `reconciler new`"
     )
     return EXIT_OK
+
+
+def _earlier_pulumi_project(earlier: dict[str, Any]) -> str:
+    from reconciler.platform_setup.first_run import DEFAULT_PULUMI_PROJECT
+
+    pulumi = earlier.get("pulumi")
+    project = pulumi.get("project") if isinstance(pulumi, dict) else None
+    return str(project) if isinstance(project, str) and project else DEFAULT_PULUMI_PROJECT
 
 
 def _earlier_settings(path: Path) -> dict[str, Any]:
@@ -122,12 +145,20 @@ def run_platform(options: PlatformOptions, settings: Settings) -> int:
         return EXIT_INVALID
     apply = options.apply
     program = platform_program(blueprint(setup), options.existing_identity_platform)
+    backend = _backend(options, root, setup)
+    if setup.in_state_bucket(backend):
+        err(
+            f"reconciler: warning: the platform stack's state is in the tenant state bucket "
+            f"gs://{setup.state_bucket}, which the deploy account writes: it could change "
+            "what `platform up` does with your rights. Move it to a bucket only admins can "
+            "write and set setup.platformState (docs/platform-setup.md)"
+        )
     try:
-        stack = _platform_stack(options, root, settings)
+        stack = _platform_stack(backend, root, settings)
     except ValueError as error:
         err(f"reconciler: {error}")
         return EXIT_USAGE
-    print(f"Platform stack ({_backend(options, root)}):")
+    print(f"Platform stack ({backend}):")
     try:
         run = stack.up(program) if apply else stack.preview(program)
     except NoAccess as error:
@@ -142,16 +173,16 @@ def run_platform(options: PlatformOptions, settings: Settings) -> int:
     return _github(setup, run, apply, settings)
 
 
-def _backend(options: PlatformOptions, root: Path) -> str:
-    return options.backend or f"file://{root / DEFAULT_PLATFORM_STATE}"
+def _backend(options: PlatformOptions, root: Path, setup: PlatformSetup) -> str:
+    """--backend, else setup.platformState, else a folder under the root (git-ignored)."""
+    return options.backend or setup.platform_state or f"file://{root / DEFAULT_PLATFORM_STATE}"
 
 
-def _platform_stack(options: PlatformOptions, root: Path, settings: Settings) -> PlatformStack:
+def _platform_stack(url: str, root: Path, settings: Settings) -> PlatformStack:
     from reconciler.cli.runtime import SetupError, pulumi_binary
     from reconciler.engine.automation.platform_stack import PlatformStack, PlatformStackSettings
-    from reconciler.platform_setup.program import PLATFORM_PROJECT
+    from reconciler.platform_setup.blueprint import PLATFORM_PROJECT
 
-    url = _backend(options, root)
     if url.startswith("file://"):
         Path(url.removeprefix("file://")).mkdir(parents=True, exist_ok=True)
     try:

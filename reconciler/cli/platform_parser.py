@@ -45,7 +45,8 @@ def register(
         q.add_argument(
             "--backend",
             metavar="URL",
-            help=f"the platform stack's own state (default file://<root>/{DEFAULT_PLATFORM_STATE})",
+            help="the platform stack's own state (default: setup.platformState, else "
+            f"file://<root>/{DEFAULT_PLATFORM_STATE}); somewhere only admins can write",
         )
         q.add_argument(
             "--existing-identity-platform",
@@ -75,6 +76,23 @@ def _add_init(p: argparse.ArgumentParser) -> None:
         "--control-project",
         metavar="PROJECT",
         help="a separate project for state, key, pool and CI accounts (recommended)",
+    )
+    p.add_argument(
+        "--pool",
+        metavar="ID",
+        help="the Workload Identity pool's id (default tenant-gitops; 0.1.0's guide: github)",
+    )
+    p.add_argument(
+        "--provider",
+        metavar="ID",
+        help="the provider's id in the pool (default github; 0.1.0's guide: tenant-gitops)",
+    )
+    p.add_argument(
+        "--platform-state",
+        metavar="URL",
+        help="where `platform up` keeps the platform stack's state, e.g. "
+        "gs://<control project>-platform-state: a bucket only admins can write, never "
+        f"the tenant state bucket (default file://<root>/{DEFAULT_PLATFORM_STATE})",
     )
     p.add_argument(
         "--reviewer",

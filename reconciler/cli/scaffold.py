@@ -34,13 +34,34 @@ metadata:
 spec:
   # 4-20 characters: a letter first, then letters, digits and hyphens.
   displayName: {display}
+  # The sign-in posture (docs/sign-in.md). A setting left out means the API's default, and
+  # a change made by hand in the console is reported as drift and put back by apply.
   auth:
     allowPasswordSignup: false
+    enableEmailLinkSignin: false
+    enableAnonymousUser: false
     # Multi-factor authentication: state DISABLED, ENABLED (users may enrol a second
     # factor) or MANDATORY; ENABLED and MANDATORY need factors: PHONE_SMS and/or TOTP.
     mfa:
       state: DISABLED
       factors: []
+    # With password sign-up: enforcementState ENFORCE, minLength 6-30, maxLength up to 4096,
+    # requireUppercase/requireLowercase/requireNumeric/requireNonAlphanumeric.
+    passwordPolicy:
+      enforcementState: "OFF"
+    # Where SMS codes may be sent: allowedRegions: [US, CA] (only these) or
+    # disallowedRegions: [...] (all but these); empty: every region.
+    smsRegions:
+      disallowedRegions: []
+    # reCAPTCHA Enterprise (needs its API on the project): OFF, AUDIT or ENFORCE.
+    recaptcha:
+      emailPasswordEnforcementState: "OFF"
+      phoneEnforcementState: "OFF"
+    # Generic errors, no email enumeration: the API reference recommends turning it on.
+    enableImprovedEmailPrivacy: true
+    # Numbers that sign in with a fixed code; a code is a credential, so a reference:
+    #   "+15555550100": {{fromSecretManager: {{secret: tenant-{name}-test-phone-15555550100-code}}}}
+    testPhoneNumbers: {{}}
   # Sign-in providers: google.com, github.com, ... , oidc.<id>, saml.<id>.
   # Secrets are references, never values, and only this tenant's (docs/security.md):
   # Secret Manager ids start tenant-{name}-, variables (local runs) {env_prefix}_.

@@ -8,7 +8,10 @@ into a problem of its own, so one missing permission never hides the other check
 Identity running the doctor: the admin's, or one with roles/iam.securityReviewer and
 roles/serviceusage.serviceUsageViewer on both projects (policies, pools, roles, services),
 plus storage.buckets.get, cloudkms.cryptoKeys.get and firebaseauth.configs.get — never the
-CI identities (docs/platform-setup.md).
+CI identities (docs/platform-setup.md). With storage.objects.list on the tenant state bucket
+it also finds a platform state kept there (without it, that look is skipped). User
+credentials need a quota project for Identity Toolkit (`gcloud auth application-default
+set-quota-project`); a SERVICE_DISABLED refusal says so instead of blaming the roles.
 """
 
 from __future__ import annotations
@@ -17,8 +20,15 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from reconciler.doctor.gcp_platform_state import platform_state
 from reconciler.doctor.gcp_policies import UP, impersonation, policy_problems
-from reconciler.doctor.gcp_reader import Json, NotAllowed, ProjectReader, ReadFailed
+from reconciler.doctor.gcp_reader import (
+    Json,
+    NotAllowed,
+    ProjectReader,
+    QuotaProjectRefused,
+    ReadFailed,
+)
 from reconciler.doctor.problems import Problem
 from reconciler.gcp.rest import Unreachable
 from reconciler.platform_setup.blueprint import ACTIONS_OIDC_ISSUER, Blueprint
@@ -274,6 +284,11 @@ def impersonations(target: GcpTarget) -> list[Problem]:
     return impersonation(target.read, target.plan, target.project_number)
 
 
+def platform_state_location(target: GcpTarget) -> list[Problem]:
+    """The platform stack's own state: nowhere a CI account can write."""
+    return platform_state(target.read, target.plan)
+
+
 NamedCheck = tuple[str, Callable[[GcpTarget], Iterable[Problem]]]
 CHECKS: tuple[NamedCheck, ...] = (
     ("gcp.apis", apis),
@@ -285,6 +300,7 @@ CHECKS: tuple[NamedCheck, ...] = (
     ("gcp.custom-roles", custom_roles),
     ("gcp.grants", grants),
     ("gcp.impersonation", impersonations),
+    ("gcp.platform-state", platform_state_location),
 )
 READER_ROLES = "roles/iam.securityReviewer and roles/serviceusage.serviceUsageViewer"
 
@@ -295,6 +311,18 @@ def run_checks(target: GcpTarget, checks: Iterable[NamedCheck] = CHECKS) -> list
     for name, check in checks:
         try:
             found += list(check(target))
+        except QuotaProjectRefused as error:
+            # User credentials need a quota project for Identity Toolkit, and it must have
+            # the API on (https://cloud.google.com/docs/quotas/set-quota-project).
+            found.append(
+                Problem(
+                    name,
+                    f"cannot read {error}",
+                    "set the quota project of your application-default credentials: "
+                    "gcloud auth application-default set-quota-project "
+                    f"{target.plan.setup.project} (docs/platform-setup.md)",
+                )
+            )
         except NotAllowed as error:
             found.append(
                 Problem(

@@ -34,7 +34,7 @@ def _normal(expression: str | None) -> str:
     return re.sub(r"\s+", "", expression or "").replace('"', "'")
 
 
-def _bindings(policy: Json | None) -> list[tuple[str, str, str, str]]:
+def bindings(policy: Json | None) -> list[tuple[str, str, str, str]]:
     """(role, member, normalised expression, expression as written) of every binding."""
     found = []
     for binding in (policy or {}).get("bindings") or []:
@@ -105,7 +105,7 @@ def _expected(grant: Grant, plan: Blueprint, number: str) -> Expected:
 def _missing_or_different(
     plan: Blueprint, on: str, policy: Json | None, wanted: list[Grant], number: str
 ) -> list[Problem]:
-    live = _bindings(policy)
+    live = bindings(policy)
     found = []
     for grant in wanted:
         role, member, expression = _expected(grant, plan, number)
@@ -138,7 +138,7 @@ def _broader(
 ) -> list[Problem]:
     expected = {_expected(g, plan, number) for g in wanted}
     found = []
-    for role, member, expression, written in _bindings(policy):
+    for role, member, expression, written in bindings(policy):
         if member in ours and (role, member, expression) not in expected:
             condition = f" (condition {written})" if written else ""
             found.append(
@@ -162,7 +162,7 @@ def _never_granting(plan: Blueprint, on: str, policy: Json | None) -> list[Probl
         )
     }
     found = []
-    for role, member, expression, written in _bindings(policy):
+    for role, member, expression, written in bindings(policy):
         if "resource.name" not in expression:
             continue
         if role.startswith(NAMELESS_ROLES) or role in nameless:
@@ -195,7 +195,7 @@ def impersonation(
             for item in plan.impersonations
             if item.account == account
         }
-        live = _bindings(policy)
+        live = bindings(policy)
         held = {m for role, m, expression, _ in live if role == ACT_AS[0] and not expression}
         for member in sorted(wanted - held):
             found.append(

@@ -11,6 +11,8 @@ never see HTTP. Endpoints, each read-only (API references):
   https://cloud.google.com/identity-platform/docs/reference/rest/v2/projects/getConfig);
 - bucket and its IAM: `GET storage/storage/v1/b/{b}` and
   `.../b/{b}/iam?optionsRequestedPolicyVersion=3` (https://cloud.google.com/storage/docs/json_api/v1/buckets);
+  its objects under a prefix: `GET storage/storage/v1/b/{b}/o?prefix=` (`items[].name`;
+  https://cloud.google.com/storage/docs/json_api/v1/objects/list);
 - project number and IAM: `GET cloudresourcemanager/v1/projects/{p}`, `POST
   .../v1/projects/{p}:getIamPolicy` with `{"options": {"requestedPolicyVersion": 3}}`
   (version 3, or conditional bindings are not shown: configuring-resource-based-access);
@@ -38,6 +40,15 @@ class NotAllowed(Exception):
     """The identity running the doctor may not read this."""
 
 
+class QuotaProjectRefused(NotAllowed):
+    """The API is off in the project these credentials bill (their quota project)."""
+
+    def __init__(self, what: str, service: str, consumer: str) -> None:
+        super().__init__(
+            f"{what}: {service} is disabled in {consumer}, the quota project of these credentials"
+        )
+
+
 class ReadFailed(Exception):
     """An answer the doctor cannot use (a 5xx, a malformed body)."""
 
@@ -50,6 +61,10 @@ class ProjectReader(Protocol):
     def bucket(self, name: str) -> Json | None: ...
 
     def bucket_policy(self, name: str) -> Json | None: ...
+
+    def objects(self, bucket: str, prefix: str) -> list[str] | None:
+        """Names of the bucket's objects under `prefix` (one page), None if no bucket."""
+        ...
 
     def project(self, project: str) -> Json | None: ...
 
@@ -85,6 +100,9 @@ class RestProjectReader:
             return dict(answer.body) if isinstance(answer.body, dict) else {}
         if answer.status == 404 or "CONFIGURATION_NOT_FOUND" in answer.reason:
             return None
+        disabled = answer.disabled_service() if answer.status == 403 else None
+        if disabled is not None:
+            raise QuotaProjectRefused(what, *disabled)
         if answer.status in (401, 403):
             raise NotAllowed(f"{what}: {answer.reason}")
         raise ReadFailed(f"{what}: {answer.reason}")
@@ -116,6 +134,14 @@ class RestProjectReader:
     def bucket_policy(self, name: str) -> Json | None:
         answer = self.rest.get("storage", f"storage/v1/b/{name}/iam", _V3)
         return self._read(answer, f"the IAM policy of bucket {name}")
+
+    def objects(self, bucket: str, prefix: str) -> list[str] | None:
+        query = {"prefix": prefix, "maxResults": "100"}
+        answer = self.rest.get("storage", f"storage/v1/b/{bucket}/o", query)
+        listed = self._read(answer, f"the objects of gs://{bucket}/{prefix}")
+        if listed is None:
+            return None
+        return [str(item.get("name", "")) for item in listed.get("items") or []]
 
     def project(self, project: str) -> Json | None:
         answer = self.rest.get("cloudresourcemanager", f"v1/projects/{project}")

@@ -22,7 +22,10 @@ from reconciler.settings import Settings, read_settings
 
 
 def gcp_problems(root: Path, settings: Settings) -> list[Problem]:
-    """Every GCP problem of the set-up platform.yaml describes (PlatformError if it does not)."""
+    """Every GCP problem of the set-up platform.yaml under `root` describes, in CHECKS'
+    order; empty when there is none. Reads only. Raises PlatformError when platform.yaml
+    describes no set-up, ValueError for a RECONCILER_GOOGLE_APIS_ENDPOINT that is not a
+    loopback stand-in; a refused or failed read is a problem of its check, never raised."""
     setup = load_setup(root, settings.platform_overrides)
     reader = RestProjectReader(GoogleRest(roots(settings.google_apis_endpoint)))
     return run_checks(GcpTarget(reader, blueprint(setup)))

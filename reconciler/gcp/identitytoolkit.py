@@ -1,7 +1,8 @@
 """A minimal Identity Toolkit v2 client for the tenant settings pulumi-gcp cannot manage.
 
-Used by the `auth_settings` dynamic provider, inside the provider process the Pulumi engine
-starts (never in the reconciler's own process). Where it talks to and as whom is decided
+Used by the dynamic providers of `reconciler/program/` (the tenant's sign-in settings, the
+OIDC code flow) inside the provider process the Pulumi engine starts, and by `reconciler
+adopt` to read what exists. Where it talks to and as whom is decided
 there, at call time, from the environment — never from anything stored in the stack's state:
 
 - `FIREBASE_AUTH_EMULATOR_HOST` set (the sandbox): the Firebase Auth emulator at that host,
@@ -10,6 +11,10 @@ there, at call time, from the environment — never from anything stored in the 
   credentials (`google.auth.default`), the same credentials pulumi-gcp uses for the rest of
   the program (in CI: the workload-identity file google-github-actions/auth points
   GOOGLE_APPLICATION_CREDENTIALS at).
+
+Every call is retried as pulumi-gcp retries its own (`retry.py`: 429/500/502/503 and network
+errors, Fibonacci backoff from 0.5 s, for 90 s); only GETs and masked PATCHes are sent, which
+are safe to repeat.
 
 One emulator quirk shapes reads (firebase-tools 15.x, `lib/emulator/auth/state.js`): a GET or
 PATCH on a tenant id it does not know *creates* that tenant, so in the emulator a tenant's
@@ -25,6 +30,7 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
+from reconciler.gcp.retry import RETRYABLE_STATUSES, RetryPolicy, TransientError
 from reconciler.settings import read_settings
 
 PRODUCTION_ROOT = "https://identitytoolkit.googleapis.com"
@@ -40,6 +46,13 @@ class IdentityToolkitError(Exception):
         super().__init__(f"Identity Toolkit answered {status} {code}: {message}")
         self.status = status
         self.code = code
+
+
+def retryable(error: BaseException) -> bool:
+    """The provider's predicate: a 429/500/502/503 answer, or the network failing."""
+    if isinstance(error, IdentityToolkitError):
+        return error.status in RETRYABLE_STATUSES
+    return isinstance(error, TransientError)
 
 
 @dataclass(frozen=True)
@@ -61,11 +74,14 @@ def endpoint(emulator_host: str) -> Endpoint:
 
 
 class TenantApi:
-    """GET, list and PATCH on `projects/{project}/tenants/{tenant}`."""
+    """GET, list and PATCH on `projects/{project}/tenants/{tenant}` and its OIDC configs."""
 
-    def __init__(self, where: Endpoint, timeout: float = 60.0) -> None:
+    def __init__(
+        self, where: Endpoint, timeout: float = 60.0, retry: RetryPolicy | None = None
+    ) -> None:
         self.where = where
         self.timeout = timeout
+        self.retry = retry or RetryPolicy()
 
     @classmethod
     def from_environment(cls) -> TenantApi:
@@ -134,6 +150,33 @@ class TenantApi:
             query={"updateMask": ",".join(update_mask)},
         )
 
+    def find_oauth_idp_config(
+        self, project: str, tenant_id: str, idp_id: str
+    ) -> dict[str, Any] | None:
+        """projects.tenants.oauthIdpConfigs.get, or None when the config does not exist."""
+        try:
+            return self._call("GET", _oauth_path(project, tenant_id, idp_id))
+        except IdentityToolkitError as error:
+            if error.status == 404:
+                return None
+            raise
+
+    def patch_oauth_idp_config(
+        self,
+        project: str,
+        tenant_id: str,
+        idp_id: str,
+        body: dict[str, Any],
+        update_mask: list[str],
+    ) -> dict[str, Any]:
+        """projects.tenants.oauthIdpConfigs.patch: only the masked fields change."""
+        return self._call(
+            "PATCH",
+            _oauth_path(project, tenant_id, idp_id),
+            body=body,
+            query={"updateMask": ",".join(update_mask)},
+        )
+
     def _call(
         self,
         method: str,
@@ -145,17 +188,30 @@ class TenantApi:
         if query:
             url += "?" + urllib.parse.urlencode(query, safe=",")
         if not self.where.emulator:
-            return _call_google(method, url, body, self.timeout)
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(url, data=data, method=method)
-        request.add_header("Authorization", "Bearer owner")
-        request.add_header("Content-Type", "application/json")
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                payload = response.read()
-        except urllib.error.HTTPError as error:
-            raise _error(error.code, error.read(), str(error.reason)) from None
-        return dict(json.loads(payload)) if payload.strip() else {}
+            return self.retry.run(lambda: _call_google(method, url, body, self.timeout), retryable)
+        return self.retry.run(lambda: _call_emulator(method, url, body, self.timeout), retryable)
+
+
+def _oauth_path(project: str, tenant_id: str, idp_id: str) -> str:
+    return f"v2/projects/{project}/tenants/{tenant_id}/oauthIdpConfigs/{idp_id}"
+
+
+def _call_emulator(
+    method: str, url: str, body: dict[str, Any] | None, timeout: float
+) -> dict[str, Any]:
+    """One call to the Firebase Auth emulator (or the sandbox's stand-in in front of it)."""
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, method=method)
+    request.add_header("Authorization", "Bearer owner")
+    request.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            payload = response.read()
+    except urllib.error.HTTPError as error:
+        raise _error(error.code, error.read(), str(error.reason)) from None
+    except OSError as error:  # refused, reset, timed out: what the transport retries
+        raise TransientError(f"{method} {url}: {error}") from None
+    return dict(json.loads(payload)) if payload.strip() else {}
 
 
 def _call_google(
@@ -163,13 +219,17 @@ def _call_google(
 ) -> dict[str, Any]:
     """One call with application-default credentials (google-auth, from google-cloud-storage)."""
     import google.auth
+    import requests
     from google.auth.transport.requests import AuthorizedSession
 
     credentials, _ = google.auth.default(scopes=list(SCOPES))
     # AuthorizedSession refreshes the token and adds x-goog-user-project when the
     # credentials name a quota project (user credentials need one for this API).
     session = AuthorizedSession(credentials)
-    response = session.request(method, url, json=body, timeout=timeout)
+    try:
+        response = session.request(method, url, json=body, timeout=timeout)
+    except (requests.ConnectionError, requests.Timeout) as error:
+        raise TransientError(f"{method} {url}: {error}") from None
     if response.status_code >= 400:
         raise _error(response.status_code, response.content, response.reason or "")
     return dict(response.json()) if response.content.strip() else {}

@@ -51,6 +51,20 @@ class Answer:
         said = f"{error.get('status', '')}: {error.get('message', '')}".strip(": ")
         return f"{self.status} {said}".strip()
 
+    def disabled_service(self) -> tuple[str, str] | None:
+        """(service, consumer project) when Google refused because the API is off in the
+        project the call is billed to: an `ErrorInfo` detail with reason SERVICE_DISABLED
+        and `metadata.consumer`/`service` (googleapis `google/api/error_reason.proto`,
+        SERVICE_DISABLED; the error quoted in golang/oauth2#702). For a client-based API
+        (Identity Toolkit) that project is the credentials' quota project, not the
+        resource's."""
+        error = self.body.get("error", {}) if isinstance(self.body, dict) else {}
+        for detail in error.get("details") or []:
+            if isinstance(detail, dict) and detail.get("reason") == "SERVICE_DISABLED":
+                meta = detail.get("metadata") or {}
+                return str(meta.get("service", "")), str(meta.get("consumer", ""))
+        return None
+
 
 class Unreachable(Exception):
     """No answer (network, credentials); the message says which and what to do."""

@@ -111,12 +111,26 @@ class RecordingMonitor(mocks.MockMonitor):
             "parent": _short_urn(request.parent) if request.parent else "",
             "protect": bool(getattr(request, "protect", False)),
             "options": _options(request),
+            "aliases": _aliases(request),
             "inputs": plain(inputs),
         }
         with self._lock:  # the SDK registers from several threads
             self.resources_seen.append(record)
         state_struct = _sync_await(rpc.serialize_properties(state, {}))
         return resource_pb2.RegisterResourceResponse(urn=urn, id=id_ or "", object=state_struct)
+
+
+def _aliases(request: Any) -> list[str]:
+    """`TYPE::NAME` of each alias: the engine moves an aliased resource, never replaces it.
+
+    Alias specs leave out what stays the same (the resource's own type or name)."""
+    found = [_short_urn(urn) for urn in getattr(request, "aliasURNs", ())]
+    for alias in getattr(request, "aliases", ()):  # pulumi/runtime/proto alias.proto: Alias
+        if alias.urn:
+            found.append(_short_urn(alias.urn))
+        else:
+            found.append(f"{alias.spec.type or request.type}::{alias.spec.name or request.name}")
+    return sorted(set(found))
 
 
 def _options(request: Any) -> dict[str, Any]:

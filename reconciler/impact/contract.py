@@ -19,8 +19,13 @@ from collections.abc import Iterable, Mapping
 FORCE_NEW: Mapping[str, frozenset[str]] = {
     # identityplatform/resource_identity_platform_tenant.go: "project" ForceNew.
     "gcp:identityplatform/tenant:Tenant": frozenset({"project"}),
-    # reconciler/program/auth_settings.py `settings_diff` (our dynamic provider): another
-    # project or tenant is another resource.
+    # Our dynamic providers (reconciler/program/): another project or tenant (or IdP) is
+    # another resource: tenant_settings.py, oidc_flow.py and the older auth_settings.py,
+    # each `_REPLACE_ON`.
+    "pulumi-python:dynamic/identityplatform:TenantSignInSettings": frozenset({"project", "tenant"}),
+    "pulumi-python:dynamic/identityplatform:TenantOidcFlow": frozenset(
+        {"project", "tenant", "idpId"}
+    ),
     "pulumi-python:dynamic/identityplatform:TenantMfaConfig": frozenset({"project", "tenant"}),
     # identityplatform/resource_identity_platform_tenant_default_supported_idp_config.go:
     # idp_id and tenant are url parameters (MM: url_param_only, immutable), project ForceNew.

@@ -149,8 +149,13 @@ def diff_tenant(
     for side, graph in (("base", base), ("head", head)):
         if graph is not None and graph.error is not None:
             return TenantImpact(tenant, FAILED, error=f"the {side} code: {graph.error}")
-    before = base.resources if base is not None else {}
+    before = dict(base.resources) if base is not None else {}
     after = head.resources if head is not None else {}
+    # An aliased resource is the base resource it names, moved: matched, not recreated.
+    for key, resource in after.items():
+        moved = [a for a in resource.aliases if a in before and a not in after]
+        if key not in before and moved:
+            before[key] = before.pop(moved[0])
     changes: list[ResourceChange] = []
     for key in sorted({*before, *after}):
         old, new = before.get(key), after.get(key)

@@ -44,6 +44,8 @@ class Resource:
     options: Mapping[str, Any] = field(default_factory=dict)
     """The options of OPTIONS that are set."""
     inputs: Mapping[str, Any] = field(default_factory=dict)
+    aliases: tuple[str, ...] = ()
+    """`TYPE::NAME` of the resources this one was (the engine moves them to it)."""
 
     @property
     def key(self) -> str:
@@ -56,6 +58,7 @@ class Resource:
             "parent": self.parent,
             "protect": self.protect,
             "options": dict(self.options),
+            "aliases": list(self.aliases),
             "inputs": dict(self.inputs),
         }
 
@@ -70,6 +73,9 @@ class Resource:
         options, inputs = body.get("options", {}), body.get("inputs", {})
         if not isinstance(options, Mapping) or not isinstance(inputs, Mapping):
             raise GraphFormatError("a resource's options and inputs must be objects")
+        aliases = body.get("aliases", [])
+        if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+            raise GraphFormatError("a resource's aliases must be a list of strings")
         return cls(
             type=type_,
             name=name,
@@ -77,6 +83,7 @@ class Resource:
             protect=body.get("protect") is True,
             options={k: v for k, v in options.items() if k in OPTIONS},
             inputs=dict(inputs),
+            aliases=tuple(aliases),
         )
 
 

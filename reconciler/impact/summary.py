@@ -42,6 +42,8 @@ VALUE_SHOWN = 60
 
 FRIENDLY = {
     "gcp:identityplatform/tenant:Tenant": "identity tenant",
+    "pulumi-python:dynamic/identityplatform:TenantSignInSettings": "sign-in settings",
+    "pulumi-python:dynamic/identityplatform:TenantOidcFlow": "OIDC code flow",
     "pulumi-python:dynamic/identityplatform:TenantMfaConfig": "MFA settings",
     "gcp:identityplatform/tenantDefaultSupportedIdpConfig:TenantDefaultSupportedIdpConfig": (
         "sign-in provider"

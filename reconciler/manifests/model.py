@@ -14,79 +14,32 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from reconciler.manifests.refs import SecretManagerRef, SecretRef, secret_ref, whole
+from reconciler.manifests.signin import (
+    Auth,
+    ClientPermissions,
+    Mfa,
+    PasswordPolicy,
+    Recaptcha,
+    SmsRegions,
+    TestPhoneNumber,
+    auth_from_document,
+)
+
+__all__ = [
+    "Auth",
+    "ClientPermissions",
+    "Mfa",
+    "PasswordPolicy",
+    "Recaptcha",
+    "SecretManagerRef",
+    "SecretRef",
+    "SmsRegions",
+    "TestPhoneNumber",
+]
+
 API_VERSION = "mlaas.dev/v1"
 KIND = "Tenant"
-
-
-@dataclass(frozen=True)
-class SecretRef:
-    """Where a secret value lives; the value itself is never in git."""
-
-    from_env: str | None = None
-    """Name of an environment variable holding the value at run time."""
-    secret_manager: SecretManagerRef | None = None
-    """A GCP Secret Manager secret version holding the value."""
-
-    def describe(self) -> str:
-        """A human description of the reference (never the value)."""
-        if self.from_env is not None:
-            return f"environment variable {self.from_env}"
-        assert self.secret_manager is not None
-        return f"Secret Manager secret {self.secret_manager.path()}"
-
-
-@dataclass(frozen=True)
-class SecretManagerRef:
-    """A Secret Manager secret version."""
-
-    secret: str
-    """Secret id (short name) in the project."""
-    version: str = "latest"
-    """Version number or `latest`."""
-    project: str | None = None
-    """Project holding the secret; defaults to the platform project."""
-
-    def path(self) -> str:
-        project = self.project or "<platform project>"
-        return f"projects/{project}/secrets/{self.secret}/versions/{self.version}"
-
-
-@dataclass(frozen=True)
-class ClientPermissions:
-    """What end users may do to their own accounts from client apps."""
-
-    disabled_user_signup: bool = False
-    """Users cannot sign themselves up."""
-    disabled_user_deletion: bool = False
-    """Users cannot delete their own accounts."""
-
-
-@dataclass(frozen=True)
-class Mfa:
-    """Multi-factor authentication for the tenant's users."""
-
-    state: str = "DISABLED"
-    """`DISABLED`, `ENABLED` (users may enrol a second factor) or `MANDATORY`."""
-    factors: tuple[str, ...] = ()
-    """Second factors users may enrol: `PHONE_SMS`, `TOTP` (sorted)."""
-    totp_adjacent_intervals: int = 5
-    """TOTP codes accepted from this many 30-second intervals either side (clock skew)."""
-
-
-@dataclass(frozen=True)
-class Auth:
-    """The tenant's sign-in settings on Identity Platform."""
-
-    allow_password_signup: bool = False
-    """Email and password sign-in."""
-    enable_email_link_signin: bool = False
-    """Passwordless email-link sign-in."""
-    disable_auth: bool = False
-    """When true, no user of the tenant can sign in."""
-    client_permissions: ClientPermissions = field(default_factory=ClientPermissions)
-    """Self-service limits for end users."""
-    mfa: Mfa = field(default_factory=Mfa)
-    """Multi-factor authentication; absent in the manifest means disabled."""
 
 
 @dataclass(frozen=True)
@@ -216,12 +169,14 @@ class Tenant:
     """SHA-256 of the canonical manifest document (comments and key order ignored)."""
 
     def secret_refs(self) -> tuple[tuple[str, SecretRef], ...]:
-        """Every secret reference, keyed by the IdP id that uses it."""
+        """Every secret reference, keyed by what uses it: an IdP id (its client secret) or
+        a test phone number (its code; `+` first, which no IdP id has)."""
         refs = []
         for idp in self.identity_providers:
             secret = getattr(idp, "client_secret", None)
             if secret is not None:
                 refs.append((idp.id, secret))
+        refs += [(phone.number, phone.code) for phone in self.auth.test_phone_numbers]
         return tuple(refs)
 
 
@@ -229,32 +184,6 @@ def document_digest(document: dict[str, Any]) -> str:
     """SHA-256 over the canonical JSON form of a manifest document."""
     canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-def _whole(value: Any) -> Any:
-    """`30.0` as 30: JSON has one number type, so the schema's "integer" accepts 30.0 too."""
-    return int(value) if isinstance(value, float) and value.is_integer() else value
-
-
-def _secret_ref(raw: dict[str, Any]) -> SecretRef:
-    if "fromEnv" in raw:
-        return SecretRef(from_env=raw["fromEnv"])
-    sm = raw["fromSecretManager"]
-    return SecretRef(
-        secret_manager=SecretManagerRef(
-            secret=sm["secret"],
-            version=str(_whole(sm.get("version", "latest"))),
-            project=sm.get("project"),
-        )
-    )
-
-
-def _mfa(raw: dict[str, Any]) -> Mfa:
-    return Mfa(
-        state=raw.get("state", "DISABLED"),
-        factors=tuple(sorted(set(raw.get("factors", [])))),
-        totp_adjacent_intervals=_whole(raw.get("totpAdjacentIntervals", 5)),
-    )
 
 
 def _identity_provider(raw: dict[str, Any]) -> IdentityProvider:
@@ -268,7 +197,7 @@ def _identity_provider(raw: dict[str, Any]) -> IdentityProvider:
             issuer=raw["issuer"],
             client_id=raw["clientId"],
             response_type=raw.get("responseType", "idToken"),
-            client_secret=_secret_ref(secret) if secret is not None else None,
+            client_secret=secret_ref(secret) if secret is not None else None,
             enabled=enabled,
         )
     if idp_id.startswith("saml."):
@@ -287,7 +216,7 @@ def _identity_provider(raw: dict[str, Any]) -> IdentityProvider:
     return DefaultIdp(
         id=idp_id,
         client_id=raw["clientId"],
-        client_secret=_secret_ref(raw["clientSecret"]),
+        client_secret=secret_ref(raw["clientSecret"]),
         enabled=enabled,
     )
 
@@ -295,8 +224,6 @@ def _identity_provider(raw: dict[str, Any]) -> IdentityProvider:
 def tenant_from_document(document: dict[str, Any], source: Path) -> Tenant:
     """Build a `Tenant` from a manifest document that passed validation."""
     metadata, spec = document["metadata"], document["spec"]
-    auth = spec.get("auth", {})
-    perms = auth.get("clientPermissions", {})
     storage = spec.get("storage", {})
     access = spec.get("access", {})
     return Tenant(
@@ -304,22 +231,13 @@ def tenant_from_document(document: dict[str, Any], source: Path) -> Tenant:
         owner=metadata["owner"],
         display_name=spec["displayName"],
         labels=tuple(sorted(metadata.get("labels", {}).items())),
-        auth=Auth(
-            allow_password_signup=auth.get("allowPasswordSignup", False),
-            enable_email_link_signin=auth.get("enableEmailLinkSignin", False),
-            disable_auth=auth.get("disableAuth", False),
-            client_permissions=ClientPermissions(
-                disabled_user_signup=perms.get("disabledUserSignup", False),
-                disabled_user_deletion=perms.get("disabledUserDeletion", False),
-            ),
-            mfa=_mfa(auth.get("mfa", {})),
-        ),
+        auth=auth_from_document(spec.get("auth", {})),
         identity_providers=tuple(_identity_provider(i) for i in spec.get("identityProviders", [])),
         storage=Storage(
             location=storage.get("location"),
             storage_class=storage.get("storageClass", "STANDARD"),
             versioning=storage.get("versioning", True),
-            retention_days=_whole(storage.get("retentionDays")),
+            retention_days=whole(storage.get("retentionDays")),
         ),
         access=Access(
             admins=tuple(access.get("admins", [])), members=tuple(access.get("members", []))

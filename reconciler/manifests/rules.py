@@ -13,8 +13,8 @@
   (`naming.service_account_id`) is cut and hashed for short names, and a long name can
   spell another's hashed form (`abc` and `abc-<hash of abc>` both derive `t-abc-<hash>`).
 
-The GCP-specific value checks live in `gcp_rules.py`, `principals.py`, `certificates.py`
-and `leaks.py`; `semantic_issues` runs them all.
+The GCP-specific value checks live in `gcp_rules.py`, `principals.py`, `certificates.py`,
+`signin_rules.py` and `leaks.py`; `semantic_issues` runs them all.
 
 Each rule reads values the schema has already typed where it can, and skips values of the
 wrong type (the schema reports those), so a broken file never crashes a rule.
@@ -36,6 +36,7 @@ from reconciler.manifests.leaks import Leak, find_leaks
 from reconciler.manifests.loader import LoadedYaml
 from reconciler.manifests.principals import principal_issues
 from reconciler.manifests.secret_owner import SecretClaim, foreign_secret_issues
+from reconciler.manifests.signin_rules import signin_issues
 from reconciler.names import service_account_id
 
 NAME_PATH = ("metadata", "name")
@@ -114,6 +115,7 @@ def manifest_rules(loaded: LoadedYaml, facts: ManifestFacts, stem: str) -> list[
 def semantic_issues(loaded: LoadedYaml) -> tuple[list[Issue], list[Leak]]:
     """What GCP would refuse (or break on) in one manifest, and the secrets it leaks."""
     issues = gcp_issues(loaded) + principal_issues(loaded) + certificate_issues(loaded)
+    issues += signin_issues(loaded)
     return issues, find_leaks(loaded)
 
 

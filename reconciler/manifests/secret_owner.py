@@ -1,9 +1,9 @@
 """Secret references are owned: a tenant may only reference its own secrets.
 
 Without this rule, tenant B's manifest could wire tenant A's OAuth client secret, or a CI
-variable such as `ACTIONS_ID_TOKEN_REQUEST_TOKEN`, into its own IdP config, and the deploy
-job would hand it over. Every reference of tenant `<name>` must be in that tenant's
-namespace (docs/security.md, "Secrets"):
+variable such as `ACTIONS_ID_TOKEN_REQUEST_TOKEN`, into its own IdP config (or make it a
+test phone number's code), and the deploy job would hand it over. Every reference of tenant
+`<name>` must be in that tenant's namespace (docs/security.md, "Secrets"):
 - `fromEnv`: a variable named `<NAME>_...`, the tenant name in upper snake case
   (`tenant-one` -> `TENANT_ONE_GOOGLE_CLIENT_SECRET`);
 - `fromSecretManager.secret`: an id starting `tenant-<name>-`, the namespace of CI's naming
@@ -30,7 +30,7 @@ from typing import Any
 from reconciler.manifests.issues import Issue, PathPart, dotted, json_path, shown
 from reconciler.manifests.keywords import ecma_regex
 from reconciler.manifests.loader import LoadedYaml
-from reconciler.names import conventional_secret_id, idp_slug
+from reconciler.names import conventional_secret_id, is_phone_key
 
 _TENANT_NAME = ecma_regex(r"^[a-z][a-z0-9-]{1,26}[a-z0-9]$")
 _NOT_OWNED = "a tenant may only reference its own secrets"
@@ -68,28 +68,23 @@ class SecretClaim:
 
 def secret_claims(loaded: LoadedYaml) -> tuple[SecretClaim, ...]:
     """Every secret name the manifest claims, for the fleet rule (empty for a bad name)."""
-    name, providers = _name_and_providers(loaded.document)
+    name, references = _name_and_references(loaded.document)
     if name is None:
         return ()
     claims = []
-    for index, provider in enumerate(providers):
-        ref = provider.get("clientSecret") if isinstance(provider, dict) else None
-        if not isinstance(ref, dict):
-            continue
-        idp_id = provider.get("id") if isinstance(provider.get("id"), str) else "IDP"
-        base: tuple[PathPart, ...] = ("spec", "identityProviders", index, "clientSecret")
+    for key, base, ref in references:
         variable = ref.get("fromEnv")
         manager = ref.get("fromSecretManager")
         secret = manager.get("secret") if isinstance(manager, dict) else None
         found: list[tuple[str, str, tuple[PathPart, ...]]] = []
         if isinstance(variable, str):
             found.append(("env", variable, (*base, "fromEnv")))
-            found.append(("derived", conventional_secret_id(name, idp_id), (*base, "fromEnv")))
+            found.append(("derived", conventional_secret_id(name, key), (*base, "fromEnv")))
         if isinstance(secret, str):
             found.append(("secret", secret, (*base, "fromSecretManager", "secret")))
         for kind, value, path in found:
             line, column = loaded.locate(path)
-            claims.append(SecretClaim(name, kind, value, str(idp_id), line, column, path))
+            claims.append(SecretClaim(name, kind, value, key, line, column, path))
     return tuple(claims)
 
 
@@ -148,7 +143,7 @@ def _foreign(file: str, claim: SecretClaim, owner: str, owner_file: str) -> Issu
         message = f"{shown(claim.value)} is in {whose}: {_NOT_OWNED}"
         own = conventional_secret_id(claim.tenant, claim.idp_id)
         if claim.kind == "env":
-            own = own.removeprefix("tenant-").upper().replace("-", "_")
+            own = _env_example(claim.tenant, claim.idp_id)
         owned = claim.prefix(owner)
         hint = f"use a name that is {claim.tenant}'s alone, e.g. {own} ({owned}... is {owner}'s)"
     return Issue(
@@ -175,34 +170,40 @@ def _taken(claim: SecretClaim, file: str, owner: str, at: tuple[str, int, int]) 
     )
 
 
-def _name_and_providers(document: Any) -> tuple[str | None, list[Any]]:
+def _name_and_references(
+    document: Any,
+) -> tuple[str | None, list[tuple[str, tuple[PathPart, ...], dict[str, Any]]]]:
+    """The tenant name, and each secret reference as (key, path, reference): IdP client
+    secrets keyed by the IdP id, test phone codes by the number (`+` first)."""
     metadata = document.get("metadata") if isinstance(document, dict) else None
     spec = document.get("spec") if isinstance(document, dict) else None
     name = metadata.get("name") if isinstance(metadata, dict) else None
-    providers = spec.get("identityProviders") if isinstance(spec, dict) else None
     if not isinstance(name, str) or not _TENANT_NAME.search(name):
         return None, []
-    return name, providers if isinstance(providers, list) else []
+    found: list[tuple[str, tuple[PathPart, ...], dict[str, Any]]] = []
+    providers = spec.get("identityProviders") if isinstance(spec, dict) else None
+    for index, provider in enumerate(providers if isinstance(providers, list) else ()):
+        if not isinstance(provider, dict) or not isinstance(provider.get("clientSecret"), dict):
+            continue
+        idp_id = provider.get("id") if isinstance(provider.get("id"), str) else "IDP"
+        path: tuple[PathPart, ...] = ("spec", "identityProviders", index, "clientSecret")
+        found.append((str(idp_id), path, provider["clientSecret"]))
+    auth = spec.get("auth") if isinstance(spec, dict) else None
+    phones = auth.get("testPhoneNumbers") if isinstance(auth, dict) else None
+    for number, ref in phones.items() if isinstance(phones, dict) else ():
+        if isinstance(number, str) and is_phone_key(number) and isinstance(ref, dict):
+            found.append((number, ("spec", "auth", "testPhoneNumbers", number), ref))
+    return name, found
 
 
 def secret_owner_issues(loaded: LoadedYaml) -> list[Issue]:
     """Every secret reference of the manifest that is not in the tenant's namespace."""
-    document = loaded.document
-    metadata = document.get("metadata") if isinstance(document, dict) else None
-    spec = document.get("spec") if isinstance(document, dict) else None
-    name = metadata.get("name") if isinstance(metadata, dict) else None
-    providers = spec.get("identityProviders") if isinstance(spec, dict) else None
-    if not isinstance(name, str) or not _TENANT_NAME.search(name):
-        return []
-    if not isinstance(providers, list):
+    name, references = _name_and_references(loaded.document)
+    if name is None:
         return []
     issues: list[Issue] = []
-    for index, provider in enumerate(providers):
-        if not isinstance(provider, dict) or not isinstance(provider.get("clientSecret"), dict):
-            continue
-        idp_id = provider.get("id") if isinstance(provider.get("id"), str) else "IDP"
-        base: tuple[PathPart, ...] = ("spec", "identityProviders", index, "clientSecret")
-        issues += _reference_issues(loaded, name, str(idp_id), base, provider["clientSecret"])
+    for key, base, ref in references:
+        issues += _reference_issues(loaded, name, key, base, ref)
     return issues
 
 
@@ -212,7 +213,7 @@ def _reference_issues(
     found = []
     variable = ref.get("fromEnv")
     if isinstance(variable, str) and not variable.startswith(env_prefix(tenant)):
-        example = f"{env_prefix(tenant)}{idp_slug(idp_id).upper().replace('-', '_')}_CLIENT_SECRET"
+        example = _env_example(tenant, idp_id)
         found.append(
             _issue(
                 loaded,
@@ -245,6 +246,11 @@ def _reference_issues(
             )
         )
     return found
+
+
+def _env_example(tenant: str, key: str) -> str:
+    """The conventional variable for a secret: `TENANT_ONE_GOOGLE_CLIENT_SECRET`."""
+    return conventional_secret_id(tenant, key).removeprefix("tenant-").upper().replace("-", "_")
 
 
 def _issue(loaded: LoadedYaml, path: tuple[PathPart, ...], what: str, hint: str) -> Issue:

@@ -6,7 +6,8 @@ a live project against the same names. One source of truth, no second file:
 - the tenant project and the bucket location: `gcp.project`, `gcp.defaultLocation`;
 - the state bucket: the bucket of `pulumi.backendUrl` (`gs://BUCKET[/PREFIX]`);
 - the KMS key: `pulumi.secretsProvider` (`gcpkms://projects/P/locations/L/keyRings/R/cryptoKeys/K`);
-- the repository, the reviewers and the Workload Identity ids: the `setup` section.
+- the repository, the reviewers, the Workload Identity ids and where the platform stack's
+  own state lives: the `setup` section.
 
 A production platform.yaml says all of this (`reconciler init` writes one); the sandbox's
 (`file://`, `passphrase`) has no platform to set up, and `load_setup` says which setting
@@ -34,7 +35,7 @@ REVIEWED_ENVIRONMENTS = ("tenant-destroy", "tenant-adopt")
 """Those whose jobs wait for a reviewer (applies never wait for a person)."""
 DEFAULT_POOL, DEFAULT_PROVIDER = "tenant-gitops", "github"
 
-_BUCKET_URL = re.compile(r"^gs://(?P<bucket>[a-z0-9][a-z0-9._-]*[a-z0-9])(?:/.*)?$")
+_BUCKET_URL = re.compile(r"^gs://(?P<bucket>[a-z0-9][a-z0-9._-]*[a-z0-9])(?:/(?P<prefix>.*))?$")
 _KMS_URL = re.compile(
     r"^gcpkms://projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)/"
     r"keyRings/(?P<ring>[^/]+)/cryptoKeys/(?P<key>[^/?]+)$"
@@ -80,6 +81,13 @@ class PlatformSetup:
     """`team:SLUG` / `user:LOGIN` approving deletions and adoptions."""
     pool: str = DEFAULT_POOL
     provider: str = DEFAULT_PROVIDER
+    platform_state: str | None = None
+    """Where the platform stack keeps its own state (`setup.platformState`), or None for
+    the default (a folder under the root); must be somewhere only admins can write."""
+    state_prefix: str = ""
+    """The folder of `pulumi.backendUrl` in the bucket (`gs://BUCKET/PREFIX`), no slashes
+    around it; empty for the bucket's root. Pulumi keeps every stack under it
+    (pulumi/pulumi pkg/backend/diy/backend.go: `blob.PrefixedBucket(bucket, path + "/")`)."""
 
     @property
     def owner(self) -> str:
@@ -105,7 +113,19 @@ class PlatformSetup:
 
     @property
     def backend_url(self) -> str:
-        return f"gs://{self.state_bucket}"
+        """The tenant stacks' backend, prefix included: what CI must use to see them."""
+        return f"gs://{self.state_bucket}/{self.state_prefix}".rstrip("/")
+
+    @property
+    def state_objects(self) -> str:
+        """The object-name prefix of the backend's files: `PREFIX/` or empty."""
+        return f"{self.state_prefix}/" if self.state_prefix else ""
+
+    def in_state_bucket(self, url: str) -> bool:
+        """Whether a backend URL lies in the tenant state bucket, which the deploy account
+        writes (`roles/storage.objectUser`)."""
+        bucket = _BUCKET_URL.match(url.strip())
+        return bucket is not None and bucket.group("bucket") == self.state_bucket
 
     @property
     def secrets_provider(self) -> str:
@@ -189,6 +209,7 @@ def setup_from(platform: Platform, section: Any, loaded: Any) -> PlatformSetup:
         control_project=control,
         location=platform.default_location,
         state_bucket=bucket.group("bucket"),
+        state_prefix=(bucket.group("prefix") or "").strip("/"),
         kms=KmsKey(
             kms.group("project"), kms.group("location"), kms.group("ring"), kms.group("key")
         ),
@@ -197,4 +218,5 @@ def setup_from(platform: Platform, section: Any, loaded: Any) -> PlatformSetup:
         reviewers=tuple(github.get("reviewers") or ()),
         pool=str(identity.get("pool") or DEFAULT_POOL),
         provider=str(identity.get("provider") or DEFAULT_PROVIDER),
+        platform_state=str(section["platformState"]) if section.get("platformState") else None,
     )

@@ -31,6 +31,8 @@ from dataclasses import dataclass
 
 from reconciler.manifests.setup import DEPLOY_ACCOUNT, ENVIRONMENTS, PREVIEW_ACCOUNT, PlatformSetup
 
+PLATFORM_PROJECT = "tenant-gitops-platform"
+"""The Pulumi project of the platform stack (its state: `.pulumi/stacks/<this>/platform.json`)."""
 ACTIONS_OIDC_ISSUER = "https://token.actions.githubusercontent.com"
 """GitHub's OIDC issuer (`iss`; docs.github.com, "OpenID Connect reference")."""
 PREVIEW_WORKFLOWS = (
@@ -56,11 +58,25 @@ CONTROL_APIS = (
     "cloudresourcemanager.googleapis.com",
     "iam.googleapis.com",
     "iamcredentials.googleapis.com",
+    "identitytoolkit.googleapis.com",
     "sts.googleapis.com",
     "storage.googleapis.com",
 )
 """State, its key, and federation: "Configure Workload Identity Federation with deployment
-pipelines" enables IAM, Resource Manager, Service Account Credentials and STS."""
+pipelines" enables IAM, Resource Manager, Service Account Credentials and STS.
+
+Identity Toolkit too: it is a client-based API, whose quota project is the caller's, and
+"if the principal for the API call is a service account, including by impersonation, the
+project associated with the service account is used as the quota project"
+(https://cloud.google.com/docs/quotas/set-quota-project). The CI accounts live here, and
+pulumi-gcp sends no `X-Goog-User-Project` unless `user_project_override` is set
+(terraform-provider-google, transport `SendRequest`), so without it every tenant apply,
+refresh and adopt listing gets 403 SERVICE_DISABLED naming this project (the Identity
+Toolkit error "requires a quota project": pulumi/pulumi-gcp#2169). Enabling the API here
+needs no further grant; the alternative, billing the tenant project
+(`billing_project` + `user_project_override` and `x-goog-user-project` in our REST
+clients), would also need `serviceusage.services.use` on it for both CI accounts, and
+pulumi/pulumi-gcp#2032 reports `billingProject` alone not taking effect."""
 
 
 @dataclass(frozen=True)
@@ -234,21 +250,38 @@ def _roles(setup: PlatformSetup) -> tuple[CustomRole, ...]:
     )
 
 
-def _same_project_bucket_guard(setup: PlatformSetup) -> Condition | None:
-    """Keep the state bucket out of the bucket admin role when both share a project.
-
-    Bucket creation is checked on the project (resource.type is the Resource Manager
-    project, which Resource Manager does recognise); every other bucket and object
-    permission is checked on the bucket or object, whose names Cloud Storage provides as
-    `projects/_/buckets/NAME[/objects/...]`.
-    """
-    if setup.control_project != setup.project:
+def platform_state_bucket(setup: PlatformSetup) -> str | None:
+    """The bucket of `setup.platformState` when it is a gs:// URL."""
+    where = setup.platform_state or ""
+    if not where.startswith("gs://"):
         return None
-    state = f"projects/_/buckets/{setup.state_bucket}"
+    return where.removeprefix("gs://").split("/", 1)[0] or None
+
+
+def _bucket_admin_guard(setup: PlatformSetup) -> Condition | None:
+    """Keep the state buckets out of the deploy account's project-wide bucket role.
+
+    The tenant state bucket when it shares the tenant project; the platform stack's state
+    bucket whenever one is named (its project is not known here, and the deploy account
+    could otherwise set its IAM if it is the tenant project). Bucket creation is checked
+    on the project (resource.type is the Resource Manager project, which Resource Manager
+    does recognise); every other bucket and object permission is checked on the bucket or
+    object, whose names Cloud Storage provides as `projects/_/buckets/NAME[/objects/...]`.
+    """
+    buckets = [setup.state_bucket] if setup.control_project == setup.project else []
+    admin = platform_state_bucket(setup)
+    if admin and admin not in buckets:
+        buckets.append(admin)
+    if not buckets:
+        return None
+    kept = " && ".join(
+        f'resource.name != "projects/_/buckets/{b}" && '
+        f'!resource.name.startsWith("projects/_/buckets/{b}/")'
+        for b in buckets
+    )
     return Condition(
         "not-the-state-bucket",
-        f'resource.type == "cloudresourcemanager.googleapis.com/Project" || '
-        f'(resource.name != "{state}" && !resource.name.startsWith("{state}/"))',
+        f'resource.type == "cloudresourcemanager.googleapis.com/Project" || ({kept})',
     )
 
 
@@ -260,10 +293,8 @@ def _grants(setup: PlatformSetup, roles: tuple[CustomRole, ...]) -> tuple[Grant,
         "tenant-secrets",
         f'resource.name.startsWith("projects/{PROJECT_NUMBER}/secrets/tenant-")',
     )
-    locks = Condition(
-        "pulumi-locks-only",
-        f'resource.name.startsWith("projects/_/buckets/{setup.state_bucket}/objects/.pulumi/locks/")',
-    )
+    objects = f"projects/_/buckets/{setup.state_bucket}/objects/{setup.state_objects}"
+    locks = Condition("pulumi-locks-only", f'resource.name.startsWith("{objects}.pulumi/locks/")')
     p, d = PREVIEW_ACCOUNT, DEPLOY_ACCOUNT
     return (
         Grant(p, "roles/storage.objectViewer", state, "read every stack's state and record"),
@@ -305,7 +336,7 @@ def _grants(setup: PlatformSetup, roles: tuple[CustomRole, ...]) -> tuple[Grant,
             by_id["tenantGitopsBucketAdmin"],
             tenant,
             "tenant buckets",
-            _same_project_bucket_guard(setup),
+            _bucket_admin_guard(setup),
         ),
     )
 

@@ -17,7 +17,10 @@ from typing import Any
 
 import yaml
 
+from reconciler.manifests.setup import DEFAULT_POOL, DEFAULT_PROVIDER
+
 EXAMPLE_TENANTS = ("tenant-one", "tenant-two")
+DEFAULT_PULUMI_PROJECT = "mlaas-tenants"
 _EXAMPLE_OWNER = re.compile(r"@(?:[^@\s]+\.)?example\.(?:com|net|org)$", re.I)
 _PROJECT = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
 
@@ -35,8 +38,16 @@ class Answers:
     state_bucket: str | None = None
     control_project: str | None = None
     reviewers: tuple[str, ...] = ()
+    platform_state: str | None = None
+    """Where the platform stack keeps its own state (setup.platformState)."""
+    pool: str | None = None
+    provider: str | None = None
+    """Workload Identity ids; None keeps the defaults (not written out)."""
     reconcile: dict[str, Any] = field(default_factory=dict)
     """An earlier platform.yaml's `reconcile` section, kept as it was."""
+    pulumi_project: str = DEFAULT_PULUMI_PROJECT
+    """An earlier platform.yaml's `pulumi.project`, kept: every stack is <project>/<tenant>,
+    so another name would leave each deployed tenant without its stack."""
 
     @property
     def bucket(self) -> str:
@@ -55,6 +66,14 @@ def refusal(answers: Answers) -> str | None:
     ):
         if value is not None and not _PROJECT.match(value):
             return f"{flag} {value!r} is not a GCP project id (6-30 letters, digits, hyphens)"
+    state = answers.platform_state or ""
+    if state.startswith("gs://") and state[5:].split("/", 1)[0] == answers.bucket:
+        return (
+            f"--platform-state {state}: that is the tenant state bucket, which the deploy "
+            "account writes (roles/storage.objectUser); it could change what the next "
+            "`platform up` does with your rights. Name a bucket only admins can write, e.g. "
+            f"gs://{answers.key_project}-platform-state"
+        )
     if answers.repository_id < 1:
         return (
             "--repository-id must be the repository's numeric id (gh api repos/OWNER/NAME --jq .id)"
@@ -67,6 +86,8 @@ def platform_yaml(answers: Answers) -> str:
     setup: dict[str, Any] = {}
     if answers.control_project:
         setup["controlProject"] = answers.control_project
+    if answers.platform_state:
+        setup["platformState"] = answers.platform_state
     github: dict[str, Any] = {
         "repository": answers.repository,
         "repositoryId": answers.repository_id,
@@ -74,6 +95,16 @@ def platform_yaml(answers: Answers) -> str:
     if answers.reviewers:
         github["reviewers"] = list(answers.reviewers)
     setup["github"] = github
+    identity = {
+        key: value
+        for key, value, default in (
+            ("pool", answers.pool, DEFAULT_POOL),
+            ("provider", answers.provider, DEFAULT_PROVIDER),
+        )
+        if value and value != default
+    }
+    if identity:
+        setup["workloadIdentity"] = identity
     reconcile = {"defaultDeletionProtection": True, "maxDeleteFraction": 0.25, "parallelism": 2}
     reconcile.update(answers.reconcile)
     key = (
@@ -98,7 +129,7 @@ gcp:
   project: {answers.project}
   defaultLocation: {answers.location}
 pulumi:
-  project: mlaas-tenants
+  project: {answers.pulumi_project}
   # Tenant state: the versioned bucket the platform stack creates.
   backendUrl: gs://{answers.bucket}
   # Stack secrets: the platform stack's KMS key.

@@ -13,11 +13,13 @@ What it makes sure of (docs/platform-setup.md):
   a user's from `GET /users/{login}` (https://docs.github.com/rest/users/users);
 - the repository variables the workflows read (`POST`/`PATCH
   /repos/{o}/{r}/actions/variables[/{name}]`, https://docs.github.com/rest/actions/variables);
-- branch protection on `main` requiring the check "Tenant PR check", up to date, one
-  approval, for admins too (`PUT /repos/{o}/{r}/branches/main/protection`, whose four keys
-  `required_status_checks`, `enforce_admins`, `required_pull_request_reviews` and
-  `restrictions` are required; https://docs.github.com/rest/branches/branch-protection).
-  Checks and approvals already stricter than ours are kept.
+- branch protection on `main` requiring the check "Tenant PR check" from GitHub Actions,
+  up to date, one approval, for admins too (`PUT /repos/{o}/{r}/branches/main/protection`,
+  whose four keys `required_status_checks`, `enforce_admins`,
+  `required_pull_request_reviews` and `restrictions` are required;
+  https://docs.github.com/rest/branches/branch-protection). The PUT replaces the whole
+  protection, so every setting we do not manage is read first and sent back as it was
+  (`protection_body`); checks and approvals already stricter than ours are kept.
 
 Reviewers on environments need a public repository, or GitHub Enterprise for a private one
 (the REST page's availability note); the token needs admin rights on the repository.
@@ -34,9 +36,33 @@ from reconciler.report.comment import GitHubError
 
 REQUIRED_CHECK = "Tenant PR check"
 """The one check to require: tenant-pr.yml's, or tenant-pr-skip.yml's for other PRs."""
+ACTIONS_APP_ID = 15368
+"""The GitHub App that must provide REQUIRED_CHECK (`checks[].app_id`). Left out, the check
+is satisfied by "the GitHub App that has recently provided this check, or any app if it
+was not set by a GitHub App" (operation repos/update-branch-protection in
+github/rest-api-description): on a fresh repository, a success status anyone with write
+access posts. 15368 is GitHub Actions' app id, as GitHub reports it for Actions' checks
+(apache/infrastructure-asfyaml#64; joshjohanning/github-misc-scripts#57)."""
 BRANCH = "main"
+KEPT_FLAGS = (
+    "required_linear_history",
+    "required_conversation_resolution",
+    "block_creations",
+    "lock_branch",
+    "allow_fork_syncing",
+)
+"""Protection booleans we do not manage: the GET shows `{"enabled": bool}`, the PUT takes
+the bool and treats one left out as false (the operation's documented defaults)."""
 UNKNOWN = None
 """A variable whose value is known only after the platform stack's `up`."""
+WHERE_TENANTS_LIVE = (
+    "RECONCILER_GCP_PROJECT",
+    "RECONCILER_BACKEND_URL",
+    "RECONCILER_SECRETS_PROVIDER",
+)
+"""Variables that say where CI's tenants are: never changed from another value (`up` would
+point CI at an empty backend, or one it cannot decrypt, and the next push would plan every
+tenant as new)."""
 
 
 class Api(Protocol):
@@ -168,6 +194,20 @@ class GitHubSetup:
                 f"let environment {name} deploy from {BRANCH} only",
             )
 
+    def check_where_tenants_live(self, variables: Mapping[str, str | None]) -> None:
+        """Refuse, before any write, to repoint CI at other state, key or project."""
+        for name in WHERE_TENANTS_LIVE:
+            live = self._get(f"/actions/variables/{name}")
+            held, wanted = (live or {}).get("value"), variables.get(name)
+            if held and wanted and held != wanted:
+                raise SetupRefused(
+                    f"the repository variable {name} is {held}, platform.yaml makes it "
+                    f"{wanted}: CI's tenants live where it says now, and changing it would "
+                    "make the next push plan every tenant as new. Make platform.yaml say "
+                    f"{held} (reconciler init's flags, or by hand); to move on purpose, move "
+                    f"the state first, then set {name} yourself (gh variable set)"
+                )
+
     def variable(self, name: str, value: str | None) -> None:
         live = self._get(f"/actions/variables/{name}")
         if value is UNKNOWN:
@@ -187,12 +227,10 @@ class GitHubSetup:
 
     def protection(self) -> None:
         live = self._get(f"/branches/{BRANCH}/protection")
-        body = protection_body(live)
         if live is not None and protection_holds(live):
             return
-        verb = "protect" if live is None else "tighten the protection of"
-        what = f"{verb} {BRANCH}: require {REQUIRED_CHECK!r}, up to date, 1 approval, admins too"
-        self._write("PUT", f"/branches/{BRANCH}/protection", body, what)
+        body = protection_body(live)
+        self._write("PUT", f"/branches/{BRANCH}/protection", body, what_changes(live))
 
 
 def set_up_github(
@@ -205,6 +243,7 @@ def set_up_github(
     """Every step, in order; raises SetupRefused (or GitHubError for the network)."""
     run = GitHubSetup(api, setup, apply, note)
     run.check_repository()
+    run.check_where_tenants_live(variables)
     reviewers = run.reviewers()
     for name in ENVIRONMENTS:
         run.environment(name, reviewers)
@@ -244,49 +283,91 @@ def _environment_differs(live: Mapping[str, Any], body: Mapping[str, Any]) -> bo
 def protection_holds(live: Mapping[str, Any]) -> bool:
     """Whether `main`'s protection already asks for at least what we ask."""
     checks = live.get("required_status_checks") or {}
-    contexts = {c.get("context") for c in checks.get("checks") or []} | set(
-        checks.get("contexts") or []
-    )
+    pinned = {
+        c.get("context") for c in checks.get("checks") or [] if c.get("app_id") == ACTIONS_APP_ID
+    }
     reviews = live.get("required_pull_request_reviews") or {}
     return (
-        REQUIRED_CHECK in contexts
+        REQUIRED_CHECK in pinned
         and bool(checks.get("strict"))
         and int(reviews.get("required_approving_review_count") or 0) >= 1
+        and bool(reviews.get("dismiss_stale_reviews"))
+        and bool(reviews.get("require_last_push_approval"))
         and bool((live.get("enforce_admins") or {}).get("enabled"))
+        and not _enabled(live, "allow_force_pushes")
+        and not _enabled(live, "allow_deletions")
     )
+
+
+def _enabled(live: Mapping[str, Any], key: str) -> bool:
+    return bool((live.get(key) or {}).get("enabled"))
+
+
+def _actors(held: Mapping[str, Any]) -> dict[str, list[str]]:
+    """A GET's `{users: [user], teams: [team], apps: [app]}` as the PUT takes it: logins and
+    slugs."""
+    return {
+        "users": [u["login"] for u in held.get("users") or [] if u.get("login")],
+        "teams": [t["slug"] for t in held.get("teams") or [] if t.get("slug")],
+        "apps": [a["slug"] for a in held.get("apps") or [] if a.get("slug")],
+    }
 
 
 def protection_body(live: Mapping[str, Any] | None) -> dict[str, Any]:
-    """The PUT body: ours, merged with whatever stricter settings `live` holds."""
+    """The PUT body: ours, merged with whatever `live` holds that we do not manage.
+
+    Ours: the required check from GitHub Actions, up to date, at least one approval
+    dismissed on a new push and not from the last pusher, admins included, no force push
+    or deletion. Carried over as they are: other required checks (with their app),
+    more approvals, code-owner reviews, who may dismiss reviews, push restrictions and
+    KEPT_FLAGS. Dropped: `bypass_pull_request_allowances`, which would let someone merge
+    without the approval (`what_changes` says so). `required_signatures` is not part of
+    this PUT (it has an endpoint of its own) and stays as it is.
+    """
     live = live or {}
     checks = live.get("required_status_checks") or {}
     held = [
         {"context": c["context"], **({"app_id": c["app_id"]} if c.get("app_id") else {})}
         for c in checks.get("checks") or []
-        if c.get("context")
+        if c.get("context") and c["context"] != REQUIRED_CHECK
     ]
-    if REQUIRED_CHECK not in {c["context"] for c in held}:
-        held.append({"context": REQUIRED_CHECK})
+    held.append({"context": REQUIRED_CHECK, "app_id": ACTIONS_APP_ID})
     reviews = live.get("required_pull_request_reviews") or {}
+    wanted_reviews: dict[str, Any] = {
+        "required_approving_review_count": max(
+            1, int(reviews.get("required_approving_review_count") or 0)
+        ),
+        "dismiss_stale_reviews": True,
+        "require_code_owner_reviews": bool(reviews.get("require_code_owner_reviews")),
+        "require_last_push_approval": True,
+    }
+    # Only organisation repositories have dismissal restrictions; leave the key out
+    # otherwise, as the operation asks for personal repositories.
+    if reviews.get("dismissal_restrictions"):
+        wanted_reviews["dismissal_restrictions"] = _actors(reviews["dismissal_restrictions"])
     restrictions = live.get("restrictions")
-    return {
+    body: dict[str, Any] = {
         "required_status_checks": {"strict": True, "checks": held},
         "enforce_admins": True,
-        "required_pull_request_reviews": {
-            "required_approving_review_count": max(
-                1, int(reviews.get("required_approving_review_count") or 0)
-            ),
-            "dismiss_stale_reviews": True,
-            "require_code_owner_reviews": bool(reviews.get("require_code_owner_reviews")),
-            "require_last_push_approval": True,
-        },
-        "restrictions": None
-        if not restrictions
-        else {
-            "users": [u["login"] for u in restrictions.get("users", [])],
-            "teams": [t["slug"] for t in restrictions.get("teams", [])],
-            "apps": [a["slug"] for a in restrictions.get("apps", [])],
-        },
+        "required_pull_request_reviews": wanted_reviews,
+        "restrictions": _actors(restrictions) if restrictions else None,
         "allow_force_pushes": False,
         "allow_deletions": False,
     }
+    body.update({key: _enabled(live, key) for key in KEPT_FLAGS if key in live})
+    return body
+
+
+def what_changes(live: Mapping[str, Any] | None) -> str:
+    """The note for the PUT: what it asks for, and what it takes away."""
+    verb = "protect" if live is None else "tighten the protection of"
+    said = (
+        f"{verb} {BRANCH}: require {REQUIRED_CHECK!r} from GitHub Actions, up to date, "
+        "1 approval, admins too"
+    )
+    allowances = ((live or {}).get("required_pull_request_reviews") or {}).get(
+        "bypass_pull_request_allowances"
+    )
+    if allowances and any(_actors(allowances).values()):
+        said += "; removes the pull-request bypass allowances (they skip the approval)"
+    return said

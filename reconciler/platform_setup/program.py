@@ -1,10 +1,11 @@
 """The platform stack: the blueprint as pulumi-gcp resources (run once by an admin).
 
-`reconciler platform preview|up` runs it in its own Pulumi project (`PLATFORM_PROJECT`),
-apart from every tenant stack. Resources whose loss loses data or access are protected:
-the state bucket (every tenant's state) and the KMS key (without it no stack's secrets can
-be read); Identity Platform's config "cannot be deleted" (pulumi-gcp
-`identityplatform.Config`), so it is left in place if ever removed from the program.
+`reconciler platform preview|up` runs it in its own Pulumi project
+(`blueprint.PLATFORM_PROJECT`), apart from every tenant stack. Resources whose loss loses
+data or access are protected: the state bucket (every tenant's state) and the KMS key
+(without it no stack's secrets can be read); Identity Platform's config "cannot be
+deleted" (pulumi-gcp `identityplatform.Config`), so it is left in place if ever removed
+from the program.
 APIs are never disabled on destroy (`disable_on_destroy=False`).
 
 Resource types and arguments are pulumi-gcp 10.2.0's (the installed package, pinned in
@@ -27,8 +28,6 @@ from reconciler.platform_setup.blueprint import (
     Grant,
 )
 
-PLATFORM_PROJECT = "tenant-gitops-platform"
-"""The platform stack's Pulumi project (tenant stacks live in platform.yaml's project)."""
 KEY_ROTATION = "7776000s"
 """90 days: rotation adds key versions and old ones still decrypt."""
 _ACCOUNTS = {

@@ -7,8 +7,13 @@ import pulumi_gcp as gcp
 
 from reconciler import names
 from reconciler.manifests.model import DefaultIdp, IdentityProvider, OidcIdp, SamlIdp
-from reconciler.program.auth_settings import TenantMfaConfig
 from reconciler.program.context import TenantContext
+from reconciler.program.oidc_flow import CODE, TenantOidcFlow
+from reconciler.program.tenant_settings import (
+    LEGACY_TYPE_NAME,
+    TEST_PHONE_NUMBERS,
+    TenantSignInSettings,
+)
 
 IdpConfig = (
     gcp.identityplatform.TenantDefaultSupportedIdpConfig
@@ -45,19 +50,40 @@ def identity_tenant(ctx: TenantContext) -> gcp.identityplatform.Tenant:
     )
 
 
-def mfa_config(ctx: TenantContext, tenant: gcp.identityplatform.Tenant) -> TenantMfaConfig:
-    """The tenant's multi-factor settings, which pulumi-gcp's Tenant cannot carry.
+def sign_in_settings(
+    ctx: TenantContext, tenant: gcp.identityplatform.Tenant
+) -> TenantSignInSettings:
+    """The tenant's other sign-in settings (MFA, password policy, SMS regions, reCAPTCHA,
+    ...), which pulumi-gcp's Tenant cannot carry.
 
-    Declared for every tenant, so a manifest without `auth.mfa` means MFA disabled and a
-    second factor switched on by hand shows as drift. Protected like the tenant: deleting
-    it switches MFA off.
+    Declared for every tenant, so a manifest that leaves a setting out means the API's
+    default, and a change made by hand in the console shows as drift. Protected like the
+    tenant: deleting it puts the defaults back. It takes over the state of the MFA-only
+    resource stacks deployed before it hold (`aliases`), so that one update, not a delete
+    that switches MFA off, moves them over.
     """
-    return TenantMfaConfig(
-        names.mfa_config_name(ctx.tenant.name),
+    numbers = [phone.number for phone in ctx.tenant.auth.test_phone_numbers]
+    codes = [ctx.secrets.client_secret(number, ctx.project) for number in numbers]
+    test_codes = pulumi.Output.all(*codes).apply(
+        lambda found: dict(zip(numbers, found, strict=True))
+    )
+    unread = sorted(
+        {p for n in numbers for p in ctx.secrets.ignored_properties(n, TEST_PHONE_NUMBERS)}
+    )
+    return TenantSignInSettings(
+        names.sign_in_settings_name(ctx.tenant.name),
         project=ctx.project,
         tenant=tenant.name,
-        mfa=ctx.tenant.auth.mfa,
-        opts=pulumi.ResourceOptions(protect=ctx.protected),
+        auth=ctx.tenant.auth,
+        test_codes=test_codes,
+        opts=pulumi.ResourceOptions(
+            protect=ctx.protected,
+            aliases=[
+                pulumi.Alias(name=names.mfa_config_name(ctx.tenant.name), type_=LEGACY_TYPE_NAME)
+            ],
+            # A preview that does not read the codes keeps the deployed ones ("not compared").
+            ignore_changes=unread or None,
+        ),
     )
 
 
@@ -104,27 +130,50 @@ def _default(
 def _oidc(
     ctx: TenantContext, idp: OidcIdp, name: str, tenant_id: pulumi.Output[str]
 ) -> gcp.identityplatform.TenantOauthIdpConfig:
-    # Only the code flow uses a client secret; an idToken provider must not carry one.
-    secret = ctx.secrets.client_secret(idp.id, ctx.project) if idp.response_type == "code" else None
-    return gcp.identityplatform.TenantOauthIdpConfig(
+    # The client secret is the flow's (`oidc_flow.py` sends it with the response type): this
+    # config is created without one and ignores the one the API reads back, which is kept
+    # as a secret in state.
+    config = gcp.identityplatform.TenantOauthIdpConfig(
         name,
         tenant=tenant_id,
         name=idp.id,
         display_name=idp.display_name,
         issuer=idp.issuer,
         client_id=idp.client_id,
-        client_secret=secret,
         enabled=idp.enabled,
         project=ctx.project,
-        # An import ignores what lives only in state; a preview that does not read the secret
-        # keeps the deployed one ("not compared").
         opts=pulumi.ResourceOptions(
             import_=ctx.import_id(name),
-            ignore_changes=[
-                *(ctx.ignored_on_import(name) or []),
-                *ctx.secrets.ignored_properties(idp.id),
-            ]
-            or None,
+            ignore_changes=[*(ctx.ignored_on_import(name) or []), "clientSecret"],
+            additional_secret_outputs=["clientSecret"],
+        ),
+    )
+    _oidc_flow(ctx, idp, tenant_id, config)
+    return config
+
+
+def _oidc_flow(
+    ctx: TenantContext,
+    idp: OidcIdp,
+    tenant_id: pulumi.Output[str],
+    config: gcp.identityplatform.TenantOauthIdpConfig,
+) -> TenantOidcFlow:
+    """The provider's flow, after its config exists: one PATCH of response type and secret."""
+    code = idp.response_type == CODE
+    return TenantOidcFlow(
+        names.oidc_flow_name(ctx.tenant.name, idp.id),
+        {
+            "project": ctx.project,
+            "tenant": tenant_id,
+            "idpId": idp.id,
+            "responseType": idp.response_type,
+            # Only the code flow uses a client secret; an idToken provider must not carry one.
+            "clientSecret": ctx.secrets.client_secret(idp.id, ctx.project) if code else "",
+        },
+        opts=pulumi.ResourceOptions(
+            depends_on=[config],
+            # A preview that does not read the secret keeps the deployed one ("not compared").
+            ignore_changes=ctx.secrets.ignored_properties(idp.id) or None,
         ),
     )
 

@@ -1,7 +1,9 @@
 """Resolving a tenant's secret references before the engine starts.
 
 `resolve_secrets` runs first, with no Pulumi import. Where client secrets come from is
-one setting, `RECONCILER_CLIENT_SECRETS` (docs/security.md, "Secrets"):
+one setting, `RECONCILER_CLIENT_SECRETS` (docs/security.md, "Secrets"). Test phone numbers'
+codes (`spec.auth.testPhoneNumbers`) are secrets of the same kind, keyed by the number
+instead of an IdP id (a `+` first tells them apart), and must be six digits:
 - `env` (the default, local runs): every `fromEnv` reference is read from the environment
   here, so a missing or empty variable is one clear per-tenant error
   (`MissingSecretError`, naming every variable, IdP and file) instead of an engine failure
@@ -27,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reconciler.manifests.model import OidcIdp, SecretManagerRef, SecretRef, Tenant
-from reconciler.names import conventional_secret_id
+from reconciler.names import conventional_secret_id, is_phone_key
 
 if TYPE_CHECKING:
     import pulumi
@@ -83,18 +85,36 @@ class _Sealed:
 
 @dataclass(frozen=True)
 class MissingSecret:
-    """One environment variable a tenant needs that is unset or empty."""
+    """One environment variable a tenant needs that is unset, empty or unusable."""
 
     variable: str
     """The variable's name."""
     idp_id: str
-    """The IdP whose client secret it holds."""
+    """What uses it: an IdP (its client secret) or a test phone number (its code)."""
     empty: bool
     """Set but empty (rather than unset)."""
+    malformed: bool = False
+    """Set, but not a six-digit code (test phone numbers only)."""
 
     def describe(self) -> str:
-        state = "is set but empty" if self.empty else "is not set"
-        return f"{self.variable} {state} (client secret of identity provider {self.idp_id})"
+        if self.malformed:
+            state = "does not hold a six-digit code"
+        else:
+            state = "is set but empty" if self.empty else "is not set"
+        return f"{self.variable} {state} ({describe_use(self.idp_id)})"
+
+
+def describe_use(key: str) -> str:
+    """What a secret is for, from its key: `client secret of identity provider google.com`."""
+    if is_phone_key(key):
+        return f"code of test phone number {key}"
+    return f"client secret of identity provider {key}"
+
+
+def is_test_code(value: str) -> bool:
+    """A test phone number's code is six digits (firebase-admin-node
+    `src/auth/auth-config.ts` `validateTestPhoneNumbers`: `/^[\\d]{6}$/`)."""
+    return len(value) == 6 and value.isascii() and value.isdigit()
 
 
 class MissingSecretError(Exception):
@@ -154,9 +174,10 @@ class ResolvedSecrets:
         """The IdPs whose client secret this run does not read (a preview's "not compared")."""
         return tuple(sorted(self._unread))
 
-    def ignored_properties(self, idp_id: str) -> list[str]:
-        """`ignore_changes` for the IdP's config: the deployed secret stays when unread."""
-        return ["clientSecret"] if idp_id in self._unread else []
+    def ignored_properties(self, idp_id: str, name: str = "clientSecret") -> list[str]:
+        """`ignore_changes` for what holds the secret keyed `idp_id` (its property `name`):
+        the deployed secret stays when unread."""
+        return [name] if idp_id in self._unread else []
 
     def for_run(self) -> ResolvedSecrets:
         """The same secrets with no Secret Manager reads yet: one per engine run (a read's
@@ -166,7 +187,8 @@ class ResolvedSecrets:
         return fresh
 
     def client_secret(self, idp_id: str, default_project: str) -> pulumi.Output[str]:
-        """The IdP's client secret as a secret Output (call inside the Pulumi program).
+        """The secret keyed `idp_id` (an IdP's client secret, or a test phone number's code)
+        as a secret Output (call inside the Pulumi program).
 
         Secret Manager references without a project look in `default_project`.
         """
@@ -176,7 +198,7 @@ class ResolvedSecrets:
             # Fail closed: an unread secret may stand in a preview, never in an update.
             if not pulumi.runtime.is_dry_run():
                 raise RuntimeError(
-                    f"tenant {self.tenant}: the client secret of {idp_id} was not read "
+                    f"tenant {self.tenant}: the {describe_use(idp_id)} was not read "
                     f"({SOURCE_VARIABLE}={UNREAD} is for previews only)"
                 )
             return pulumi.Output.secret(_PLACEHOLDER)
@@ -254,8 +276,10 @@ def resolve_secrets(
         # An empty (or blank) value is as wrong as a missing one: GCP would store it as is.
         if value is None or not value.strip():
             missing.append(MissingSecret(ref.from_env, idp_id, empty=value is not None))
+        elif is_phone_key(idp_id) and not is_test_code(value.strip()):
+            missing.append(MissingSecret(ref.from_env, idp_id, empty=False, malformed=True))
         else:
-            from_env[idp_id] = (ref.from_env, value)
+            from_env[idp_id] = (ref.from_env, value.strip() if is_phone_key(idp_id) else value)
     if missing:
         raise MissingSecretError(tenant.name, tenant.source, tuple(missing))
     return ResolvedSecrets(tenant.name, from_env, from_secret_manager)

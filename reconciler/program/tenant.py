@@ -15,6 +15,7 @@ import pulumi
 
 from reconciler.manifests.model import Tenant
 from reconciler.manifests.platform import Platform
+from reconciler.manifests.signin import sign_in_posture
 from reconciler.names import SECRET_VERSIONS_OUTPUT
 from reconciler.program import identity, isolation
 from reconciler.program.context import TenantContext
@@ -65,7 +66,7 @@ def declare_tenant(ctx: TenantContext, fingerprint: str) -> None:
     """Declare every resource of the tenant and export the stack outputs."""
     # Identity first: the IdP configs need the tenant's server-assigned name.
     tenant = identity.identity_tenant(ctx)
-    identity.mfa_config(ctx, tenant)
+    identity.sign_in_settings(ctx, tenant)
     identity.identity_providers(ctx, tenant)
     # Isolation does not depend on identity, so the engine creates both in parallel.
     bucket = isolation.data_bucket(ctx)
@@ -75,6 +76,8 @@ def declare_tenant(ctx: TenantContext, fingerprint: str) -> None:
     pulumi.export("tenantName", ctx.tenant.name)
     pulumi.export("tenantId", tenant.name)
     pulumi.export("identityProviders", [idp.id for idp in ctx.tenant.identity_providers])
+    # The sign-in posture in a few words (`reconciler outputs`, reports); no secret in it.
+    pulumi.export("signInPosture", sign_in_posture(ctx.tenant.auth))
     pulumi.export("bucketName", bucket.name)
     pulumi.export("serviceAccountEmail", account.email)
     pulumi.export("fingerprint", fingerprint)

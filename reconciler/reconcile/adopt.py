@@ -41,6 +41,7 @@ from reconciler.engine.backend.records import StackRecord
 from reconciler.engine.backend.state import DeployedStack
 from reconciler.engine.port import Engine, EngineError, Program, StateResource
 from reconciler.manifests.model import Tenant
+from reconciler.reconcile import adopt_signin as signin
 from reconciler.reconcile.adoption import (
     TENANT_TYPE,
     AdoptError,
@@ -111,6 +112,8 @@ def _find(tenant: Tenant, dest: Sequence[StateResource], ctx: AdoptContext) -> L
         raise AdoptError(f"tenant {found.id} is in the state but not in project {ctx.project}")
     live = live_tenant(document)
     problems = differences(tenant, live)
+    configs = signin.oidc_configs(ctx.directory, tenant, ctx.project, live.id)
+    problems += signin.flow_differences(tenant, configs)
     if ctx.source is not None:
         source = ctx.engine.stack_resources(ctx.source)
         problems += check_idps(tenant, [r for r in (*source, *dest) if belongs(r, live.id)])

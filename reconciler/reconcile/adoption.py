@@ -14,6 +14,7 @@ from typing import Any
 from reconciler import names
 from reconciler.engine.port import StateResource
 from reconciler.manifests.model import DefaultIdp, OidcIdp, SamlIdp, Tenant
+from reconciler.reconcile import adopt_signin as signin
 from reconciler.report.results import ResourceStep
 
 TENANT_TYPE = "gcp:identityplatform/tenant:Tenant"
@@ -63,8 +64,6 @@ _PERMISSION_PATHS = {
 
 def live_tenant(document: Mapping[str, Any]) -> LiveTenant:
     """A tenant from the Identity Toolkit's Tenant document (absent booleans are false)."""
-    from reconciler.program.auth_settings import normalized
-
     tenant_id = str(document.get("tenantId") or str(document.get("name", "")).rsplit("/", 1)[-1])
     settings: dict[str, Any] = {
         path: bool(document.get(key, False)) for key, path in _FLAG_PATHS.items()
@@ -73,14 +72,12 @@ def live_tenant(document: Mapping[str, Any]) -> LiveTenant:
     settings.update(
         {path: bool(permissions.get(k, False)) for k, path in _PERMISSION_PATHS.items()}
     )
-    settings["auth.mfa"] = normalized(document.get("mfaConfig"))
+    settings.update(signin.live_settings(document))  # the sign-in settings (adopt_signin.py)
     return LiveTenant(tenant_id, str(document.get("displayName", "")), settings)
 
 
 def desired_settings(tenant: Tenant) -> dict[str, Any]:
-    """The same paths as `LiveTenant.settings`, from the manifest."""
-    from reconciler.program.auth_settings import desired_mfa_config, normalized
-
+    """The same paths as `LiveTenant.settings`, from the manifest (the ones it owns)."""
     auth = tenant.auth
     permissions = auth.client_permissions
     return {
@@ -89,7 +86,7 @@ def desired_settings(tenant: Tenant) -> dict[str, Any]:
         "auth.disableAuth": auth.disable_auth,
         "auth.clientPermissions.disabledUserSignup": permissions.disabled_user_signup,
         "auth.clientPermissions.disabledUserDeletion": permissions.disabled_user_deletion,
-        "auth.mfa": normalized(desired_mfa_config(auth.mfa)),
+        **signin.desired_sign_in(tenant),
     }
 
 
@@ -141,12 +138,12 @@ def differences(tenant: Tenant, live: LiveTenant) -> list[str]:
         )
     desired = desired_settings(tenant)
     for path, value in live.settings.items():
-        if desired.get(path) == value:
-            continue
+        if path not in desired or desired[path] == value:
+            continue  # not the manifest's (a setting left as it is), or the same
         parent, _, key = f"spec.{path}".rpartition(".")
         hint = (
-            "write `mfa:` with the live state and factors (docs/mfa.md)"
-            if key == "mfa"
+            signin.what_to_write(tenant, path, value)
+            if signin.is_sign_in_path(path)
             else f"write `{key}: {_yaml(value)}` under {parent}"
         )
         found.append(

@@ -4,8 +4,13 @@ Listing the project (Identity Toolkit v2 `projects.tenants.list`, then per tenan
 IdP config lists) is the only read; `discover` decides, as a pure function of what it is
 given, which tenants to write and why others are left out:
 
-- one that a manifest already names (`spec.adopt.tenantId`, or the same display name) or a
-  deployed stack recorded (its display name): already in git;
+- one that a deployed stack holds: its Identity Platform Tenant resource in the stack's
+  state has that tenant id (`held_tenants`). A tenant renamed in the console is still its
+  stack's; by display name alone it would get a second manifest adopting it into a second
+  stack, and deleting that duplicate later would destroy the real tenant;
+- one that a manifest already names (`spec.adopt.tenantId`, or the same display name), or
+  whose display name a deployed stack recorded: writing it would give two manifests one
+  display name;
 - one whose display name another live tenant shares: the fleet's rule is one tenant per
   display name, so rename one of them first (the console) and run again.
 
@@ -16,11 +21,14 @@ there, a tenant is written with the providers it can see (none), and the run say
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from reconciler.engine.backend.state import DeployedStack
+from reconciler.engine.port import Engine
 from reconciler.manifests.model import Tenant
+from reconciler.reconcile.adoption import TENANT_TYPE
 from reconciler.reconcile.manifest_writer import (
     COLLECTIONS,
     LiveIdp,
@@ -41,6 +49,36 @@ class LiveDirectory(Protocol):
 
 
 @dataclass(frozen=True)
+class HeldTenant:
+    """What one deployed stack holds of an identity tenant."""
+
+    stack: str
+    tenant_id: str | None
+    """The id of the Tenant resource in its state; None when it holds none."""
+    display_name: str | None
+    """The display name the reconciler recorded at the stack's last apply."""
+
+
+def held_tenants(engine: Engine, stacks: Mapping[str, DeployedStack]) -> list[HeldTenant]:
+    """For each deployed stack (name -> `DeployedStack`), the tenant its state holds.
+
+    Reads each stack's state (`Engine.stack_resources`, one `pulumi stack export` a stack):
+    the Tenant resource is there from the moment it was created, also after a failed first
+    apply that never reached the stack's `tenantId` output. Raises EngineError when a state
+    cannot be read: without it no live tenant can be said to be unheld."""
+    held = []
+    for name, stack in sorted(stacks.items()):
+        ids = [
+            str(r.outputs.get("name"))
+            for r in engine.stack_resources(name)
+            if r.type == TENANT_TYPE and r.outputs.get("name")
+        ]
+        display = stack.record.display_name
+        held += [HeldTenant(name, i, display) for i in ids] or [HeldTenant(name, None, display)]
+    return held
+
+
+@dataclass(frozen=True)
 class Discovered:
     """What `adopt --write-manifests` found."""
 
@@ -51,24 +89,39 @@ class Discovered:
     notes: tuple[str, ...] = ()
 
 
+def _why_known(
+    key: str, display: str, known: Sequence[Tenant], held: Sequence[HeldTenant]
+) -> str | None:
+    """Why a live tenant is git's already, or None."""
+    for item in held:
+        if item.tenant_id == key:
+            return f"stack {item.stack} holds it"
+    for tenant in known:
+        if (tenant.adopt and tenant.adopt.tenant_id == key) or tenant.display_name == display:
+            return "a manifest in tenants/ names it"
+    for item in held:
+        if item.display_name == display:
+            return f"stack {item.stack} recorded this display name"
+    return None
+
+
 def discover(
     live: Sequence[Mapping[str, Any]],
     idps: Mapping[str, Sequence[LiveIdp]],
     known: Sequence[Tenant],
-    deployed_display_names: Iterable[str],
+    held: Sequence[HeldTenant],
     owner: str,
 ) -> Discovered:
     """The manifests to write for `live` tenants (with their `idps` by tenant id)."""
-    adopted = {t.adopt.tenant_id for t in known if t.adopt and t.adopt.tenant_id}
-    displayed = {t.display_name for t in known} | set(deployed_display_names)
     shared = Counter(str(t.get("displayName", "")) for t in live)
-    taken = {t.name for t in known}
+    taken = {t.name for t in known} | {item.stack for item in held}
     manifests: dict[str, dict[str, Any]] = {}
     skipped = []
     for tenant in sorted(live, key=lambda t: (str(t.get("displayName")), tenant_id(t))):
         key, display = tenant_id(tenant), str(tenant.get("displayName", ""))
-        if key in adopted or display in displayed:
-            skipped.append(f"{key} ({display}): already in tenants/ or deployed")
+        why = _why_known(key, display, known, held)
+        if why:
+            skipped.append(f"{key} ({display}): {why}")
             continue
         if shared[display] > 1:
             skipped.append(

@@ -4,12 +4,23 @@ A pure module: `manifest_document` turns the Identity Toolkit's answers (a Tenan
 IdP configs, as projects.tenants.get / *.list return them) into a manifest that `validate`
 accepts and `adopt` takes over unchanged. Tables, not code, say which API field becomes
 which manifest field (`TENANT_FIELDS`, `IDP_FIELDS`), so a new `spec.auth` setting is one
-row. Never written: a client secret's value. Each provider that has one gets a reference
-the tenant owns (`fromSecretManager: tenant-<name>-<idp>-client-secret`), and
-`secret_ids` lists them so the next steps can say where to store the live secret.
+row. Every sign-in setting is written with its live value, defaults included (the posture
+shows in review, and adopt finds nothing to change); the two that an absent key leaves as
+they are (`requestLogging`, `mobileLinksDomain`: operations switches, docs/sign-in.md) only
+when the tenant has them set, so the manifest does not take over one nobody chose. The
+sign-in settings are spelled as adoption's hints spell them (`reconcile/adopt_signin.py`,
+from the catalogue in `program/signin.py`).
+
+Never written: a client secret's or a test phone code's value. Each provider that has a
+secret gets a reference the tenant owns (`fromSecretManager: tenant-<name>-<idp>-client-secret`),
+each test phone number one too (`tenant-<name>-test-phone-<digits>-code`), and `secret_ids`
+lists them so the next steps can say where to store the live values.
 
 API shapes (Identity Toolkit v2 reference): Tenant `{name, displayName, allowPasswordSignup,
-enableEmailLinkSignin, disableAuth, client.permissions, mfaConfig}`; DefaultSupportedIdpConfig
+enableEmailLinkSignin, disableAuth, client.permissions, mfaConfig, enableAnonymousUser,
+autodeleteAnonymousUsers, passwordPolicyConfig, smsRegionConfig, recaptchaConfig,
+emailPrivacyConfig, testPhoneNumbers, inheritance, monitoring, mobileLinksConfig}`
+(shapes in `program/signin.py`); DefaultSupportedIdpConfig
 `{name, enabled, clientId, clientSecret}`; OAuthIdpConfig `{name, displayName, enabled,
 clientId, issuer, clientSecret, responseType{idToken, code}}`; InboundSamlConfig `{name,
 displayName, enabled, idpConfig{idpEntityId, ssoUrl, signRequest,
@@ -26,6 +37,8 @@ from typing import Any
 import yaml
 
 from reconciler.names import conventional_secret_id
+from reconciler.program.signin import BY_FIELD, TEST_PHONE_NUMBERS
+from reconciler.reconcile.adopt_signin import manifest_spelling
 
 HEADER = "# yaml-language-server: $schema=../schema/tenant.schema.json\n"
 _NAME = re.compile(r"^[a-z][a-z0-9-]{1,26}[a-z0-9]$")
@@ -41,7 +54,7 @@ class Field:
     api: tuple[str, ...]
     """Where it is in the API's document."""
     convert: Callable[[Any], Any] = bool
-    """API value (None when absent) to manifest value."""
+    """API value (None when absent) to manifest value; None leaves the key out."""
 
 
 def _get(document: Mapping[str, Any], path: Sequence[str]) -> Any:
@@ -76,6 +89,39 @@ def mfa_from_api(config: Any) -> dict[str, Any]:
     return mfa
 
 
+def _sign_in(field: str) -> Callable[[Any], Any]:
+    """A sign-in setting's API value as the manifest spells it (the catalogue's canonical
+    form first, so the API's omissions read as its defaults)."""
+    setting = BY_FIELD[field]
+    return lambda value: manifest_spelling(setting.manifest_key, setting.normalize(value))
+
+
+def _recaptcha(value: Any) -> dict[str, Any]:
+    """`recaptcha`: both enforcement states always (off is a posture too), the rest when
+    set."""
+    live = BY_FIELD["recaptchaConfig"].normalize(value)
+    states = ("emailPasswordEnforcementState", "phoneEnforcementState")
+    return {**{key: live[key] for key in states}, **manifest_spelling("recaptcha", live)}
+
+
+def _when_on(value: Any) -> bool | None:
+    """A switch an absent key leaves as it is: written only when on."""
+    return True if value else None
+
+
+def _domain(value: Any) -> str | None:
+    """`mobileLinksDomain`, when the tenant has chosen one (else left as it is)."""
+    return str(value) if value in ("HOSTING_DOMAIN", "FIREBASE_DYNAMIC_LINK_DOMAIN") else None
+
+
+def _test_phone_numbers(tenant: Mapping[str, Any], name: str) -> dict[str, Any]:
+    """Each live test number with a reference to its code, which the tenant owns."""
+    numbers = sorted(tenant.get(TEST_PHONE_NUMBERS) or {})
+    return {
+        number: {"fromSecretManager": {"secret": secret_id(name, number)}} for number in numbers
+    }
+
+
 TENANT_FIELDS: tuple[Field, ...] = (
     Field(("auth", "allowPasswordSignup"), ("allowPasswordSignup",)),
     Field(("auth", "enableEmailLinkSignin"), ("enableEmailLinkSignin",)),
@@ -89,6 +135,17 @@ TENANT_FIELDS: tuple[Field, ...] = (
         ("client", "permissions", "disabledUserDeletion"),
     ),
     Field(("auth", "mfa"), ("mfaConfig",), mfa_from_api),
+    Field(("auth", "enableAnonymousUser"), ("enableAnonymousUser",)),
+    Field(("auth", "autodeleteAnonymousUsers"), ("autodeleteAnonymousUsers",)),
+    Field(("auth", "passwordPolicy"), ("passwordPolicyConfig",), _sign_in("passwordPolicyConfig")),
+    Field(("auth", "smsRegions"), ("smsRegionConfig",), _sign_in("smsRegionConfig")),
+    Field(("auth", "recaptcha"), ("recaptchaConfig",), _recaptcha),
+    Field(
+        ("auth", "enableImprovedEmailPrivacy"), ("emailPrivacyConfig", "enableImprovedEmailPrivacy")
+    ),
+    Field(("auth", "inheritEmailSending"), ("inheritance", "emailSendingConfig")),
+    Field(("auth", "requestLogging"), ("monitoring", "requestLogging", "enabled"), _when_on),
+    Field(("auth", "mobileLinksDomain"), ("mobileLinksConfig", "domain"), _domain),
 )
 """The tenant's settings the manifest holds (spec.auth), API path -> manifest path."""
 
@@ -180,7 +237,10 @@ def manifest_document(
         "adopt": {"tenantId": tenant_id(tenant)},
     }
     for field in TENANT_FIELDS:
-        _put(spec, field.manifest, field.convert(_get(tenant, field.api)))
+        value = field.convert(_get(tenant, field.api))
+        if value is not None:
+            _put(spec, field.manifest, value)
+    _put(spec, ("auth", TEST_PHONE_NUMBERS), _test_phone_numbers(tenant, name))
     providers = []
     for idp in idps:
         entry: dict[str, Any] = {"id": idp.id}
@@ -198,17 +258,22 @@ def manifest_document(
     }
 
 
-def secret_id(name: str, idp_id: str) -> str:
-    """The Secret Manager secret the manifest names for a provider's client secret."""
-    return conventional_secret_id(name, idp_id)
+def secret_id(name: str, key: str) -> str:
+    """The Secret Manager secret the manifest names for a provider's client secret (`key`:
+    the IdP id) or a test phone number's code (`key`: the number)."""
+    return conventional_secret_id(name, key)
 
 
 def secret_ids(document: Mapping[str, Any]) -> list[str]:
-    """Every Secret Manager id the manifest references (to hold the live secrets)."""
+    """Every Secret Manager id the manifest references (to hold the live secrets): the
+    providers' client secrets, then the test phone codes."""
+    refs = [p.get("clientSecret") for p in document["spec"]["identityProviders"]]
+    phones = _get(document, ("spec", "auth", TEST_PHONE_NUMBERS)) or {}
+    refs += [phones[number] for number in sorted(phones)]
     return [
-        str(_get(p, ("clientSecret", "fromSecretManager", "secret")))
-        for p in document["spec"]["identityProviders"]
-        if _get(p, ("clientSecret", "fromSecretManager", "secret"))
+        str(_get(ref, ("fromSecretManager", "secret")))
+        for ref in refs
+        if _get(ref, ("fromSecretManager", "secret"))
     ]
 
 

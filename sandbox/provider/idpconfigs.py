@@ -25,7 +25,7 @@ from sandbox.provider.resource import (
     deletion_allowed,
     known_str,
 )
-from sandbox.provider.store import AlreadyExists, NotFound
+from sandbox.provider.store import AlreadyExists
 from sandbox.provider.tenant import tenant_path
 from sandbox.provider.values import UNKNOWN, contains_unknown
 
@@ -59,8 +59,9 @@ class _TenantIdpConfig(ResourceKind):
         stored = cloud.store.get(self.token, resource_id)
         if stored is None:
             return None
+        known = {f.name for f in self.fields} | {"name"}
         return {
-            **stored,
+            **{key: value for key, value in stored.items() if key in known},
             "deletionPolicy": state.get("deletionPolicy", stored.get("deletionPolicy")),
         }
 
@@ -69,12 +70,12 @@ class _TenantIdpConfig(ResourceKind):
     ) -> dict[str, Any]:
         self._require_tenant(cloud, news["project"], news["tenant"])
         outputs = self._outputs(news)
-        try:
-            cloud.store.replace(self.token, resource_id, outputs)
-        except NotFound:
-            raise ProviderError(
-                f"Error 404: {resource_id} not found (run `pulumi refresh`)"
-            ) from None
+        stored = cloud.store.get(self.token, resource_id)
+        if stored is None:
+            raise ProviderError(f"Error 404: {resource_id} not found (run `pulumi refresh`)")
+        # The provider PATCHes only what changed (update mask): fields the API holds beyond
+        # the provider's schema (an OIDC config's responseType) stay as they are.
+        cloud.store.replace(self.token, resource_id, {**stored, **outputs})
         return outputs
 
     def delete(self, cloud: Cloud, resource_id: str, state: dict[str, Any]) -> None:

@@ -216,6 +216,9 @@ class SandboxProvider(Provider):
         kind = kind_for(request.type)
         olds, _ = props_to_plain(request.olds)
         news, secret = props_to_plain(request.news)
+        # An ignored field keeps its prior value: the bridge drops it from the plan, so the
+        # provider's masked PATCH never names it (tfbridge Diff honours ignoreChanges).
+        news.update({name: olds[name] for name in request.ignore_changes if name in olds})
         if request.preview:
             planned = {
                 f.name: news.get(f.name)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -50,7 +51,23 @@ def pulumi_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def tenant_repo(tmp_path: Path, emulator_host: str, pulumi_home: Path) -> TenantRepo:
+def identity_host(tmp_path: Path, emulator_host: str) -> Iterator[str]:
+    """The sandbox's Identity Toolkit front (sandbox/identity_api.py) for this test's state
+    file: the emulator, plus the IdP configs and test phone numbers it cannot hold."""
+    from sandbox.identity_api import make_server
+
+    server = make_server(tmp_path / "sandbox.db", emulator_host)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def tenant_repo(tmp_path: Path, identity_host: str, pulumi_home: Path) -> TenantRepo:
     pulumi = _require_pulumi()
     root = tmp_path / "repo"
     (root / "tenants").mkdir(parents=True)
@@ -65,7 +82,7 @@ def tenant_repo(tmp_path: Path, emulator_host: str, pulumi_home: Path) -> Tenant
     env = {
         **os.environ,
         # What `python -m sandbox exec` exports: the emulator, the state file, the plugin.
-        **engine_env(emulator_host, tmp_path / "sandbox.db", path),
+        **engine_env(identity_host, tmp_path / "sandbox.db", path),
         "PULUMI_HOME": str(pulumi_home),
         "PULUMI_CONFIG_PASSPHRASE": f"pass-{secrets.token_hex(8)}",
         "PULUMI_SKIP_UPDATE_CHECK": "true",

@@ -15,7 +15,7 @@ from tests.e2e.harness import PROJECT, TenantRepo
 
 pytestmark = pytest.mark.e2e
 
-MFA_TYPE = "pulumi-python:dynamic/identityplatform:TenantMfaConfig"
+MFA_TYPE = "pulumi-python:dynamic/identityplatform:TenantSignInSettings"
 SMS_ON = "".join(
     f"{line}\n"
     for line in (
@@ -148,3 +148,73 @@ def test_mfa_changed_outside_git_is_drift_and_apply_refresh_repairs_it(
     assert tenant_repo.run("drift").code == 0
     user = verified_user(emulator_host, one, "eve@example.com")
     assert start_sms_enrolment(emulator_host, one, user)[0] == 200
+
+
+def test_a_stack_deployed_with_the_mfa_only_resource_moves_to_the_sign_in_settings_in_place(
+    tenant_repo: TenantRepo, emulator_host: str, tmp_path
+):
+    """Stacks deployed before the sign-in settings hold `TenantMfaConfig` (`<tenant>-mfa`).
+    The settings resource aliases it, so the next apply is one update: no create of the new
+    resource and no delete of the old one, whose delete would switch MFA off."""
+    import pulumi
+    import pulumi_gcp as gcp
+    from pulumi import automation as auto
+    from pulumi.dynamic import Resource
+
+    from reconciler.program.auth_settings import MfaSettingsProvider
+    from tests.e2e.harness import REPO
+
+    class TenantMfaConfig(Resource, module="identityplatform", name="TenantMfaConfig"):
+        """The resource as the program declared it before the sign-in settings."""
+
+    def before() -> None:
+        tenant = gcp.identityplatform.Tenant(
+            "tenant-one-identity", display_name="Tenant-One", allow_password_signup=True,
+            project=PROJECT,
+        )  # fmt: skip
+        config = {"state": "ENABLED", "enabledProviders": ["PHONE_SMS"], "providerConfigs": []}
+        TenantMfaConfig(
+            MfaSettingsProvider(),
+            "tenant-one-mfa",
+            {"project": PROJECT, "tenant": tenant.name, "mfaConfig": config},
+        )
+        pulumi.export("tenantId", tenant.name)
+
+    repo = tenant_repo
+    repo.state.mkdir(exist_ok=True)
+    work = tmp_path / "before"
+    work.mkdir()
+    stack = auto.create_or_select_stack(
+        stack_name="tenant-one",
+        project_name="mlaas-tenants",
+        program=before,
+        opts=auto.LocalWorkspaceOptions(
+            work_dir=str(work),
+            env_vars=repo.env,
+            secrets_provider="passphrase",
+            pulumi_command=auto.PulumiCommand(root=str(REPO / ".tools")),
+            project_settings=auto.ProjectSettings(
+                name="mlaas-tenants",
+                runtime="python",
+                backend=auto.ProjectBackend(url=f"file://{repo.state}"),
+            ),
+        ),
+    )
+    stack.set_config("gcp:project", auto.ConfigValue(PROJECT))
+    one = str(stack.up(color="never").outputs["tenantId"].value)
+    assert mfa_of(emulator_host, one)["state"] == "ENABLED"
+
+    tenant_repo.edit("tenant-one", "    allowPasswordSignup: true\n", SMS_ON)
+    repo.manifest("tenant-two").unlink()
+    applied = apply(repo)
+    assert applied.code == 0, applied.stdout + applied.stderr
+    steps = {(s["op"], s["name"]) for s in by_tenant(applied.json())["tenant-one"]["steps"]}
+    assert ("update", "tenant-one-sign-in") in steps, steps
+    assert not {name for op, name in steps if op in ("create", "delete", "replace")} & {
+        "tenant-one-mfa",
+        "tenant-one-sign-in",
+        "tenant-one-identity",
+    }, steps
+    assert repo.tenant_ids()["tenant-one"] == one
+    assert mfa_of(emulator_host, one)["state"] == "ENABLED"
+    assert repo.run("drift").code == 0

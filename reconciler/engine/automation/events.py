@@ -17,6 +17,7 @@ from typing import Any
 from pulumi import automation as auto
 from pulumi.automation.events import EngineEvent, OpType
 
+from reconciler.engine.automation.dynamic_diffs import changed_properties
 from reconciler.report.results import ResourceStep
 
 IGNORED_TYPES = ("pulumi:pulumi:Stack",)
@@ -62,7 +63,7 @@ def steps_recorder(
                 op=op,
                 type=meta.type,
                 name=meta.urn.rsplit("::", 1)[-1],
-                diffs=tuple(meta.diffs or ()),
+                diffs=tuple(meta.diffs or ()) or changed_properties(meta, refresh),
                 replace_keys=tuple(meta.keys or ()) if op != "create" else (),
             )
             with lock:

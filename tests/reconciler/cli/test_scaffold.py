@@ -108,6 +108,19 @@ def test_next_steps_name_the_secret_and_the_pull_request() -> None:
     assert "secret" not in next_steps(ACME, Path("tenants/acme-labs.yaml"))
 
 
+def test_new_shows_the_whole_sign_in_posture_and_it_validates(tmp_path: Path):
+    from reconciler.manifests.model import Auth
+
+    root = _repo(tmp_path)
+    text = (root / write_manifest(root, ACME)).read_text()
+    for key in ("passwordPolicy:", "smsRegions:", "recaptcha:", "testPhoneNumbers: {}"):
+        assert key in text
+    result = validate_tree(root)
+    assert result.ok, result.issues
+    # The API's defaults, except the email privacy the API reference recommends.
+    assert result.tenants[0].auth == Auth(enable_improved_email_privacy=True)
+
+
 @pytest.mark.parametrize("client_id", [None, "1234-abc.apps.googleusercontent.com"])
 def test_next_steps_name_only_what_the_resolver_reads(tmp_path: Path, client_id) -> None:
     """The manifest `new` writes says fromSecretManager, which nothing reads from the

@@ -13,7 +13,15 @@ from the API reference:
   for version 3 cannot see them;
 - Identity Toolkit's config of a project without Identity Platform: 404 `CONFIGURATION_NOT_FOUND`;
 - a refused read: 403 with `{"error": {"code": 403, "status": "PERMISSION_DENIED"}}`;
-- a missing resource: 404 `NOT_FOUND`.
+- a call whose quota project has the API off (or user credentials with no quota project
+  for a client-based API such as Identity Toolkit): 403 PERMISSION_DENIED whose
+  `details` hold a `google.rpc.ErrorInfo` with `reason: SERVICE_DISABLED` and the
+  `consumer` project (the error quoted in golang/oauth2#702 and pulumi/pulumi-gcp#2169);
+- a missing resource: 404 `NOT_FOUND`;
+- Cloud Storage `objects.list` (`GET storage/v1/b/{bucket}/o?prefix=`) answers `items[]`
+  with each object's `name` (https://cloud.google.com/storage/docs/json_api/v1/objects/list;
+  whether `items` is left out or empty when nothing matches is unverified: the reader
+  takes both).
 """
 
 from __future__ import annotations
@@ -40,10 +48,35 @@ class World:
     services: dict[str, set[str]] = field(default_factory=dict)
     denied: set[str] = field(default_factory=set)
     """Paths answered 403."""
+    disabled: dict[str, str] = field(default_factory=dict)
+    """Paths answered 403 SERVICE_DISABLED, with the consumer (quota) project named."""
+    objects: dict[str, list[str]] = field(default_factory=dict)
+    """Object names by bucket, for `objects.list` with a `prefix`."""
 
 
 def _error(code: int, status: str, message: str) -> dict[str, Any]:
     return {"error": {"code": code, "status": status, "message": message}}
+
+
+def _service_disabled(service: str, consumer: str) -> dict[str, Any]:
+    body = _error(
+        403,
+        "PERMISSION_DENIED",
+        f"{service}.googleapis.com API has not been used in project {consumer} before or "
+        "it is disabled.",
+    )
+    body["error"]["details"] = [
+        {
+            "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+            "reason": "SERVICE_DISABLED",
+            "domain": "googleapis.com",
+            "metadata": {
+                "consumer": f"projects/{consumer}",
+                "service": f"{service}.googleapis.com",
+            },
+        }
+    ]
+    return body
 
 
 def _hidden_conditions(policy: dict[str, Any]) -> dict[str, Any]:
@@ -83,8 +116,12 @@ class GoogleStandIn:
         service, _, rest = path.lstrip("/").partition("/")
         if rest in self.world.denied:
             return 403, _error(403, "PERMISSION_DENIED", f"Permission denied on {rest}")
+        if rest in self.world.disabled:
+            return 403, _service_disabled(service, self.world.disabled[rest])
         if service == "serviceusage" and rest.endswith("/services") and method == "GET":
             return self._services(rest, query)
+        if service == "storage" and rest.endswith("/o") and method == "GET":
+            return self._objects(rest, query)
         if rest.endswith(":getIamPolicy") or (service == "storage" and rest.endswith("/iam")):
             return self._policy(rest, query, body)
         if method != "GET":
@@ -111,6 +148,16 @@ class GoogleStandIn:
         if start + PAGE < len(names):
             body["nextPageToken"] = str(start + PAGE)
         return 200, body
+
+    def _objects(self, path: str, query: dict[str, list[str]]) -> tuple[int, Any]:
+        bucket = path.removesuffix("/o")
+        if bucket not in self.world.resources:
+            return 404, _error(404, "NOT_FOUND", f"{bucket} not found")
+        prefix = query.get("prefix", [""])[0]
+        names = [
+            n for n in self.world.objects.get(bucket.rsplit("/", 1)[-1], []) if n.startswith(prefix)
+        ]
+        return 200, {"kind": "storage#objects", "items": [{"name": n} for n in names]}
 
     def _policy(self, path: str, query: dict[str, list[str]], body: Any) -> tuple[int, Any]:
         resource = path.removesuffix(":getIamPolicy").removesuffix("/iam")

@@ -30,11 +30,11 @@ CUSTOM = f"projects/{S.project}/roles/"
 TENANT_ACCOUNTS = f"projects/{S.project}/serviceAccounts/t-"
 
 
-def problems(world: World) -> list[tuple[str, str, str]]:
+def problems(world: World, plan=PLAN) -> list[tuple[str, str, str]]:
     server = GoogleStandIn(world).start()
     try:
         reader = RestProjectReader(GoogleRest(roots(server.url)))
-        return [(p.check, p.problem, p.fix) for p in run_checks(GcpTarget(reader, PLAN))]
+        return [(p.check, p.problem, p.fix) for p in run_checks(GcpTarget(reader, plan))]
     finally:
         server.stop()
 
@@ -54,6 +54,7 @@ def test_every_check_has_a_name_and_the_list_is_what_doctor_runs():
         "gcp.custom-roles",
         "gcp.grants",
         "gcp.impersonation",
+        "gcp.platform-state",
     ]
 
 
@@ -239,6 +240,74 @@ def test_the_doctor_run_exits_non_zero_and_names_each_problem(tmp_path):
         assert (done.returncode, done.stdout) == (0, "gcp: no problem found\n"), done.stderr
     finally:
         server.stop()
+
+
+def test_an_api_off_in_the_callers_quota_project_is_not_blamed_on_missing_roles():
+    """Identity Toolkit bills the caller's quota project: user credentials without one, or
+    with one where the API is off, get 403 SERVICE_DISABLED (pulumi/pulumi-gcp#2169). The
+    fix is the quota project, not the reader roles."""
+    world = healthy(PLAN)
+    world.disabled[f"admin/v2/projects/{S.project}/config"] = "764086051850"
+    found = problems(world)
+    assert [(c, p) for c, p, _ in found] == [
+        (
+            "gcp.identity-platform",
+            "cannot read Identity Platform's config in acme-ml-platform: "
+            "identitytoolkit.googleapis.com is disabled in projects/764086051850, the quota "
+            "project of these credentials",
+        )
+    ]
+    fix = found[0][2]
+    assert "gcloud auth application-default set-quota-project acme-ml-platform" in fix
+    assert "securityReviewer" not in fix
+
+
+def test_a_platform_state_the_deploy_account_can_write_is_reported():
+    """The deploy account writes the tenant state bucket (roles/storage.objectUser): a
+    platform state kept there could be rewritten so that the admin's next `platform up`
+    deletes or changes what it chose, with owner rights."""
+    in_state = blueprint(setup(platform_state="gs://acme-ml-platform-tenant-state/platform"))
+    found = problems(healthy(in_state), in_state)
+    assert [(c, p) for c, p, _ in found] == [
+        (
+            "gcp.platform-state",
+            "the platform stack's state (gs://acme-ml-platform-tenant-state/platform) is in "
+            "the tenant state bucket, which the deploy account writes",
+        )
+    ]
+    # Not named in platform.yaml, but where the earlier docs put it: the doctor looks.
+    world = healthy(PLAN)
+    world.objects[S.state_bucket] = [
+        ".pulumi/stacks/mlaas-tenants/tenant-one.json",
+        "platform/.pulumi/stacks/tenant-gitops-platform/platform.json",
+    ]
+    found = problems(world)
+    assert [(c, p) for c, p, _ in found] == [
+        (
+            "gcp.platform-state",
+            "the platform stack's state (gs://acme-ml-platform-tenant-state/platform) is in "
+            "the tenant state bucket, which the deploy account writes",
+        )
+    ]
+    assert "gs://<control project>-platform-state" in found[0][2]
+    # An admin bucket of its own: a CI account holding anything on it is reported.
+    admin = blueprint(setup(platform_state="gs://acme-ml-admin-state"))
+    world = healthy(admin)
+    world.resources["storage/v1/b/acme-ml-admin-state"] = {"name": "acme-ml-admin-state"}
+    world.resources["storage/v1/b/acme-ml-admin-state/iam"] = {
+        "version": 3,
+        "bindings": [{"role": "roles/storage.objectAdmin", "members": [DEPLOY]}],
+    }
+    found = problems(world, admin)
+    assert [(c, p) for c, p, _ in found] == [
+        (
+            "gcp.platform-state",
+            f"{S.deploy_account} holds roles/storage.objectAdmin on gs://acme-ml-admin-state, "
+            "where the platform stack's state is",
+        )
+    ]
+    world.resources["storage/v1/b/acme-ml-admin-state/iam"]["bindings"] = []
+    assert problems(world, admin) == []
 
 
 def test_numbers_are_the_ones_the_world_uses():

@@ -206,3 +206,21 @@ def test_the_contract_covers_every_type_the_program_declares():
 
     assert set(FRIENDLY) == set(contract.FORCE_NEW)
     assert not contract.known(CUSTOM)
+
+
+def test_a_resource_aliased_to_a_base_resource_is_that_resource_moved_not_recreated():
+    """As the engine does with `aliases`: the MFA-only resource became the sign-in settings
+    (reconciler/program/identity.py aliases it), one update, never a delete and a create."""
+    old = Resource(
+        "pulumi-python:dynamic/identityplatform:TenantMfaConfig",
+        "a-mfa",
+        inputs={"project": "p", "tenant": "t", "mfaConfig": {"state": "DISABLED"}},
+    )
+    new = Resource(
+        "pulumi-python:dynamic/identityplatform:TenantSignInSettings",
+        "a-signin",
+        inputs={"project": "p", "tenant": "t", "mfaConfig": {"state": "DISABLED"}, "x": 1},
+        aliases=("pulumi-python:dynamic/identityplatform:TenantMfaConfig::a-mfa",),
+    )
+    impact = diff_tenant("a", graph(old), graph(new))
+    assert [(c.op, c.name, c.fields) for c in impact.changes] == [(UPDATE, "a-signin", ("x",))]

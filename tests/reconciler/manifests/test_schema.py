@@ -22,8 +22,10 @@ SCHEMAS = ("tenant", "platform")
 # Objects that are maps (labels) or whose keys depend on a discriminator (identity
 # providers: each `then` branch is closed) cannot say additionalProperties: false.
 OPEN_OBJECTS = {"/properties/metadata/properties/labels", "/$defs/identityProvider"}
-# Cross-field rules of auth.mfa: their `then` only tightens keys the closed `mfa` declares.
+# Cross-field rules of auth.mfa and auth.recaptcha: their `then` only tightens keys the
+# closed object declares.
 OPEN_OBJECTS |= {"/$defs/mfa/allOf/0/then", "/$defs/mfa/allOf/1/then"}
+OPEN_OBJECTS |= {"/$defs/recaptcha/allOf/0/then"}
 
 
 def _schema(name: str) -> dict[str, Any]:

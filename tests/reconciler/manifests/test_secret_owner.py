@@ -43,3 +43,23 @@ def test_a_name_belongs_to_the_longest_tenant_name_that_holds_it(
     assert mine.file == f"tenants/{tenant}.yaml" and f"tenant {owner}'s namespace" in mine.message
     assert theirs.file == f"tenants/{owner}.yaml" and theirs.path == "$.metadata.name"
     assert value in theirs.message and f"tenant {tenant} reads it" in theirs.message
+
+
+def test_a_test_phone_code_is_claimed_like_a_client_secret(tmp_path) -> None:
+    """The number's code: its variable and the Secret Manager id CI derives from it are
+    the tenant's claims, at the reference's line, so the fleet rule covers them too."""
+    from reconciler.manifests.loader import load_yaml_file
+    from reconciler.manifests.secret_owner import secret_claims
+
+    path = tmp_path / "acme.yaml"
+    path.write_text(
+        "metadata:\n  name: acme\nspec:\n  auth:\n    testPhoneNumbers:\n"
+        '      "+15555550100": {fromEnv: ACME_EU_TEST_CODE}\n'
+    )
+    claims = secret_claims(load_yaml_file(path, "tenants/acme.yaml"))
+    assert [(c.kind, c.value, c.idp_id, c.line) for c in claims] == [
+        ("env", "ACME_EU_TEST_CODE", "+15555550100", 6),
+        ("derived", "tenant-acme-test-phone-15555550100-code", "+15555550100", 6),
+    ]
+    # acme-eu owns ACME_EU_...: acme may not read it.
+    assert foreign_secret_issues(claims[:1], TENANTS)

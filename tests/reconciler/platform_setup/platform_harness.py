@@ -16,8 +16,8 @@ import pulumi
 from pulumi.runtime import mocks as pulumi_mocks
 
 from reconciler.manifests.setup import KmsKey, PlatformSetup
-from reconciler.platform_setup.blueprint import Blueprint, blueprint
-from reconciler.platform_setup.program import PLATFORM_PROJECT, platform_program
+from reconciler.platform_setup.blueprint import PLATFORM_PROJECT, Blueprint, blueprint
+from reconciler.platform_setup.program import platform_program
 from reconciler.report.results import ResourceStep, StackRun
 from tests.reconciler.program.program_harness import ProgramRun, RecordingMonitor
 

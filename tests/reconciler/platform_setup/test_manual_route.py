@@ -9,7 +9,7 @@ import re
 
 from platform_harness import setup
 
-from reconciler.platform_setup.blueprint import blueprint
+from reconciler.platform_setup.blueprint import CONTROL_APIS, TENANT_APIS, blueprint
 from tests.repo import REPO
 
 PAGE = REPO / "docs" / "platform-setup.md"
@@ -27,6 +27,17 @@ def test_the_custom_roles_are_the_programs():
     assert {k: sorted(v.split(",")) for k, v in found.items()} == {
         role.role_id: sorted(role.permissions) for role in PLAN.roles
     }
+
+
+def test_the_apis_are_the_programs_in_each_project():
+    """Identity Toolkit is on in the control project as well (the CI accounts' quota project)."""
+    found = {
+        project: set(re.findall(r"[\w.]+\.googleapis\.com", apis))
+        for project, apis in re.findall(
+            r'gcloud services enable --project "\$(\w+)"([^\n]*)', commands()
+        )
+    }
+    assert found == {"PROJECT_ID": set(TENANT_APIS), "CONTROL": set(CONTROL_APIS)}
 
 
 def test_the_provider_is_the_programs_and_its_pool_is_created_first():

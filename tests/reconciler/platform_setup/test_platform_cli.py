@@ -14,6 +14,7 @@ from platform_harness import MockedPlatformStack
 from reconciler.cli import platform_commands
 from reconciler.cli.main import main
 from reconciler.manifests.setup import load_setup
+from reconciler.platform_setup.blueprint import blueprint
 from tests.repo import REPO
 from tests.workflows.act.github_settings_api import FakeGitHubSettings
 
@@ -145,3 +146,98 @@ def test_platform_preview_on_the_sandbox_settings_names_each_setting_to_change(
     for words in ("no setup section", "pulumi.backendUrl is 'file://.state'", "secretsProvider"):
         assert words in err
     assert stack.runs == []
+
+
+def test_platform_up_gives_ci_the_backend_url_with_its_prefix(clone, stack, github):
+    """Pulumi keeps a `gs://bucket/prefix` backend's stacks under `prefix/` (pulumi/pulumi
+    pkg/backend/diy/backend.go: `blob.PrefixedBucket(bucket, <path>/)`): CI pointed at the
+    bucket's root would see no stack and plan to create every tenant."""
+    assert main(["--root", str(clone), *INIT]) == 0
+    path = clone / "platform.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace(
+            "backendUrl: gs://acme-ml-platform-tenant-state",
+            "backendUrl: gs://acme-ml-platform-tenant-state/tenants",
+        ),
+        encoding="utf-8",
+    )
+    assert main(["--root", str(clone), "platform", "up"]) == 0
+    assert (
+        github.variables["RECONCILER_BACKEND_URL"] == "gs://acme-ml-platform-tenant-state/tenants"
+    )
+    setup = load_setup(clone, {})
+    assert setup.state_bucket == "acme-ml-platform-tenant-state"
+    [locks] = [
+        g.condition.expression
+        for g in blueprint(setup).grants
+        if g.condition and g.condition.title == "pulumi-locks-only"
+    ]
+    assert locks == (
+        'resource.name.startsWith("projects/_/buckets/acme-ml-platform-tenant-state/objects/'
+        'tenants/.pulumi/locks/")'
+    )
+
+
+def test_the_platform_state_is_never_kept_where_the_deploy_account_writes(
+    clone, stack, github, capsys
+):
+    """The deploy account has roles/storage.objectUser on the tenant state bucket: a
+    platform state there could be rewritten so that the admin's next `up` (owner rights)
+    deletes or changes what the deploy account chose."""
+    refused = [*INIT, "--platform-state", "gs://acme-ml-platform-tenant-state/platform"]
+    assert main(["--root", str(clone), *refused]) == 2
+    assert "the deploy account writes" in capsys.readouterr().err
+    assert "platformState" not in (clone / "platform.yaml").read_text(encoding="utf-8")
+
+    chosen = [*INIT, "--platform-state", "gs://acme-ml-admin-platform-state", "--force"]
+    assert main(["--root", str(clone), *chosen]) == 0
+    assert load_setup(clone, {}).platform_state == "gs://acme-ml-admin-platform-state"
+    capsys.readouterr()
+    assert main(["--root", str(clone), "platform", "preview"]) == 0
+    captured = capsys.readouterr()
+    assert "Platform stack (gs://acme-ml-admin-platform-state):" in captured.out
+    assert "warning" not in captured.err
+
+    moved = ["platform", "preview", "--backend", "gs://acme-ml-platform-tenant-state/platform"]
+    assert main(["--root", str(clone), *moved]) == 0
+    assert (
+        "warning: the platform stack's state is in the tenant state bucket "
+        "gs://acme-ml-platform-tenant-state" in capsys.readouterr().err
+    )
+
+
+def test_init_without_a_control_project_says_the_deploy_account_can_escalate(clone, capsys):
+    """In one project the deploy account's project-wide iam.serviceAccounts.setIamPolicy
+    (no condition can narrow it) lets it make itself TokenCreator on any account there,
+    its own and the Compute Engine default account included."""
+    assert main(["--root", str(clone), *INIT]) == 0
+    err = capsys.readouterr().err
+    assert "one project for tenants and the control plane" in err
+    assert "act as any service account in acme-ml-platform" in err
+    assert "--control-project" in err
+    split = [*INIT, "--control-project", "acme-ml-control", "--force"]
+    assert main(["--root", str(clone), *split]) == 0
+    assert "one project for tenants" not in capsys.readouterr().err
+
+
+def test_init_over_a_0_1_0_copy_keeps_what_its_stacks_and_identities_use(clone, capsys):
+    """0.1.0's guide made the pool `github` and the provider `tenant-gitops`, and the key ring
+    in $REGION; its platform.yaml has no setup section (so init does not refuse), and its
+    Pulumi project names every stack (<project>/<tenant>)."""
+    path = clone / "platform.yaml"
+    earlier = yaml.safe_load(path.read_text(encoding="utf-8"))
+    earlier["pulumi"]["project"] = "acme-tenants"
+    earlier["reconcile"]["parallelism"] = 4
+    path.write_text(yaml.safe_dump(earlier, sort_keys=False), encoding="utf-8")
+    upgrade = [*INIT, "--pool", "github", "--provider", "tenant-gitops"]
+    assert main(["--root", str(clone), *upgrade]) == 0
+    setup = load_setup(clone, {})
+    assert (setup.pool, setup.provider) == ("github", "tenant-gitops")
+    assert setup.kms.location == "europe-west1"
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert document["pulumi"]["project"] == "acme-tenants"
+    assert document["reconcile"]["parallelism"] == 4
+    # The defaults are not written out: a fresh set-up's platform.yaml stays short.
+    assert main(["--root", str(clone), *INIT, "--force"]) == 0
+    assert "workloadIdentity" not in path.read_text(encoding="utf-8")

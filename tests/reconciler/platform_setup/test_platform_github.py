@@ -7,6 +7,7 @@ import pytest
 from platform_harness import setup
 
 from reconciler.platform_setup.github import (
+    ACTIONS_APP_ID,
     REQUIRED_CHECK,
     SetupRefused,
     set_up_github,
@@ -98,16 +99,19 @@ def test_stricter_protection_and_changed_variables_are_merged_not_overwritten(gi
         "required_pull_request_reviews": {"required_approving_review_count": 2},
         "enforce_admins": {"enabled": False},
     }
-    github.variables["RECONCILER_GCP_PROJECT"] = "old-project"
+    github.variables["GCP_PREVIEW_SERVICE_ACCOUNT"] = "old@acme-ml-platform.iam.gserviceaccount.com"
     notes = run(github)
     protection = github.protection["main"]
     assert protection["required_status_checks"]["checks"] == [
         {"context": "lint", "app_id": 15368},
-        {"context": REQUIRED_CHECK, "app_id": None},
+        {"context": REQUIRED_CHECK, "app_id": ACTIONS_APP_ID},
     ]
     assert protection["required_pull_request_reviews"]["required_approving_review_count"] == 2
-    assert github.variables["RECONCILER_GCP_PROJECT"] == "acme-ml-platform"
-    assert "update variable RECONCILER_GCP_PROJECT: old-project -> acme-ml-platform" in notes
+    assert github.variables["GCP_PREVIEW_SERVICE_ACCOUNT"] == f"tenant-gitops-preview@{ACCOUNTS}"
+    assert (
+        "update variable GCP_PREVIEW_SERVICE_ACCOUNT: old@acme-ml-platform.iam.gserviceaccount.com"
+        f" -> tenant-gitops-preview@{ACCOUNTS}"
+    ) in notes
 
 
 def test_the_wrong_repository_id_is_refused_before_anything_is_written(github):
@@ -127,3 +131,107 @@ def test_a_token_without_admin_rights_is_told_what_it_needs(github):
     api = GitHub(REPO, "read-only-token", api_url=github.url)
     with pytest.raises(SetupRefused, match="token needs admin rights"):
         set_up_github(api, setup(), {}, True, lambda _: None)
+
+
+def test_the_required_check_must_come_from_github_actions(github):
+    """Without `app_id` the check is satisfied by "any app if it was not set by a GitHub
+    App" (operation repos/update-branch-protection, `checks[].app_id`): on a fresh
+    repository anyone with write access could POST a success status named "Tenant PR
+    check". GitHub Actions' app id is 15368 (the `app_id` GitHub answers for Actions'
+    checks, e.g. apache/infrastructure-asfyaml#64, joshjohanning/github-misc-scripts#57)."""
+    assert ACTIONS_APP_ID == 15368
+    run(github)
+    assert github.protection["main"]["required_status_checks"]["checks"] == [
+        {"context": REQUIRED_CHECK, "app_id": 15368}
+    ]
+    # A protection that already asks for everything else, but from any source, is tightened.
+    github.protection["main"]["required_status_checks"]["checks"] = [
+        {"context": REQUIRED_CHECK, "app_id": None}
+    ]
+    notes = run(github)
+    assert any("tighten the protection of main" in n for n in notes), notes
+    assert github.protection["main"]["required_status_checks"]["checks"] == [
+        {"context": REQUIRED_CHECK, "app_id": 15368}
+    ]
+
+
+def test_protection_settings_it_does_not_manage_are_kept(github):
+    """PUT .../protection replaces the whole protection (each boolean left out is false):
+    the settings `up` does not manage are read and sent back as they were."""
+    github.users["alice"] = 11
+    github.protection["main"] = {
+        "required_status_checks": {
+            "strict": True,
+            "contexts": [REQUIRED_CHECK],
+            "checks": [{"context": REQUIRED_CHECK, "app_id": None}],
+        },
+        "enforce_admins": {"enabled": True},
+        "required_pull_request_reviews": {
+            "required_approving_review_count": 1,
+            "dismiss_stale_reviews": True,
+            "require_last_push_approval": True,
+            "dismissal_restrictions": {
+                "users": [{"login": "alice", "id": 11}],
+                "teams": [{"slug": "platform-leads", "id": 42}],
+                "apps": [],
+            },
+        },
+        "required_linear_history": {"enabled": True},
+        "required_conversation_resolution": {"enabled": True},
+        "block_creations": {"enabled": True},
+        "lock_branch": {"enabled": False},
+        "allow_fork_syncing": {"enabled": True},
+        "allow_force_pushes": {"enabled": False},
+        "allow_deletions": {"enabled": False},
+        "required_signatures": {"enabled": True},
+    }
+    run(github)
+    after = github.protection["main"]
+    assert after["required_status_checks"]["checks"] == [
+        {"context": REQUIRED_CHECK, "app_id": 15368}
+    ]
+    for key in (
+        "required_linear_history",
+        "required_conversation_resolution",
+        "block_creations",
+        "allow_fork_syncing",
+        "required_signatures",
+    ):
+        assert after[key] == {"enabled": True}, key
+    assert after["lock_branch"] == {"enabled": False}
+    restrictions = after["required_pull_request_reviews"]["dismissal_restrictions"]
+    assert [u["login"] for u in restrictions["users"]] == ["alice"]
+    assert [t["slug"] for t in restrictions["teams"]] == ["platform-leads"]
+    assert [w.method for w in github.writes() if w.path.endswith("/protection")] == ["PUT"]
+    assert run(github) == []
+
+
+def test_bypass_allowances_are_removed_and_the_note_says_so(github):
+    github.protection["main"] = {
+        "required_status_checks": {"strict": True, "checks": [{"context": REQUIRED_CHECK}]},
+        "enforce_admins": {"enabled": True},
+        "required_pull_request_reviews": {
+            "required_approving_review_count": 1,
+            "bypass_pull_request_allowances": {"users": [{"login": "alice"}], "teams": []},
+        },
+    }
+    notes = run(github)
+    assert any("removes the pull-request bypass allowances" in n for n in notes), notes
+    reviews = github.protection["main"]["required_pull_request_reviews"]
+    assert "bypass_pull_request_allowances" not in reviews
+
+
+def test_up_never_points_ci_at_other_state_or_another_project(github):
+    """RECONCILER_BACKEND_URL, RECONCILER_SECRETS_PROVIDER and RECONCILER_GCP_PROJECT that
+    already hold other values (a 0.1.0 copy set them by hand) are where CI's tenants live:
+    changing one makes the next push plan every tenant as new. Refused before anything is
+    written; the admin changes them by hand after moving the state."""
+    github.variables["RECONCILER_BACKEND_URL"] = "gs://acme-old-state"
+    with pytest.raises(SetupRefused, match="RECONCILER_BACKEND_URL is gs://acme-old-state"):
+        run(github)
+    assert github.writes() == []
+    assert github.variables["RECONCILER_BACKEND_URL"] == "gs://acme-old-state"
+    github.variables["RECONCILER_BACKEND_URL"] = "gs://acme-ml-platform-tenant-state"
+    github.variables["GCP_DEPLOY_SERVICE_ACCOUNT"] = "old@acme-ml-platform.iam.gserviceaccount.com"
+    notes = run(github)
+    assert any(n.startswith("update variable GCP_DEPLOY_SERVICE_ACCOUNT") for n in notes)

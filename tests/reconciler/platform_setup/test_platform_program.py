@@ -209,3 +209,47 @@ def test_impersonation_is_by_workflow_file_or_environment_never_the_whole_pool()
     )
     assert not any(m.endswith("/*") for m in members.values())
     assert len(members) == 7
+
+
+def test_identity_toolkit_is_on_in_the_control_project_too():
+    """Identity Toolkit is a client-based API: a service account's calls (also by
+    impersonation, as in CI) count against the quota project of *its own* project
+    (https://cloud.google.com/docs/quotas/set-quota-project: "If the principal for the API
+    call is a service account, including by impersonation, the project associated with the
+    service account is used as the quota project"). pulumi-gcp sends no
+    `X-Goog-User-Project` unless `user_project_override` is set
+    (terraform-provider-google transport `SendRequest`), so with a control project every
+    tenant apply, refresh and adopt listing would get 403 SERVICE_DISABLED there."""
+    apart = blueprint(
+        setup(
+            control_project="acme-ml-control",
+            kms=KmsKey("acme-ml-control", "europe-west1", "tenant-gitops", "pulumi-secrets"),
+        )
+    )
+    services = {
+        (s.inputs["project"], s.inputs["service"])
+        for s in run(apart).of_type("gcp:projects/service:Service")
+    }
+    assert ("acme-ml-control", "identitytoolkit.googleapis.com") in services
+    assert ("acme-ml-platform", "identitytoolkit.googleapis.com") in services
+
+
+def test_the_platform_state_bucket_is_out_of_the_bucket_admin_role_in_any_layout():
+    """The deploy account's bucket role is project-wide (bucket creation is checked on the
+    project): were the admins' platform-state bucket in the tenant project, it could set
+    that bucket's IAM and write the platform state. Its project is not known here, so the
+    condition always leaves it out."""
+    for control in ("acme-ml-platform", "acme-ml-control"):
+        plan = blueprint(
+            setup(
+                control_project=control,
+                kms=KmsKey(control, "europe-west1", "tenant-gitops", "pulumi-secrets"),
+                platform_state="gs://acme-ml-admin-state/platform",
+            )
+        )
+        [grant] = [g for g in plan.grants if g.role.endswith("/tenantGitopsBucketAdmin")]
+        assert grant.condition is not None
+        expression = grant.condition.expression
+        assert 'resource.name != "projects/_/buckets/acme-ml-admin-state"' in expression
+        assert '!resource.name.startsWith("projects/_/buckets/acme-ml-admin-state/")' in expression
+        assert ("acme-ml-platform-tenant-state" in expression) is (control == "acme-ml-platform")

@@ -35,7 +35,8 @@ GCP_PROJECT = "demo-mlaas"
 FINGERPRINT = "fingerprint-under-test"
 STACK_TYPE = "pulumi:pulumi:Stack"
 IDENTITY_TENANT = "gcp:identityplatform/tenant:Tenant"
-MFA_CONFIG = "pulumi-python:dynamic/identityplatform:TenantMfaConfig"
+SIGN_IN = "pulumi-python:dynamic/identityplatform:TenantSignInSettings"
+OIDC_FLOW = "pulumi-python:dynamic/identityplatform:TenantOidcFlow"
 DEFAULT_IDP = "gcp:identityplatform/tenantDefaultSupportedIdpConfig:TenantDefaultSupportedIdpConfig"
 OIDC_IDP = "gcp:identityplatform/tenantOauthIdpConfig:TenantOauthIdpConfig"
 SAML_IDP = "gcp:identityplatform/tenantInboundSamlConfig:TenantInboundSamlConfig"
@@ -53,6 +54,7 @@ ENVIRONMENT = {
     "TENANT_ONE_GOOGLE_CLIENT_SECRET": "plain-google-secret-of-tenant-one",
     "TENANT_TWO_GITHUB_CLIENT_SECRET": "plain-github-secret-of-tenant-two",
     "EVERY_FIELD_GOOGLE_CLIENT_SECRET": "plain-google-secret-of-acme",
+    "EVERY_FIELD_TEST_PHONE_CODE": "654321",
 }
 """Client secrets the example manifests read from the environment."""
 
@@ -103,6 +105,7 @@ class Registration:
     dependencies: tuple[str, ...]
     property_dependencies: dict[str, tuple[str, ...]]
     protect: bool
+    ignore_changes: tuple[str, ...] = ()
 
     def masked(self) -> dict[str, Any]:
         """The golden form: sorted keys, secrets masked, references as `type::name`."""
@@ -138,6 +141,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                     for key, deps in request.propertyDependencies.items()
                 },
                 protect=bool(request.protect),
+                ignore_changes=tuple(request.ignoreChanges),
             )
             # The SDK registers resources from several threads at once.
             with self._lock:

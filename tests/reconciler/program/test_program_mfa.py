@@ -1,23 +1,20 @@
-"""The tenant's MFA settings: the dynamic resource's inputs, its pure rules, and its provider.
+"""The tenant's MFA settings: the API's `mfaConfig` for the manifest, and the MFA-only provider
+that stacks deployed before the sign-in settings resource still hold (`auth_settings.py`).
 
 The provider runs against an in-memory Identity Toolkit (`FakeApi`), so these tests pin what
 it sends (the PATCH body and update mask) and what it reports (outputs, ids) without a
-network; tests/e2e/test_mfa.py runs the same code through the real engine and emulator.
+network; test_program_signin.py covers the sign-in settings resource that replaced it, and
+tests/e2e/test_mfa.py runs both through the real engine and emulator.
 """
 
 from __future__ import annotations
 
-import base64
 import copy
 import json
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
-import dill
 import pytest
-from program_harness import IDENTITY_TENANT, MFA_CONFIG, Harness
-from pulumi.dynamic.dynamic import serialize_provider
-from pulumi.runtime import rpc
 
 from reconciler.gcp.identitytoolkit import (
     PRODUCTION_ROOT,
@@ -62,6 +59,16 @@ def totp(intervals: int) -> dict[str, Any]:
                 "state": "MANDATORY",
                 "enabledProviders": ["PHONE_SMS"],
                 "providerConfigs": [totp(0)],
+            },
+        ),
+        # MFA switched off switches TOTP off too: its entry has a state of its own, which the
+        # top-level state does not govern (firebase/firebase-admin-go PR #569).
+        (
+            Mfa(state="DISABLED", factors=("PHONE_SMS", "TOTP")),
+            {
+                "state": "DISABLED",
+                "enabledProviders": ["PHONE_SMS"],
+                "providerConfigs": [{**totp(5), "state": "DISABLED"}],
             },
         ),
         # The TOTP allowance means nothing without TOTP (the schema refuses the pair anyway).
@@ -118,41 +125,6 @@ def test_settings_diff_updates_in_place_unless_the_tenant_changes(
 ):
     result = settings_diff(olds, news)
     assert (result.changes, result.replaces) == (changes, replaces)
-
-
-# --- the resource as the program declares it --------------------------------------------
-
-
-def test_every_tenant_declares_its_mfa_bound_to_the_server_assigned_tenant(harness: Harness):
-    run = harness.run(harness.tenant("tenant-one"))
-    mfa = run.one(MFA_CONFIG)
-    assert mfa.name == "tenant-one-mfa"
-    assert mfa.inputs["tenant"] == run.outputs["tenantId"]
-    assert mfa.property_dependencies["tenant"] == (f"{IDENTITY_TENANT}::tenant-one-identity",)
-    assert mfa.inputs["project"] == "demo-mlaas"
-    # tenant-one's manifest says nothing about MFA: the settings are the API's defaults.
-    assert mfa.inputs["mfaConfig"] == OFF
-
-
-def test_manifest_mfa_reaches_the_resource(harness: Harness):
-    run = harness.run(harness.tenant("every-field"))
-    assert run.one(MFA_CONFIG).inputs["mfaConfig"] == {
-        "state": "MANDATORY",
-        "enabledProviders": ["PHONE_SMS"],
-        "providerConfigs": [totp(3)],
-    }
-
-
-def test_the_pickled_provider_is_a_secret_reference_to_this_module(harness: Harness):
-    run = harness.run(harness.tenant("tenant-one"))
-    pickled = run.one(MFA_CONFIG).inputs["__provider"]
-    assert rpc.is_rpc_secret(pickled)
-    raw = base64.b64decode(rpc.unwrap_rpc_secret(pickled))
-    # By reference (module and class name), so it carries no code, endpoint or credential.
-    assert len(raw) < 200
-    assert b"reconciler.program.auth_settings" in raw
-    assert isinstance(dill.loads(raw), MfaSettingsProvider)
-    assert raw == base64.b64decode(serialize_provider(MfaSettingsProvider()))
 
 
 # --- the provider, against an in-memory API ------------------------------------------------

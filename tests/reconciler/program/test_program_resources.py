@@ -18,9 +18,10 @@ from program_harness import (
     GCP_PROJECT,
     IDENTITY_TENANT,
     IDP_TYPES,
-    MFA_CONFIG,
+    OIDC_FLOW,
     OIDC_IDP,
     SAML_IDP,
+    SIGN_IN,
     Harness,
     ProgramRun,
     make_platform,
@@ -30,14 +31,15 @@ from program_harness import (
 )
 from pulumi.runtime import rpc
 
-from reconciler.program.auth_settings import TenantMfaConfig
+from reconciler.program.oidc_flow import TenantOidcFlow
 from reconciler.program.secrets import resolve_secrets
 from reconciler.program.tenant import tenant_program
+from reconciler.program.tenant_settings import TenantSignInSettings
 
 EXPECTED = {
     "tenant-one": {
         (IDENTITY_TENANT, "tenant-one-identity"),
-        (MFA_CONFIG, "tenant-one-mfa"),
+        (SIGN_IN, "tenant-one-sign-in"),
         (DEFAULT_IDP, "tenant-one-idp-google.com"),
         (BUCKET, "tenant-one-data"),
         (ACCOUNT, "tenant-one-workload"),
@@ -58,7 +60,7 @@ EXPECTED = {
     },
     "tenant-two": {
         (IDENTITY_TENANT, "tenant-two-identity"),
-        (MFA_CONFIG, "tenant-two-mfa"),
+        (SIGN_IN, "tenant-two-sign-in"),
         (DEFAULT_IDP, "tenant-two-idp-github.com"),
         (BUCKET, "tenant-two-data"),
         (ACCOUNT, "tenant-two-workload"),
@@ -74,10 +76,11 @@ EXPECTED = {
     },
     "every-field": {
         (IDENTITY_TENANT, "every-field-identity"),
-        (MFA_CONFIG, "every-field-mfa"),
+        (SIGN_IN, "every-field-sign-in"),
         (DEFAULT_IDP, "every-field-idp-google.com"),
         (DEFAULT_IDP, "every-field-idp-microsoft.com"),
         (OIDC_IDP, "every-field-idp-oidc.acme-okta"),
+        (OIDC_FLOW, "every-field-idp-oidc.acme-okta-flow"),
         (SAML_IDP, "every-field-idp-saml.acme-adfs"),
         (BUCKET, "every-field-data"),
         (ACCOUNT, "every-field-workload"),
@@ -111,7 +114,8 @@ EXPECTED = {
 
 RESOURCE_CLASSES = {
     IDENTITY_TENANT: gcp.identityplatform.Tenant,
-    MFA_CONFIG: TenantMfaConfig,
+    SIGN_IN: TenantSignInSettings,
+    OIDC_FLOW: TenantOidcFlow,
     DEFAULT_IDP: gcp.identityplatform.TenantDefaultSupportedIdpConfig,
     OIDC_IDP: gcp.identityplatform.TenantOauthIdpConfig,
     SAML_IDP: gcp.identityplatform.TenantInboundSamlConfig,
@@ -180,12 +184,21 @@ def test_idp_configs_mfa_and_nothing_else_depend_on_the_identity_tenant(
 ):
     name, run = example
     identity = f"{IDENTITY_TENANT}::{name}-identity"
-    bound = (*IDP_TYPES, MFA_CONFIG)
+    bound = (*IDP_TYPES, SIGN_IN, OIDC_FLOW)
     dependents = {r.type for r in run.registrations if identity in r.dependencies}
     assert dependents == {r.type for r in run.registrations if r.type in bound}
     for idp in (r for r in run.registrations if r.type in bound):
-        assert idp.dependencies == (identity,)
         assert idp.property_dependencies["tenant"] == (identity,)
+        if idp.type != OIDC_FLOW:
+            assert idp.dependencies == (identity,)
+
+
+def test_an_oidc_flow_is_sent_after_its_config_exists(harness: Harness):
+    run = harness.run(harness.tenant("every-field"))
+    flow = run.one(OIDC_FLOW)
+    config = f"{OIDC_IDP}::every-field-idp-oidc.acme-okta"
+    assert flow.dependencies == tuple(sorted((f"{IDENTITY_TENANT}::every-field-identity", config)))
+    assert (flow.inputs["idpId"], flow.inputs["responseType"]) == ("oidc.acme-okta", "code")
 
 
 def test_idp_configs_and_mfa_are_bound_to_the_server_assigned_tenant_name(
@@ -194,7 +207,7 @@ def test_idp_configs_and_mfa_are_bound_to_the_server_assigned_tenant_name(
     _, run = example
     tenant_id = run.outputs["tenantId"]
     assert tenant_id.endswith("-srv01")  # assigned by the (mock) server, not by the program
-    bound = (*IDP_TYPES, MFA_CONFIG)
+    bound = (*IDP_TYPES, SIGN_IN, OIDC_FLOW)
     assert {r.inputs["tenant"] for r in run.registrations if r.type in bound} == {tenant_id}
 
 
@@ -336,8 +349,8 @@ def test_protection_follows_manifest_then_platform_and_is_lifted_on_decommission
     for type_ in (IDENTITY_TENANT, BUCKET):
         assert run.one(type_).protect is protected
         assert run.one(type_).inputs["deletionPolicy"] == policy
-    # Deleting the MFA settings switches MFA off: protected exactly like the tenant.
-    assert run.one(MFA_CONFIG).protect is protected
+    # Deleting the sign-in settings puts the API's defaults back: protected like the tenant.
+    assert run.one(SIGN_IN).protect is protected
 
 
 def test_only_the_identity_tenant_its_mfa_and_bucket_are_protected(
@@ -345,7 +358,7 @@ def test_only_the_identity_tenant_its_mfa_and_bucket_are_protected(
 ):
     _, run = example
     protected = {r.type for r in run.registrations if r.protect}
-    assert protected == {IDENTITY_TENANT, MFA_CONFIG, BUCKET}
+    assert protected == {IDENTITY_TENANT, SIGN_IN, BUCKET}
 
 
 # --- secrets ----------------------------------------------------------------------------------
@@ -355,6 +368,7 @@ SECRET_VALUES = [
     *ENVIRONMENT.values(),
     secret_manager_value("tenant-every-field-microsoft-client-secret", "3", GCP_PROJECT),
     secret_manager_value("tenant-every-field-okta-client-secret", "latest", GCP_PROJECT),
+    secret_manager_value("tenant-every-field-test-phone-uk-code", "latest", GCP_PROJECT),
 ]
 
 
@@ -363,16 +377,37 @@ def test_client_secrets_reach_gcp_as_secrets(harness: Harness):
     secrets = {
         r.name: r.inputs["clientSecret"] for r in run.registrations if "clientSecret" in r.inputs
     }
+    # The OIDC provider's secret goes with its flow, the one place that sends it.
     assert set(secrets) == {
         "every-field-idp-google.com",
         "every-field-idp-microsoft.com",
-        "every-field-idp-oidc.acme-okta",
+        "every-field-idp-oidc.acme-okta-flow",
     }
     assert all(rpc.is_rpc_secret(value) for value in secrets.values())
     assert (
         rpc.unwrap_rpc_secret(secrets["every-field-idp-google.com"])
         == ENVIRONMENT["EVERY_FIELD_GOOGLE_CLIENT_SECRET"]
     )
+    assert rpc.unwrap_rpc_secret(secrets["every-field-idp-oidc.acme-okta-flow"]) == (
+        secret_manager_value("tenant-every-field-okta-client-secret", "latest", GCP_PROJECT)
+    )
+
+
+def test_the_oidc_config_sends_no_secret_and_keeps_the_one_read_back_secret(harness: Harness):
+    config = harness.run(harness.tenant("every-field")).one(OIDC_IDP)
+    assert "clientSecret" not in config.inputs
+
+
+def test_test_phone_codes_reach_the_sign_in_settings_as_one_secret(harness: Harness):
+    settings = harness.run(harness.tenant("every-field")).one(SIGN_IN)
+    codes = settings.inputs["testPhoneNumbers"]
+    assert rpc.is_rpc_secret(codes)
+    assert rpc.unwrap_rpc_secret(codes) == {
+        "+15555550100": ENVIRONMENT["EVERY_FIELD_TEST_PHONE_CODE"],
+        "+447700900123": secret_manager_value(
+            "tenant-every-field-test-phone-uk-code", "latest", GCP_PROJECT
+        ),
+    }
 
 
 def test_secret_values_appear_nowhere_unmasked(example: tuple[str, ProgramRun]):
@@ -389,6 +424,7 @@ def test_secret_manager_lookups_use_the_reference_or_platform_project(harness: H
     assert lookups == [
         ("tenant-every-field-microsoft-client-secret", "3", GCP_PROJECT),
         ("tenant-every-field-okta-client-secret", "latest", GCP_PROJECT),
+        ("tenant-every-field-test-phone-uk-code", "latest", GCP_PROJECT),
     ]
 
 
@@ -406,10 +442,22 @@ def test_stack_outputs(harness: Harness):
         "tenantName": "every-field",
         "tenantId": "acme-research-srv01",
         "identityProviders": ["google.com", "microsoft.com", "oidc.acme-okta", "saml.acme-adfs"],
+        "signInPosture": {
+            "passwordSignup": True,
+            "emailLinkSignin": True,
+            "anonymousUsers": True,
+            "signInDisabled": False,
+            "mfa": "MANDATORY (PHONE_SMS, TOTP)",
+            "passwordPolicy": "ENFORCE 12-128 (upper, lower, digit, symbol)",
+            "smsRegions": "only CA, GB, US",
+            "recaptcha": "email ENFORCE, phone AUDIT",
+            "improvedEmailPrivacy": True,
+            "testPhoneNumbers": 2,
+        },
         "bucketName": run.one(BUCKET).inputs["name"],
         "serviceAccountEmail": "t-every-field@demo-mlaas.iam.gserviceaccount.com",
         "fingerprint": FINGERPRINT,
-        "secretVersions": {"oidc.acme-okta": "7"},
+        "secretVersions": {"+447700900123": "7", "oidc.acme-okta": "7"},
     }
 
 

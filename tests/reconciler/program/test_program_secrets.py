@@ -38,7 +38,14 @@ def every_field(harness: Harness, **idp_changes: dict[str, Any]) -> Tenant:
 def test_env_secrets_are_read_and_secret_manager_ones_deferred(harness: Harness):
     secrets = resolve_secrets(harness.tenant("every-field"), ENVIRONMENT)
     assert secrets.tenant == "every-field"
-    assert secrets.idp_ids() == ("google.com", "microsoft.com", "oidc.acme-okta")
+    # Test phone numbers' codes are secrets of the same kind, keyed by the number.
+    assert secrets.idp_ids() == (
+        "+15555550100",
+        "+447700900123",
+        "google.com",
+        "microsoft.com",
+        "oidc.acme-okta",
+    )
 
 
 def test_missing_variable_is_one_error_naming_variable_idp_and_file(harness: Harness):
@@ -65,8 +72,12 @@ def test_every_missing_variable_is_listed_at_once(harness: Harness):
     assert missing == [
         ("EVERY_FIELD_GOOGLE_CLIENT_SECRET", "google.com", False),
         ("ACME_MICROSOFT_SECRET", "microsoft.com", True),
+        ("EVERY_FIELD_TEST_PHONE_CODE", "+15555550100", False),
     ]
-    assert "2 secrets" in str(raised.value)
+    assert "3 secrets" in str(raised.value)
+    assert "EVERY_FIELD_TEST_PHONE_CODE is not set (code of test phone number +15555550100)" in (
+        str(raised.value)
+    )
     assert "ACME_MICROSOFT_SECRET is set but empty" in str(raised.value)
 
 
@@ -78,9 +89,24 @@ def test_empty_or_blank_variable_is_missing(harness: Harness, blank: str):
         resolve_secrets(harness.tenant("tenant-one"), {"TENANT_ONE_GOOGLE_CLIENT_SECRET": blank})
 
 
+@pytest.mark.parametrize("code", ["12345", "1234567", "12a456", "١٢٣٤٥٦"])
+def test_a_test_phone_code_that_is_not_six_digits_is_refused_without_showing_it(
+    harness: Harness, code: str
+):
+    environ = {**ENVIRONMENT, "EVERY_FIELD_TEST_PHONE_CODE": code}
+    with pytest.raises(MissingSecretError) as raised:
+        resolve_secrets(harness.tenant("every-field"), environ)
+    assert str(raised.value).endswith(
+        "EVERY_FIELD_TEST_PHONE_CODE does not hold a six-digit code "
+        "(code of test phone number +15555550100)"
+    )
+    assert code not in str(raised.value)
+
+
 def test_secret_manager_references_need_no_environment(harness: Harness):
     tenant = every_field(harness)
-    secrets = resolve_secrets(tenant, {"EVERY_FIELD_GOOGLE_CLIENT_SECRET": "x"})
+    environ = {"EVERY_FIELD_GOOGLE_CLIENT_SECRET": "x", "EVERY_FIELD_TEST_PHONE_CODE": "123456"}
+    secrets = resolve_secrets(tenant, environ)
     assert "microsoft.com" in secrets.idp_ids()
 
 
@@ -174,8 +200,12 @@ def test_the_program_exports_the_concrete_version_of_each_latest_read_in_plain_t
 ):
     run = harness.run(harness.tenant("every-field"))
     # okta follows `latest` (resolved to 7 by the mock); microsoft is pinned to 3, and a
-    # newer version is no rotation for it; google is read from the environment.
-    assert run.outputs["secretVersions"] == {"oidc.acme-okta": LATEST_VERSION}
+    # newer version is no rotation for it; google is read from the environment. The UK test
+    # number's code follows `latest` too: a rotated code is a rotation like any other.
+    assert run.outputs["secretVersions"] == {
+        "+447700900123": LATEST_VERSION,
+        "oidc.acme-okta": LATEST_VERSION,
+    }
     assert "secretVersions" not in run.secret_outputs
     assert "latest" not in str(run.outputs["secretVersions"])
 
@@ -188,6 +218,7 @@ def test_the_value_and_the_recorded_version_come_from_one_read(harness: Harness)
     assert reads == [
         "tenant-every-field-microsoft-client-secret",
         "tenant-every-field-okta-client-secret",
+        "tenant-every-field-test-phone-uk-code",
     ]
 
 
@@ -196,8 +227,8 @@ def test_a_second_run_of_the_same_program_reads_again(harness: Harness):
     program = tenant_program(tenant, harness.platform, "fp", harness.secrets(tenant))
     first = execute(program, tenant.name, preview=True)
     second = execute(program, tenant.name)
-    assert len(first.calls) == 2 and len(second.calls) == 2
-    assert second.outputs["secretVersions"] == {"oidc.acme-okta": LATEST_VERSION}
+    assert len(first.calls) == 3 and len(second.calls) == 3
+    assert second.outputs["secretVersions"]["oidc.acme-okta"] == LATEST_VERSION
 
 
 def test_nothing_is_exported_for_environment_or_unread_secrets(harness: Harness):

@@ -8,6 +8,8 @@ from program_harness import (
     DEFAULT_IDP,
     FINGERPRINT,
     GCP_PROJECT,
+    OIDC_FLOW,
+    SIGN_IN,
     Harness,
     execute,
     secret_manager_value,
@@ -53,6 +55,7 @@ def test_an_unknown_source_is_refused_with_the_choices() -> None:
         ("acme", "microsoft.com", "tenant-acme-microsoft-client-secret"),
         ("acme", "oidc.corp-sso", "tenant-acme-oidc-corp-sso-client-secret"),
         ("acme", "facebook.com", "tenant-acme-facebook-client-secret"),
+        ("acme", "+15555550100", "tenant-acme-test-phone-15555550100-code"),
     ],
 )
 def test_the_naming_convention(tenant: str, idp: str, secret: str) -> None:
@@ -76,7 +79,13 @@ def test_in_ci_a_from_env_reference_reads_secret_manager_by_convention(mocked: H
 def test_a_preview_reads_no_secret_and_marks_it_not_compared(harness: Harness) -> None:
     tenant = harness.tenant("every-field")
     secrets = resolve_secrets(tenant, {}, source="unread")  # no variable, no Secret Manager
-    assert secrets.not_compared() == ("google.com", "microsoft.com", "oidc.acme-okta")
+    assert secrets.not_compared() == (
+        "+15555550100",
+        "+447700900123",
+        "google.com",
+        "microsoft.com",
+        "oidc.acme-okta",
+    )
     assert secrets.ignored_properties("google.com") == ["clientSecret"]
     assert f"google.com={NOT_COMPARED}" in repr(secrets)
     run = execute(
@@ -84,6 +93,15 @@ def test_a_preview_reads_no_secret_and_marks_it_not_compared(harness: Harness) -
     )
     assert run.calls == []  # Secret Manager was never asked
     assert run.of_type(DEFAULT_IDP)  # every other part of the tenant is still declared
+    # The codes and the OIDC flow's secret are kept as deployed, like the IdP configs' secrets.
+    assert run.one(SIGN_IN).ignore_changes == ("testPhoneNumbers",)
+    assert run.one(OIDC_FLOW).ignore_changes == ("clientSecret",)
+
+
+def test_read_secrets_leave_nothing_ignored_on_the_dynamic_resources(harness: Harness) -> None:
+    run = harness.run(harness.tenant("every-field"))
+    assert run.one(SIGN_IN).ignore_changes == ()
+    assert run.one(OIDC_FLOW).ignore_changes == ()
 
 
 def test_unread_secrets_never_reach_an_update(harness: Harness) -> None:

@@ -13,7 +13,7 @@ import yaml
 from reconciler.manifests.model import DefaultIdp, OidcIdp, SamlIdp, tenant_from_document
 from reconciler.manifests.validate import validate_tree
 from reconciler.reconcile.adoption import differences, live_tenant
-from reconciler.reconcile.discover import discover
+from reconciler.reconcile.discover import HeldTenant, discover
 from reconciler.reconcile.manifest_writer import (
     LiveIdp,
     manifest_document,
@@ -123,6 +123,85 @@ def test_secrets_are_owned_references_never_values(repo: Path):
         assert secret.startswith("tenant-acme-research-")
 
 
+SIGNED_IN = {
+    **LIVE,
+    "enableAnonymousUser": True,
+    "autodeleteAnonymousUsers": True,
+    "passwordPolicyConfig": {
+        "passwordPolicyEnforcementState": "ENFORCE",
+        "passwordPolicyVersions": [
+            {"customStrengthOptions": {"minPasswordLength": 12, "containsNumericCharacter": True}}
+        ],
+        "forceUpgradeOnSignin": True,
+    },
+    "smsRegionConfig": {"allowlistOnly": {"allowedRegions": ["US", "CA"]}},
+    "recaptchaConfig": {
+        "phoneEnforcementState": "AUDIT",
+        "tollFraudManagedRules": [{"startScore": 0.800000011920929, "action": "BLOCK"}],
+        "useSmsTollFraudProtection": True,
+        "recaptchaKeys": [{"key": "projects/p/keys/k", "type": "WEB"}],
+    },
+    "emailPrivacyConfig": {"enableImprovedEmailPrivacy": True},
+    "testPhoneNumbers": {"+447700900123": "654321", "+15555550100": "123456"},
+    "inheritance": {"emailSendingConfig": True},
+    "monitoring": {"requestLogging": {"enabled": True}},
+    "mobileLinksConfig": {"domain": "HOSTING_DOMAIN"},
+}
+"""A live tenant with every sign-in setting away from the API's default (issue 24's
+settings; the server-owned `recaptchaKeys` and a float32 score as the API answers them)."""
+
+
+def test_every_live_sign_in_setting_is_written_and_adoption_finds_nothing_to_change(repo: Path):
+    document = manifest_document(SIGNED_IN, [], "acme-research", "ml-lead@acme.io")
+    path = write(repo, document)
+    result = validate_tree(repo)
+    assert result.ok, result.issues
+    tenant = tenant_from_document(yaml.safe_load(path.read_text()), path)
+    assert differences(tenant, live_tenant(SIGNED_IN)) == []
+    auth = document["spec"]["auth"]
+    assert auth["passwordPolicy"] == {
+        "enforcementState": "ENFORCE",
+        "minLength": 12,
+        "requireNumeric": True,
+        "forceUpgradeOnSignin": True,
+    }
+    assert auth["smsRegions"] == {"allowedRegions": ["CA", "US"]}
+    assert auth["recaptcha"] == {
+        "emailPasswordEnforcementState": "OFF",
+        "phoneEnforcementState": "AUDIT",
+        "tollFraudManagedRules": [{"startScore": 0.8, "action": "BLOCK"}],
+        "useSmsTollFraudProtection": True,
+    }
+    assert (auth["requestLogging"], auth["mobileLinksDomain"]) == (True, "HOSTING_DOMAIN")
+    assert tenant.auth.enable_anonymous_user and tenant.auth.autodelete_anonymous_users
+    assert tenant.auth.enable_improved_email_privacy and tenant.auth.inherit_email_sending
+
+
+def test_test_phone_codes_are_owned_references_never_values():
+    document = manifest_document(SIGNED_IN, IDPS[:1], "acme-research", "ml-lead@acme.io")
+    text = manifest_text(document)
+    assert "123456" not in text and "654321" not in text
+    assert secret_ids(document) == [
+        "tenant-acme-research-google-client-secret",
+        "tenant-acme-research-test-phone-15555550100-code",
+        "tenant-acme-research-test-phone-447700900123-code",
+    ]
+
+
+def test_a_tenant_at_the_defaults_writes_them_and_leaves_the_operations_switches_alone():
+    auth = manifest_document(LIVE, [], "acme-research", "ml-lead@acme.io")["spec"]["auth"]
+    assert auth["enableAnonymousUser"] is False
+    assert auth["passwordPolicy"] == {"enforcementState": "OFF"}
+    assert auth["smsRegions"] == {"disallowedRegions": []}
+    assert auth["recaptcha"] == {
+        "emailPasswordEnforcementState": "OFF",
+        "phoneEnforcementState": "OFF",
+    }
+    assert auth["testPhoneNumbers"] == {}
+    # Absent means "left as it is" for these: a written manifest takes over none unasked.
+    assert "requestLogging" not in auth and "mobileLinksDomain" not in auth
+
+
 @pytest.mark.parametrize(
     ("config", "mfa"),
     [
@@ -181,14 +260,46 @@ def test_discovery_leaves_out_what_git_already_has_and_shared_display_names(repo
         {"name": "projects/p/tenants/Twin-2", "displayName": "Twin"},
         {"name": "projects/p/tenants/Gone-1", "displayName": "Deployed-Elsewhere"},
     ]
-    found = discover(live, {}, [known], ["Deployed-Elsewhere"], "ml-lead@acme.io")
+    held = [HeldTenant("elsewhere", None, "Deployed-Elsewhere")]
+    found = discover(live, {}, [known], held, "ml-lead@acme.io")
     assert sorted(found.manifests) == ["beta"]
     assert found.manifests["beta"]["spec"]["adopt"] == {"tenantId": "Beta-1"}
     assert found.skipped == (
-        "Acme-Research-x1y2z (Acme-Research): already in tenants/ or deployed",
-        "Gone-1 (Deployed-Elsewhere): already in tenants/ or deployed",
+        "Acme-Research-x1y2z (Acme-Research): a manifest in tenants/ names it",
+        "Gone-1 (Deployed-Elsewhere): stack elsewhere recorded this display name",
         "Twin-1 (Twin): 2 tenants have this display name; give each its own in the console, "
         "then run again",
         "Twin-2 (Twin): 2 tenants have this display name; give each its own in the console, "
         "then run again",
     )
+
+
+def test_a_managed_tenant_renamed_in_the_console_is_skipped_by_the_id_its_stack_holds():
+    """Renaming in the console is ordinary drift: the tenant's stack still holds its id. A
+    second manifest adopting that id would put one tenant in two stacks, and deleting the
+    duplicate later would destroy the real tenant."""
+    known = tenant_from_document(
+        {
+            "apiVersion": "mlaas.dev/v1",
+            "kind": "Tenant",
+            "metadata": {"name": "acme-research", "owner": "ml-lead@acme.io"},
+            "spec": {"displayName": "Acme-Research"},
+        },
+        Path("tenants/acme-research.yaml"),
+    )
+    renamed = {**LIVE, "displayName": "Renamed-In-Console"}
+    held = [HeldTenant("acme-research", "Acme-Research-x1y2z", "Acme-Research")]
+    found = discover([renamed], {}, [known], held, "ml-lead@acme.io")
+    assert found.manifests == {}
+    assert found.skipped == (
+        "Acme-Research-x1y2z (Renamed-In-Console): stack acme-research holds it",
+    )
+
+
+def test_a_stack_without_a_manifest_keeps_its_name_taken():
+    """A stack whose manifest was removed (a protected tenant whose deletion is blocked)
+    still exists: a new manifest must not take its name."""
+    live = [{"name": "projects/p/tenants/Beta-1", "displayName": "Beta"}]
+    held = [HeldTenant("beta", "Other-1", "Other")]
+    found = discover(live, {}, [], held, "ml-lead@acme.io")
+    assert sorted(found.manifests) == ["beta-2"]

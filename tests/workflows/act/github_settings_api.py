@@ -15,7 +15,15 @@ GitHub stand-in (`github_api.FakeGitHub`), with GitHub's shapes and answers.
   "Already exists" for a name that exists, 204 (https://docs.github.com/rest/actions/variables).
 - `GET|PUT /repos/{o}/{r}/branches/{branch}/protection`: 404 "Branch not protected", and a
   PUT missing one of its four required keys is 422
-  (https://docs.github.com/rest/branches/branch-protection).
+  (https://docs.github.com/rest/branches/branch-protection). The PUT replaces the whole
+  protection: a boolean it leaves out takes its documented default (`false` for
+  `required_linear_history`, `allow_force_pushes`, `allow_deletions`, `block_creations`,
+  `required_conversation_resolution`, `lock_branch`, `allow_fork_syncing`), and the GET
+  answers each as `{"enabled": bool}`; `dismissal_restrictions` and
+  `bypass_pull_request_allowances` go in as logins/slugs and come back as user, team and
+  app objects (operation `repos/update-branch-protection` and schema `branch-protection` in
+  github/rest-api-description, as `@octokit/openapi` ships it). `required_signatures` has
+  an endpoint of its own and is not in the PUT's body: the PUT leaves it [inferred].
 - `GET /orgs/{org}/teams/{slug}` and `GET /users/{login}`: `{id, slug|login}` or 404.
 """
 
@@ -32,6 +40,17 @@ REQUIRED_PROTECTION_KEYS = (
     "required_pull_request_reviews",
     "restrictions",
 )
+PROTECTION_FLAGS = (
+    "required_linear_history",
+    "allow_force_pushes",
+    "allow_deletions",
+    "block_creations",
+    "required_conversation_resolution",
+    "lock_branch",
+    "allow_fork_syncing",
+)
+"""Booleans of the PUT body, each `{"enabled": bool}` in the GET; left out means false."""
+ACTOR_LISTS = ("dismissal_restrictions", "bypass_pull_request_allowances")
 
 
 class FakeGitHubSettings(FakeGitHub):
@@ -162,10 +181,30 @@ class FakeGitHubSettings(FakeGitHub):
                 ],
             },
             "enforce_admins": {"enabled": bool(body["enforce_admins"])},
-            "allow_force_pushes": {"enabled": bool(body.get("allow_force_pushes"))},
-            "allow_deletions": {"enabled": bool(body.get("allow_deletions"))},
         }
+        shown.update({key: {"enabled": bool(body.get(key))} for key in PROTECTION_FLAGS})
+        held = self.protection.get(branch, {})
+        if "required_signatures" in held:
+            shown["required_signatures"] = held["required_signatures"]
         if reviews is not None:
-            shown["required_pull_request_reviews"] = dict(reviews)
+            shown["required_pull_request_reviews"] = {
+                key: self._actors(value) if key in ACTOR_LISTS else value
+                for key, value in reviews.items()
+            }
+        if body["restrictions"] is not None:
+            shown["restrictions"] = self._actors(body["restrictions"])
         self.protection[branch] = shown
         return shown
+
+    def _actors(self, lists: dict[str, Any]) -> dict[str, Any]:
+        """`{users: [login], teams: [slug], apps: [slug]}` as the GET shows them."""
+        return {
+            "users": [
+                {"login": login, "id": self.users.get(login, 0), "type": "User"}
+                for login in lists.get("users") or []
+            ],
+            "teams": [
+                {"slug": slug, "id": self.teams.get(slug, 0)} for slug in lists.get("teams") or []
+            ],
+            "apps": [{"slug": slug} for slug in lists.get("apps") or []],
+        }
