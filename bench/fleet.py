@@ -86,7 +86,6 @@ spec:
         fromEnv: {secret_variable(name)}
   storage:
     location: {location}
-    versioning: true
     retentionDays: 30
   access:
     admins:

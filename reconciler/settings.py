@@ -7,14 +7,11 @@ and passes the frozen `Settings` down, and the modules below read typed properti
 a variable by name. The edges are the `reconciler` command (`cli/main.py`), the CI entry
 points `python -m reconciler.report.comment` and `python -m reconciler.manifests.platform`,
 the doctor's `python -m reconciler.doctor.gcp_run`, and the tenant program's dynamic
-provider, which the Pulumi engine runs in a process of its own (`program/auth_settings.py`).
+providers, which the Pulumi engine runs in a process of their own (`gcp/identitytoolkit.py`).
 
-Two things pass through without a row: the Pulumi CLI and its plugins inherit our
-environment (the SDK's runner starts them with it, plus the engine's own variables, see
-`cli/runtime.py`), so what they read (`GOOGLE_APPLICATION_CREDENTIALS`, `PULUMI_HOME`, ...)
-is theirs to document; and a manifest's `fromEnv:` names the variable that holds a client
-secret or a test phone code, read from `Settings.secret_env` when `RECONCILER_CLIENT_SECRETS`
-is `env`.
+Without a row: what the Pulumi CLI and its plugins read from the environment they inherit
+(`GOOGLE_APPLICATION_CREDENTIALS`, `PULUMI_HOME`, ...: theirs to document, `cli/runtime.py`),
+and the variable a manifest's `fromEnv:` names (a client secret or test code: `secret_env`).
 """
 
 from __future__ import annotations
@@ -156,6 +153,11 @@ SETTINGS: tuple[Setting, ...] = (
                 "to the Firebase Auth emulator at this host.",
             ),
             (
+                "STORAGE_EMULATOR_HOST",
+                "A local Cloud Storage (tests, benchmarks), `host:port` as the Pulumi CLI takes "
+                "it, or a URL: the bulk reader of a `gs://` backend reads there anonymously.",
+            ),
+            (
                 "RECONCILER_GOOGLE_APIS_ENDPOINT",
                 "The doctor's GCP checks: a loopback `http://` stand-in serving each Google API "
                 "under `<endpoint>/<service>` (tests; anything else is refused). Unset: "
@@ -178,7 +180,7 @@ SETTINGS: tuple[Setting, ...] = (
         _SECRETS,
     ),
     *(
-        Setting(name, "", doc, _GITHUB)
+        Setting(name, "https://api.github.com" if name == "GITHUB_API_URL" else "", doc, _GITHUB)
         for name, doc in (
             ("GITHUB_ACTIONS", "`true` (set by Actions): each tenant's steps in a log group."),
             (
@@ -200,17 +202,11 @@ SETTINGS: tuple[Setting, ...] = (
                 "GITHUB_REPOSITORY",
                 "`python -m reconciler.report.comment`: `owner/name` when `--repo` is not given.",
             ),
-        )
-    ),
-    Setting(
-        "GITHUB_API_URL",
-        "https://api.github.com",
-        "`python -m reconciler.report.comment` and `reconciler platform`: the REST API root.",
-        _GITHUB,
-    ),
-    *(
-        Setting(name, "", doc, _GITHUB)
-        for name, doc in (
+            (
+                "GITHUB_API_URL",
+                "`python -m reconciler.report.comment` and `reconciler platform`: the REST API "
+                "root.",
+            ),
             (
                 "GITHUB_SHA",
                 "`python -m reconciler.report.comment`: the commit a comment describes when "
@@ -321,6 +317,12 @@ class Settings:
     def emulator_host(self) -> str:
         """As set (`gcp/identitytoolkit.endpoint` strips it)."""
         return self._get("FIREBASE_AUTH_EMULATOR_HOST") or ""
+
+    @property
+    def storage_emulator(self) -> str | None:
+        """`STORAGE_EMULATOR_HOST` as a URL (`http://` before a bare `host:port`), or None."""
+        host = (self._get("STORAGE_EMULATOR_HOST") or "").strip()
+        return (host if "://" in host else f"http://{host}") if host else None
 
     @property
     def client_secrets(self) -> str:

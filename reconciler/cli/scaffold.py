@@ -53,10 +53,9 @@ spec:
     # disallowedRegions: [...] (all but these); empty: every region.
     smsRegions:
       disallowedRegions: []
-    # reCAPTCHA Enterprise (needs its API on the project): OFF, AUDIT or ENFORCE.
-    recaptcha:
-      emailPasswordEnforcementState: "OFF"
-      phoneEnforcementState: "OFF"
+    # reCAPTCHA Enterprise: absent leaves it as it is. Set the project up first
+    # (docs/sign-in.md), then write OFF, AUDIT or ENFORCE, e.g.
+    # recaptcha: {{emailPasswordEnforcementState: AUDIT, phoneEnforcementState: "OFF"}}
     # Generic errors, no email enumeration: the API reference recommends turning it on.
     enableImprovedEmailPrivacy: true
     # Numbers that sign in with a fixed code; a code is a credential, so a reference:

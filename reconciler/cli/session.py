@@ -101,7 +101,7 @@ def deployed_stacks(
     from reconciler.reconcile.observe import observe_deployed
 
     try:
-        return observe_deployed(platform, engine, settings.inventory)
+        return observe_deployed(platform, engine, settings.inventory, settings.storage_emulator)
     except BackendAccessError as error:
         err(f"reconciler: {error}")
         raise CommandFailed(EXIT_ENVIRONMENT) from None

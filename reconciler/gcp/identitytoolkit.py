@@ -217,7 +217,7 @@ def _call_emulator(
 def _call_google(
     method: str, url: str, body: dict[str, Any] | None, timeout: float
 ) -> dict[str, Any]:
-    """One call with application-default credentials (google-auth, from google-cloud-storage)."""
+    """One call with application-default credentials (google-auth[requests], the deploy extra)."""
     import google.auth
     import requests
     from google.auth.transport.requests import AuthorizedSession

@@ -1,12 +1,14 @@
 """Which input changes make the engine replace a resource: the round-trip contract's
 force-new rows, as data.
 
-The rows below are the "force-new? yes" entries of the round-trip audit
-(/work/notes/roundtrip.md, from terraform-provider-google-beta's schemas, which pulumi-gcp
-bridges): a change to one of these inputs makes the provider ask for a replacement. The
-impact (`reconciler.impact.diff`) reads them through `replaces` and `replace_fields`
-only, so the table can later be pointed at the round-trip contract's own data file
-without touching its callers.
+The rows below are the round-trip contract's force-new column (`sandbox/contract.py`,
+`force_new_fields`: one row per input the program sends, from terraform-provider-google-beta's
+schemas, which pulumi-gcp bridges), by top-level input: a change to one of these inputs
+makes the provider ask for a replacement. The reconciler never imports the sandbox, so
+`tests/reconciler/impact/test_impact_contract.py` checks this table against that column
+for every resource type; the rows here may add only inputs the program never sends
+(`NOT_SENT`), which the contract has no row for. The impact (`reconciler.impact.diff`)
+reads them through `replaces` and `replace_fields` only.
 
 Every row cites the upstream file that decides it (TPG-beta HEAD, paths under
 `google-beta/services/`).
@@ -15,6 +17,10 @@ Every row cites the upstream file that decides it (TPG-beta HEAD, paths under
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+
+NOT_SENT = frozenset({"condition"})
+"""Force-new inputs the program never sends (an IAM member's condition): upstream's word
+(tpgiamresource/resource_iam_member.go), not the round-trip contract's."""
 
 FORCE_NEW: Mapping[str, frozenset[str]] = {
     # identityplatform/resource_identity_platform_tenant.go: "project" ForceNew.

@@ -7,6 +7,14 @@
   Google's servers, so loopback, private and link-local hosts can never work: refused.
   Credentials in the URL are a committed secret (`leaks.py` reports them).
 - Storage locations: one of the GCS locations in `locations.py` (any case, as GCS takes it).
+- Object Versioning and a retention policy: GCS refuses a bucket with both, so
+  `versioning: true` with `retentionDays` is refused here, before the identity tenant the
+  same `up` would create first (terraform-google-modules/terraform-example-foundation
+  `1-org/README.md`: "Bucket policy retention and object versioning are mutually
+  exclusive"; google/exposure-notifications-verification-server PR #877 "Retention policy
+  and versioning are mutually exclusive"). The provider has no `ConflictsWith` between
+  them (terraform-provider-google-beta `services/storage/resource_storage_bucket.go`), so
+  the refusal comes from GCS at insert, after the tenant's identity resources exist.
 
 Each check skips values of the wrong type: the schema reports those.
 """
@@ -47,7 +55,27 @@ def gcp_issues(loaded: LoadedYaml) -> list[Issue]:
     location = storage.get("location") if isinstance(storage, dict) else None
     if isinstance(location, str):
         issues += _at(loaded, ["spec", "storage", "location"], location_problems(location))
+    if isinstance(storage, dict):
+        issues += _versioning_with_retention(loaded, storage)
     return issues
+
+
+def _versioning_with_retention(loaded: LoadedYaml, storage: dict[str, object]) -> list[Issue]:
+    """`versioning: true` beside `retentionDays`: GCS creates neither bucket."""
+    retention = storage.get("retentionDays")
+    if storage.get("versioning") is not True or retention is None or isinstance(retention, bool):
+        return []
+    line, _ = loaded.locate(["spec", "storage", "retentionDays"], key=True)
+    message = (
+        f"versioning: true and retentionDays (line {line}) cannot both be set: GCS refuses "
+        "Object Versioning on a bucket with a retention policy"
+    )
+    hint = (
+        "choose one: keep retentionDays (no object can be deleted or replaced before it is "
+        "that old) and remove `versioning: true`, or keep versioning (replaced and deleted "
+        "objects stay as noncurrent versions) and remove retentionDays"
+    )
+    return [loaded.issue_at(["spec", "storage", "versioning"], message, hint)]
 
 
 def location_problems(location: str) -> Iterator[tuple[str, str | None]]:

@@ -2,10 +2,11 @@
 
 Source: the Cloud Storage "Bucket locations" page (https://cloud.google.com/storage/docs/locations),
 its tables of regions, predefined dual-regions and multi-regions, as of 2026-11. GCS takes
-locations case-insensitively and reports them in upper case (magic-modules
-`mmv1/products/storage/Bucket.yaml` and terraform-provider-google-beta
-`google-beta/services/storage/resource_storage_bucket.go` upper-case the location in state
-and suppress case-only diffs), so membership here ignores case.
+locations case-insensitively and reports them in upper case (terraform-provider-google-beta
+`google-beta/services/storage/resource_storage_bucket.go`: `location` has
+`StateFunc: strings.ToUpper`, so a case-only difference is no diff; magic-modules'
+`mmv1/products/storage/Bucket.yaml` is `exclude_resource: true`, the resource is
+handwritten), so membership here ignores case, and so does the schema's shape check.
 
 Keep this list maintained: a new region is one line below. The sandbox keeps its own copy
 from the same page (sandbox/provider/locations.py), never this module.

@@ -112,7 +112,8 @@ class Storage:
     storage_class: str = "STANDARD"
     """GCS storage class."""
     versioning: bool = True
-    """Keep noncurrent object versions."""
+    """Keep noncurrent object versions; when the manifest says nothing, on unless a retention
+    policy is set (GCS refuses both on one bucket: `gcp_rules.py`)."""
     retention_days: int | None = None
     """Minimum days an object is kept before it may be deleted or replaced."""
 
@@ -236,7 +237,7 @@ def tenant_from_document(document: dict[str, Any], source: Path) -> Tenant:
         storage=Storage(
             location=storage.get("location"),
             storage_class=storage.get("storageClass", "STANDARD"),
-            versioning=storage.get("versioning", True),
+            versioning=storage.get("versioning", "retentionDays" not in storage),
             retention_days=whole(storage.get("retentionDays")),
         ),
         access=Access(

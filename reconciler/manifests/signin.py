@@ -119,8 +119,9 @@ class Auth:
     """Password strength rules; absent means none enforced."""
     sms_regions: SmsRegions = field(default_factory=SmsRegions)
     """SMS destinations; absent means every region."""
-    recaptcha: Recaptcha = field(default_factory=Recaptcha)
-    """reCAPTCHA Enterprise; absent means off."""
+    recaptcha: Recaptcha | None = None
+    """reCAPTCHA Enterprise; None leaves it as it is (a project without reCAPTCHA
+    Enterprise set up is never sent it)."""
     enable_improved_email_privacy: bool = False
     """Email-enumeration protection."""
     test_phone_numbers: tuple[TestPhoneNumber, ...] = ()
@@ -193,7 +194,7 @@ def auth_from_document(auth: dict[str, Any]) -> Auth:
         autodelete_anonymous_users=auth.get("autodeleteAnonymousUsers", False),
         password_policy=_password_policy(auth.get("passwordPolicy", {})),
         sms_regions=_sms_regions(auth.get("smsRegions", {})),
-        recaptcha=_recaptcha(auth.get("recaptcha", {})),
+        recaptcha=_recaptcha(auth["recaptcha"]) if "recaptcha" in auth else None,
         enable_improved_email_privacy=auth.get("enableImprovedEmailPrivacy", False),
         test_phone_numbers=tuple(
             TestPhoneNumber(number, secret_ref(ref)) for number, ref in sorted(phones.items())
@@ -238,8 +239,12 @@ def sign_in_posture(auth: Auth) -> dict[str, Any]:
             else "OFF"
         ),
         "smsRegions": sms,
-        "recaptcha": f"email {recaptcha.email_password_enforcement_state}, "
-        f"phone {recaptcha.phone_enforcement_state}",
+        "recaptcha": (
+            f"email {recaptcha.email_password_enforcement_state}, "
+            f"phone {recaptcha.phone_enforcement_state}"
+            if recaptcha
+            else "left as it is"
+        ),
         "improvedEmailPrivacy": auth.enable_improved_email_privacy,
         "testPhoneNumbers": len(auth.test_phone_numbers),
     }

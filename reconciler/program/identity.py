@@ -25,7 +25,6 @@ IdpConfig = (
 def identity_tenant(ctx: TenantContext) -> gcp.identityplatform.Tenant:
     """The Identity Platform tenant: the tenant's users live here, so it is protected."""
     auth = ctx.tenant.auth
-    permissions = auth.client_permissions
     name = names.identity_tenant_name(ctx.tenant.name)
     return gcp.identityplatform.Tenant(
         name,
@@ -33,12 +32,7 @@ def identity_tenant(ctx: TenantContext) -> gcp.identityplatform.Tenant:
         allow_password_signup=auth.allow_password_signup,
         enable_email_link_signin=auth.enable_email_link_signin,
         disable_auth=auth.disable_auth,
-        client=gcp.identityplatform.TenantClientArgs(
-            permissions=gcp.identityplatform.TenantClientPermissionsArgs(
-                disabled_user_signup=permissions.disabled_user_signup,
-                disabled_user_deletion=permissions.disabled_user_deletion,
-            )
-        ),
+        client=_client(ctx),
         # Two locks: Pulumi's protect guards this stack, PREVENT guards the provider too.
         deletion_policy=ctx.deletion_policy,
         project=ctx.project,
@@ -48,6 +42,37 @@ def identity_tenant(ctx: TenantContext) -> gcp.identityplatform.Tenant:
             ignore_changes=ctx.ignored_on_import(name),
         ),
     )
+
+
+def _client(ctx: TenantContext) -> gcp.identityplatform.TenantClientArgs | None:
+    """The `client` block, only while a permission is on.
+
+    The provider sends no false leaf and no empty object (terraform-provider-google-beta
+    services/identityplatform/resource_identity_platform_tenant.go,
+    `expandIdentityPlatformTenantClientPermissions` and `expandIdentityPlatformTenantClient`
+    drop what `tpgresource.IsEmptyValue` calls empty; magic-modules
+    mmv1/products/identityplatform/Tenant.yaml sets no `send_empty_value`), and its
+    `flattenIdentityPlatformTenantClient` reads an absent or empty `client` back as no block.
+    A block of two false flags would therefore be in every plan and never in state: an
+    update on every preview and drift on every tenant, forever.
+    """
+    permissions = ctx.tenant.auth.client_permissions
+    if not (permissions.disabled_user_signup or permissions.disabled_user_deletion):
+        return None
+    return gcp.identityplatform.TenantClientArgs(
+        permissions=gcp.identityplatform.TenantClientPermissionsArgs(
+            disabled_user_signup=permissions.disabled_user_signup,
+            disabled_user_deletion=permissions.disabled_user_deletion,
+        )
+    )
+
+
+CLIENT_SECRET_OUTPUTS = ["clientSecret"]
+"""pulumi-gcp marks no Identity Platform output secret (provider/resources.go maps these
+types with `Tok` only; the Terraform schemas have no `Sensitive`), and the provider reads
+`clientSecret` back from the API (`flatten...ClientSecret`). An input given as a secret
+keeps its output secret, but an import (`reconciler adopt`) reads the output with no input
+to follow: without this option the imported state holds the secret in plaintext."""
 
 
 def sign_in_settings(
@@ -123,6 +148,7 @@ def _default(
                 *ctx.secrets.ignored_properties(idp.id),
             ]
             or None,
+            additional_secret_outputs=CLIENT_SECRET_OUTPUTS,
         ),
     )
 
@@ -145,7 +171,7 @@ def _oidc(
         opts=pulumi.ResourceOptions(
             import_=ctx.import_id(name),
             ignore_changes=[*(ctx.ignored_on_import(name) or []), "clientSecret"],
-            additional_secret_outputs=["clientSecret"],
+            additional_secret_outputs=CLIENT_SECRET_OUTPUTS,
         ),
     )
     _oidc_flow(ctx, idp, tenant_id, config)

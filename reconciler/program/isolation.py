@@ -66,10 +66,24 @@ def workload_account(ctx: TenantContext) -> gcp.serviceaccount.Account:
         account_id=names.service_account_id(tenant.name),
         display_name=f"Tenant {tenant.name} workloads"[:100],
         # The description carries what labels would: whose account this is.
-        description=f"Workloads of tenant {tenant.name}, owner {tenant.owner}; managed by "
-        f"tenant-gitops."[:256],
+        description=_within_bytes(
+            f"Workloads of tenant {tenant.name}, owner {tenant.owner}; managed by tenant-gitops.",
+            DESCRIPTION_MAX_BYTES,
+        ),
         project=ctx.project,
     )
+
+
+DESCRIPTION_MAX_BYTES = 256
+"""`validation.StringLenBetween(0, 256)` on the account's description: Go's `len`, so UTF-8
+bytes, not characters (terraform-provider-google-beta
+services/resourcemanager/resource_google_service_account.go). An owner address with
+non-ASCII letters cut at 256 characters could fail the preview."""
+
+
+def _within_bytes(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` UTF-8 bytes, never inside a character."""
+    return text.encode("utf-8")[:limit].decode("utf-8", "ignore")
 
 
 def grant_access(

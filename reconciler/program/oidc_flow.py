@@ -20,7 +20,8 @@ pulumi-gcp's config is created without a client secret and told to ignore it
 
 - create / update: PATCH the flow; the outputs are what the API answered.
 - read: GET the config; gone (the provider was deleted) reads as gone.
-- delete: back to the implicit flow (the API's default), unless the config is gone.
+- delete: back to the implicit flow (the API's default), best effort (`best_effort.py`):
+  a config already gone needs nothing, a refusal is a warning, never a failure.
 
 Runs in the engine's provider process; unpickled by reference to this module (keep
 `OidcFlowProvider` stateless and this module importable).
@@ -41,6 +42,7 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
+from reconciler.program.best_effort import reset_on_delete
 from reconciler.program.pickling import PICKLING
 
 TYPE_NAME = "pulumi-python:dynamic/identityplatform:TenantOidcFlow"
@@ -120,10 +122,17 @@ class OidcFlowProvider(ResourceProvider):
         return ReadResult(id_=id_, outs=outputs(props, config))
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
-        if _find(props) is None:
-            return
-        body, mask = request({**props, "responseType": ID_TOKEN})
-        _api().patch_oauth_idp_config(props["project"], props["tenant"], props["idpId"], body, mask)
+        # Best effort: the config (or its tenant) is usually deleted next (best_effort.py).
+        where = f"projects/{props['project']}/tenants/{props['tenant']}"
+        what = f"the flow of OIDC config {props['idpId']} of {where}"
+        reset_on_delete(what, lambda: _reset(props))
+
+
+def _reset(props: Mapping[str, Any]) -> None:
+    if _find(props) is None:
+        return
+    body, mask = request({**props, "responseType": ID_TOKEN})
+    _api().patch_oauth_idp_config(props["project"], props["tenant"], props["idpId"], body, mask)
 
 
 def _find(props: Mapping[str, Any]) -> dict[str, Any] | None:

@@ -250,7 +250,11 @@ SETTINGS: tuple[Setting, ...] = (
         ),
         recaptcha_config(Recaptcha()),
         _normalized_recaptcha,
-        lambda auth: recaptcha_config(auth.recaptcha),
+        lambda auth: recaptcha_config(auth.recaptcha or Recaptcha()),
+        # Kept when absent: a project without the reCAPTCHA Enterprise integration set up
+        # may refuse even an all-OFF write (review 22-24, finding 6), so only a manifest
+        # that writes `recaptcha:` sends it.
+        kept_when_absent=True,
     ),
     Setting(
         "emailPrivacyConfig",
@@ -298,6 +302,8 @@ def _written(setting: Setting, auth: Auth) -> bool:
         return auth.request_logging is not None
     if setting.field == "mobileLinksConfig":
         return auth.mobile_links_domain is not None
+    if setting.field == "recaptchaConfig":
+        return auth.recaptcha is not None
     return True
 
 

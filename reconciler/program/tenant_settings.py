@@ -9,8 +9,9 @@ generalises the MFA resource of `auth_settings.py` and takes over its stacks' st
 
 - create / update: PATCH what the manifest says; the outputs are what the API answered.
 - read (refresh, drift): GET the tenant; a change made outside git shows as changed outputs.
-- delete: PATCH the owned settings back to the API's defaults; a tenant already gone needs
-  nothing.
+- delete: PATCH the owned settings back to the API's defaults, best effort (`best_effort.py`):
+  a tenant already gone needs nothing, a refusal is a warning, never a failure that would
+  stop the tenant's own deletion, which usually comes next.
 - changing `project` or `tenant` replaces the resource; anything else updates in place.
 
 Test phone numbers' codes arrive as a secret input and leave as a secret output
@@ -38,6 +39,7 @@ from pulumi.dynamic import (
 )
 
 from reconciler.manifests.signin import Auth
+from reconciler.program.best_effort import reset_on_delete
 from reconciler.program.pickling import PICKLING
 from reconciler.program.signin import (
     BY_FIELD,
@@ -163,16 +165,22 @@ class TenantSettingsProvider(ResourceProvider):
         return ReadResult(id_=id_, outs=outputs(props, live))
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
-        from reconciler.gcp.identitytoolkit import TenantApi
+        # Best effort: a refused reset must not stop the tenant's deletion (best_effort.py).
+        tenant = f"projects/{props['project']}/tenants/{props['tenant']}"
+        reset_on_delete(f"the sign-in settings of {tenant}", lambda: _reset(props))
 
-        api = TenantApi.from_environment()
-        if api.find_tenant(props["project"], props["tenant"]) is None:
-            return
-        owned = list(props.get("owned") or ())
-        defaults = {**props, **default_config(owned), TEST_PHONE_NUMBERS: {}}
-        body, mask = request(defaults)
-        if mask:
-            api.patch_tenant(props["project"], props["tenant"], body, mask)
+
+def _reset(props: Mapping[str, Any]) -> None:
+    from reconciler.gcp.identitytoolkit import TenantApi
+
+    api = TenantApi.from_environment()
+    if api.find_tenant(props["project"], props["tenant"]) is None:
+        return
+    owned = list(props.get("owned") or ())
+    defaults = {**props, **default_config(owned), TEST_PHONE_NUMBERS: {}}
+    body, mask = request(defaults)
+    if mask:
+        api.patch_tenant(props["project"], props["tenant"], body, mask)
 
 
 def _apply(props: dict[str, Any]) -> dict[str, Any]:

@@ -5,11 +5,12 @@ IdP configs, as projects.tenants.get / *.list return them) into a manifest that 
 accepts and `adopt` takes over unchanged. Tables, not code, say which API field becomes
 which manifest field (`TENANT_FIELDS`, `IDP_FIELDS`), so a new `spec.auth` setting is one
 row. Every sign-in setting is written with its live value, defaults included (the posture
-shows in review, and adopt finds nothing to change); the two that an absent key leaves as
-they are (`requestLogging`, `mobileLinksDomain`: operations switches, docs/sign-in.md) only
-when the tenant has them set, so the manifest does not take over one nobody chose. The
-sign-in settings are spelled as adoption's hints spell them (`reconcile/adopt_signin.py`,
-from the catalogue in `program/signin.py`).
+shows in review, and adopt finds nothing to change); the three that an absent key leaves as
+they are (`requestLogging`, `mobileLinksDomain`: operations switches; `recaptcha`: it needs
+reCAPTCHA Enterprise set up; docs/sign-in.md) only when the tenant has them on, so the
+manifest does not take over one nobody chose. The sign-in settings are spelled as
+adoption's hints spell them (`reconcile/adopt_signin.py`, from the catalogue in
+`program/signin.py`).
 
 Never written: a client secret's or a test phone code's value. Each provider that has a
 secret gets a reference the tenant owns (`fromSecretManager: tenant-<name>-<idp>-client-secret`),
@@ -96,11 +97,14 @@ def _sign_in(field: str) -> Callable[[Any], Any]:
     return lambda value: manifest_spelling(setting.manifest_key, setting.normalize(value))
 
 
-def _recaptcha(value: Any) -> dict[str, Any]:
-    """`recaptcha`: both enforcement states always (off is a posture too), the rest when
-    set."""
+def _recaptcha(value: Any) -> dict[str, Any] | None:
+    """`recaptcha`, only when the tenant enforces or audits with it (absent leaves it as it
+    is, so a project without reCAPTCHA Enterprise is never sent it): both enforcement states,
+    the rest when set."""
     live = BY_FIELD["recaptchaConfig"].normalize(value)
     states = ("emailPasswordEnforcementState", "phoneEnforcementState")
+    if all(live[key] == "OFF" for key in states):
+        return None
     return {**{key: live[key] for key in states}, **manifest_spelling("recaptcha", live)}
 
 

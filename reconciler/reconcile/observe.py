@@ -62,17 +62,21 @@ def observe_desired(platform: Platform) -> DesiredState:
 
 
 def observe_deployed(
-    platform: Platform, engine: Callable[[], Engine], inventory: str | None = None
+    platform: Platform,
+    engine: Callable[[], Engine],
+    inventory: str | None = None,
+    storage_emulator: str | None = None,
 ) -> dict[str, DeployedStack]:
     """Every stack of the project, with its record and lock.
 
     `file://` and `gs://` backends are read in bulk, with no CLI process (and no engine
     built); any other backend is listed through `engine()`, one CLI call per stack
-    (`inventory="cli"`, from RECONCILER_INVENTORY, forces that).
+    (`inventory="cli"`, from RECONCILER_INVENTORY, forces that). `storage_emulator`: a local
+    Cloud Storage's URL for a `gs://` backend (STORAGE_EMULATOR_HOST).
     """
     url = platform.resolved_backend_url()
     if url.startswith(BULK_SCHEMES) and inventory != "cli":
-        return read_deployed(open_bucket(url), platform.pulumi_project)
+        return read_deployed(open_bucket(url, storage_emulator), platform.pulumi_project)
     try:
         return engine().list_deployed()
     except NoAccess as error:

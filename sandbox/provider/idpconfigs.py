@@ -113,7 +113,9 @@ class TenantDefaultSupportedIdpConfig(_TenantIdpConfig):
         Field("idpId", replaces=True, required=True),
         Field("tenant", replaces=True, required=True),
         Field("clientId", required=True),
-        Field("clientSecret", required=True, secret=True),
+        # Not Sensitive in the Terraform schema, no `Secret` in pulumi-gcp's provider/resources.go:
+        # an output is secret only when its input was (or the program asks for it).
+        Field("clientSecret", required=True),
         Field("enabled"),
         Field("deletionPolicy"),
         Field("project", replaces=True, computed=True),
@@ -149,7 +151,7 @@ class TenantOauthIdpConfig(_TenantIdpConfig):
         Field("displayName", required=True),
         Field("issuer", required=True),
         Field("clientId", required=True),
-        Field("clientSecret", secret=True),
+        Field("clientSecret"),  # not a provider secret either (see the default IdP config)
         Field("enabled"),
         Field("deletionPolicy"),
         Field("project", replaces=True, computed=True),
@@ -158,7 +160,7 @@ class TenantOauthIdpConfig(_TenantIdpConfig):
     def api_validate(self, inputs: dict[str, Any]) -> list[Failure]:
         failures = []
         name = known_str(inputs, "name")
-        if name is not None and (why := validation.provider_id(name, "oidc.")):
+        if name is not None and (why := validation.oidc_provider_id(name)):
             failures.append(Failure("name", why))
         issuer = known_str(inputs, "issuer")
         if issuer is not None and (why := validation.url(issuer, https_only=True)):
@@ -208,7 +210,7 @@ class TenantInboundSamlConfig(_TenantIdpConfig):
     def api_validate(self, inputs: dict[str, Any]) -> list[Failure]:
         failures = []
         name = known_str(inputs, "name")
-        if name is not None and (why := validation.provider_id(name, "saml.")):
+        if name is not None and (why := validation.saml_provider_id(name)):
             failures.append(Failure("name", why))
         idp = inputs.get("idpConfig")
         if isinstance(idp, dict):

@@ -1,10 +1,11 @@
 """Cloud Storage bucket locations the sandbox accepts, as the JSON API decides at insert.
 
 The provider has no location rule (terraform-provider-google-beta
-`google-beta/services/storage/resource_storage_bucket.go`: `location` is a plain Required
-string, upper-cased in state, case-only diffs suppressed); the Storage API refuses an
-unknown one when the bucket is created: `Error 400: The specified location constraint is not
-valid.`. So the sandbox checks at create time, never at preview, and in any case.
+`google-beta/services/storage/resource_storage_bucket.go`: `location` is a plain Required,
+ForceNew string with `StateFunc: strings.ToUpper` and no DiffSuppressFunc, so `eu` and `EU`
+are one value in state and no diff); the Storage API refuses an unknown one when the
+bucket is created: `Error 400: The specified location constraint is not valid.`. So the
+sandbox checks at create time, never at preview, and in any case.
 
 The list is the sandbox's own, taken from the Cloud Storage "Bucket locations" page
 (https://cloud.google.com/storage/docs/locations: its tables of regions, predefined

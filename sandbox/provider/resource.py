@@ -337,6 +337,30 @@ def _with_replace(change: PropertyDiffKind, replaces: bool) -> PropertyDiffKind:
     return _REPLACING.get(change, change) if replaces else change
 
 
+BLOCK_MARK = "#"
+"""Stands for Terraform's `<block>.#` count in a nested block's canonical form."""
+
+
+def nested_block(*inner: str) -> Callable[[Any], Any]:
+    """The canonical form of a Terraform nested block (TypeList, MaxItems 1) for diffing.
+
+    Terraform compares a block's presence (`client.#`: 0 vs 1) before its contents, so a
+    block holding only false values is not the same as no block, unlike a bare false bool
+    (helper/schema diffs a TypeList by its count). `inner` names nested blocks within it.
+    """
+
+    def canonical(value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        marked = {**value, BLOCK_MARK: 1}
+        for key in inner:
+            if isinstance(marked.get(key), dict):
+                marked[key] = {**marked[key], BLOCK_MARK: 1}
+        return marked
+
+    return canonical
+
+
 def auto_name(resource_name: str, seed: bytes) -> str:
     """The bridge's auto-name: the resource's logical name, '-', 7 random hex digits."""
     return f"{resource_name}-{hashlib.sha256(seed + resource_name.encode()).hexdigest()[:7]}"

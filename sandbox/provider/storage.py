@@ -115,6 +115,10 @@ class Bucket(ResourceKind):
         period = retention.get("retentionPeriod") if isinstance(retention, dict) else None
         if period not in (None, UNKNOWN) and (why := validation.retention_period(period)):
             failures.append(Failure("retentionPolicy.retentionPeriod", why))
+        versioning = inputs.get("versioning")
+        if isinstance(versioning, dict) and versioning.get("enabled") is True and period:
+            # No ConflictsWith in the provider's schema: GCS refuses the insert or patch.
+            failures.append(Failure("versioning.enabled", validation.VERSIONING_WITH_RETENTION))
         labels = inputs.get("labels")
         if isinstance(labels, dict):
             failures += [

@@ -27,7 +27,16 @@ DEFAULT_SUPPORTED_IDP_IDS = (
 )
 """The ids pulumi-gcp documents for TenantDefaultSupportedIdpConfig.idpId."""
 
-_PROVIDER_SUFFIX = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_OIDC_ID = re.compile(r"^oidc\.[^\s/]+$")
+"""magic-modules mmv1/products/identityplatform/TenantOauthIdpConfig.yaml, `name`: "Must start
+with `oidc.`" (firebase-admin-node src/auth/auth-config.ts: "a valid non-empty string prefixed
+with oidc."); nothing more is stated. The id is one segment of the config's resource name,
+so it holds no '/' (nor whitespace)."""
+_SAML_ID = re.compile(r"^saml\.[a-z][A-Za-z0-9_.-]*[A-Za-z0-9]$")
+"""magic-modules mmv1/products/identityplatform/TenantInboundSamlConfig.yaml, `name`: "Must start
+with 'saml.' and can only have alphanumeric characters, hyphens, underscores or periods. The
+part after 'saml.' must also start with a lowercase letter, end with an alphanumeric
+character, and have at least 2 characters." No maximum length is stated."""
 
 SERVICE_ACCOUNT_ID = re.compile(r"^[a-z](?:[-a-z0-9]{4,28}[a-z0-9])$")
 
@@ -57,6 +66,16 @@ STORAGE_CLASSES = ("STANDARD", "NEARLINE", "COLDLINE", "ARCHIVE", "MULTI_REGIONA
 PUBLIC_ACCESS_PREVENTION = ("inherited", "enforced")
 DELETION_POLICIES = ("DELETE", "ABANDON", "PREVENT")
 MAX_RETENTION_SECONDS = 3_155_760_000
+
+
+VERSIONING_WITH_RETENTION = (
+    "Object Versioning cannot be enabled on a bucket with a retention policy (they are "
+    "mutually exclusive): remove the retention policy or disable versioning"
+)
+"""GCS refuses a bucket with both (terraform-google-modules/terraform-example-foundation
+1-org/README.md: "Bucket policy retention and object versioning are mutually exclusive";
+google/exposure-notifications-verification-server PR #877). GCS's own error text was not
+found in any source: this wording is the sandbox's."""
 
 
 PROJECT_ID = re.compile(r"^[a-z][-a-z0-9]{4,28}[a-z0-9]$")
@@ -91,13 +110,20 @@ def default_idp_id(idp_id: str) -> str | None:
     )
 
 
-def provider_id(name: str, prefix: str) -> str | None:
-    """OIDC and SAML provider ids: `oidc.*` / `saml.*` followed by a non-empty id."""
-    if name.startswith(prefix) and _PROVIDER_SUFFIX.match(name[len(prefix) :]):
+def oidc_provider_id(name: str) -> str | None:
+    """An OIDC config's id, as upstream states the rule (`_OIDC_ID`)."""
+    if _OIDC_ID.match(name):
+        return None
+    return f"INVALID_PROVIDER_ID : {name!r} must be 'oidc.' followed by a name (no spaces or '/')"
+
+
+def saml_provider_id(name: str) -> str | None:
+    """A SAML config's id, as upstream states the rule (`_SAML_ID`)."""
+    if _SAML_ID.match(name):
         return None
     return (
-        f"INVALID_PROVIDER_ID : {name!r} must be {prefix!r} followed by letters, digits, '.', '_' "
-        "or '-'"
+        f"INVALID_PROVIDER_ID : {name!r} must be 'saml.' followed by at least 2 letters, digits, "
+        "'-', '_' or '.', a lowercase letter first and a letter or digit last"
     )
 
 

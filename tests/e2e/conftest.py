@@ -17,7 +17,9 @@ from pathlib import Path
 import pytest
 
 from sandbox import engine_env
-from tests.e2e.harness import PROJECT, REPO, TenantRepo
+from tests.e2e.harness import PROJECT, REPO, GcsTenantRepo, TenantRepo
+from tests.gcs_emulator import GcsEmulator, GcsEmulatorError
+from tests.gcs_emulator import start as start_gcs
 
 
 def _require_pulumi() -> Path:
@@ -93,3 +95,39 @@ def tenant_repo(tmp_path: Path, identity_host: str, pulumi_home: Path) -> Tenant
     for name in ("RECONCILER_DEBUG", "SANDBOX_FAULTS"):
         env.pop(name, None)
     return TenantRepo(root=root, env=env, secret_values=values)
+
+
+@pytest.fixture(scope="session")
+def gcs_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GcsEmulator]:
+    """fake-gcs-server on a loopback port, for the `gs://` backend (started here, never
+    assumed running; scripts/bootstrap builds the pinned version)."""
+    try:
+        running = start_gcs(tmp_path_factory.mktemp("gcs") / "objects")
+    except GcsEmulatorError as error:
+        pytest.fail(str(error), pytrace=False)
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture
+def gcs_repo(tenant_repo: TenantRepo, gcs_emulator: GcsEmulator, tmp_path: Path) -> GcsTenantRepo:
+    """`tenant_repo` on a `gs://` backend, as production runs it: the Pulumi CLI (gocloud.dev
+    gcsblob) and the bulk reader both reach fake-gcs-server through STORAGE_EMULATOR_HOST."""
+    bucket = f"tenant-state-{secrets.token_hex(4)}"
+    gcs_emulator.create_bucket(bucket)
+    env = {
+        **tenant_repo.env,
+        **gcs_emulator.env(tmp_path),
+        "RECONCILER_BACKEND_URL": f"gs://{bucket}/state",
+    }
+    env.pop("PULUMI_BACKEND_URL", None)
+    return GcsTenantRepo(
+        root=tenant_repo.root,
+        env=env,
+        secret_values=tenant_repo.secret_values,
+        emulator=gcs_emulator,
+        bucket=bucket,
+        prefix="state",
+    )

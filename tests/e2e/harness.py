@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.gcs_emulator import GcsEmulator
 from tests.repo import REPO as _REPO
 
 REPO = _REPO
@@ -97,6 +98,30 @@ class TenantRepo:
     def locks(self) -> list[Path]:
         folder = self.state / ".pulumi" / "locks"
         return [p for p in folder.rglob("*.json")] if folder.exists() else []
+
+
+@dataclass
+class GcsTenantRepo(TenantRepo):
+    """A tenant repository whose state lives in a `gs://` bucket of fake-gcs-server."""
+
+    emulator: GcsEmulator | None = None
+    bucket: str = ""
+    prefix: str = ""
+
+    def _objects(self, below: str) -> list[str]:
+        assert self.emulator is not None
+        prefix = f"{self.prefix}/.pulumi/{below}"
+        return [n[len(prefix) :] for n in self.emulator.object_names(self.bucket, prefix)]
+
+    def stacks(self) -> set[str]:
+        return {
+            name[: -len(".json")]
+            for name in self._objects("stacks/mlaas-tenants/")
+            if name.endswith(".json") and "/" not in name
+        }
+
+    def locks(self) -> list[Path]:
+        return [Path(name) for name in self._objects("locks/") if name.endswith(".json")]
 
 
 def wait_for(predicate, timeout: float = 120.0, every: float = 0.5) -> None:

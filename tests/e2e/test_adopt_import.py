@@ -7,6 +7,7 @@ name, a manifest that would change the tenant) is a clear error that changes not
 
 from __future__ import annotations
 
+import json
 import secrets
 
 import pytest
@@ -185,6 +186,17 @@ def test_a_tenant_and_its_idp_config_made_elsewhere_are_imported(tenant_repo, ho
 
     right = repo.run("adopt", "--format", "json")
     assert right.code == 0, right.stdout + right.stderr
+    # The import read the live clientSecret, which pulumi-gcp marks no secret: the import's
+    # own update stored it as ciphertext (the program's additional_secret_outputs), and the
+    # stack's state, as `pulumi stack export` shows it, holds no plaintext either.
+    history = sorted((repo.state / ".pulumi" / "history" / "mlaas-tenants" / "tenant-one").glob(
+        "*.checkpoint.json"))  # fmt: skip
+    imported_state = json.loads(history[0].read_text())["checkpoint"]["latest"]["resources"]
+    [config] = [r for r in imported_state if r["type"].endswith("TenantDefaultSupportedIdpConfig")]
+    assert "ciphertext" in config["outputs"]["clientSecret"]
+    exported = pulumi(repo, "stack", "export", "--stack", "organization/mlaas-tenants/tenant-one")
+    assert '"clientSecret"' in exported
+    assert repo.secret_values[0] not in exported
     imported = [s for s in right.json()["tenants"][0]["steps"] if s["op"] == "import"]
     assert sorted(s["name"] for s in imported) == [
         "tenant-one-identity",

@@ -29,9 +29,10 @@ def test_staggered_shards_and_a_rerun_converge(tenant_repo: TenantRepo):
     names = ["tenant-four", "tenant-one", "tenant-three", "tenant-two"]
     assert tenant_repo.run("apply").code == 0
     for name in names:
-        # Versioning flipped: an in-place update of each tenant's bucket.
+        # Retention or versioning changed: an in-place update of each tenant's bucket
+        # (tenant-one keeps a retention policy, so no versioning: GCS has not both).
         if name == "tenant-one":
-            tenant_repo.edit(name, "versioning: true", "versioning: false")
+            tenant_repo.edit(name, "retentionDays: 30", "retentionDays: 31")
         else:
             tenant_repo.edit(name, "location: US", "location: US\n    versioning: true")
     assert set(actions(tenant_repo).values()) == {"update"}

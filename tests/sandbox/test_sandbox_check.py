@@ -104,7 +104,7 @@ def test_every_api_problem_is_reported_not_just_the_first() -> None:
         (
             TenantInboundSamlConfig(),
             {
-                "name": "saml.x",
+                "name": "saml.xy",
                 "tenant": "t",
                 "displayName": "X",
                 "idpConfig": {"idpEntityId": "e", "ssoUrl": "https://x", "idpCertificates": []},
@@ -164,7 +164,7 @@ def test_failures_name_the_property(
         (
             TenantInboundSamlConfig(),
             {
-                "name": "saml.x",
+                "name": "saml.xy",
                 "tenant": "t",
                 "displayName": "X",
                 "idpConfig": {"idpEntityId": "e", "ssoUrl": "not a url", "idpCertificates": [{}]},

@@ -132,7 +132,9 @@ def test_secrets_stay_secret_in_outputs(provider: SandboxProvider) -> None:
     assert not created.properties["clientId"].is_secret
 
 
-def test_declared_secret_fields_are_secret_even_when_sent_plain(provider: SandboxProvider) -> None:
+def test_a_client_secret_sent_plain_comes_back_plain(provider: SandboxProvider) -> None:
+    """pulumi-gcp marks no Identity Platform output secret (no Sensitive upstream): only
+    what was sent as a secret, or the program's additional_secret_outputs, stays one."""
     tenant = create(provider, TENANT, props({"displayName": "Acme"}))
     inputs = props(
         {
@@ -142,7 +144,7 @@ def test_declared_secret_fields_are_secret_even_when_sent_plain(provider: Sandbo
             "clientSecret": "plain",
         }
     )
-    assert create(provider, IDP, inputs).properties["clientSecret"].is_secret
+    assert not create(provider, IDP, inputs).properties["clientSecret"].is_secret
 
 
 def test_preview_create_leaves_computed_outputs_unknown(provider: SandboxProvider) -> None:

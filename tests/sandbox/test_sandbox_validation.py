@@ -33,19 +33,41 @@ def test_default_idp_ids_rejects_others(idp_id: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "prefix", "ok"),
+    ("name", "ok"),
     [
-        ("oidc.okta", "oidc.", True),
-        ("oidc.corp-sso_2", "oidc.", True),
-        ("saml.azure", "saml.", True),
-        ("oidc.", "oidc.", False),
-        ("okta", "oidc.", False),
-        ("saml.azure", "oidc.", False),
-        ("oidc.has space", "oidc.", False),
+        ("oidc.okta", True),
+        ("oidc.corp-sso_2", True),
+        ("oidc.Case_Okta", True),  # upstream: only "Must start with `oidc.`"
+        ("oidc.acme.eu", True),
+        ("oidc.", False),
+        ("okta", False),
+        ("saml.azure", False),
+        ("oidc.has space", False),
+        ("oidc.a/b", False),  # one segment of the resource name
     ],
 )
-def test_provider_id_prefixes(name: str, prefix: str, ok: bool) -> None:
-    assert (validation.provider_id(name, prefix) is None) is ok
+def test_oidc_ids_follow_magic_modules_tenant_oauth_idp_config(name: str, ok: bool) -> None:
+    assert (validation.oidc_provider_id(name) is None) is ok
+
+
+@pytest.mark.parametrize(
+    ("name", "ok"),
+    [
+        ("saml.azure", True),
+        ("saml.acme.corp", True),  # periods are allowed after saml.
+        ("saml.acme_AD-2", True),  # so are underscores and capitals after the first letter
+        ("saml.ab", True),  # at least 2 characters
+        ("saml." + "a" * 200, True),  # no maximum is stated upstream
+        ("saml.a", False),
+        ("saml.1case", False),  # a lowercase letter first
+        ("saml.Acme", False),
+        ("saml.case-", False),  # a letter or digit last
+        ("saml.has space", False),
+        ("oidc.azure", False),
+    ],
+)
+def test_saml_ids_follow_magic_modules_tenant_inbound_saml_config(name: str, ok: bool) -> None:
+    assert (validation.saml_provider_id(name) is None) is ok
 
 
 @pytest.mark.parametrize(

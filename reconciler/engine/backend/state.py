@@ -14,13 +14,25 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from reconciler.engine.backend.errors import BackendAccessError, BackendError
 from reconciler.engine.backend.locks import HeldLock, parse_lock
 from reconciler.engine.backend.records import STATUS_TAG, StackRecord, decode_record
+
+__all__ = [
+    "BackendAccessError",
+    "BackendError",
+    "Bucket",
+    "DeployedStack",
+    "FileBucket",
+    "open_bucket",
+    "read_deployed",
+]
 
 BULK_SCHEMES = ("file://", "gs://")
 """Backends read here in bulk; others are listed through the CLI (see engine.list_deployed)."""
@@ -29,43 +41,6 @@ _STACK_SUFFIXES = (".json", ".json.gz", ".json.zst")
 _TAGS_SUFFIX = ".pulumi-tags"
 _ATTRS_SUFFIX = ".attrs"
 """file-blob (gocloud.dev) keeps each object's attributes beside it; never an object itself."""
-
-
-class BackendError(Exception):
-    """The backend could not be read; the run must not act on a partial picture."""
-
-
-class BackendAccessError(BackendError):
-    """Our identity may not read the backend, or cannot reach it: credentials, permission,
-    network. Set-up, not a bug: the message says what to set up."""
-
-
-_CREDENTIALS_HINT = (
-    "set up Application Default Credentials (`gcloud auth application-default login`, or "
-    "GOOGLE_APPLICATION_CREDENTIALS; in CI the google-github-actions/auth step)"
-)
-
-
-def _access_error(error: Exception, url: str) -> BackendError:
-    """Google client errors, by type, as the one line a user can act on."""
-    from google.api_core import exceptions as api
-    from google.auth import exceptions as auth
-
-    if isinstance(error, auth.DefaultCredentialsError | auth.RefreshError):
-        return BackendAccessError(
-            f"no usable Google credentials to read {url} ({error}): {_CREDENTIALS_HINT}"
-        )
-    if isinstance(error, api.Forbidden | api.Unauthorized):
-        return BackendAccessError(
-            f"permission denied reading {url}: grant this identity "
-            "roles/storage.objectViewer (plan, drift) or roles/storage.objectAdmin (apply) "
-            "on the state bucket"
-        )
-    if isinstance(error, api.NotFound):
-        return BackendAccessError(f"the state bucket of {url} does not exist: check the URL")
-    if isinstance(error, auth.TransportError | api.GoogleAPICallError | ConnectionError):
-        return BackendAccessError(f"could not reach {url}: {error}; check the network")
-    return BackendError(f"could not read {url}: {type(error).__name__}: {error}")
 
 
 @dataclass(frozen=True)
@@ -86,12 +61,16 @@ class DeployedStack:
 
 
 class Bucket(Protocol):
-    """The two reads a DIY backend needs: list keys under a prefix, read one key."""
+    """The reads a DIY backend needs: list keys under a prefix, read one key or many."""
 
     def list(self, prefix: str) -> Iterator[str]: ...
 
     def read(self, key: str) -> bytes | None:
         """The object's bytes, or None when it does not exist."""
+        ...
+
+    def read_many(self, keys: Iterable[str]) -> dict[str, bytes | None]:
+        """Each key's bytes (None when missing), in whatever order is fastest."""
         ...
 
 
@@ -116,6 +95,10 @@ class FileBucket:
         except FileNotFoundError:
             return None
 
+    def read_many(self, keys: Iterable[str]) -> dict[str, bytes | None]:
+        # Local files: a thread per read would cost more than it saves.
+        return {key: self.read(key) for key in keys}
+
     def modified(self, key: str) -> float | None:
         """When the object was last written."""
         try:
@@ -124,63 +107,14 @@ class FileBucket:
             return None
 
 
-class GcsBucket:
-    """A `gs://bucket[/prefix]` backend, read with google-cloud-storage (imported on use)."""
-
-    def __init__(self, url: str) -> None:
-        try:
-            from google.cloud import storage
-        except ImportError as error:
-            raise BackendError(
-                "reading a gs:// backend in bulk needs google-cloud-storage: "
-                "pip install google-cloud-storage"
-            ) from error
-        bucket_name, _, prefix = url[len("gs://") :].partition("/")
-        self._url = url
-        self._updated: dict[str, float] = {}
-        self._prefix = prefix.strip("/")
-        try:
-            self._bucket = storage.Client().bucket(bucket_name)
-        except Exception as error:
-            raise _access_error(error, url) from error
-
-    def _key(self, key: str) -> str:
-        return f"{self._prefix}/{key}" if self._prefix else key
-
-    def list(self, prefix: str) -> Iterator[str]:
-        strip = len(self._prefix) + 1 if self._prefix else 0
-        try:
-            blobs = list(self._bucket.list_blobs(prefix=self._key(prefix)))
-        except Exception as error:
-            raise _access_error(error, self._url) from error
-        for blob in blobs:
-            # The listing carries each object's update time: kept, no extra request.
-            updated = getattr(blob, "updated", None)  # google.cloud.storage.Blob.updated
-            if updated is not None:
-                self._updated[blob.name[strip:]] = updated.timestamp()
-            yield blob.name[strip:]
-
-    def modified(self, key: str) -> float | None:
-        """When the object was last written, as the last listing said."""
-        return self._updated.get(key)
-
-    def read(self, key: str) -> bytes | None:
-        from google.api_core.exceptions import NotFound
-
-        try:
-            data: bytes = self._bucket.blob(self._key(key)).download_as_bytes()
-        except NotFound:
-            return None
-        except Exception as error:
-            raise _access_error(error, self._url) from error
-        return data
-
-
-def open_bucket(backend_url: str) -> Bucket:
+def open_bucket(backend_url: str, storage_emulator: str | None = None) -> Bucket:
+    """The backend's bucket; a `gs://` one at `storage_emulator` (a URL) when given."""
     if backend_url.startswith("file://"):
         return FileBucket(Path(backend_url[len("file://") :]))
     if backend_url.startswith("gs://"):
-        return GcsBucket(backend_url)
+        from reconciler.engine.backend.gcs import GcsBucket
+
+        return GcsBucket(backend_url, storage_emulator)
     raise BackendError(
         f"backend {backend_url!r}: bulk reads support file:// and gs:// backends; "
         "use one of those for the reconciler's state"
@@ -199,17 +133,27 @@ def parse_record(tags_file: bytes | None) -> StackRecord:
 
 def read_deployed(bucket: Bucket, project: str) -> dict[str, DeployedStack]:
     """Every stack of `project` with its record and lock state, from two listings."""
+    stacks_prefix = f".pulumi/stacks/{project}/"
+    locks_prefix = f".pulumi/locks/organization/{project}/"
     try:
-        meta = _read_meta_version(bucket)
+        # Three independent round trips at once (a remote bucket's latency, not its work).
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            meta_read = pool.submit(_read_meta_version, bucket)
+            stack_keys = pool.submit(lambda: list(bucket.list(stacks_prefix)))
+            lock_files = pool.submit(lambda: list(bucket.list(locks_prefix)))
+            meta, listed_stacks, listed_locks = (
+                meta_read.result(),
+                stack_keys.result(),
+                lock_files.result(),
+            )
         if meta == 0:
             raise BackendError(
                 "the backend uses Pulumi's legacy (non-project) layout; "
                 "upgrade it with `pulumi state upgrade`"
             )
-        stacks_prefix = f".pulumi/stacks/{project}/"
         names: set[str] = set()
         tag_keys: dict[str, str] = {}
-        for key in bucket.list(stacks_prefix):
+        for key in listed_stacks:
             leaf = key[len(stacks_prefix) :]
             if "/" in leaf:
                 continue
@@ -218,30 +162,34 @@ def read_deployed(bucket: Bucket, project: str) -> dict[str, DeployedStack]:
                     names.add(leaf[: -len(suffix)])
             if leaf.endswith(_TAGS_SUFFIX):
                 tag_keys[leaf[: -len(_TAGS_SUFFIX)]] = key
-        locks_prefix = f".pulumi/locks/organization/{project}/"
         # As Pulumi does (diy/lock.go, checkForLock), every file in a stack's lock folder
         # is a lock, also a temporary file cut off mid-write by a killed run; file-blob's
         # `.attrs` sidecars are not. A complete `.json` lock names the holder when there is one.
         lock_keys: dict[str, list[str]] = {}
-        for key in bucket.list(locks_prefix):
+        for key in listed_locks:
             if not key.endswith(_ATTRS_SUFFIX):
                 stack = key[len(locks_prefix) :].split("/", 1)[0]
                 lock_keys.setdefault(stack, []).append(key)
-        locks: dict[str, HeldLock] = {
-            stack: parse_lock(bucket.read(min(keys, key=lambda k: (not k.endswith(".json"), k))))
+        holders = {
+            stack: min(keys, key=lambda k: (not k.endswith(".json"), k))
             for stack, keys in lock_keys.items()
         }
+        # One batch of reads: every stack's tags and every held lock's holder.
+        wanted = [tag_keys[name] for name in sorted(names) if name in tag_keys]
+        contents = bucket.read_many([*wanted, *holders.values()])
+        locks = {stack: parse_lock(contents[key]) for stack, key in holders.items()}
         deployed = {}
+        # When each record was written: the listing's object times where the bucket keeps
+        # them (a rollout's shards meet on them, reconcile/barrier.py).
         modified = getattr(bucket, "modified", None)
         for name in sorted(names):
-            tags = bucket.read(tag_keys[name]) if name in tag_keys else None
-            when = modified(tag_keys[name]) if modified and name in tag_keys else None
+            tags = contents[tag_keys[name]] if name in tag_keys else None
             deployed[name] = DeployedStack(
                 name=name,
                 record=parse_record(tags),
                 locked=name in locks,
                 lock=locks.get(name),
-                recorded_at=when,
+                recorded_at=modified(tag_keys[name]) if modified and name in tag_keys else None,
             )
         return deployed
     except BackendError:

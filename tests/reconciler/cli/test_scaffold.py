@@ -113,8 +113,11 @@ def test_new_shows_the_whole_sign_in_posture_and_it_validates(tmp_path: Path):
 
     root = _repo(tmp_path)
     text = (root / write_manifest(root, ACME)).read_text()
-    for key in ("passwordPolicy:", "smsRegions:", "recaptcha:", "testPhoneNumbers: {}"):
+    for key in ("passwordPolicy:", "smsRegions:", "# recaptcha:", "testPhoneNumbers: {}"):
         assert key in text
+    # reCAPTCHA only as a comment: written, it would be sent to a project that may not have
+    # it set up (review 22-24, finding 6).
+    assert "\n    recaptcha:" not in text
     result = validate_tree(root)
     assert result.ok, result.issues
     # The API's defaults, except the email privacy the API reference recommends.

@@ -105,11 +105,12 @@ class Registration:
     dependencies: tuple[str, ...]
     property_dependencies: dict[str, tuple[str, ...]]
     protect: bool
+    additional_secret_outputs: tuple[str, ...] = ()
     ignore_changes: tuple[str, ...] = ()
 
     def masked(self) -> dict[str, Any]:
         """The golden form: sorted keys, secrets masked, references as `type::name`."""
-        return {
+        masked = {
             "type": self.type,
             "name": self.name,
             "parent": self.parent,
@@ -117,6 +118,9 @@ class Registration:
             "protect": self.protect,
             "inputs": mask_secrets(self.inputs),
         }
+        if self.additional_secret_outputs:
+            masked["additionalSecretOutputs"] = list(self.additional_secret_outputs)
+        return masked
 
 
 class RecordingMonitor(pulumi_mocks.MockMonitor):
@@ -141,6 +145,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                     for key, deps in request.propertyDependencies.items()
                 },
                 protect=bool(request.protect),
+                additional_secret_outputs=tuple(request.additionalSecretOutputs),
                 ignore_changes=tuple(request.ignoreChanges),
             )
             # The SDK registers resources from several threads at once.

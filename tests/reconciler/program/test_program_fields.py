@@ -116,8 +116,8 @@ ROWS: list[tuple[str, Any, str, str, str, Any]] = [
      "recaptchaConfig.useSmsBotScore", False),
     ("spec.auth.recaptcha.useSmsTollFraudProtection", False, SIGN_IN, "sign-in",
      "recaptchaConfig.useSmsTollFraudProtection", False),
-    ("spec.auth.recaptcha", DELETE, SIGN_IN, "sign-in",
-     "recaptchaConfig.emailPasswordEnforcementState", "OFF"),
+    # Absent: left as it is (a project without reCAPTCHA Enterprise is never sent it).
+    ("spec.auth.recaptcha", DELETE, SIGN_IN, "sign-in", "recaptchaConfig", None),
     ("spec.auth.enableImprovedEmailPrivacy", False, SIGN_IN, "sign-in",
      "emailPrivacyConfig.enableImprovedEmailPrivacy", False),
     ("spec.auth.inheritEmailSending", DELETE, SIGN_IN, "sign-in",
@@ -182,8 +182,8 @@ ROWS: list[tuple[str, Any, str, str, str, Any]] = [
     ("spec.storage.location", DELETE, BUCKET, "data", "location", "EU"),
     ("spec.storage.storageClass", "NEARLINE", BUCKET, "data", "storageClass", "NEARLINE"),
     ("spec.storage.storageClass", DELETE, BUCKET, "data", "storageClass", "STANDARD"),
-    ("spec.storage.versioning", False, BUCKET, "data", "versioning.enabled", False),
-    ("spec.storage.versioning", DELETE, BUCKET, "data", "versioning.enabled", True),
+    # every-field sets retentionDays, so versioning is off unless written (GCS has not both).
+    ("spec.storage.versioning", DELETE, BUCKET, "data", "versioning.enabled", False),
     ("spec.storage.retentionDays", 1, BUCKET, "data", "retentionPolicy.retentionPeriod", "86400"),
     ("spec.storage.retentionDays", 3650, BUCKET, "data", "retentionPolicy.retentionPeriod",
      "315360000"),
@@ -238,6 +238,16 @@ def test_tenant_name_names_every_resource(harness: Harness):
     assert run.one(BUCKET).inputs["labels"]["tenant"] == "acme-two"
     assert run.one(ACCOUNT).inputs["accountId"] == "t-acme-two"
     assert run.outputs["tenantName"] == "acme-two"
+
+
+def test_versioning_is_on_by_default_only_without_a_retention_policy(harness: Harness):
+    document = harness.document("every-field")
+    del document["spec"]["storage"]["versioning"]
+    assert harness.run_document(document).one(BUCKET).inputs["versioning"] == {"enabled": False}
+    del document["spec"]["storage"]["retentionDays"]
+    run = harness.run_document(document)
+    assert run.one(BUCKET).inputs["versioning"] == {"enabled": True}
+    assert "retentionPolicy" not in run.one(BUCKET).inputs
 
 
 def test_platform_default_location_applies_when_the_manifest_sets_none(harness: Harness):
@@ -369,7 +379,7 @@ COVERAGE = {
     "SamlIdp.enabled": "ROWS spec.identityProviders.3.enabled",
     "Storage.location": "ROWS spec.storage.location; test_platform_default_location_*",
     "Storage.storage_class": "ROWS spec.storage.storageClass",
-    "Storage.versioning": "ROWS spec.storage.versioning",
+    "Storage.versioning": "ROWS spec.storage.versioning; test_versioning_is_on_by_default_*",
     "Storage.retention_days": "ROWS spec.storage.retentionDays",
     "Access.admins": "test_access_lists_become_grants",
     "Access.members": "test_access_lists_become_grants",

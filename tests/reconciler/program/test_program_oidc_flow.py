@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from reconciler.gcp.identitytoolkit import IdentityToolkitError
+from reconciler.gcp.retry import TransientError
 from reconciler.program.oidc_flow import (
     UPDATE_MASK,
     OidcFlowProvider,
@@ -141,3 +143,31 @@ def test_delete_goes_back_to_the_implicit_flow_unless_the_config_is_gone(api: Fa
     del api.configs["oidc.okta"]
     provider.delete("id", flow("code", "s3cr3t"))
     assert len(api.patches) == 2
+
+
+@pytest.mark.parametrize(
+    ("error", "warned"),
+    [
+        (IdentityToolkitError(404, "NOT_FOUND", "CONFIGURATION_NOT_FOUND"), False),
+        (IdentityToolkitError(400, "INVALID_ARGUMENT", "refused"), True),
+        (TransientError("PATCH: connection reset"), True),
+    ],
+)
+def test_delete_never_blocks_the_configs_deletion(
+    api: FakeApi,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    error: Exception,
+    warned: bool,
+):
+    """The config and its tenant are deleted right after: a refused reset is a warning
+    (review 22-24, finding 7)."""
+
+    def refuse(*_args: Any) -> Any:
+        raise error
+
+    monkeypatch.setattr(api, "patch_oauth_idp_config", refuse)
+    OidcFlowProvider().delete("id", flow("code", "s3cr3t"))
+    err = capsys.readouterr().err
+    assert ("warning:" in err and "oidc.okta" in err) is warned, err
+    assert "s3cr3t" not in err

@@ -16,6 +16,8 @@ from program_harness import IDENTITY_TENANT, SIGN_IN, Harness
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import rpc
 
+from reconciler.gcp.identitytoolkit import IdentityToolkitError
+from reconciler.gcp.retry import TransientError
 from reconciler.manifests.signin import (
     Auth,
     Mfa,
@@ -38,7 +40,6 @@ ALL_DEFAULT_OWNED = [
     "mfaConfig",
     "passwordPolicyConfig",
     "smsRegionConfig",
-    "recaptchaConfig",
     "emailPrivacyConfig",
     "inheritance",
     "testPhoneNumbers",
@@ -56,6 +57,16 @@ def test_settings_kept_when_absent_are_owned_only_when_written():
     owned = signin.owned_fields(auth)
     assert "monitoring" in owned and "mobileLinksConfig" in owned
     assert signin.desired_config(auth)["monitoring"] == {"requestLogging": {"enabled": False}}
+
+
+def test_recaptcha_is_owned_only_when_the_manifest_writes_it():
+    """A project without reCAPTCHA Enterprise set up may refuse even an all-OFF
+    `recaptchaConfig` (review 22-24, finding 6): a manifest without `recaptcha:` sends none."""
+    assert "recaptchaConfig" not in signin.owned_fields(auth_from_document({}))
+    assert not any(p.startswith("recaptchaConfig") for p in signin.update_mask(ALL_DEFAULT_OWNED))
+    written = auth_from_document({"recaptcha": {"emailPasswordEnforcementState": "OFF"}})
+    assert "recaptchaConfig" in signin.owned_fields(written)
+    assert signin.desired_config(written)["recaptchaConfig"] == signin.recaptcha_config(Recaptcha())
 
 
 def test_the_mask_names_exactly_the_owned_settings_and_never_server_fields():
@@ -297,6 +308,53 @@ def test_delete_puts_every_owned_setting_back_to_the_apis_default(api: FakeApi):
 def test_delete_of_a_deleted_tenant_sends_nothing(api: FakeApi):
     TenantSettingsProvider().delete("id", {**props(Auth()), "tenant": "gone"})
     assert api.patches == []
+
+
+def refusing(error: Exception) -> Any:
+    def call(*_args: Any, **_kwargs: Any) -> Any:
+        raise error
+
+    return call
+
+
+@pytest.mark.parametrize(
+    ("error", "warned"),
+    [
+        # The tenant deleted between the GET and the PATCH: nothing to reset, no warning.
+        (IdentityToolkitError(404, "NOT_FOUND", "TENANT_NOT_FOUND"), False),
+        # A default refused (e.g. reCAPTCHA on a project without it): the tenant's own
+        # deletion must still go ahead (review 22-24, finding 7).
+        (IdentityToolkitError(400, "FAILED_PRECONDITION", "reCAPTCHA not set up"), True),
+        (IdentityToolkitError(403, "PERMISSION_DENIED", "denied"), True),
+        (TransientError("PATCH: connection reset"), True),
+    ],
+)
+def test_delete_never_blocks_the_tenants_deletion(
+    api: FakeApi,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    error: Exception,
+    warned: bool,
+):
+    monkeypatch.setattr(api, "patch_tenant", refusing(error))
+    TenantSettingsProvider().delete("id", props(SMS_AND_POLICY))
+    err = capsys.readouterr().err
+    assert ("warning:" in err and "t-1" in err) is warned, err
+
+
+def test_delete_goes_on_when_the_tenant_cannot_be_read(
+    api: FakeApi, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
+    monkeypatch.setattr(api, "find_tenant", refusing(TransientError("GET: timed out")))
+    TenantSettingsProvider().delete("id", props(Auth()))
+    assert api.patches == [] and "warning:" in capsys.readouterr().err
+
+
+def test_delete_raises_what_is_not_the_apis_answer(api: FakeApi, monkeypatch: pytest.MonkeyPatch):
+    """A bug is not swallowed: only the API's answers and the network are best effort."""
+    monkeypatch.setattr(api, "patch_tenant", refusing(KeyError("bug")))
+    with pytest.raises(KeyError):
+        TenantSettingsProvider().delete("id", props(Auth()))
 
 
 def test_request_leaves_test_numbers_alone_when_not_owned():

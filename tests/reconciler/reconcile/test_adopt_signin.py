@@ -59,10 +59,6 @@ POLICY = {
          "requireNumeric: true}` under spec.auth"),
         (live(smsRegionConfig={"allowlistOnly": {"allowedRegions": ["US", "CA"]}}),
          "write `smsRegions: {allowedRegions: [CA, US]}` under spec.auth"),
-        (live(recaptchaConfig={"emailPasswordEnforcementState": "AUDIT",
-                               "managedRules": [{"endScore": 0.3, "action": "BLOCK"}]}),
-         "write `recaptcha: {emailPasswordEnforcementState: AUDIT, managedRules: "
-         "[{endScore: 0.3, action: BLOCK}]}` under spec.auth"),
         (live(emailPrivacyConfig={"enableImprovedEmailPrivacy": True}),
          "write `enableImprovedEmailPrivacy: true` under spec.auth"),
         (live(inheritance={"emailSendingConfig": True}),
@@ -75,6 +71,27 @@ POLICY = {
 def test_each_sign_in_difference_names_the_line_to_write(document: dict, expected: str):
     found = differences(manifest(), live_tenant(document))
     assert len(found) == 1 and expected in found[0], found
+
+
+def test_a_manifest_without_recaptcha_adopts_a_tenant_whatever_its_recaptcha():
+    """Absent `recaptcha:` leaves it as it is (finding 6): nothing to compare, nothing sent."""
+    protected = live(recaptchaConfig={"emailPasswordEnforcementState": "ENFORCE"})
+    assert differences(manifest(), live_tenant(protected)) == []
+
+
+def test_a_written_recaptcha_is_compared():
+    tenant = manifest({"recaptcha": {"emailPasswordEnforcementState": "OFF"}})
+    protected = live(
+        recaptchaConfig={
+            "emailPasswordEnforcementState": "AUDIT",
+            "managedRules": [{"endScore": 0.3, "action": "BLOCK"}],
+        }
+    )
+    [found] = differences(tenant, live_tenant(protected))
+    assert (
+        "write `recaptcha: {emailPasswordEnforcementState: AUDIT, managedRules: "
+        "[{endScore: 0.3, action: BLOCK}]}` under spec.auth"
+    ) in found
 
 
 def test_a_setting_back_at_the_default_says_remove_the_key():

@@ -193,13 +193,16 @@ def test_a_tenant_at_the_defaults_writes_them_and_leaves_the_operations_switches
     assert auth["enableAnonymousUser"] is False
     assert auth["passwordPolicy"] == {"enforcementState": "OFF"}
     assert auth["smsRegions"] == {"disallowedRegions": []}
-    assert auth["recaptcha"] == {
-        "emailPasswordEnforcementState": "OFF",
-        "phoneEnforcementState": "OFF",
-    }
     assert auth["testPhoneNumbers"] == {}
-    # Absent means "left as it is" for these: a written manifest takes over none unasked.
+    # Absent means "left as it is" for these: a written manifest takes over none unasked
+    # (reCAPTCHA off: a project without reCAPTCHA Enterprise is never sent it, finding 6).
     assert "requestLogging" not in auth and "mobileLinksDomain" not in auth
+    assert "recaptcha" not in auth
+
+
+def test_recaptcha_rules_without_enforcement_are_not_written():
+    off = {**LIVE, "recaptchaConfig": {"managedRules": [{"endScore": 0.3, "action": "BLOCK"}]}}
+    assert "recaptcha" not in manifest_document(off, [], "acme-research", "o@x.io")["spec"]["auth"]
 
 
 @pytest.mark.parametrize(
