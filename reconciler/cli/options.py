@@ -83,6 +83,10 @@ class StageOptions:
     refresh: bool = False
     lock_wait: float = DEFAULT_RETRY_WAIT
     """Seconds to keep retrying a stack locked by another run (0: never retry)."""
+    skip_waves: bool = False
+    """apply: the selected tenants go ahead of their rollout wave."""
+    wave_start: float | None = None
+    """apply on a shard: when the run's plan was made (the shards meet after each wave)."""
 
     @property
     def drift(self) -> bool:
@@ -120,6 +124,32 @@ class ReportOptions:
     globals: Globals
     reports: tuple[Path, ...]
     format: str = "markdown"
+    out: Path | None = None
+    """`html`: where the fleet page goes (None: stdout)."""
+
+
+@dataclass(frozen=True)
+class ImpactOptions:
+    """`impact`: compute a code change's impact (`base`), or render one (`from_file`)."""
+
+    globals: Globals
+    base: str | None = None
+    from_file: Path | None = None
+    format: str = "text"
+    json_out: Path | None = None
+    markdown_out: Path | None = None
+    summary_out: Path | None = None
+    sequential: bool = False
+
+
+@dataclass(frozen=True)
+class RolloutOptions:
+    """`rollout status|resume`."""
+
+    globals: Globals
+    action: str
+    parallel: int | None = None
+    output: OutputOptions = OutputOptions()
 
 
 @dataclass(frozen=True)
@@ -195,6 +225,8 @@ Options = (
     | AdoptOptions
     | UnlockOptions
     | ReportOptions
+    | ImpactOptions
+    | RolloutOptions
     | NewOptions
     | SchemaOptions
     | InitOptions
@@ -248,6 +280,8 @@ def _stage(args: argparse.Namespace) -> StageOptions:
         force=args.force,
         refresh=args.refresh,
         lock_wait=args.lock_wait,
+        skip_waves=args.skip_waves,
+        wave_start=args.wave_start,
     )
 
 
@@ -271,7 +305,26 @@ def _unlock(args: argparse.Namespace) -> UnlockOptions:
 
 
 def _report(args: argparse.Namespace) -> ReportOptions:
-    return ReportOptions(_globals(args), tuple(args.reports), args.format)
+    return ReportOptions(_globals(args), tuple(args.reports), args.format, args.out)
+
+
+def _impact(args: argparse.Namespace) -> ImpactOptions:
+    return ImpactOptions(
+        _globals(args),
+        args.base,
+        args.from_file,
+        args.format,
+        args.json_out,
+        args.markdown_out,
+        args.summary_out,
+        args.sequential,
+    )
+
+
+def _rollout(args: argparse.Namespace) -> RolloutOptions:
+    if args.rollout_command == "status":
+        return RolloutOptions(_globals(args), "status")
+    return RolloutOptions(_globals(args), "resume", args.parallel, _output(args))
 
 
 def _new(args: argparse.Namespace) -> NewOptions:
@@ -321,6 +374,8 @@ _BUILDERS: dict[str, Callable[[argparse.Namespace], Options]] = {
     "adopt": _adopt,
     "unlock": _unlock,
     "report": _report,
+    "impact": _impact,
+    "rollout": _rollout,
     "new": _new,
     "schema": lambda args: SchemaOptions(_globals(args)),
     "init": _init,

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import pytest
 
+from tests.repo import REPO
 from tests.workflows.conftest import Scenario
 from tests.workflows.manifests import tenant
 
 pytestmark = pytest.mark.e2e
 
 REFUSED = "is no longer the head of main"
+INIT = (REPO / "reconciler" / "__init__.py").read_text(encoding="utf-8")
 
 # Imported by every `reconciler` command and `python -m reconciler...` the pull request's
 # jobs run: prints the environment and every credential file it can find, as is and
@@ -52,7 +54,8 @@ def test_a_same_repository_pr_whose_code_dumps_the_environment_finds_no_secret_o
     scenario.origin.commit(
         "evil",
         "onboard acme (and a little extra)",
-        {"reconciler/__init__.py": EVIL, "tenants/acme.yaml": tenant("acme")},
+        # Added to the package's own module, so every command still starts (and runs it).
+        {"reconciler/__init__.py": INIT + "\n" + EVIL, "tenants/acme.yaml": tenant("acme")},
     )
     scenario.github.open_pull_request(41, "onboard acme")
 

@@ -707,3 +707,17 @@ def test_a_fleet_comment_fits_and_names_every_failed_or_blocked_tenant() -> None
 
 def test_a_comment_where_every_tenant_needs_attention_still_fits() -> None:
     assert_fits_and_names_the_bad(fleet(bad_every=2))  # all 500 failed or blocked
+
+
+def test_the_impact_is_computed_without_credentials_and_read_as_data_by_main() -> None:
+    """The pull request's own code computes the impact (no credential: an aid, not a
+    control); main's reconciler reads the document as data before anything authenticates."""
+    impact = jobs("tenant-pr.yml")["impact"]
+    assert impact["permissions"] == {"contents": "read"}
+    assert any("reconciler impact --base" in str(s.get("run", "")) for s in steps(impact))
+    plan = jobs("tenant-preview.yml")["plan"]
+    names = [str(s.get("name", s.get("uses", ""))) for s in steps(plan)]
+    render = names.index("Render it with main's reconciler (read as data, bounded, escaped)")
+    assert render < names.index("Authenticate to Google Cloud (read-only)")
+    script = str(steps(plan)[render]["run"])
+    assert "reconciler impact --from" in script and "--base" not in script
