@@ -16,6 +16,7 @@ import json
 
 from reconciler.cli import fleet, impact, rollout_command, state, validate
 from reconciler.cli.options import (
+    DoctorOptions,
     InitOptions,
     NewOptions,
     PlatformOptions,
@@ -26,7 +27,7 @@ from reconciler.cli.options import (
 from reconciler.cli.session import err, guarded
 from reconciler.report.renderers import render
 from reconciler.report.results import Report, merge
-from reconciler.report.status import EXIT_OK, EXIT_USAGE
+from reconciler.report.status import EXIT_INVALID, EXIT_OK, EXIT_USAGE
 from reconciler.settings import Settings
 
 run_validate = guarded(validate.run_validate)
@@ -81,6 +82,21 @@ def run_report(options: ReportOptions, _settings: Settings) -> int:
     merged = merge(reports)
     print(render(merged, options.format), end="")
     return merged.exit_code()
+
+
+@guarded
+def run_doctor(options: DoctorOptions, settings: Settings) -> int:
+    """The GCP project's set-up, read-only (reconciler/doctor/gcp.py): 1 on any problem."""
+    from reconciler.doctor.gcp_run import gcp_problems, render
+    from reconciler.manifests.platform import PlatformError
+
+    try:
+        problems = gcp_problems(options.globals.root.resolve(), settings)
+    except (PlatformError, ValueError) as error:
+        err(f"reconciler doctor: {error}")
+        return EXIT_USAGE
+    print(render(problems) or "gcp: no problem found", end="" if problems else "\n")
+    return EXIT_INVALID if problems else EXIT_OK
 
 
 @guarded

@@ -167,6 +167,11 @@ class SchemaOptions:
 
 
 @dataclass(frozen=True)
+class DoctorOptions:
+    globals: Globals
+
+
+@dataclass(frozen=True)
 class InitOptions:
     """`init`: the answers platform.yaml is written from."""
 
@@ -229,6 +234,7 @@ Options = (
     | RolloutOptions
     | NewOptions
     | SchemaOptions
+    | DoctorOptions
     | InitOptions
     | PlatformOptions
     | UpgradeOptions
@@ -378,6 +384,7 @@ _BUILDERS: dict[str, Callable[[argparse.Namespace], Options]] = {
     "rollout": _rollout,
     "new": _new,
     "schema": lambda args: SchemaOptions(_globals(args)),
+    "doctor": lambda args: DoctorOptions(_globals(args)),
     "init": _init,
     "platform": _platform,
     "upgrade": _upgrade,

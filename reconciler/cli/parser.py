@@ -313,6 +313,7 @@ def build_parser(root: Path = Path(".")) -> argparse.ArgumentParser:
     _add_output(p, REPORT_FORMATS)
 
     add("schema", "print the tenant manifest JSON Schema")
+    add("doctor", "check the live GCP project read-only: each problem with its fix")
     _add_unlock(sub)
     platform_parser.register(sub, add, lambda step: _add_globals(step, None))
     impact.add_arguments(add("impact", impact.HELP))

@@ -230,6 +230,12 @@ def test_the_doctor_run_exits_non_zero_and_names_each_problem(tmp_path):
             in done.stdout
         )
         assert "  fix: reconciler platform up" in done.stdout
+        # The same through the command line every doc names.
+        command = subprocess.run(
+            [sys.executable, "-m", "reconciler.cli.main", "--root", str(tmp_path), "doctor"],
+            env=env, capture_output=True, text=True, cwd=REPO, timeout=120,
+        )  # fmt: skip
+        assert (command.returncode, command.stdout) == (1, done.stdout), command.stderr
         healthy_world = healthy(PLAN)
         server.world.resources.clear()
         server.world.resources.update(healthy_world.resources)
@@ -238,6 +244,11 @@ def test_the_doctor_run_exits_non_zero_and_names_each_problem(tmp_path):
             env=env, capture_output=True, text=True, cwd=REPO, timeout=120,
         )  # fmt: skip
         assert (done.returncode, done.stdout) == (0, "gcp: no problem found\n"), done.stderr
+        command = subprocess.run(
+            [sys.executable, "-m", "reconciler.cli.main", "--root", str(tmp_path), "doctor"],
+            env=env, capture_output=True, text=True, cwd=REPO, timeout=120,
+        )  # fmt: skip
+        assert (command.returncode, command.stdout) == (0, done.stdout), command.stderr
     finally:
         server.stop()
 
