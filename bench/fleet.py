@@ -160,7 +160,9 @@ def clone_stacks(fleet: Fleet, seeds: Sequence[str], targets: Sequence[str]) -> 
 
 
 def _fingerprint(record: str) -> str:
-    return str(json.loads(record)["fingerprint"])
+    from reconciler.engine.backend.records import decode_record
+
+    return str(decode_record(record).fingerprint)
 
 
 def _display(name: str) -> str:

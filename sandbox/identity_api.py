@@ -326,8 +326,8 @@ def ensure_running(state_dir: Path, db_path: Path, emulator_host: str) -> Identi
         return api
 
 
-def running(state_dir: Path) -> IdentityApi | None:
-    """The front recorded in `state_dir` if it is alive and answering."""
+def _recorded(state_dir: Path) -> IdentityApi | None:
+    """The front recorded in `state_dir` if its process is still ours, answering or not."""
     try:
         record = json.loads((state_dir / RECORD_NAME).read_text())
         api = IdentityApi(
@@ -335,13 +335,21 @@ def running(state_dir: Path) -> IdentityApi | None:
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    return api if _is_ours(api.pid) and is_ready(api.host) else None
+    return api if _is_ours(api.pid) else None
+
+
+def running(state_dir: Path) -> IdentityApi | None:
+    """The front recorded in `state_dir` if it is alive and answering."""
+    api = _recorded(state_dir)
+    return api if api is not None and is_ready(api.host) else None
 
 
 def stop_recorded(state_dir: Path) -> bool:
     """Stop the front recorded in `state_dir`; False when none was running."""
     with _locked(state_dir):
-        api = running(state_dir)
+        # Not `running`: `sandbox down` stops the emulator first, and a front whose emulator
+        # is gone may no longer answer; it must be stopped all the same, never left behind.
+        api = _recorded(state_dir)
         (state_dir / RECORD_NAME).unlink(missing_ok=True)
         if api is None:
             return False

@@ -1,19 +1,21 @@
 """Every subcommand by name (`run_<command>`), each taking its typed options.
 
 The families live beside this module: `validate.py` (the gate), `fleet.py` (plan, preview,
-apply, drift), `state.py` (outputs, unlock, adopt), `platform_commands.py` (init, platform)
-and `upgrade.py`; `report`, `schema` and `new` are small enough to live here. `validate`,
-`plan`, `report`, `new`, `schema`, `init`, `upgrade` and the GitHub-facing `approval`,
-`codeowners` and `doctor` (`github_commands.py`) never import Pulumi; the others load
-the engine only after the manifests proved valid, through `session.engine_factory`, the one
-place a tenant engine is built (`platform` runs its own stack, `platform_commands.py`).
+apply, drift; the rollout's part in `rollout.py`), `state.py` (outputs, unlock, adopt),
+`platform_commands.py` (init, platform), `upgrade.py`, `impact.py`, `rollout_command.py`,
+`fleet_page.py` (`report --format html`) and `github_commands.py` (approval, codeowners,
+doctor); `report`, `schema` and `new` are small enough to live here. `validate`, `plan`,
+`report`, `new`, `schema`, `init`, `upgrade`, `approval`, `codeowners` and `doctor` never
+import Pulumi; the others load the engine only after the manifests proved valid, through
+`session.engine_factory`, the one place a tenant engine is built (`platform` runs its own
+stack, `platform_commands.py`).
 """
 
 from __future__ import annotations
 
 import json
 
-from reconciler.cli import fleet, github_commands, state, validate
+from reconciler.cli import fleet, github_commands, impact, rollout_command, state, validate
 from reconciler.cli.options import (
     InitOptions,
     NewOptions,
@@ -36,6 +38,8 @@ run_drift = guarded(fleet.run_stage)
 run_outputs = guarded(state.run_outputs)
 run_adopt = guarded(state.run_adopt)
 run_unlock = guarded(state.run_unlock)
+run_impact = guarded(impact.run_impact)
+run_rollout = guarded(rollout_command.run_rollout)
 run_approval = guarded(github_commands.run_approval)
 run_codeowners = guarded(github_commands.run_codeowners)
 run_doctor = guarded(github_commands.run_doctor)
@@ -71,6 +75,13 @@ def run_report(options: ReportOptions, _settings: Settings) -> int:
         except (OSError, ValueError, KeyError, TypeError) as error:  # incl. unknown statuses
             err(f"{path}: not a reconciler JSON report ({error})")
             return EXIT_USAGE
+    if options.format == "html":
+        from reconciler.cli.fleet_page import run_fleet_page
+
+        return run_fleet_page(options, _settings, reports)
+    if not reports:
+        err("reconciler report: give at least one JSON report (or --format html)")
+        return EXIT_USAGE
     merged = merge(reports)
     print(render(merged, options.format), end="")
     return merged.exit_code()

@@ -32,6 +32,7 @@ from reconciler.report.status import EXIT_CHANGES, EXIT_INTERRUPTED, EXIT_OK, EX
 from reconciler.settings import Settings
 
 if TYPE_CHECKING:
+    from reconciler.engine.backend.state import DeployedStack
     from reconciler.engine.port import Engine
     from reconciler.reconcile.act import ActContext
     from reconciler.report.console import Progress
@@ -104,7 +105,10 @@ def run_plan(options: PlanOptions, settings: Settings) -> int:
     if options.matrix:
         print(json.dumps(matrix(chosen, options.matrix)))
         return EXIT_OK
-    report = Report("plan", tuple(c.outcome() for c in chosen), guard=plan.guard)
+    from reconciler.cli.rollout import plan_lines
+
+    outcomes, rollout = plan_lines(platform, plan, chosen)
+    report = Report("plan", outcomes, guard=plan.guard, rollout=rollout)
     # Plan lines are planned, unchanged or blocked: only what needs approval fails it.
     return plan_exit(session.emit(report, options.output), report, options.exit_code)
 
@@ -150,6 +154,13 @@ def run_stage(options: StageOptions, settings: Settings) -> int:
     ctx = _context(options, platform, engine(), settings)
     console = _progress(options, chosen, settings)
     ctx = replace(ctx, progress=console.note, listener=console)
+    if options.stage == "apply":
+        from reconciler.cli.rollout import with_rollout
+
+        def read() -> Mapping[str, DeployedStack]:
+            return session.deployed_stacks(platform, engine, settings)
+
+        ctx = with_rollout(options, platform, plan, chosen, ctx, read)
     ctx.engine.listen(console.step)
     try:
         with console.running():
@@ -162,6 +173,7 @@ def run_stage(options: StageOptions, settings: Settings) -> int:
         guard=plan.guard,
         engine_operations=ctx.engine.operations,
         engine_attempts=ctx.engine.attempts,
+        rollout=ctx.rollout.summary[-1] if ctx.rollout and ctx.rollout.summary else None,
     )
     code = session.emit(report, options.output)
     return _cancelled_outcome(ctx.engine, code)

@@ -16,7 +16,7 @@ from reconciler import DISTRIBUTION
 
 DEPLOY_EXTRA = "deploy"
 ENGINE_COMMANDS = frozenset(
-    {"plan", "preview", "apply", "drift", "outputs", "adopt", "unlock", "platform"}
+    {"plan", "preview", "apply", "drift", "outputs", "adopt", "unlock", "platform", "rollout"}
 )
 """Subcommands that need the `deploy` extra (Pulumi, pulumi-gcp)."""
 ENGINE_MODULES = ("pulumi", "pulumi_gcp")

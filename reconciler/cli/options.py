@@ -3,7 +3,8 @@
 `parse_options` turns argparse's `Namespace` into these at the edge, so nothing below
 `reconciler/cli/` ever sees a Namespace, and nothing reads an option with a `getattr`
 default: an option a command does not have is not in its object, and a value the user gave
-(`--lock-wait 0`) is the value that arrives.
+(`--lock-wait 0`) is the value that arrives. `Globals` lives in `option_globals.py`, the
+GitHub-facing commands' options in `github_options.py`; both are re-exported here.
 """
 
 from __future__ import annotations
@@ -12,19 +13,15 @@ import argparse
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
+from reconciler.cli import github_options
+from reconciler.cli.github_options import ApprovalOptions as ApprovalOptions
+from reconciler.cli.github_options import CodeownersOptions as CodeownersOptions
+from reconciler.cli.github_options import DoctorOptions as DoctorOptions
+from reconciler.cli.option_globals import Globals as Globals
 from reconciler.engine.port import DEFAULT_RETRY_WAIT
-
-
-@dataclass(frozen=True)
-class Globals:
-    """Options every command takes, before or after its name."""
-
-    root: Path
-    """The repository root, as given (resolved where it is used)."""
-    quiet: bool = False
-    """No progress lines on stderr."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +80,10 @@ class StageOptions:
     refresh: bool = False
     lock_wait: float = DEFAULT_RETRY_WAIT
     """Seconds to keep retrying a stack locked by another run (0: never retry)."""
+    skip_waves: bool = False
+    """apply: the selected tenants go ahead of their rollout wave."""
+    wave_start: float | None = None
+    """apply on a shard: when the run's plan was made (the shards meet after each wave)."""
 
     @property
     def drift(self) -> bool:
@@ -120,6 +121,32 @@ class ReportOptions:
     globals: Globals
     reports: tuple[Path, ...]
     format: str = "markdown"
+    out: Path | None = None
+    """`html`: where the fleet page goes (None: stdout)."""
+
+
+@dataclass(frozen=True)
+class ImpactOptions:
+    """`impact`: compute a code change's impact (`base`), or render one (`from_file`)."""
+
+    globals: Globals
+    base: str | None = None
+    from_file: Path | None = None
+    format: str = "text"
+    json_out: Path | None = None
+    markdown_out: Path | None = None
+    summary_out: Path | None = None
+    sequential: bool = False
+
+
+@dataclass(frozen=True)
+class RolloutOptions:
+    """`rollout status|resume`."""
+
+    globals: Globals
+    action: str
+    parallel: int | None = None
+    output: OutputOptions = OutputOptions()
 
 
 @dataclass(frozen=True)
@@ -187,31 +214,6 @@ class UpgradeOptions:
     force: bool = False
 
 
-@dataclass(frozen=True)
-class ApprovalOptions:
-    globals: Globals
-    commit: str
-    """The merged commit to deploy."""
-    before: str = ""
-    """main before the push: its CODEOWNERS is the one read ("": the commit's first parent)."""
-    base: str = "main"
-    format: str = "text"
-
-
-@dataclass(frozen=True)
-class CodeownersOptions:
-    globals: Globals
-    check: bool = False
-    """Only compare .github/CODEOWNERS with what the manifests ask for."""
-
-
-@dataclass(frozen=True)
-class DoctorOptions:
-    globals: Globals
-    branch: str = "main"
-    """The protected branch whose rules are read."""
-
-
 Options = (
     ValidateOptions
     | PlanOptions
@@ -220,6 +222,8 @@ Options = (
     | AdoptOptions
     | UnlockOptions
     | ReportOptions
+    | ImpactOptions
+    | RolloutOptions
     | NewOptions
     | SchemaOptions
     | InitOptions
@@ -276,6 +280,8 @@ def _stage(args: argparse.Namespace) -> StageOptions:
         force=args.force,
         refresh=args.refresh,
         lock_wait=args.lock_wait,
+        skip_waves=args.skip_waves,
+        wave_start=args.wave_start,
     )
 
 
@@ -299,7 +305,26 @@ def _unlock(args: argparse.Namespace) -> UnlockOptions:
 
 
 def _report(args: argparse.Namespace) -> ReportOptions:
-    return ReportOptions(_globals(args), tuple(args.reports), args.format)
+    return ReportOptions(_globals(args), tuple(args.reports), args.format, args.out)
+
+
+def _impact(args: argparse.Namespace) -> ImpactOptions:
+    return ImpactOptions(
+        _globals(args),
+        args.base,
+        args.from_file,
+        args.format,
+        args.json_out,
+        args.markdown_out,
+        args.summary_out,
+        args.sequential,
+    )
+
+
+def _rollout(args: argparse.Namespace) -> RolloutOptions:
+    if args.rollout_command == "status":
+        return RolloutOptions(_globals(args), "status")
+    return RolloutOptions(_globals(args), "resume", args.parallel, _output(args))
 
 
 def _new(args: argparse.Namespace) -> NewOptions:
@@ -339,10 +364,6 @@ def _upgrade(args: argparse.Namespace) -> UpgradeOptions:
     return UpgradeOptions(_globals(args), args.source, args.to, args.force)
 
 
-def _approval(args: argparse.Namespace) -> ApprovalOptions:
-    return ApprovalOptions(_globals(args), args.commit, args.before, args.base, args.format)
-
-
 _BUILDERS: dict[str, Callable[[argparse.Namespace], Options]] = {
     "validate": _validate,
     "plan": _plan,
@@ -353,14 +374,14 @@ _BUILDERS: dict[str, Callable[[argparse.Namespace], Options]] = {
     "adopt": _adopt,
     "unlock": _unlock,
     "report": _report,
+    "impact": _impact,
+    "rollout": _rollout,
     "new": _new,
     "schema": lambda args: SchemaOptions(_globals(args)),
     "init": _init,
     "platform": _platform,
     "upgrade": _upgrade,
-    "approval": _approval,
-    "codeowners": lambda args: CodeownersOptions(_globals(args), args.check),
-    "doctor": lambda args: DoctorOptions(_globals(args), args.branch),
+    **{name: partial(build, _globals) for name, build in github_options.BUILDERS.items()},
 }
 
 

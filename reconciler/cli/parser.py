@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
 
-from reconciler.cli import platform_parser
+from reconciler.cli import impact, platform_parser, rollout, rollout_command
 from reconciler.cli.install import version_text
 from reconciler.engine.port import DEFAULT_RETRY_WAIT
 from reconciler.reconcile.plan import Action
@@ -279,6 +279,7 @@ def build_parser(root: Path = Path(".")) -> argparse.ArgumentParser:
         metavar="SECONDS",
         help=f"how long to retry a stack locked by another run (default {DEFAULT_RETRY_WAIT:g})",
     )
+    rollout.add_apply_arguments(p)
 
     p = add("drift", "refresh (preview only) and report resources changed outside git")
     _add_selection(p)
@@ -289,9 +290,16 @@ def build_parser(root: Path = Path(".")) -> argparse.ArgumentParser:
     p.add_argument("--tenant", action="append", default=[], metavar="NAME")
     p.add_argument("--format", choices=("text", "json"), default="text")
 
-    p = add("report", "merge JSON reports (e.g. from CI shards) into one")
-    p.add_argument("reports", nargs="+", type=Path, metavar="FILE")
-    p.add_argument("--format", choices=REPORT_FORMATS, default="markdown")
+    p = add("report", "merge JSON reports (e.g. from CI shards) into one, or write the fleet page")
+    p.add_argument("reports", nargs="*", type=Path, metavar="FILE")
+    p.add_argument("--format", choices=(*REPORT_FORMATS, "html"), default="markdown")
+    p.add_argument(
+        "--out",
+        type=Path,
+        metavar="FILE",
+        help="html: write the fleet page here (every tenant's state, program, wave, drift, "
+        "lock and sign-in; the reports given add drift and the last run)",
+    )
 
     p = add("new", "write a valid starting manifest for a new tenant, then print next steps")
     p.add_argument("name", help="tenant name (lowercase letters, digits, hyphens)")
@@ -334,4 +342,6 @@ def build_parser(root: Path = Path(".")) -> argparse.ArgumentParser:
     _add_unlock(sub)
     _add_github(add)
     platform_parser.register(sub, add, lambda step: _add_globals(step, None))
+    impact.add_arguments(add("impact", impact.HELP))
+    rollout_command.add_arguments(add("rollout", rollout_command.HELP))
     return parser

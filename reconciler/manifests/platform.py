@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.manifests.issues import Issue, json_path, sort_key
+from reconciler.manifests.rollout import Rollout, rollout_issues, rollout_settings
 
 PLATFORM_FILE = "platform.yaml"
 TARGETS = ("sandbox", "gcp")
@@ -48,6 +49,8 @@ class Platform:
     """The scheduled drift check starts the apply workflow (force + refresh) for what drifted."""
     platform_reviewers: tuple[str, ...] = ()
     """`github.platformReviewers`: who owns every path in CODEOWNERS (empty: not set)."""
+    rollout: Rollout | None = None
+    """The waves a program change goes through (None: every tenant in one run)."""
 
     @property
     def sandbox(self) -> bool:
@@ -211,7 +214,8 @@ def load_platform(root: Path, environ: Mapping[str, str]) -> Platform:
         if _put(document, override.path, value):
             by_path[json_path(override.path)] = override
     overridden = LoadedYaml(PLATFORM_FILE, document, (), loaded.root)
-    for issue in checker("platform").check(overridden) + _location_issues(overridden):
+    found = checker("platform").check(overridden) + _location_issues(overridden)
+    for issue in found + rollout_issues(overridden, PLATFORM_FILE):
         source = by_path.get(issue.path)
         if source is not None:
             # The bad value came from the environment: say so, or people will search the file.
@@ -276,6 +280,7 @@ def _platform(root: Path, document: dict[str, Any], schema: Mapping[str, Any]) -
         parallelism=int(reconcile["parallelism"]),
         auto_repair_drift=bool(reconcile["autoRepairDrift"]),
         platform_reviewers=tuple(document.get("github", {}).get("platformReviewers", ())),
+        rollout=rollout_settings(document.get("rollout")),
     )
 
 

@@ -21,7 +21,15 @@ from reconciler.engine.port import Cancelled, DataLossRefused, EngineError, NotS
 from reconciler.reconcile.context import ActContext, load_program
 from reconciler.reconcile.plan import Change
 from reconciler.reconcile.signals import cancel_on_signals
-from reconciler.reconcile.workers import Blocked, Worker, apply_one, drift_one, preview_one
+from reconciler.reconcile.workers import (
+    Blocked,
+    Worker,
+    apply_one,
+    drift_one,
+    failed_record,
+    preview_one,
+    record,
+)
 from reconciler.report.results import Outcome, StackRun
 from reconciler.report.status import Status
 
@@ -111,10 +119,25 @@ def _split(changes: Sequence[Change]) -> tuple[list[Change], list[Outcome]]:
 
 
 def apply(changes: Sequence[Change], ctx: ActContext) -> list[Outcome]:
+    """Every change at once, or, with a rollout, wave by wave (`waves.py`)."""
     work, rest = _split(changes)
     if work:
         load_program()
-    return sorted([*_run_all(work, ctx, apply_one), *rest], key=lambda o: o.tenant)
+    if ctx.rollout is None:
+        done = _run_all(work, replace(ctx, verify=None), apply_one)
+    else:
+        from reconciler.reconcile.waves import apply_in_waves
+
+        def batch(chosen: Sequence[Change], verified: bool) -> list[Outcome]:
+            return _run_all(chosen, ctx if verified else replace(ctx, verify=None), apply_one)
+
+        def mark_failed(change: Change) -> None:
+            # Every failure of a wave leaves a record (also one that touched nothing): the
+            # other shards wait for it, and the next plan sees the wave halted.
+            record(replace(ctx, write_later=None), change, failed_record(change))
+
+        done = apply_in_waves(work, ctx.rollout, batch, ctx.progress, mark_failed)
+    return sorted([*done, *rest], key=lambda o: o.tenant)
 
 
 def preview(changes: Sequence[Change], ctx: ActContext) -> list[Outcome]:

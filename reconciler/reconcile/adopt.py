@@ -179,7 +179,13 @@ def adopt_tenant(
         run = ctx.engine.up(name, program)
         # The imports ignored the state-only deletionPolicy: set it as the manifest says.
         final = ctx.engine.up(name, ctx.program(desired, {})).steps if imports else ()
-        record = StackRecord(desired.fingerprint, "succeeded", desired.protected, desired.shape)
+        record = StackRecord(
+            desired.fingerprint,
+            "succeeded",
+            desired.protected,
+            desired.shape,
+            program=desired.program or None,  # the adoption's up ran this program
+        )
         ctx.engine.record(name, record)
     except AdoptError as error:
         after = (

@@ -10,13 +10,16 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from reconciler.engine.port import DEFAULT_RETRY_WAIT, Engine, Program
 from reconciler.manifests.platform import Platform
 from reconciler.reconcile.plan import Change
-from reconciler.report.results import Outcome
+from reconciler.report.results import Outcome, StackRun
 from reconciler.settings import Settings
+
+if TYPE_CHECKING:
+    from reconciler.reconcile.waves import RolloutRun
 
 
 def tenant_program(change: Change, settings: Settings, platform: Platform) -> Program:
@@ -71,6 +74,10 @@ class ActContext:
     """Told of each tenant's start and end; without one, `progress` gets an end line."""
     write_later: Callable[[Callable[[], None]], None] | None = None
     """Runs a record write off the worker (`_run_all` sets it); None writes at once."""
+    verify: Callable[[Change, StackRun], None] | None = None
+    """Checks a rollout wave's tenant after its up, before its record (`verify.py`)."""
+    rollout: RolloutRun | None = None
+    """Go wave by wave (`waves.py`); None: every change at once."""
 
 
 def program_for(change: Change, ctx: ActContext) -> Program:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from reconciler.engine.backend.records import PROGRAM_DIGITS
 from reconciler.engine.backend.state import (
     BULK_SCHEMES,
     BackendAccessError,
@@ -53,6 +54,7 @@ def observe_desired(platform: Platform) -> DesiredState:
             fingerprint=fingerprint(tenant, platform, version),
             protected=protected(tenant, platform),
             shape=shape_key(tenant, platform, version),
+            program=version[:PROGRAM_DIGITS],
         )
         for tenant in validation.tenants
     )

@@ -42,6 +42,8 @@ class Desired:
     protected: bool
     shape: str = ""
     """What could force a stateful resource's replacement (see fingerprint.shape_key)."""
+    program: str = ""
+    """The program version an apply records (short; see records.PROGRAM_DIGITS)."""
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ decides.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from reconciler.engine.backend.records import StackRecord, versions_from_outputs
 from reconciler.engine.port import (
@@ -71,25 +72,21 @@ def apply_one(change: Change, ctx: ActContext) -> tuple[Status, str, StackRun]:
     except (NotStarted, StackLocked, _PreviewFailed):
         raise  # the stack was not touched
     except EngineError:
-        # Failed or interrupted half-way: keep the last good fingerprint, mark the stack
-        # for a retry, and keep it protected if it was or is meant to be.
-        deployed = change.deployed
-        desired = change.desired
-        _record(
-            ctx,
-            change,
-            StackRecord(
-                fingerprint=deployed.record.fingerprint if deployed else None,
-                result="failed",
-                protected=_was_protected(change) or (desired is not None and desired.protected),
-                shape=deployed.record.shape if deployed else None,
-                display_name=deployed.record.display_name if deployed else None,
-                # The versions last applied stay the ones plan compares against.
-                secret_versions=deployed.record.secret_versions if deployed else (),
-                versions_unrecorded=deployed.record.versions_unrecorded if deployed else False,
-            ),
-        )
+        # Failed or interrupted half-way: mark the stack for a retry.
+        record(ctx, change, failed_record(change))
         raise
+
+
+def failed_record(change: Change) -> StackRecord:
+    """The record of a failed run: the last good fingerprint, program and secret versions
+    kept (plan compares against them), protected if it was or is meant to be."""
+    deployed, desired = change.deployed, change.desired
+    last = deployed.record if deployed else StackRecord(None, None, False)
+    return replace(
+        last,
+        result="failed",
+        protected=_was_protected(change) or (desired is not None and desired.protected),
+    )
 
 
 def _safety_preview(change: Change, program: Program, ctx: ActContext) -> StackRun:
@@ -155,8 +152,10 @@ def _apply_change(change: Change, ctx: ActContext) -> tuple[Status, str, StackRu
             )
     exists = deployed is not None
     run = with_retry(ctx, lambda: engine.up(change.tenant, program, ctx.refresh, exists))
+    if ctx.verify is not None:
+        ctx.verify(change, run)  # a failed check records the tenant as failed, like an up
     versions = versions_from_outputs(run.outputs)
-    record = StackRecord(
+    applied = StackRecord(
         desired.fingerprint,
         "succeeded",
         desired.protected,
@@ -164,8 +163,9 @@ def _apply_change(change: Change, ctx: ActContext) -> tuple[Status, str, StackRu
         display_name=desired.tenant.display_name,
         secret_versions=versions or (),
         versions_unrecorded=versions is None,
+        program=desired.program or None,
     )
-    _record(ctx, change, record)
+    record(ctx, change, applied)
     return Status.SUCCEEDED, reason, run
 
 
@@ -173,10 +173,12 @@ def _was_protected(change: Change) -> bool:
     return change.deployed is not None and change.deployed.record.protected
 
 
-def _record(ctx: ActContext, change: Change, record: StackRecord) -> None:
+def record(ctx: ActContext, change: Change, written: StackRecord) -> None:
+    """Write the tenant's record (beside the next engine run when act's pool says so)."""
+
     def write() -> None:
         try:
-            ctx.engine.record(change.tenant, record)
+            ctx.engine.record(change.tenant, written)
         except EngineError as error:
             # The next run sees no fresh record and retries the tenant: safe, just slower.
             ctx.progress(f"{change.tenant}: could not record the result: {error.message}")

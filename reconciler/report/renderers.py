@@ -72,7 +72,8 @@ def render_text(report: Report) -> str:
     width = max((len(o.tenant) for o in report.outcomes), default=6)
     for o in report.outcomes:
         reason = readable(o.reason)
-        lines.append(f"{o.tenant:<{width}}  {o.action:<9}  {o.status:<9}  {reason}")
+        where = _where(o)
+        lines.append(f"{o.tenant:<{width}}  {o.action:<9}  {o.status:<9}  {reason}{where}")
         for step in o.steps:
             diff = f" ({', '.join(step.diffs)})" if step.diffs else ""
             name = short_name(step.name)
@@ -82,8 +83,20 @@ def render_text(report: Report) -> str:
             lines.append(f"{'':<{width}}    output {key} = {shown}")
     if report.guard:
         lines.append(f"fleet guard: {readable(report.guard)}")
+    if report.rollout:
+        lines.append(f"rollout: {readable(report.rollout)}")
     lines.append(summary_line(report))
     return "\n".join(lines) + "\n"
+
+
+def _where(o: Outcome) -> str:
+    """A plan line's program version and wave, when the plan knows them."""
+    parts = []
+    if o.program is not None:
+        parts.append(f"program {o.program or 'unrecorded'}")
+    if o.wave:
+        parts.append(f"wave {o.wave}")
+    return f"  [{', '.join(parts)}]" if parts else ""
 
 
 def render_json(report: Report) -> str:
@@ -102,7 +115,7 @@ def _row(o: Outcome, reason_limit: int) -> str:
     icon = o.status.icon
     return (
         f"| {code(o.tenant)} | {escape(o.action)} | {icon} {o.status} | "
-        f"{escape(_counts(o.steps))} | {_short(o.reason, reason_limit)} |"
+        f"{escape(_counts(o.steps))} | {_short(o.reason, reason_limit)}{escape(_where(o))} |"
     )
 
 
@@ -130,6 +143,9 @@ def render_markdown(report: Report, limit: int = COMMENT_LIMIT, artifact: str = 
     ]
     if report.guard:
         head += [f"> ⛔ **Fleet guard:** {escape(report.guard)}", ""]
+    if report.rollout:
+        icon = "⛔" if "halted" in report.rollout else "🌊"
+        head += [f"> {icon} **Rollout:** {escape(report.rollout)}", ""]
     # Tenants needing attention come first; past a few dozen, the table below still lists them.
     for o in attention[:ATTENTION_LIMIT]:
         head.append(f"- {o.status.icon} {code(o.tenant)} {o.status}: {_short(o.reason)}")

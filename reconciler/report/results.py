@@ -75,6 +75,10 @@ class Outcome:
     steps: tuple[ResourceStep, ...] = ()
     outputs: Mapping[str, Any] = field(default_factory=dict)
     seconds: float | None = None
+    program: str | None = None
+    """plan: the program version the stack was last applied with (short), "" when unknown."""
+    wave: str | None = None
+    """plan: the tenant's rollout wave (`2 early`); None without a rollout."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "status", Status(self.status))
@@ -83,6 +87,9 @@ class Outcome:
         body = asdict(self)
         body["status"] = str(self.status)
         body["steps"] = [_step_json(step) for step in self.steps]
+        for key in ("program", "wave"):
+            if body[key] is None:
+                del body[key]  # only plans say them
         return body
 
     @classmethod
@@ -106,6 +113,8 @@ class Outcome:
             steps=steps,
             outputs=body.get("outputs", {}),
             seconds=body.get("seconds"),
+            program=body.get("program"),
+            wave=body.get("wave"),
         )
 
 
@@ -120,6 +129,8 @@ class Report:
     """Engine operations run (a try refused by another run's lock is not one)."""
     engine_attempts: int = 0
     """Engine runs started, lock-refused retries included."""
+    rollout: str | None = None
+    """Where a program rollout stands or stopped (reconcile/waves.py); None without one."""
     version: str = field(default_factory=version)
     """The reconciler release that produced it (`reconciler --version`)."""
 
@@ -136,6 +147,7 @@ class Report:
             "guard": self.guard,
             "engineOperations": self.engine_operations,
             "engineAttempts": self.engine_attempts,
+            **({"rollout": self.rollout} if self.rollout else {}),
             "reconcilerVersion": self.version,
             "tenants": [o.to_json() for o in self.outcomes],
         }
@@ -152,6 +164,7 @@ class Report:
             guard=body.get("guard"),
             engine_operations=int(body.get("engineOperations", 0)),
             engine_attempts=int(body.get("engineAttempts", 0)),
+            rollout=body.get("rollout") if isinstance(body.get("rollout"), str) else None,
             version=str(body.get("reconcilerVersion") or "unknown"),
         )
 
@@ -189,11 +202,18 @@ def merge(reports: list[Report]) -> Report:
             if seen is None or outcome.status.rank > seen.status.rank:
                 best[outcome.tenant] = outcome
     guards = sorted({r.guard for r in reports if r.guard})
+    # Shards decide a wave alike: a halt says it for the run, then a shard's "every wave
+    # passed", then the plan's line of where the rollout stood.
+    rollouts = sorted(
+        {r.rollout for r in reports if r.rollout},
+        key=lambda t: (0 if " halted at " in t else 1 if "passed" in t else 2, t),
+    )
     return Report(
         command=reports[0].command if reports else "report",
         outcomes=tuple(best[name] for name in sorted(best)),
         guard="; ".join(guards) or None,
         engine_operations=sum(r.engine_operations for r in reports),
         engine_attempts=sum(r.engine_attempts for r in reports),
+        rollout=rollouts[0] if rollouts else None,
         version=", ".join(sorted({r.version for r in reports})) or version(),
     )

@@ -18,6 +18,7 @@ LAYERS = (
     ("reconciler.manifests",),
     ("reconciler.program",),
     ("reconciler.report",),
+    ("reconciler.impact",),
     ("reconciler.platform_setup",),
     ("reconciler.engine",),
     ("reconciler.reconcile",),

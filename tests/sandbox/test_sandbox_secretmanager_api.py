@@ -113,4 +113,7 @@ def test_the_sandbox_cli_starts_reports_and_stops_it_beside_the_emulator(tmp_pat
         down = sandbox("down")
     assert "secret manager stand-in stopped" in down.stderr
     assert "emulator stopped" in down.stderr
+    # The Identity Toolkit front is stopped too, though it no longer answers once the
+    # emulator behind it is gone (it was left running by every `sandbox down`).
+    assert "identity toolkit front stopped" in down.stderr
     assert secretmanager_api.running(state) is None

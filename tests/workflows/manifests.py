@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 
-def tenant(name: str, *, protected: bool | None = None, decommission: bool = False) -> str:
+def tenant(
+    name: str,
+    *,
+    protected: bool | None = None,
+    decommission: bool = False,
+    labels: dict[str, str] | None = None,
+) -> str:
     """A small valid tenant: no identity-provider secret, so it needs no repository secret."""
     lines = [
         "apiVersion: mlaas.dev/v1",
@@ -11,6 +17,10 @@ def tenant(name: str, *, protected: bool | None = None, decommission: bool = Fal
         "metadata:",
         f"  name: {name}",
         f"  owner: ml@{name}.example.com",
+    ]
+    if labels:
+        lines += ["  labels:", *(f"    {k}: {v}" for k, v in sorted(labels.items()))]
+    lines += [
         "spec:",
         f"  displayName: {name.title()}",
         "  storage:",

@@ -31,9 +31,11 @@ def test_the_manual_apply_takes_tenants_force_and_refresh():
         "tenants": "string",
         "force": "boolean",
         "refresh": "boolean",
+        "skip-waves": "boolean",
         "allow_replace": "string",  # the replace job only (tenant-destroy reviewers)
     }
     assert inputs["force"]["default"] is False and inputs["refresh"]["default"] is False
+    assert inputs["skip-waves"]["default"] is False
 
 
 def test_the_inputs_reach_the_deploy_job_as_flags_only():
@@ -44,6 +46,9 @@ def test_the_inputs_reach_the_deploy_job_as_flags_only():
     assert apply["env"]["REFRESH"] == "${{ inputs.refresh }}"
     script = step(apply, "Apply this shard")["run"]
     assert "extra+=(--force)" in script and "extra+=(--refresh)" in script
+    # Ahead of the rollout's waves only for tenants named by hand.
+    assert '[ "$SKIP_WAVES" = true ] && [ -n "$TENANTS" ]' in script
+    assert apply["env"]["SKIP_WAVES"] == "${{ inputs.skip-waves }}"
     split = step(jobs["plan"], "Shard")
     assert split["env"]["TENANTS"] == "${{ inputs.tenants }}"
 
@@ -89,3 +94,16 @@ def test_automatic_repair_is_opt_in_and_holds_no_cloud_credential():
     assert "python -m reconciler.manifests.platform auto-repair-drift" in script
     assert "-f force=true -f refresh=true" in script
     assert not any("google-github-actions/auth" in str(s.get("uses", "")) for s in repair["steps"])
+
+
+def test_every_shard_of_a_rollout_runs_at_once_and_meets_the_others_after_each_wave():
+    """The shards wait for one another between waves (reconciler/reconcile/barrier.py): a
+    shard GitHub queued behind the others would keep them waiting until their time limit."""
+    document = load("tenant-apply.yml")
+    apply = document["jobs"]["apply"]
+    assert apply["strategy"]["max-parallel"] >= int(document["env"]["MAX_SHARDS"])
+    assert '--wave-start "$STARTED"' in step(apply, "Apply this shard")["run"]
+    assert apply["env"]["STARTED"] == "${{ needs.plan.outputs.started }}"
+    plan = document["jobs"]["plan"]
+    names = [s.get("name", "") for s in plan["steps"]]
+    assert names.index("When this run's plan is made") < names.index("Plan every tenant")

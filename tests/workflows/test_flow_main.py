@@ -38,6 +38,9 @@ def test_a_merge_applies_on_shards_and_a_second_run_changes_nothing(scenario: Sc
 
     assert run.code == 0, run.summary()
     assert run.results()["apply"] == ["success"] * len(run.legs("apply")), run.summary()
+    assert run.results()["page"] == ["success"], run.summary()
+    page = (run.artifact("tenant-fleet-page") / "fleet.html").read_text()
+    assert all(f'id="tenant-{name}"' in page for name in ("acme", "beta", "tenant-one"))
     assert len(run.legs("apply")) >= 2
     assert run.job("report").result == "success"
     deployed = scenario.tenant_ids()
@@ -60,6 +63,7 @@ def test_a_merge_applies_on_shards_and_a_second_run_changes_nothing(scenario: Sc
     assert again.results() == {
         "plan": ["success"],
         "apply": ["skipped"],
+        "page": ["success"],
         "report": ["success"],
         "destroy": ["skipped"],
         "replace": ["skipped"],
@@ -165,6 +169,12 @@ def test_drift_opens_one_issue_updates_it_and_a_repair_closes_it(scenario: Scena
     first = scenario.harness.run("tenant-drift.yml", scenario.origin.dispatch_event())
 
     assert first.code == 0, first.summary()
+    # The fleet page: an artifact of the drift job, linked from its summary.
+    page = (first.artifact("tenant-fleet-page") / "fleet.html").read_text()
+    assert 'id="tenant-tenant-one" class="attention"' in page and "drifted (1 resource(s))" in page
+    assert first.job("drift").steps and "Link the fleet page from the job summary" not in str(
+        first.job("drift").failed_steps
+    )
     issues = scenario.github.issues()
     assert len(issues) == 1 and issues[0]["state"] == "open", issues
     assert "tenant-one" in issues[0]["title"] and issues[0]["labels"] == ["tenant-drift"]

@@ -48,6 +48,7 @@ def test_a_new_and_an_edited_tenant_are_previewed_on_two_shards_in_one_comment(
     assert pr.results() == {
         "validate": ["success"],
         "changes": ["success"],
+        "impact": ["success"],
         "code": ["skipped"],
         "check": ["success"],
     }
@@ -98,6 +99,7 @@ def test_an_invalid_manifest_annotates_fails_validation_and_says_so_in_the_comme
     assert pr.results() == {
         "validate": ["failure"],
         "changes": ["success"],
+        "impact": ["success"],
         "code": ["skipped"],
         "check": ["failure"],
     }
@@ -133,6 +135,7 @@ def test_a_fork_gets_validation_only_and_no_step_that_holds_a_credential(
     assert pr.results() == {
         "validate": ["success"],
         "changes": ["success"],
+        "impact": ["success"],
         "code": ["skipped"],
         "check": ["success"],
     }
@@ -176,3 +179,36 @@ def test_a_provider_fault_names_the_failed_tenant_then_a_fix_edits_the_same_comm
     assert "| `acme` | create | planned" in second["body"] or "planned" in second["body"]
     assert "failed" not in second["body"].split("|")[0]
     assert scenario.github.state.statuses[-1]["state"] == "success"
+
+
+def test_a_program_change_gets_its_impact_in_the_comment_and_no_job_it_steers_a_credential(
+    scenario: Scenario,
+) -> None:
+    context = scenario.origin.read("reconciler/program/context.py")
+    relabelled = context.replace('MANAGED_BY = "tenant-gitops"', 'MANAGED_BY = "tenant-gitops-v2"')
+    assert relabelled != context
+    scenario.origin.commit(
+        "relabel", "label buckets anew", {"reconciler/program/context.py": relabelled + "\n"}
+    )
+    scenario.github.open_pull_request(16, "label buckets anew")
+
+    pr, run = scenario.pull_request(16, "relabel")
+
+    assert pr.code == 0, pr.summary()
+    assert pr.results()["impact"] == ["success"], pr.summary()
+    assert run.code == 0, run.summary()
+    body = the_comment(scenario, 16)["body"]
+    # The fleet line, the groups and the first tenants' details, as data from the PR's run.
+    assert "**updates 2 of 2 tenants: bucket labels; replaces nothing**" in body, body
+    assert "| bucket labels | 2 | `tenant-one`, `tenant-two` |" in body
+    assert "<code>labels.managed-by</code>: <code>tenant-gitops</code> →" in body
+    assert "**not a control**" in body
+    assert "changes code (1 path(s) outside `tenants/`)" in body
+    # The pull request's code ran only where no credential is: tenant-pr.yml held none;
+    # only the preview's plan (main's code) authenticated, read-only.
+    steered = {job.job_id for job in pr.jobs}
+    assert steered == {"validate", "impact", "changes", "code", "check"}
+    calls = scenario.auth_calls()
+    assert calls and not {c["job"] for c in calls} & steered
+    assert {c["service_account"] for c in calls} == {PREVIEW_ACCOUNT}
+    assert pr.leaked(scenario.session.secrets) == run.leaked(scenario.session.secrets) == []

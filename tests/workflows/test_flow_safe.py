@@ -13,6 +13,7 @@ from tests.workflows.manifests import tenant
 pytestmark = pytest.mark.e2e
 
 REFUSED = "is no longer the head of main"
+INIT = (REPO / "reconciler" / "__init__.py").read_text(encoding="utf-8")
 
 # Imported by every `reconciler` command and `python -m reconciler...` the pull request's
 # jobs run: prints the environment and every credential file it can find, as is and
@@ -40,10 +41,6 @@ _steal()
 '''
 
 
-PACKAGE_INIT = (REPO / "reconciler" / "__init__.py").read_text(encoding="utf-8")
-"""The package's own `__init__` (what the CLI imports from it), kept: the change adds to it."""
-
-
 def everything_secret(scenario: Scenario) -> dict[str, str]:
     """Every value no pull-request job may see: repository secrets (the GitHub token
     included) and the cloud's one credential, the state passphrase."""
@@ -57,7 +54,8 @@ def test_a_same_repository_pr_whose_code_dumps_the_environment_finds_no_secret_o
     scenario.origin.commit(
         "evil",
         "onboard acme (and a little extra)",
-        {"reconciler/__init__.py": PACKAGE_INIT + EVIL, "tenants/acme.yaml": tenant("acme")},
+        # Added to the package's own module, so every command still starts (and runs it).
+        {"reconciler/__init__.py": INIT + "\n" + EVIL, "tenants/acme.yaml": tenant("acme")},
     )
     scenario.github.open_pull_request(41, "onboard acme")
 

@@ -319,9 +319,14 @@ def test_the_preview_runs_main_code_and_reads_the_pull_request_as_data() -> None
         "Authenticate to Google Cloud (read-only)",
     ]
     assert [names.index(n) for n in order] == sorted(names.index(n) for n in order)
-    # Nothing reads the upload but the comparison.
+    # Nothing reads the upload but the comparison; the impact document (another upload) only
+    # main's bounded reader, before any credential.
     runs = " ".join(str(s.get("run", "")) for job in preview["jobs"].values() for s in steps(job))
-    assert runs.count("untrusted") == 1 and "intake.py" not in runs
+    assert runs.count('"$RUNNER_TEMP/untrusted"') == 1 and "intake.py" not in runs
+    assert runs.count("untrusted-impact") == 1
+    assert 'reconciler impact --from "$RUNNER_TEMP/untrusted-impact/impact.json"' in runs
+    render = names.index("Render it with main's reconciler (read as data, bounded, escaped)")
+    assert render < names.index("Authenticate to Google Cloud (read-only)")
     report = preview["jobs"]["report"]
     assert "needs.bind.outputs.pr != ''" in report["if"]
     assert "--only-if-head" in runs
@@ -748,3 +753,17 @@ def test_a_fleet_comment_fits_and_names_every_failed_or_blocked_tenant() -> None
 
 def test_a_comment_where_every_tenant_needs_attention_still_fits() -> None:
     assert_fits_and_names_the_bad(fleet(bad_every=2))  # all 500 failed or blocked
+
+
+def test_the_impact_is_computed_without_credentials_and_read_as_data_by_main() -> None:
+    """The pull request's own code computes the impact (no credential: an aid, not a
+    control); main's reconciler reads the document as data before anything authenticates."""
+    impact = jobs("tenant-pr.yml")["impact"]
+    assert impact["permissions"] == {"contents": "read"}
+    assert any("reconciler impact --base" in str(s.get("run", "")) for s in steps(impact))
+    plan = jobs("tenant-preview.yml")["plan"]
+    names = [str(s.get("name", s.get("uses", ""))) for s in steps(plan)]
+    render = names.index("Render it with main's reconciler (read as data, bounded, escaped)")
+    assert render < names.index("Authenticate to Google Cloud (read-only)")
+    script = str(steps(plan)[render]["run"])
+    assert "reconciler impact --from" in script and "--base" not in script

@@ -83,6 +83,7 @@ class GcsBucket:
         bucket_name, _, prefix = url[len("gs://") :].partition("/")
         self._url = url
         self._prefix = prefix.strip("/")
+        self._updated: dict[str, float] = {}
         endpoint = emulator
         quoted = urllib.parse.quote(bucket_name, safe="")
         self._objects = f"{endpoint or GCS_ENDPOINT}/storage/v1/b/{quoted}/o"
@@ -105,7 +106,9 @@ class GcsBucket:
 
     def list(self, prefix: str) -> Iterator[str]:
         strip = len(self._prefix) + 1 if self._prefix else 0
-        query = {"prefix": self._key(prefix), "fields": "items(name),nextPageToken"}
+        # `updated` (RFC 3339; each write of an object is a new generation with its own):
+        # when a stack's record was written, for the rollout's shards (reconcile/barrier.py).
+        query = {"prefix": self._key(prefix), "fields": "items(name,updated),nextPageToken"}
         names: list[str] = []
         while True:
             response = self._get(f"{self._objects}?{urllib.parse.urlencode(query)}")
@@ -114,11 +117,20 @@ class GcsBucket:
                 raise status_error(response.status, said, self._url)
             page = json.loads(response.data)
             names += [item["name"] for item in page.get("items", [])]
+            self._updated.update(
+                (item["name"][strip:], when)
+                for item in page.get("items", [])
+                if (when := _seconds(item.get("updated"))) is not None
+            )
             if not page.get("nextPageToken"):
                 break
             query["pageToken"] = page["nextPageToken"]
         for name in names:
             yield name[strip:]
+
+    def modified(self, key: str) -> float | None:
+        """When the object was last written, as the last listing said."""
+        return self._updated.get(key)
 
     def read(self, key: str) -> bytes | None:
         url = self._media + urllib.parse.quote(self._key(key), safe="") + "?alt=media"
@@ -151,3 +163,15 @@ def _credentials(emulated: bool) -> Any:
 
     credentials, _ = google.auth.default(scopes=[READ_ONLY_SCOPE])
     return credentials
+
+
+def _seconds(text: object) -> float | None:
+    """An RFC 3339 time (`2026-12-05T14:54:01.123Z`) in seconds since the epoch."""
+    from datetime import datetime
+
+    if not isinstance(text, str):
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None

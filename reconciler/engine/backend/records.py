@@ -5,7 +5,10 @@ Kept apart from the engine so the light paths (plan, observe) can read it withou
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +24,12 @@ MAX_TAG_VALUE = 256
 
 UNRECORDED = "unrecorded"
 """`secretVersions` when the versions did not fit in the tag (see `StackRecord.encode`)."""
+
+PROGRAM_DIGITS = 12
+"""Hex digits of the program version a record keeps (like a short git id, with margin)."""
+
+_HEX = re.compile(r"^(?:[0-9a-f]{32}|[0-9a-f]{64})$")
+_COMPACT = re.compile(r"^(?:[A-Za-z0-9_-]{22}|[A-Za-z0-9_-]{43})$")
 
 
 @dataclass(frozen=True)
@@ -44,6 +53,10 @@ class StackRecord:
     reconciler/reconcile/rotation.py). Empty when none was, or when they were not recorded."""
     versions_unrecorded: bool = False
     """The apply read secrets at `latest` but their versions did not fit in the tag."""
+    program: str | None = None
+    """The program version (first PROGRAM_DIGITS hex digits, see
+    reconciler/program/version.py) of the last successful apply; None before it was
+    recorded. A rollout (reconciler/reconcile/rollout.py) tells who is on the new one."""
 
     def encode(self) -> str:
         """The tag value, at most MAX_TAG_VALUE characters.
@@ -51,13 +64,17 @@ class StackRecord:
         Secret versions that would not fit are replaced by a marker, so plan can say it
         cannot tell instead of believing there is nothing to check.
         """
+        # Hex digests are kept in base64url (64 hex -> 43 characters, 32 -> 22): the room
+        # goes to the program version and the secret versions.
         body: dict[str, Any] = {
-            "fingerprint": self.fingerprint,
+            "fingerprint": _compact(self.fingerprint),
             "result": self.result,
             "protected": self.protected,
-            "shape": self.shape,
+            "shape": _compact(self.shape),
             "displayName": self.display_name,
         }
+        if self.program is not None:
+            body["program"] = self.program[:PROGRAM_DIGITS]
         if self.versions_unrecorded:
             body["secretVersions"] = UNRECORDED
         elif self.secret_versions:
@@ -79,17 +96,35 @@ def decode_record(value: str | None) -> StackRecord:
     if not isinstance(body, dict):
         body = {}
     fingerprint, result, shape = body.get("fingerprint"), body.get("result"), body.get("shape")
-    display_name = body.get("displayName")
+    display_name, program = body.get("displayName"), body.get("program")
     versions = body.get("secretVersions")
     return StackRecord(
-        fingerprint=fingerprint if isinstance(fingerprint, str) else None,
+        fingerprint=_expanded(fingerprint) if isinstance(fingerprint, str) else None,
         result=result if result in ("succeeded", "failed") else None,
         protected=body.get("protected") is not False,
-        shape=shape if isinstance(shape, str) else None,
+        shape=_expanded(shape) if isinstance(shape, str) else None,
         display_name=display_name if isinstance(display_name, str) else None,
         secret_versions=_versions(versions),
         versions_unrecorded=versions == UNRECORDED,
+        program=program if isinstance(program, str) and program.isalnum() else None,
     )
+
+
+def _compact(digest: str | None) -> str | None:
+    """A hex digest in base64url (no padding); anything else as it is."""
+    if digest is None or not _HEX.match(digest):
+        return digest
+    return base64.urlsafe_b64encode(bytes.fromhex(digest)).decode("ascii").rstrip("=")
+
+
+def _expanded(text: str) -> str:
+    """`_compact`'s inverse: a base64url digest back to hex; hex (older records) as it is."""
+    if not _COMPACT.match(text):
+        return text
+    try:
+        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).hex()
+    except (binascii.Error, ValueError):
+        return text
 
 
 def _versions(value: Any) -> tuple[tuple[str, str], ...]:

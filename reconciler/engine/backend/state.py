@@ -55,6 +55,9 @@ class DeployedStack:
     """Another run holds the stack's lock right now."""
     lock: HeldLock | None = None
     """The lock file's holder and age, when the backend was read in bulk."""
+    recorded_at: float | None = None
+    """When the record was last written (seconds since the epoch): the end of the last
+    engine run on the stack; None when the backend does not say."""
 
 
 class Bucket(Protocol):
@@ -95,6 +98,13 @@ class FileBucket:
     def read_many(self, keys: Iterable[str]) -> dict[str, bytes | None]:
         # Local files: a thread per read would cost more than it saves.
         return {key: self.read(key) for key in keys}
+
+    def modified(self, key: str) -> float | None:
+        """When the object was last written."""
+        try:
+            return (self._root / key).stat().st_mtime
+        except OSError:
+            return None
 
 
 def open_bucket(backend_url: str, storage_emulator: str | None = None) -> Bucket:
@@ -169,10 +179,17 @@ def read_deployed(bucket: Bucket, project: str) -> dict[str, DeployedStack]:
         contents = bucket.read_many([*wanted, *holders.values()])
         locks = {stack: parse_lock(contents[key]) for stack, key in holders.items()}
         deployed = {}
+        # When each record was written: the listing's object times where the bucket keeps
+        # them (a rollout's shards meet on them, reconcile/barrier.py).
+        modified = getattr(bucket, "modified", None)
         for name in sorted(names):
             tags = contents[tag_keys[name]] if name in tag_keys else None
             deployed[name] = DeployedStack(
-                name=name, record=parse_record(tags), locked=name in locks, lock=locks.get(name)
+                name=name,
+                record=parse_record(tags),
+                locked=name in locks,
+                lock=locks.get(name),
+                recorded_at=modified(tag_keys[name]) if modified and name in tag_keys else None,
             )
         return deployed
     except BackendError:

@@ -11,8 +11,14 @@ from reconciler.engine.backend.records import (
     versions_from_outputs,
 )
 
-LONGEST = dict(fingerprint="f" * 64, result="succeeded", protected=False, shape="s" * 32)
-"""A record as long as the other fields get: a 64-hex fingerprint, 32-hex shape."""
+LONGEST = dict(
+    fingerprint="f" * 64,
+    result="succeeded",
+    protected=False,
+    shape="e" * 32,
+    program="0123456789ab",
+)
+"""A record as long as the other fields get: a 64-hex fingerprint, 32-hex shape, a program."""
 
 
 def test_secret_versions_round_trip():
@@ -25,6 +31,25 @@ def test_a_record_without_versions_is_encoded_as_before():
     record = StackRecord(**LONGEST)
     assert "secretVersions" not in record.encode()
     assert decode_record(record.encode()).secret_versions == ()
+
+
+def test_the_program_version_round_trips_and_digests_are_kept_compact():
+    record = StackRecord(**LONGEST)
+    text = record.encode()
+    assert '"program":"0123456789ab"' in text
+    assert "f" * 64 not in text and "e" * 32 not in text  # base64url, not hex
+    assert decode_record(text) == record
+
+
+def test_a_record_written_before_the_program_version_still_reads():
+    text = '{"fingerprint":"' + "a" * 64 + '","result":"succeeded","shape":"' + "b" * 32 + '"}'
+    record = decode_record(text)
+    assert (record.fingerprint, record.shape, record.program) == ("a" * 64, "b" * 32, None)
+
+
+def test_a_long_program_version_is_cut_to_its_short_form():
+    record = StackRecord("f" * 64, "succeeded", True, program="c" * 64)
+    assert decode_record(record.encode()).program == "c" * 12
 
 
 def test_two_idps_fit_beside_the_longest_display_name():

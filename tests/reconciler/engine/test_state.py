@@ -44,6 +44,18 @@ def test_reads_every_stack_with_its_record(backend: Path):
     assert deployed["beta"].record == StackRecord(None, None, True)
 
 
+def test_when_the_record_was_written_is_the_tags_files_time(backend: Path):
+    import os
+
+    write(backend, ".pulumi/stacks/p/alpha.json", "{}")
+    write(backend, ".pulumi/stacks/p/alpha.pulumi-tags", tags(StackRecord("f", "succeeded", True)))
+    write(backend, ".pulumi/stacks/p/beta.json", "{}")
+    os.utime(backend / ".pulumi/stacks/p/alpha.pulumi-tags", (1_700_000_000, 1_700_000_000))
+    deployed = read_deployed(FileBucket(backend), "p")
+    assert deployed["alpha"].recorded_at == 1_700_000_000
+    assert deployed["beta"].recorded_at is None  # never recorded
+
+
 def test_other_projects_are_ignored(backend: Path):
     write(backend, ".pulumi/stacks/other/alpha.json", "{}")
     assert read_deployed(FileBucket(backend), "p") == {}

@@ -80,6 +80,34 @@ def test_gs_backend_is_read_under_its_prefix(emulated, bucket: str):
     assert not deployed["beta"].locked
 
 
+def test_when_each_record_was_written_comes_with_the_listing(emulated, bucket: str):
+    """The rollout's shards meet on these times (reconcile/barrier.py): the objects list
+    asks for `updated` and nothing is read for it."""
+    import time
+
+    before = time.time() - 5
+    put(emulated, bucket, ".pulumi/meta.yaml", b"version: 1\n")
+    put(emulated, bucket, ".pulumi/stacks/p/alpha.json", b"{}")
+    put(
+        emulated,
+        bucket,
+        ".pulumi/stacks/p/alpha.pulumi-tags",
+        tags(StackRecord("f", "succeeded", True)),
+    )
+    put(emulated, bucket, ".pulumi/stacks/p/beta.json", b"{}")
+    state = open_bucket(f"gs://{bucket}", emulated.url)
+    asked: list[str] = []
+    get = state._get  # type: ignore[attr-defined]
+    state._get = lambda url: asked.append(url) or get(url)  # type: ignore[attr-defined]
+    deployed = read_deployed(state, "p")
+    # Cloud Storage sends only the fields asked for (fake-gcs-server sends all of them).
+    listings = [urllib.parse.parse_qs(urllib.parse.urlsplit(u).query) for u in asked if "/o?" in u]
+    assert listings and all(q["fields"] == ["items(name,updated),nextPageToken"] for q in listings)
+    written = deployed["alpha"].recorded_at
+    assert written is not None and before < written < time.time() + 5
+    assert deployed["beta"].recorded_at is None  # never recorded
+
+
 def test_many_stacks_are_read_concurrently_and_all_of_them(emulated, bucket: str):
     count = gcs.GCS_READERS * 2 + 3
     put(emulated, bucket, ".pulumi/meta.yaml", b"version: 1\n")

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.manifests.platform import OVERRIDES, Platform, PlatformError, load_platform
+from reconciler.manifests.rollout import Rollout, Wave
 from tests.repo import REPO
 
 GOOD = """\
@@ -54,7 +55,76 @@ def test_the_repository_platform_file_loads() -> None:
         max_delete_fraction=0.25,
         parallelism=2,
         platform_reviewers=("@acme-ml/tenant-platform",),
+        rollout=Rollout(
+            waves=(
+                Wave("canary", selector=(("ring", "canary"),)),
+                Wave("early", share=0.5),
+                Wave("rest", share=1.0, max_failures=1),
+            )
+        ),
     )
+
+
+ROLLOUT = """\
+rollout:
+  waves:
+    - name: canary
+      selector: {ring: canary}
+      soak: 1h30m
+    - name: early
+      share: 0.1
+      maxFailures: 2
+    - name: all
+      share: 1
+  verify:
+    identity: false
+    command: [scripts/check-sign-in, --fast]
+    timeoutSeconds: 60
+"""
+
+
+def test_the_rollout_is_read(tmp_path: Path) -> None:
+    rollout = load_platform(_root(tmp_path, GOOD + ROLLOUT), {}).rollout
+    assert rollout == Rollout(
+        waves=(
+            Wave("canary", selector=(("ring", "canary"),), soak_seconds=5400),
+            Wave("early", share=0.1, max_failures=2),
+            Wave("all", share=1.0),
+        ),
+        verify_identity=False,
+        verify_command=("scripts/check-sign-in", "--fast"),
+        verify_timeout=60,
+    )
+    assert load_platform(_root(tmp_path, GOOD), {}).rollout is None
+
+
+BAD_ROLLOUTS = {
+    "same-name": (
+        "rollout:\n  waves:\n    - name: a\n      share: 0.5\n    - name: a\n      share: 1\n",
+        (5, 13, "$.rollout.waves[1].name", "wave name 'a' is used twice"),
+    ),
+    "share-shrinks": (
+        "rollout:\n  waves:\n    - name: a\n      share: 0.5\n    - name: b\n      share: 0.2\n",
+        (6, 14, "$.rollout.waves[1].share", "share 0.2 must be larger"),
+    ),
+    "selector-and-share": (
+        "rollout:\n  waves:\n    - name: a\n      share: 0.5\n      selector: {x: y}\n",
+        (3, 7, "$.rollout.waves[0]", "either by `selector` or by `share`"),
+    ),
+    "bad-soak": (
+        "rollout:\n  waves:\n    - name: a\n      share: 1\n      soak: soon\n",
+        (5, 13, "$.rollout.waves[0].soak", "'soon' is not a duration"),
+    ),
+}
+"""Each a rollout appended to GOOD, and (line within it, column, path, message)."""
+
+
+@pytest.mark.parametrize("case", sorted(BAD_ROLLOUTS))
+def test_a_bad_rollout_is_reported_at_its_line(tmp_path: Path, case: str) -> None:
+    text, (line, column, path, message) = BAD_ROLLOUTS[case]
+    [found] = _issues(_root(tmp_path, GOOD + text))
+    assert found[:3] == (GOOD.count("\n") + line, column, path)
+    assert message in found[3]
 
 
 def test_every_setting_is_read(tmp_path: Path) -> None:

@@ -5,7 +5,8 @@ in INPUT_* variables; an artifact is the folder `$HARNESS_ARTIFACTS/$GITHUB_RUN_
 The rules that matter to the workflows, as the real actions have them:
 - upload: newline-separated paths and globs (`!` excludes), hidden files left out, files
   stored relative to the least common ancestor of the search paths; no file: `error`,
-  `warn` or `ignore`; a name already uploaded in the run fails unless `overwrite`.
+  `warn` or `ignore`; a name already uploaded in the run fails unless `overwrite`; the
+  outputs `artifact-id` and `artifact-url`.
 - download: `name` extracts into `path` (with `run-id` and `github-token`: another run's);
   `pattern` (or neither) extracts each artifact
   into `path/<name>/` unless `merge-multiple`; a missing `name` fails.
@@ -84,6 +85,16 @@ def upload(environ: dict[str, str], store: Path) -> int:
         destination.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(file, destination)
     print(f"Artifact {name} has been uploaded: {len(files)} file(s)")
+    # The real action's outputs (upload-artifact src/shared/upload-artifact.ts).
+    artifact_id = sorted(p.name for p in store.iterdir()).index(name) + 1
+    url = (
+        f"{environ.get('GITHUB_SERVER_URL', '')}/{environ.get('GITHUB_REPOSITORY', '')}"
+        f"/actions/runs/{environ.get('GITHUB_RUN_ID', '')}/artifacts/{artifact_id}"
+    )
+    output = environ.get("GITHUB_OUTPUT")
+    if output:
+        with open(output, "a", encoding="utf-8") as handle:
+            handle.write(f"artifact-id={artifact_id}\nartifact-url={url}\n")
     return 0
 
 
