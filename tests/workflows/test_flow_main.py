@@ -19,6 +19,7 @@ from tests.workflows.manifests import tenant
 pytestmark = pytest.mark.e2e
 
 DEPLOY_ACCOUNT = "tenant-deploy@demo-act.iam.gserviceaccount.com"
+PREVIEW_ACCOUNT = "tenant-preview@demo-act.iam.gserviceaccount.com"
 
 
 def test_a_merge_applies_on_shards_and_a_second_run_changes_nothing(scenario: Scenario) -> None:
@@ -141,13 +142,19 @@ def test_a_protected_tenant_is_blocked_in_the_pull_request_and_destroyed_after_d
     assert destroy.results() == {
         "plan": ["success"],
         "apply": ["skipped"],
+        "page": ["success"],
         "report": ["success"],
         "destroy": ["success"],
         "replace": ["skipped"],
     }
     assert "acme" not in scenario.tenant_ids()
     assert acme_id not in identity.tenant_ids(scenario.emulator_host, PROJECT)
-    assert [c["job"] for c in scenario.auth_calls()] == ["plan", "plan", "destroy"]
+    # The preview's plan, then this run's plan; the fleet page (read-only) and the destroy
+    # run side by side after it.
+    jobs = [c["job"] for c in scenario.auth_calls()]
+    assert jobs[:2] == ["plan", "plan"] and sorted(jobs[2:]) == ["destroy", "page"], jobs
+    page = [c for c in scenario.auth_calls() if c["job"] == "page"]
+    assert {c["service_account"] for c in page} == {PREVIEW_ACCOUNT}
 
 
 def test_drift_opens_one_issue_updates_it_and_a_repair_closes_it(scenario: Scenario) -> None:

@@ -66,7 +66,7 @@ def test_a_program_change_rolls_out_in_waves_halts_on_a_fault_and_resumes(
         {"reconciler/program/context.py": context.replace(*RELABEL) + "\n"},
     )
     github.open_pull_request(41, "label buckets anew")
-    github.merge_pull_request(41, origin.merge("relabel"))
+    scenario.merge(41, "relabel")  # approved by a code owner at its last push
 
     faults = {"SANDBOX_FAULTS": f"update:{faulty}-data:fail"}
     writes_before = len(github.writes())
