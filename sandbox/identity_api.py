@@ -42,11 +42,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from sandbox import REPO_ROOT
+from sandbox import REPO_ROOT, service_record
 from sandbox.emulator import (
     EmulatorError,
     _locked,
-    _reap_if_child,
     _stop_group,
     free_port,
     is_ready,
@@ -326,44 +325,23 @@ def ensure_running(state_dir: Path, db_path: Path, emulator_host: str) -> Identi
         return api
 
 
-def _recorded(state_dir: Path) -> IdentityApi | None:
-    """The front recorded in `state_dir` if its process is still ours, answering or not."""
+def running(state_dir: Path) -> IdentityApi | None:
+    """The front recorded in `state_dir` if it is alive and answering."""
+    record = service_record.read_record(state_dir, RECORD_NAME, _MODULE)
+    if record is None:
+        return None
     try:
-        record = json.loads((state_dir / RECORD_NAME).read_text())
         api = IdentityApi(
             record["host"], int(record["pid"]), Path(record["db"]), record["emulator"]
         )
-    except (OSError, ValueError, KeyError, TypeError):
+    except (KeyError, TypeError, ValueError):
         return None
-    return api if _is_ours(api.pid) else None
-
-
-def running(state_dir: Path) -> IdentityApi | None:
-    """The front recorded in `state_dir` if it is alive and answering."""
-    api = _recorded(state_dir)
-    return api if api is not None and is_ready(api.host) else None
+    return api if is_ready(api.host) else None
 
 
 def stop_recorded(state_dir: Path) -> bool:
-    """Stop the front recorded in `state_dir`; False when none was running."""
-    with _locked(state_dir):
-        # Not `running`: `sandbox down` stops the emulator first, and a front whose emulator
-        # is gone may no longer answer; it must be stopped all the same, never left behind.
-        api = _recorded(state_dir)
-        (state_dir / RECORD_NAME).unlink(missing_ok=True)
-        if api is None:
-            return False
-        _stop_group(api.pid, None, 5.0)
-        _reap_if_child(api.pid)
-        return True
-
-
-def _is_ours(pid: int) -> bool:
-    """Guard against pid reuse: only this module's server process counts."""
-    try:
-        return _MODULE.encode() in Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return False
+    """Stop the front recorded in `state_dir`, answering or not; False when none was running."""
+    return service_record.stop_recorded(state_dir, RECORD_NAME, _MODULE)
 
 
 def main(argv: list[str] | None = None) -> int:

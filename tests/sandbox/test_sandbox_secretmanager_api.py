@@ -3,6 +3,8 @@ emulator, and the reconciler's real client talking to it."""
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 from pathlib import Path
 
@@ -72,6 +74,27 @@ def test_ensure_running_starts_once_reuses_and_stop_recorded_stops(tmp_path: Pat
     assert secretmanager_api.stop_recorded(state) is False
     log = (state / secretmanager_api.LOG_NAME).read_text()
     assert "versions/latest" in log and "value-never-served" not in log
+
+
+def test_a_recorded_server_that_no_longer_answers_is_stopped_all_the_same(tmp_path: Path):
+    """A hung stand-in (here: its record names an address nothing answers at) is not
+    `running`, yet `stop_recorded` must stop it rather than leave it behind."""
+
+    state = tmp_path / "state"
+    api = secretmanager_api.ensure_running(state, tmp_path / "sandbox.db")
+    record_path = state / secretmanager_api.RECORD_NAME
+    record = json.loads(record_path.read_text())
+    record["host"] = "127.0.0.1:1"
+    record_path.write_text(json.dumps(record) + "\n")
+    try:
+        assert secretmanager_api.running(state) is None
+        assert secretmanager_api.stop_recorded(state) is True
+        with pytest.raises(ProcessLookupError):
+            os.killpg(api.pid, 0)
+    finally:
+        if not record_path.exists():
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(api.pid, 9)
 
 
 def test_another_state_file_gets_its_own_server(tmp_path: Path):
