@@ -132,6 +132,13 @@ def _sandbox_exports(state_dir: Path, base_path: str) -> dict[str, str]:
     return exports
 
 
+def _timings_file() -> Path | None:
+    """TENANT_GITOPS_ACT_TIMINGS: a file each run appends its jobs' seconds to (the
+    workflow-minutes benchmark sets it; tests leave it unset)."""
+    value = os.environ.get("TENANT_GITOPS_ACT_TIMINGS")
+    return Path(value) if value else None
+
+
 @pytest.fixture(scope="session")
 def act_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
     act = _check_act()
@@ -199,7 +206,15 @@ def act_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
     }
     try:
         yield Session(
-            root, act, standins, environment, variables, repo_secrets, api_url="", cloud=cloud
+            root,
+            act,
+            standins,
+            environment,
+            variables,
+            repo_secrets,
+            api_url="",
+            cloud=cloud,
+            timings=_timings_file(),
         )
     finally:
         subprocess.run(
@@ -367,6 +382,7 @@ def scenario(act_session: Session, tmp_path: Path) -> Iterator[Scenario]:
             "SANDBOX_STATE_DB": str(tmp_path / "sandbox.db"),
             "RECONCILER_SECRET_MANAGER_ENDPOINT": secret_manager_url,
         },
+        timings=act_session.timings,
     )
     # CI reads client secrets from Secret Manager by the naming convention: seed them.
     for name, idp in (("tenant-one", "google"), ("tenant-two", "github")):

@@ -59,6 +59,9 @@ def test_a_new_and_an_edited_tenant_are_previewed_on_two_shards_in_one_comment(
         "preview": ["success", "success"],
         "report": ["success"],
     }, run.summary()
+    # A tenant-only pull request does not wait for the test suite (issue 26): the `code`
+    # job is skipped because nothing outside tenants/ changed.
+    assert "tenants/ only: the test suite is not run" in pr.job("changes").output
     shards = sorted(leg.matrix["shard"] for leg in run.legs("preview"))
     assert shards == ["1/2", "2/2"]
     # Each leg uploads under its own index, and the report reads both.
@@ -196,6 +199,9 @@ def test_a_program_change_gets_its_impact_in_the_comment_and_no_job_it_steers_a_
 
     assert pr.code == 0, pr.summary()
     assert pr.results()["impact"] == ["success"], pr.summary()
+    changes = pr.job("changes").output
+    assert "changes code: the test suite runs" in changes
+    assert "reconciler/program/context.py" in changes
     assert run.code == 0, run.summary()
     body = the_comment(scenario, 16)["body"]
     # The fleet line, the groups and the first tenants' details, as data from the PR's run.

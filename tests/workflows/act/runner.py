@@ -24,6 +24,7 @@ import subprocess
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +83,15 @@ class Job:
     result: str = ""
     steps: dict[str, Step] = field(default_factory=dict)
     annotations: list[Annotation] = field(default_factory=list)
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
+
+    @property
+    def seconds(self) -> float:
+        """From the job's first log line to its last (act stamps lines to the second)."""
+        if self.first_seen is None or self.last_seen is None:
+            return 0.0
+        return (self.last_seen - self.first_seen).total_seconds()
 
     @property
     def output(self) -> str:
@@ -177,6 +187,31 @@ class RunResult:
         return self.artifacts / name
 
 
+def _record_timings(path: Path, workflow: str, event: str, seconds: float, jobs: list[Job]) -> None:
+    """Append one run's jobs (id, matrix, result, seconds) to `path` as a JSON line."""
+    record = {
+        "workflow": workflow,
+        "event": event,
+        "seconds": round(seconds, 1),
+        "jobs": [
+            {"id": j.job_id, "matrix": j.matrix, "result": j.result, "seconds": j.seconds}
+            for j in jobs
+        ],
+    }
+    with path.open("a") as out:
+        out.write(json.dumps(record) + "\n")
+
+
+def _stamp(value: object) -> datetime | None:
+    """A log line's `time` (RFC 3339, from act's JSON logger), or None."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
 def parse_log(lines: Iterable[str]) -> list[Job]:
     """Jobs and steps from act's `--json` log lines (other lines are ignored)."""
     jobs: dict[tuple[str, str], Job] = {}
@@ -190,6 +225,10 @@ def parse_log(lines: Iterable[str]) -> list[Job]:
         matrix = line.get("matrix") or {}
         key = (line["jobID"], json.dumps(matrix, sort_keys=True))
         job = jobs.setdefault(key, Job(line["jobID"], str(line.get("job", "")), matrix))
+        stamp = _stamp(line.get("time"))
+        if stamp is not None:
+            job.first_seen = min(job.first_seen or stamp, stamp)
+            job.last_seen = max(job.last_seen or stamp, stamp)
         if "jobResult" in line:
             job.result = line["jobResult"]
         if line.get("command") in ("error", "warning", "notice"):
@@ -230,6 +269,8 @@ class Session:
     api_url: str
     cloud: Mapping[str, str] = field(default_factory=dict)
     """The sandbox cloud's address and state: handed out by the auth stand-in only."""
+    timings: Path | None = None
+    """Where each run appends its jobs' seconds as a JSON line (bench/bench_workflow_minutes.py)."""
 
 
 class Harness:
@@ -319,6 +360,8 @@ class Harness:
         shutil.rmtree(folder / "act-cache", ignore_errors=True)
         shutil.rmtree(workdir, ignore_errors=True)
         jobs = parse_log(process.stdout.splitlines())
+        if self.session.timings is not None:
+            _record_timings(self.session.timings, workflow, event.name, seconds, jobs)
         artifacts = self.session.root / "artifacts" / run_id
         return RunResult(
             workflow,
