@@ -18,9 +18,16 @@ commit is approved when:
 3. every path it changes has, among those approvers, one of its owners under the base
    branch's CODEOWNERS (`reconciler.github.codeowners`): the user, or a member of the team.
 
-A reviewer's opinion is their latest review that is APPROVED or CHANGES_REQUESTED;
-COMMENTED and PENDING say nothing, and a dismissed review (state DISMISSED) counts for
-nothing (GraphQL `PullRequest.latestOpinionatedReviews`, enum `PullRequestReviewState`).
+A reviewer's opinion is their latest review that is APPROVED, CHANGES_REQUESTED or
+DISMISSED; COMMENTED and PENDING say nothing (GraphQL `PullRequest.latestOpinionatedReviews`,
+enum `PullRequestReviewState`). A dismissed review is that reviewer's latest opinion and
+counts as neither approval nor request for changes: it never brings back the reviewer's
+earlier approval. Dismissing "changes the status of the review to a review comment" and
+anyone with write access may do it (docs `dismissing-a-pull-request-review.md`,
+https://docs.github.com/pull-requests/collaborating-with-pull-requests/reviewing-changes-in-pull-requests/dismissing-a-pull-request-review),
+so approve, request changes, then the author dismisses the request, would otherwise count
+the approval the reviewer withdrew (the same bug: palantir/policy-bot#119, "Dismissing
+negative review shouldn't use prior approve").
 Anything that cannot be read refuses: the decision never guesses in the deploy's favour.
 """
 
@@ -34,7 +41,8 @@ from reconciler.github.codeowners import CodeOwners
 WRITERS = frozenset({"admin", "write"})
 """`GET /repos/{o}/{r}/collaborators/{user}/permission`'s levels that may approve ("the
 `maintain` role is mapped to `write`")."""
-OPINIONS = frozenset({"APPROVED", "CHANGES_REQUESTED"})
+OPINIONS = frozenset({"APPROVED", "CHANGES_REQUESTED", "DISMISSED"})
+"""The review states that replace a reviewer's earlier opinion (see the module's rules)."""
 
 
 @dataclass(frozen=True)
@@ -105,7 +113,8 @@ def _same(a: str, b: str) -> bool:
 
 
 def latest_opinions(reviews: Sequence[Review]) -> dict[str, Review]:
-    """Each reviewer's latest APPROVED or CHANGES_REQUESTED review, by lowercase login."""
+    """Each reviewer's latest APPROVED, CHANGES_REQUESTED or DISMISSED review, by lowercase
+    login (a DISMISSED one approves nothing and blocks nothing)."""
     found: dict[str, Review] = {}
     for review in reviews:
         if review.reviewer and review.state in OPINIONS:
@@ -134,9 +143,19 @@ def decide(evidence: Evidence, lookups: Lookups, base: str = "main") -> Verdict:
     approvers, refused = _approvers(pull, evidence, lookups)
     missing += refused
     if not approvers:
+        dismissed = sorted(
+            f"@{r.reviewer}"
+            for r in latest_opinions(evidence.reviews).values()
+            if r.state == "DISMISSED"
+        )
         missing.append(
             f"pull request #{pull.number} has no approval of its last push "
             f"({_short(pull.head_sha)}) by someone with write access other than its author"
+            + (
+                f" (dismissed, so counting for nothing: {', '.join(dismissed)})"
+                if dismissed
+                else ""
+            )
         )
     else:
         missing += _unowned(evidence, approvers, lookups)
@@ -152,6 +171,8 @@ def _approvers(
     pushers = {p.lower() for p in evidence.pushers}
     for login, review in latest_opinions(evidence.reviews).items():
         name = f"@{review.reviewer}"
+        if review.state == "DISMISSED":
+            continue  # withdrawn: neither approves nor blocks (see the module's rules)
         if review.state == "CHANGES_REQUESTED":
             refused.append(f"{name} requested changes (their latest review)")
             continue
