@@ -81,6 +81,9 @@ class Evidence:
     owners: CodeOwners = field(default_factory=lambda: CodeOwners(()))
     unreadable: tuple[str, ...] = ()
     """What could not be read completely (each one refuses)."""
+    claimants: tuple[int, ...] = ()
+    """With `pull` None: the merged pull requests that all claim the commit as their merge
+    (`merge_commit_sha`), when there are several (refused: whose approval would count?)."""
 
 
 @dataclass(frozen=True)
@@ -125,6 +128,19 @@ def latest_opinions(reviews: Sequence[Review]) -> dict[str, Review]:
 def decide(evidence: Evidence, lookups: Lookups, base: str = "main") -> Verdict:
     """Approved, or every reason it is not (see the module's rules)."""
     pull = evidence.pull
+    if pull is None and len(evidence.claimants) > 1:
+        numbers = ", ".join(f"#{n}" for n in evidence.claimants)
+        return Verdict(
+            False,
+            None,
+            (),
+            (
+                f"{len(evidence.claimants)} merged pull requests claim "
+                f"{_short(evidence.commit)} as their merge: {numbers}. Only one pull "
+                "request's approval can vouch for a merge commit: find out how the commit "
+                "reached main (a merge made by hand and pushed?)",
+            ),
+        )
     if pull is None:
         return Verdict(
             False,
