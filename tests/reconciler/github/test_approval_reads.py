@@ -103,8 +103,9 @@ def test_a_refusal_is_exit_4_with_an_annotation_per_reason(world: World, capsys)
     assert world.approval("--format", "github") == 4
     out = capsys.readouterr().out
     assert (
-        "::error title=Refused: not approved::pull request #7: tenants/acme.yaml needs an "
-        "approval from one of its code owners (@acme-lead, @platform-lead); approved by @bob"
+        f"::error title=Refused: not approved::pull request #7 (merged as {world.merged[:12]}): "
+        "tenants/acme.yaml needs an approval from one of its code owners (@acme-lead, "
+        "@platform-lead); approved by @bob"
     ) in out
     assert "nothing was applied or destroyed" in out
 

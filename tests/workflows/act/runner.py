@@ -22,7 +22,7 @@ import re
 import shutil
 import subprocess
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -235,10 +235,18 @@ class Session:
 class Harness:
     """Runs workflows of `origin` under act; one instance per scenario."""
 
-    def __init__(self, session: Session, origin: Origin, scratch: Path) -> None:
+    def __init__(
+        self,
+        session: Session,
+        origin: Origin,
+        scratch: Path,
+        finished: Callable[[str, Event, str], object] | None = None,
+    ) -> None:
         self.session = session
         self.origin = origin
         self.scratch = scratch
+        self.finished = finished
+        """Told of each finished run (workflow, event, conclusion): GitHub lists its runs."""
         self._runs = 0
 
     def run(
@@ -320,6 +328,8 @@ class Harness:
         shutil.rmtree(workdir, ignore_errors=True)
         jobs = parse_log(process.stdout.splitlines())
         artifacts = self.session.root / "artifacts" / run_id
+        if self.finished is not None:
+            self.finished(workflow, event, "success" if process.returncode == 0 else "failure")
         return RunResult(
             workflow,
             event,
