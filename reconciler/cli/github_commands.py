@@ -1,10 +1,12 @@
 """The GitHub-facing subcommands: `approval`, `codeowners`, `doctor`.
 
-- `reconciler approval --commit SHA [--before SHA]`: the deploy's own check, run by the
-  apply, destroy and replace jobs before they take the deploy credential. Exit 0 when the
-  pull request that merged as SHA was approved as `reconciler.github.approval` requires;
-  exit 4 (blocked) naming each missing piece otherwise, and when GitHub or git cannot be
-  read (fail closed).
+- `reconciler approval --commit SHA [--before SHA] [--workflow FILE] [--accepted-through
+  SHA]`: the deploy's own check, run by the apply workflow's plan, apply, destroy and
+  replace jobs before they take a credential. Exit 0 when every pull request merged since
+  the last successful deploy, up to SHA (`reconciler.github.history`), was approved as
+  `reconciler.github.approval` requires; exit 4 (blocked) naming each unapproved commit or
+  pull request and what is missing otherwise, and when GitHub or git cannot be read (fail
+  closed).
 - `reconciler codeowners [--check]`: writes `.github/CODEOWNERS` from the manifests'
   `metadata.reviewers` and platform.yaml's `github.platformReviewers`; `--check` exits 1
   when the file is stale (CI).
@@ -20,10 +22,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reconciler.cli.options import ApprovalOptions, CodeownersOptions, DoctorOptions
 from reconciler.report.status import EXIT_BLOCKED, EXIT_INVALID, EXIT_OK, EXIT_USAGE
 from reconciler.settings import Settings
+
+if TYPE_CHECKING:
+    from reconciler.github.history import Landed
 
 CODEOWNERS_PATH = Path(".github") / "CODEOWNERS"
 REFUSED = "Refused: not approved"
@@ -38,9 +44,9 @@ def _err(message: str) -> None:
 
 def run_approval(options: ApprovalOptions, settings: Settings) -> int:
     from reconciler.github.api import GitHubError, from_settings, teams_client
-    from reconciler.github.approval import decide
-    from reconciler.github.evidence import lookups, read_evidence
+    from reconciler.github.evidence import lookups
     from reconciler.github.git import Git, GitError
+    from reconciler.github.history import RangeRefused, check
 
     run = settings.github
     github = from_settings(run)
@@ -49,22 +55,42 @@ def run_approval(options: ApprovalOptions, settings: Settings) -> int:
         return EXIT_USAGE
     commit = options.commit
     try:
-        git = Git(options.globals.root.resolve())
-        evidence = read_evidence(github, git, commit, options.before, options.base)
-        verdict = decide(
-            evidence, lookups(github, teams_client(github, run.teams_token)), options.base
+        checked = check(
+            github,
+            Git(options.globals.root.resolve()),
+            commit,
+            lookups(github, teams_client(github, run.teams_token)),
+            workflow=options.workflow,
+            before=options.before,
+            accepted=options.accepted,
+            base=options.base,
         )
+    except RangeRefused as error:
+        return _refuse(options, [str(error)])
     except (GitHubError, GitError) as error:
         return _refuse(options, [f"could not read the approval of {commit[:12]}: {error}"])
-    if not verdict.approved:
-        pull = f"pull request #{verdict.pull}: " if verdict.pull else ""
-        return _refuse(options, [pull + reason for reason in verdict.missing])
-    approvers = ", ".join(f"@{login}" for login in verdict.approvers)
-    print(
-        f"approved: pull request #{verdict.pull} (merged as {commit[:12]}) was approved "
-        f"at its last push by {approvers}, with a code owner of every changed path"
-    )
-    return EXIT_OK
+    print(f"since: {checked.since.said}")
+    if not checked.verdicts:
+        print(f"approved: nothing reached {options.base} after it; {commit[:12]} was deployed")
+        return EXIT_OK
+    reasons = []
+    for landed, verdict in checked.verdicts:
+        what = _landed(landed, verdict.pull)
+        if verdict.approved:
+            approvers = ", ".join(f"@{login}" for login in verdict.approvers)
+            print(
+                f"approved: {what} was approved at its last push by {approvers}, with a code "
+                "owner of every changed path"
+            )
+        else:
+            reasons += [f"{what}: {reason}" for reason in verdict.missing]
+    return _refuse(options, reasons) if reasons else EXIT_OK
+
+
+def _landed(landed: Landed, pull: int | None) -> str:
+    commits = f"{len(landed.commits)} commits ending {landed.merge[:12]}"
+    where = landed.merge[:12] if len(landed.commits) == 1 else commits
+    return f"pull request #{pull} (merged as {where})" if pull else f"commit {where}"
 
 
 def _refuse(options: ApprovalOptions, reasons: list[str]) -> int:
@@ -74,8 +100,11 @@ def _refuse(options: ApprovalOptions, reasons: list[str]) -> int:
         else:
             print(f"refused: {reason}")
     print(
-        f"{options.commit[:12]} is not deployed: nothing was applied or destroyed. Approve the "
-        "change in a new pull request (a code owner of each path, after its last push)."
+        f"{options.commit[:12]} is not deployed: nothing was applied or destroyed. Every "
+        f"commit that reached {options.base} since the last successful deploy needs its own "
+        "approved pull request (a code owner of each path, after its last push). A refused "
+        "commit stays refused on every later run, even after a revert: see docs/security.md, "
+        '"When the deploy refuses a merge", for the way forward.'
     )
     return EXIT_BLOCKED
 

@@ -19,6 +19,10 @@ class ApprovalOptions:
     """main before the push: its CODEOWNERS is the one read ("": the commit's first parent)."""
     base: str = "main"
     format: str = "text"
+    workflow: str = "tenant-apply.yml"
+    """The apply workflow's file: its last successful push run on `base` is the last deploy."""
+    accepted: str = ""
+    """Commits up to this one were accepted by an approved pull request (ACCEPTED_THROUGH)."""
 
 
 @dataclass(frozen=True)
@@ -39,7 +43,15 @@ GlobalsOf = Callable[[argparse.Namespace], Globals]
 
 
 def _approval(globals_of: GlobalsOf, args: argparse.Namespace) -> ApprovalOptions:
-    return ApprovalOptions(globals_of(args), args.commit, args.before, args.base, args.format)
+    return ApprovalOptions(
+        globals_of(args),
+        args.commit,
+        args.before,
+        args.base,
+        args.format,
+        args.workflow,
+        args.accepted_through,
+    )
 
 
 def _codeowners(globals_of: GlobalsOf, args: argparse.Namespace) -> CodeownersOptions:

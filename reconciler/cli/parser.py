@@ -150,8 +150,9 @@ def _add_github(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
     """`approval`, `codeowners` and `doctor` (run by `github_commands.py`)."""
     p = add(
         "approval",
-        "refuse unless the pull request that merged as COMMIT was approved by a code owner of "
-        "every changed path, after its last push, by someone other than its author",
+        "refuse unless every pull request merged since the last deploy, up to COMMIT, was "
+        "approved by a code owner of each path it changed, after its last push, by someone "
+        "other than its author",
     )
     p.add_argument("--commit", required=True, metavar="SHA", help="the merged commit to deploy")
     p.add_argument(
@@ -162,6 +163,20 @@ def _add_github(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
     )
     p.add_argument("--base", default="main", help="the branch deploys come from (default: main)")
     p.add_argument("--format", choices=("text", "github"), default="text")
+    p.add_argument(
+        "--workflow",
+        default="tenant-apply.yml",
+        metavar="FILE",
+        help="the apply workflow: its last successful push run on the base branch is the last "
+        "deploy, and every merge since then is checked (default: tenant-apply.yml)",
+    )
+    p.add_argument(
+        "--accepted-through",
+        default="",
+        metavar="SHA",
+        help="commits up to SHA were accepted by an approved pull request: check only the "
+        "merges after it (the recovery after a refusal, docs/security.md)",
+    )
     p = add("codeowners", "write .github/CODEOWNERS from the manifests' reviewers")
     p.add_argument("--check", action="store_true", help="only check that the file is current")
     p = add(

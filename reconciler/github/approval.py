@@ -7,7 +7,10 @@ commit is approved when:
 
 1. a pull request into main brought it: its `merge_commit_sha` is the commit
    (merge, squash and rebase merges all end main there; GET /repos/{o}/{r}/pulls/{n},
-   https://docs.github.com/rest/pulls/pulls#get-a-pull-request);
+   https://docs.github.com/rest/pulls/pulls#get-a-pull-request), and no other merged pull
+   request claims it. As GitHub records merges: a push GitHub itself marks as a pull
+   request's merge (a merge made by hand and pushed) passes as one (docs/security.md,
+   "What the check does not catch");
 2. nobody's latest opinionated review asks for changes, and someone approved it who is
    not its author (nor the author or committer of any of its commits: GitHub's
    "most recent push must be approved by someone other than the person who pushed it"),
@@ -18,9 +21,16 @@ commit is approved when:
 3. every path it changes has, among those approvers, one of its owners under the base
    branch's CODEOWNERS (`reconciler.github.codeowners`): the user, or a member of the team.
 
-A reviewer's opinion is their latest review that is APPROVED or CHANGES_REQUESTED;
-COMMENTED and PENDING say nothing, and a dismissed review (state DISMISSED) counts for
-nothing (GraphQL `PullRequest.latestOpinionatedReviews`, enum `PullRequestReviewState`).
+A reviewer's opinion is their latest review that is APPROVED, CHANGES_REQUESTED or
+DISMISSED; COMMENTED and PENDING say nothing (GraphQL `PullRequest.latestOpinionatedReviews`,
+enum `PullRequestReviewState`). A dismissed review is that reviewer's latest opinion and
+counts as neither approval nor request for changes: it never brings back the reviewer's
+earlier approval. Dismissing "changes the status of the review to a review comment" and
+anyone with write access may do it (docs `dismissing-a-pull-request-review.md`,
+https://docs.github.com/pull-requests/collaborating-with-pull-requests/reviewing-changes-in-pull-requests/dismissing-a-pull-request-review),
+so approve, request changes, then the author dismisses the request, would otherwise count
+the approval the reviewer withdrew (the same bug: palantir/policy-bot#119, "Dismissing
+negative review shouldn't use prior approve").
 Anything that cannot be read refuses: the decision never guesses in the deploy's favour.
 """
 
@@ -34,7 +44,8 @@ from reconciler.github.codeowners import CodeOwners
 WRITERS = frozenset({"admin", "write"})
 """`GET /repos/{o}/{r}/collaborators/{user}/permission`'s levels that may approve ("the
 `maintain` role is mapped to `write`")."""
-OPINIONS = frozenset({"APPROVED", "CHANGES_REQUESTED"})
+OPINIONS = frozenset({"APPROVED", "CHANGES_REQUESTED", "DISMISSED"})
+"""The review states that replace a reviewer's earlier opinion (see the module's rules)."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +84,9 @@ class Evidence:
     owners: CodeOwners = field(default_factory=lambda: CodeOwners(()))
     unreadable: tuple[str, ...] = ()
     """What could not be read completely (each one refuses)."""
+    claimants: tuple[int, ...] = ()
+    """With `pull` None: the merged pull requests that all claim the commit as their merge
+    (`merge_commit_sha`), when there are several (refused: whose approval would count?)."""
 
 
 @dataclass(frozen=True)
@@ -105,7 +119,8 @@ def _same(a: str, b: str) -> bool:
 
 
 def latest_opinions(reviews: Sequence[Review]) -> dict[str, Review]:
-    """Each reviewer's latest APPROVED or CHANGES_REQUESTED review, by lowercase login."""
+    """Each reviewer's latest APPROVED, CHANGES_REQUESTED or DISMISSED review, by lowercase
+    login (a DISMISSED one approves nothing and blocks nothing)."""
     found: dict[str, Review] = {}
     for review in reviews:
         if review.reviewer and review.state in OPINIONS:
@@ -116,14 +131,27 @@ def latest_opinions(reviews: Sequence[Review]) -> dict[str, Review]:
 def decide(evidence: Evidence, lookups: Lookups, base: str = "main") -> Verdict:
     """Approved, or every reason it is not (see the module's rules)."""
     pull = evidence.pull
+    if pull is None and len(evidence.claimants) > 1:
+        numbers = ", ".join(f"#{n}" for n in evidence.claimants)
+        return Verdict(
+            False,
+            None,
+            (),
+            (
+                f"{len(evidence.claimants)} merged pull requests claim "
+                f"{_short(evidence.commit)} as their merge: {numbers}. Only one pull "
+                "request's approval can vouch for a merge commit: find out how the commit "
+                "reached main (a merge made by hand and pushed?)",
+            ),
+        )
     if pull is None:
         return Verdict(
             False,
             None,
             (),
             (
-                f"no merged pull request into {base} brought {_short(evidence.commit)}: a direct "
-                "push, or a merge that bypassed branch protection, is never deployed",
+                f"no merged pull request into {base} brought {_short(evidence.commit)}: a "
+                "direct push is not deployed",
             ),
         )
     missing = [f"could not read {what}" for what in evidence.unreadable]
@@ -134,9 +162,19 @@ def decide(evidence: Evidence, lookups: Lookups, base: str = "main") -> Verdict:
     approvers, refused = _approvers(pull, evidence, lookups)
     missing += refused
     if not approvers:
+        dismissed = sorted(
+            f"@{r.reviewer}"
+            for r in latest_opinions(evidence.reviews).values()
+            if r.state == "DISMISSED"
+        )
         missing.append(
             f"pull request #{pull.number} has no approval of its last push "
             f"({_short(pull.head_sha)}) by someone with write access other than its author"
+            + (
+                f" (dismissed, so counting for nothing: {', '.join(dismissed)})"
+                if dismissed
+                else ""
+            )
         )
     else:
         missing += _unowned(evidence, approvers, lookups)
@@ -152,6 +190,8 @@ def _approvers(
     pushers = {p.lower() for p in evidence.pushers}
     for login, review in latest_opinions(evidence.reviews).items():
         name = f"@{review.reviewer}"
+        if review.state == "DISMISSED":
+            continue  # withdrawn: neither approves nor blocks (see the module's rules)
         if review.state == "CHANGES_REQUESTED":
             refused.append(f"{name} requested changes (their latest review)")
             continue

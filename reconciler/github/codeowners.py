@@ -124,6 +124,10 @@ def _words(line: str) -> list[str]:
 
 
 def _invalid(pattern: str, owners: Sequence[str]) -> str:
+    if pattern.startswith("\\#"):
+        # "Escaping a pattern starting with `#` using `\` so it is treated as a pattern and
+        # not a comment" does not work (About code owners): the line is not a rule.
+        return "`\\#` escaping does not work in CODEOWNERS (a pattern cannot start with `#`)"
     if pattern.startswith("!"):
         return "`!` negation does not work in CODEOWNERS"
     if "[" in pattern or "]" in pattern:

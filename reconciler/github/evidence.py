@@ -52,20 +52,37 @@ def _login(user: Any) -> str | None:
     return str(user["login"]) if isinstance(user, Mapping) and user.get("login") else None
 
 
-def merged_pull(github: GitHub, commit: str, base: str) -> Mapping[str, Any] | None:
-    """The pull request that merged as `commit`, preferring one into `base`."""
-    listed = list(github.pages(f"/commits/{commit}/pulls?per_page=100"))
-    merged = [p for p in listed if p.get("merged_at") and p.get("merge_commit_sha") == commit]
-    merged.sort(key=lambda p: (p.get("base") or {}).get("ref") != base)
-    return merged[0] if merged else None
+def merged_pulls(github: GitHub, commit: str) -> list[Mapping[str, Any]]:
+    """Every pull request GitHub lists for `commit` as merged (`merged_at` set), whatever
+    its base; the caller picks the one(s) whose `merge_commit_sha` is the commit."""
+    listed = github.pages(f"/commits/{commit}/pulls?per_page=100")
+    return [p for p in listed if isinstance(p, Mapping) and p.get("merged_at")]
+
+
+def claimants(merged: Iterable[Mapping[str, Any]], commit: str) -> list[Mapping[str, Any]]:
+    """The merged pull requests whose merge commit is `commit`. More than one: GitHub
+    marked several merged by it (a pull request embedded in another, or a merge made by
+    hand and pushed), so nobody can tell whose approval counts, and it refuses."""
+    return [p for p in merged if p.get("merge_commit_sha") == commit]
 
 
 def read_evidence(
-    github: GitHub, git: Git, commit: str, before: str = "", base: str = "main"
+    github: GitHub,
+    git: Git,
+    commit: str,
+    before: str = "",
+    base: str = "main",
+    listed: Mapping[str, Any] | None = None,
 ) -> Evidence:
-    """Everything `approval.decide` needs about `commit`. Raises GitHubError or GitError
-    when GitHub or git cannot be read at all (the caller refuses, naming it)."""
-    listed = merged_pull(github, commit, base)
+    """Everything `approval.decide` needs about `commit` (the merge commit of `listed`,
+    when the caller already found its pull request). Raises GitHubError or GitError when
+    GitHub or git cannot be read at all (the caller refuses, naming it)."""
+    if listed is None:
+        found = claimants(merged_pulls(github, commit), commit)
+        if len(found) > 1:
+            numbers = tuple(sorted(int(p["number"]) for p in found))
+            return Evidence(commit, None, claimants=numbers)
+        listed = found[0] if found else None
     if listed is None:
         return Evidence(commit, None)
     number = int(listed["number"])

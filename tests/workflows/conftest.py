@@ -28,7 +28,7 @@ from sandbox.provider.secretmanager import put_secret
 from sandbox.secretmanager_api import make_server
 from tests.repo import REPO
 from tests.workflows.act.github_api import FakeGitHub
-from tests.workflows.act.origin import FORK, FULL_NAME, PLATFORM_REVIEWER, Origin
+from tests.workflows.act.origin import FORK, FULL_NAME, PLATFORM_REVIEWER, Event, Origin
 from tests.workflows.act.runner import Harness, RunResult, Session
 
 PROJECT = "demo-act"
@@ -355,6 +355,17 @@ class Scenario:
         return [json.loads(line) for line in lines[self.journal_start :]]
 
 
+def _listed_by(github: FakeGitHub) -> Callable[[str, Event, str], object]:
+    """Each finished run, listed by the stand-in's List workflow runs (the approval check
+    reads the apply workflow's last successful run on main: the last deploy)."""
+
+    def finished(workflow: str, event: Event, conclusion: str) -> object:
+        branch = event.ref.removeprefix("refs/heads/")
+        return github.state.run(workflow, event.name, event.sha, branch, conclusion)
+
+    return finished
+
+
 @pytest.fixture
 def scenario(act_session: Session, tmp_path: Path) -> Iterator[Scenario]:
     github = FakeGitHub(FULL_NAME, act_session.secrets["GITHUB_TOKEN"]).start()
@@ -399,7 +410,7 @@ def scenario(act_session: Session, tmp_path: Path) -> Iterator[Scenario]:
         yield Scenario(
             origin,
             github,
-            Harness(session, origin, tmp_path / "runs"),
+            Harness(session, origin, tmp_path / "runs", finished=_listed_by(github)),
             session,
             state,
             act_session.cloud["FIREBASE_AUTH_EMULATOR_HOST"],

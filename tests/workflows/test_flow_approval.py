@@ -8,6 +8,9 @@ each ending with nothing deployed and the reason named.
 - A merge whose only approval is of an earlier push: the deploy refuses before its
   credential.
 - A merge approved by someone who owns no changed path: the deploy refuses the same way.
+- A merge nobody approved, followed by an approved one: the deploy of the second refuses,
+  naming the first (an apply converges all of main, so every merge since the last
+  successful run is checked).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ pytestmark = pytest.mark.e2e
 
 DEPLOY = "tenant-deploy@demo-act.iam.gserviceaccount.com"
 APPROVAL_STEP = (
-    "Was the merged pull request approved? "
+    "Was every merge since the last deploy approved? "
     "(a code owner of every changed path, after its last push)"
 )
 
@@ -88,21 +91,20 @@ def test_a_pr_based_on_another_branch_gets_no_preview(scenario: Scenario) -> Non
     assert any("base is `release`, not main" in n for n in notices), notices
 
 
-def refused_apply(scenario: Scenario) -> list[str]:
-    """Run the apply for main's head; assert every shard refused at the approval step
-    before its credential; the refusals."""
+def refused_apply(scenario: Scenario, *absent: str) -> list[str]:
+    """Run the apply for main's head; assert its plan refused at the approval step before
+    any credential, so no shard ran and none of `absent` (default acme) was deployed; the
+    refusals."""
     run = scenario.harness.run("tenant-apply.yml", scenario.origin.push_event())
     assert run.code != 0, run.summary()
-    legs = run.legs("apply")
-    assert legs, run.summary()
-    reasons = []
-    for leg in legs:
-        assert leg.failed_steps == [APPROVAL_STEP], run.summary()
-        reasons += [a.message for a in leg.annotations if a.level == "error"]
+    plan = run.job("plan")
+    assert plan.failed_steps == [APPROVAL_STEP], run.summary()
+    assert not any(leg.ran for leg in run.legs("apply")), run.summary()
     assert "Refused: not approved" in run.log
-    assert DEPLOY not in {c["service_account"] for c in scenario.auth_calls()}
-    assert "acme" not in scenario.reconciler("outputs", "--format", "json").stdout
-    return reasons
+    assert scenario.auth_calls() == []  # not even the read-only identity
+    deployed = scenario.reconciler("outputs", "--format", "json").stdout
+    assert not any(f'"{name}"' in deployed for name in absent or ("acme",)), deployed
+    return [a.message for a in plan.annotations if a.level == "error"]
 
 
 def test_a_merge_with_only_a_stale_approval_deploys_nothing(scenario: Scenario) -> None:
@@ -139,3 +141,29 @@ def test_a_merge_approved_by_a_non_owner_of_the_tenant_file_deploys_nothing(
         "approved by @tenant-one-lead" in r
         for r in reasons
     ), reasons
+
+
+def test_an_unapproved_merge_then_an_approved_one_deploys_nothing(scenario: Scenario) -> None:
+    origin, github = scenario.origin, scenario.github
+    seeded = scenario.reconciler("apply")  # main as it runs today ...
+    assert seeded.returncode == 0, seeded.stdout + seeded.stderr
+    # ... which the last successful run of the apply workflow deployed.
+    github.state.run("tenant-apply.yml", "push", origin.sha("main"), "main", "success")
+    # #55 merges with no approval (protection bypassed); its run never happened (a newer
+    # merge's run replaced it while queued) ...
+    origin.commit("sneak", "onboard beta", {"tenants/beta.yaml": tenant("beta")})
+    github.open_pull_request(55, "onboard beta")
+    unapproved = scenario.merge(55, "sneak", approved_by=())
+    # ... then #56 merges, approved by a code owner of everything it changes.
+    origin.commit("gamma", "onboard gamma", {"tenants/gamma.yaml": tenant("gamma")})
+    github.open_pull_request(56, "onboard gamma")
+    approved = scenario.merge(56, "gamma")
+
+    reasons = refused_apply(scenario, "beta", "gamma")
+
+    assert any(
+        r.startswith(f"pull request #55 (merged as {unapproved[:12]}): pull request #55 has no ")
+        for r in reasons
+    ), reasons
+    assert not any("#56" in r for r in reasons), reasons  # #56 itself was approved
+    assert approved != unapproved

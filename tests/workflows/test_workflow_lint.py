@@ -491,23 +491,44 @@ def test_every_acting_job_checks_approval_then_the_head_of_main_before_its_crede
     check = runs.index(".github/scripts/head-of-main")
     auth = next(i for i, s in enumerate(steps(found)) if AUTH in str(s.get("uses", "")))
     assert (approval, check) == (auth - 2, auth - 1), (workflow, job)
-    assert runs[approval] == (
-        'reconciler approval --commit "$SHA" --before "$BEFORE" --format github'
-    )
+    _checks_every_merge_since_the_last_deploy(found, approval)
+
+
+APPROVAL_RUN = (
+    'reconciler approval --commit "$SHA" --before "$BEFORE" --format github '
+    '--workflow tenant-apply.yml --accepted-through "$ACCEPTED_THROUGH"'
+)
+
+
+def _checks_every_merge_since_the_last_deploy(found: dict[str, Any], approval: int) -> None:
+    assert str(steps(found)[approval]["run"]).strip() == APPROVAL_RUN
     env = steps(found)[approval]["env"]
     assert env == {
         "GITHUB_TOKEN": "${{ github.token }}",
         "SHA": "${{ github.sha }}",
         "BEFORE": "${{ github.event.before }}",
     }
-    # Reading reviews needs pull-requests: read, and nothing else is written.
-    assert found["permissions"] == {
+    # Reviews need pull-requests: read, the last successful run actions: read; nothing
+    # is written.
+    assert {k: v for k, v in found["permissions"].items() if k != "id-token"} == {
         "contents": "read",
         "pull-requests": "read",
-        "id-token": "write",
+        "actions": "read",
     }
     checkout = steps(found)[0]
-    assert checkout["with"]["fetch-depth"] == 0  # main's history: the base's CODEOWNERS
+    assert checkout["with"]["fetch-depth"] == 0  # main's history: the range, CODEOWNERS
+
+
+def test_the_plan_checks_every_merge_since_the_last_deploy_before_its_credential() -> None:
+    # A run that succeeds is the next run's "last deploy": its plan checks the approvals
+    # whether or not anything is applied (no work, or main moved on), before any credential.
+    plan = jobs("tenant-apply.yml")["plan"]
+    runs = [str(s.get("run", "")) for s in steps(plan)]
+    approval = next(i for i, r in enumerate(runs) if r.startswith(APPROVAL))
+    auth = next(i for i, s in enumerate(steps(plan)) if AUTH in str(s.get("uses", "")))
+    assert approval == auth - 1 and "if" not in steps(plan)[approval]
+    _checks_every_merge_since_the_last_deploy(plan, approval)
+    assert load(GITHUB / "workflows" / "tenant-apply.yml")["env"]["ACCEPTED_THROUGH"] == ""
 
 
 def test_the_adoption_rechecks_the_head_of_main_right_before_its_credential() -> None:

@@ -148,6 +148,31 @@ def test_a_dismissed_approval_counts_for_nothing() -> None:
     assert "has no approval of its last push" in verdict.missing[-1]
 
 
+def test_a_dismissed_request_for_changes_does_not_bring_back_the_earlier_approval() -> None:
+    # Approve, then request changes; the author (write access) dismisses the request. The
+    # reviewer's latest opinion is the dismissed review, so they approve nothing.
+    verdict = decide(
+        evidence(approve("acme-lead"), Review("acme-lead", "DISMISSED", HEAD)), lookups()
+    )
+    assert not verdict.approved
+    assert verdict.approvers == ()
+    assert verdict.missing[-1].endswith("(dismissed, so counting for nothing: @acme-lead)"), (
+        verdict.missing
+    )
+
+
+def test_a_dismissed_review_neither_approves_nor_blocks_beside_another_approver() -> None:
+    verdict = decide(
+        evidence(
+            Review("bob", "CHANGES_REQUESTED", HEAD),
+            Review("bob", "DISMISSED", HEAD),
+            approve("acme-lead"),
+        ),
+        lookups(),
+    )
+    assert verdict.approved and verdict.approvers == ("acme-lead",), verdict.missing
+
+
 @pytest.mark.parametrize(
     ("field", "value", "says"),
     [

@@ -103,8 +103,9 @@ def test_a_refusal_is_exit_4_with_an_annotation_per_reason(world: World, capsys)
     assert world.approval("--format", "github") == 4
     out = capsys.readouterr().out
     assert (
-        "::error title=Refused: not approved::pull request #7: tenants/acme.yaml needs an "
-        "approval from one of its code owners (@acme-lead, @platform-lead); approved by @bob"
+        f"::error title=Refused: not approved::pull request #7 (merged as {world.merged[:12]}): "
+        "tenants/acme.yaml needs an approval from one of its code owners (@acme-lead, "
+        "@platform-lead); approved by @bob"
     ) in out
     assert "nothing was applied or destroyed" in out
 
@@ -189,3 +190,17 @@ def test_an_unreachable_api_refuses(world: World, capsys) -> None:
         "::error title=Refused: not approved::could not read the approval"
         in capsys.readouterr().out
     )
+
+
+def test_two_merged_pull_requests_claiming_the_commit_refuse_naming_both(
+    world: World, capsys
+) -> None:
+    world.github.review(7, "acme-lead")
+    # A second pull request that GitHub also lists as merged as this commit (one embedded
+    # in the other, or a manual merge it marked merged): whose approval would count?
+    world.github.open_pull_request(8, "the same commit", author="mallory", head=world.merged)
+    world.github.push(8, world.merged, [], [world.merged])
+    world.github.merge_pull_request(8, world.merged, base_sha=world.before)
+    assert world.approval() == 4
+    out = capsys.readouterr().out
+    assert f"2 merged pull requests claim {world.merged[:12]} as their merge: #7, #8" in out, out

@@ -91,6 +91,7 @@ def test_the_last_matching_line_wins_and_a_line_without_owners_unowns() -> None:
         ("/a/***/b @octocat", "`***`"),
         ("/a.txt octocat", "not an owner: octocat"),
         ("/a.txt @", "not an owner: @"),
+        ("\\#notes.txt @octocat", "`\\#` escaping"),
     ],
 )
 def test_an_invalid_line_is_skipped_as_github_skips_it(line: str, reason: str) -> None:

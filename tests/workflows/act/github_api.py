@@ -144,9 +144,13 @@ class FakeGitHub:
             self.state.permissions.setdefault(login, "write")
             return self.state.review(number, login, state, at or None)
 
-    def merge_pull_request(self, number: int, commit: str, base_sha: str = "") -> None:
+    def merge_pull_request(
+        self, number: int, commit: str, base_sha: str = "", *landed: str
+    ) -> None:
+        """Merged as `commit`; a rebase merge's earlier commits on main are `landed`."""
         with self._lock:
             pull = self.state.pulls[number]
+            pull.landed = list(landed)
             pull.state, pull.merged_at = "closed", "2026-01-01T00:00:00Z"
             pull.merge_commit_sha, pull.base_sha = commit, base_sha or pull.base_sha
             self.state.issues[number]["pull_request"]["merged_at"] = pull.merged_at
@@ -202,6 +206,7 @@ class FakeGitHub:
             (r"/branches/([^/]+)/protection", "GET", self._protection),
             (r"/rules/branches/([^/]+)", "GET", self._rules),
             (r"/environments/([^/]+)", "GET", self._environment),
+            (r"/actions/workflows/([^/]+)/runs", "GET", self.state.list_runs),
         ]
 
     # Issues and comments (https://docs.github.com/rest/issues).
@@ -282,7 +287,7 @@ class FakeGitHub:
     def _pulls_of_commit(self, sha: str, **_: Any) -> _Page:
         """The merged pull request that brought `sha` to main; for a commit not on main, the
         open pull requests whose head it is (the endpoint's description)."""
-        merged = [p for p in self.state.pulls.values() if p.merge_commit_sha == sha]
+        merged = [p for p in self.state.pulls.values() if sha in (p.merge_commit_sha, *p.landed)]
         listed = merged or [
             p for p in self.state.pulls.values() if p.state == "open" and p.head_sha == sha
         ]

@@ -40,6 +40,8 @@ class Pull:
     commits: list[dict[str, Any]] = field(default_factory=list)
     listed_files: int | None = None
     """How many files the listing returns (None: all), to model GitHub's 3000-file cap."""
+    landed: list[str] = field(default_factory=list)
+    """The commits a rebase merge put on the base before its merge commit (each lists it)."""
 
 
 @dataclass
@@ -57,6 +59,8 @@ class Repository:
     protection: dict[str, Any] | None = None
     rules: list[dict[str, Any]] = field(default_factory=list)
     environments: dict[str, dict[str, Any]] = field(default_factory=dict)
+    runs: list[dict[str, Any]] = field(default_factory=list)
+    """Workflow runs, oldest first (`workflow-run` shape, see `run`)."""
     ids: Any = field(default_factory=lambda: itertools.count(1000))
 
     # --- Shapes -----------------------------------------------------------------------
@@ -142,3 +146,45 @@ class Repository:
             for review in reviews:
                 if review["id"] == review_id:
                     review["state"] = "DISMISSED"
+
+    def run(
+        self, workflow: str, event: str, head_sha: str, branch: str, conclusion: str
+    ) -> dict[str, Any]:
+        """A finished workflow run (`workflow-run`, List workflow runs for a workflow,
+        https://docs.github.com/rest/actions/workflow-runs#list-workflow-runs-for-a-workflow):
+        `run_number` counts the workflow's runs, `status` is completed."""
+        number = 1 + sum(1 for r in self.runs if r["path"].endswith(f"/{workflow}"))
+        run = {
+            "id": next(self.ids),
+            "name": workflow,
+            "path": f".github/workflows/{workflow}",
+            "run_number": number,
+            "run_attempt": 1,
+            "event": event,
+            "status": "completed",
+            "conclusion": conclusion,
+            "head_branch": branch,
+            "head_sha": head_sha,
+            "html_url": f"https://github.invalid/{self.full_name}/actions/runs/{number}",
+        }
+        self.runs.append(run)
+        return run
+
+    def list_runs(self, workflow: str, query: dict[str, list[str]], **_: Any) -> dict[str, Any]:
+        """`{total_count, workflow_runs}` for `workflow` (List workflow runs for a workflow,
+        https://docs.github.com/rest/actions/workflow-runs#list-workflow-runs-for-a-workflow),
+        filtered by `branch`, `event` and `status` (a status or a conclusion, as GitHub takes
+        either), newest first, paged by `per_page` (at most 100) and `page`."""
+        runs = [r for r in self.runs if r["path"] == f".github/workflows/{workflow}"]
+        filters = {"branch": ("head_branch",), "event": ("event",)}
+        filters["status"] = ("status", "conclusion")
+        for key, names in filters.items():
+            if key in query:
+                runs = [r for r in runs if any(r[name] == query[key][0] for name in names)]
+        per_page = min(int(query.get("per_page", ["30"])[0]), 100)
+        page = int(query.get("page", ["1"])[0])
+        newest = list(reversed(runs))
+        return {
+            "total_count": len(newest),
+            "workflow_runs": newest[(page - 1) * per_page : page * per_page],
+        }

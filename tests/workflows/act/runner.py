@@ -22,7 +22,7 @@ import re
 import shutil
 import subprocess
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -276,10 +276,18 @@ class Session:
 class Harness:
     """Runs workflows of `origin` under act; one instance per scenario."""
 
-    def __init__(self, session: Session, origin: Origin, scratch: Path) -> None:
+    def __init__(
+        self,
+        session: Session,
+        origin: Origin,
+        scratch: Path,
+        finished: Callable[[str, Event, str], object] | None = None,
+    ) -> None:
         self.session = session
         self.origin = origin
         self.scratch = scratch
+        self.finished = finished
+        """Told of each finished run (workflow, event, conclusion): GitHub lists its runs."""
         self._runs = 0
 
     def run(
@@ -363,6 +371,8 @@ class Harness:
         if self.session.timings is not None:
             _record_timings(self.session.timings, workflow, event.name, seconds, jobs)
         artifacts = self.session.root / "artifacts" / run_id
+        if self.finished is not None:
+            self.finished(workflow, event, "success" if process.returncode == 0 else "failure")
         return RunResult(
             workflow,
             event,
