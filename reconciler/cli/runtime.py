@@ -103,4 +103,5 @@ def engine_settings(platform: Platform, settings: Settings) -> EngineSettings:
         workspaces=platform.root / ".reconciler" / "workspaces",
         pulumi_binary=_pulumi_binary(platform.root, settings),
         env=env,
+        storage_emulator=settings.storage_emulator,
     )

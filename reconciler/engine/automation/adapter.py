@@ -43,6 +43,7 @@ from reconciler.engine.automation.events import (
     masked_outputs,
     steps_recorder,
 )
+from reconciler.engine.automation.recovery import adopt_pending, checkpoint_pending, state_urns
 from reconciler.engine.automation.stacks import NamedStack
 from reconciler.engine.automation.state_ops import (
     export_args,
@@ -52,6 +53,7 @@ from reconciler.engine.automation.state_ops import (
     state_resources,
 )
 from reconciler.engine.automation.transforms import look_through, releasing, with_transform
+from reconciler.engine.backend.pending import PendingOperation, pending_operations
 from reconciler.engine.backend.records import STATUS_TAG, StackRecord, decode_record
 from reconciler.engine.backend.state import DeployedStack
 from reconciler.engine.port import (
@@ -333,6 +335,27 @@ class AutomationEngine:
         """Write the reconciler's record on the stack (one tag, one CLI call)."""
         with self._operation(engine_run=False, after_cancel=True):
             self._stack(tenant, None, create=False).set_tag(STATUS_TAG, record.encode())
+
+    # --- interrupted operations (`recovery.py`) ------------------------------------------
+
+    def pending_operations(self, tenant: str) -> tuple[PendingOperation, ...]:
+        found = checkpoint_pending(self._settings, tenant)
+        if found is not None:
+            return found
+        with self._operation(engine_run=False):
+            project = self._settings.pulumi_project
+            return pending_operations(self._state_command(export_args(tenant, project)))
+
+    def recover_pending(self, tenant: str, imports: Mapping[str, str]) -> tuple[str, ...]:
+        """`stack export`, the pending creates adopted or dropped, `stack import`, then a
+        refresh (why not `refresh --import-pending-creates`: `recovery.py`)."""
+        with self._operation(refresh=True, tenant=tenant) as (_steps, on_event):
+            stack = self._stack(tenant, None, create=False)
+            exported = stack.export_stack()
+            edited = adopt_pending(exported.deployment or {}, imports)
+            stack.import_stack(auto.Deployment(version=exported.version, deployment=edited))
+            stack.refresh(on_event=on_event, color="never", show_secrets=False)
+            return state_urns(stack.export_stack().deployment or {})
 
     # --- adoption: state-only CLI commands (no deployment engine, no cloud call) ---------
 
