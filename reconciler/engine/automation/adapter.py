@@ -43,7 +43,7 @@ from reconciler.engine.automation.events import (
     masked_outputs,
     steps_recorder,
 )
-from reconciler.engine.automation.recovery import adopt_pending, checkpoint_pending, state_urns
+from reconciler.engine.automation.recovery import checkpoint_locked, checkpoint_pending, recover
 from reconciler.engine.automation.stacks import NamedStack
 from reconciler.engine.automation.state_ops import (
     export_args,
@@ -340,22 +340,20 @@ class AutomationEngine:
 
     def pending_operations(self, tenant: str) -> tuple[PendingOperation, ...]:
         found = checkpoint_pending(self._settings, tenant)
-        if found is not None:
-            return found
-        with self._operation(engine_run=False):
-            project = self._settings.pulumi_project
-            return pending_operations(self._state_command(export_args(tenant, project)))
+        if found is None:
+            with self._operation(engine_run=False):
+                project = self._settings.pulumi_project
+                found = pending_operations(self._state_command(export_args(tenant, project)))
+        if found and checkpoint_locked(self._settings, tenant):
+            # A live run's operations, not a killed one's: wait like for any lock.
+            raise StackLocked("the stack is locked by another run", delay=2.0)
+        return found
 
     def recover_pending(self, tenant: str, imports: Mapping[str, str]) -> tuple[str, ...]:
         """`stack export`, the pending creates adopted or dropped, `stack import`, then a
         refresh (why not `refresh --import-pending-creates`: `recovery.py`)."""
         with self._operation(refresh=True, tenant=tenant) as (_steps, on_event):
-            stack = self._stack(tenant, None, create=False)
-            exported = stack.export_stack()
-            edited = adopt_pending(exported.deployment or {}, imports)
-            stack.import_stack(auto.Deployment(version=exported.version, deployment=edited))
-            stack.refresh(on_event=on_event, color="never", show_secrets=False)
-            return state_urns(stack.export_stack().deployment or {})
+            return recover(self._stack(tenant, None, create=False), imports, on_event)
 
     # --- adoption: state-only CLI commands (no deployment engine, no cloud call) ---------
 

@@ -17,17 +17,26 @@ other pending creates are dropped, the rest is left for the refresh. Then one pl
 `pulumi refresh` reads every resource: an adopted one whose object exists gets its outputs,
 one that does not exist is removed from state (a refresh drops what the provider cannot
 read), and the pending updates, deletes and reads are cleared (pulumi/pulumi#8435).
+
+A live run's operations are pending too, while they run. So nothing is resolved while a run
+holds the stack's lock (`checkpoint_locked`: the caller waits, as for any locked stack), and
+the edited deployment is imported only if a second export just before it still matches
+the first (`pulumi stack import` takes the lock itself, diy/backend.go `ImportDeployment`,
+so a run starting after that check makes the import fail instead of being overwritten).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
+
+from pulumi import automation as auto
+from pulumi.automation.events import EngineEvent
 
 from reconciler.engine.backend.errors import BackendError
 from reconciler.engine.backend.pending import CREATING, PendingOperation, read_pending
 from reconciler.engine.backend.state import BULK_SCHEMES, open_bucket
-from reconciler.engine.port import EngineSettings
+from reconciler.engine.port import EngineSettings, StackLocked
 
 
 def checkpoint_pending(settings: EngineSettings, stack: str) -> tuple[PendingOperation, ...] | None:
@@ -39,6 +48,19 @@ def checkpoint_pending(settings: EngineSettings, stack: str) -> tuple[PendingOpe
         return read_pending(bucket, settings.pulumi_project, stack)
     except (BackendError, OSError, ValueError):
         return None  # unreadable here (e.g. no access from this reader): the CLI decides
+
+
+def checkpoint_locked(settings: EngineSettings, stack: str) -> bool:
+    """Whether a run holds the stack's lock now (as the bulk reader sees locks: any file in
+    its lock folder, `state.read_deployed`); False when the backend cannot be listed here."""
+    if not settings.backend_url.startswith(BULK_SCHEMES):
+        return False
+    prefix = f".pulumi/locks/organization/{settings.pulumi_project}/{stack}/"
+    try:
+        bucket = open_bucket(settings.backend_url, settings.storage_emulator)
+        return any(not key.endswith(".attrs") for key in bucket.list(prefix))
+    except (BackendError, OSError):
+        return False
 
 
 def adopt_pending(deployment: Mapping[str, Any], imports: Mapping[str, str]) -> dict[str, Any]:
@@ -58,3 +80,17 @@ def adopt_pending(deployment: Mapping[str, Any], imports: Mapping[str, str]) -> 
 
 def state_urns(deployment: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(str(r.get("urn", "")) for r in deployment.get("resources") or [])
+
+
+def recover(
+    stack: auto.Stack, imports: Mapping[str, str], on_event: Callable[[EngineEvent], None]
+) -> tuple[str, ...]:
+    """Export, adopt or drop the pending creates, import (if nothing changed meanwhile),
+    refresh; the URNs in state afterwards."""
+    exported = stack.export_stack()
+    edited = adopt_pending(exported.deployment or {}, imports)
+    if stack.export_stack().deployment != exported.deployment:
+        raise StackLocked("the stack changed while its recovery was prepared", delay=2.0)
+    stack.import_stack(auto.Deployment(version=exported.version, deployment=edited))
+    stack.refresh(on_event=on_event, color="never", show_secrets=False)
+    return state_urns(stack.export_stack().deployment or {})
