@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from reconciler.engine.backend.pending import PendingOperation
 from reconciler.engine.backend.records import StackRecord
 from reconciler.engine.backend.state import DeployedStack
 from reconciler.engine.port import (
@@ -99,6 +100,10 @@ class FakeEngine:
         self.listener: StepListener | None = None
         self.state: dict[str, list[StateResource]] = {}
         """Stack (a tenant, or PROJECT/STACK) -> the resources its state holds."""
+        self.pending: dict[str, tuple[PendingOperation, ...]] = {}
+        """Stack -> the operations a killed run left pending in it."""
+        self.recoveries: list[tuple[str, dict[str, str]]] = []
+        """Each `recover_pending`'s tenant and imports."""
 
     # --- scripting and inspection -------------------------------------------------------
 
@@ -204,6 +209,20 @@ class FakeEngine:
         with self._lock:
             self._stack(tenant).record = record
             self.records.append((tenant, record))
+
+    def pending_operations(self, tenant: str) -> tuple[PendingOperation, ...]:
+        return self.pending.get(tenant, ())
+
+    def recover_pending(self, tenant: str, imports: Mapping[str, str]) -> tuple[str, ...]:
+        """Like `pulumi refresh`: every pending operation resolved; an import is kept when
+        the stack's `state` holds its URN (a test's stand-in for "the object exists")."""
+        self._call("recover_pending", tenant)
+        with self._lock:
+            self.operations += 1
+            self.attempts += 1
+            self.recoveries.append((tenant, dict(imports)))
+            self.pending.pop(tenant, None)
+            return tuple(r.urn for r in self.state.get(tenant, ()))
 
     def stack_resources(self, stack: str) -> tuple[StateResource, ...]:
         self._call("stack_resources", stack)

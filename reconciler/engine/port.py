@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from reconciler.engine.backend.pending import PendingOperation
 from reconciler.engine.backend.records import StackRecord
 from reconciler.engine.backend.state import DeployedStack
 from reconciler.report.results import ResourceStep, StackRun
@@ -90,7 +91,7 @@ class EngineSettings:
     """Extra environment for the CLI (passphrase file, sandbox settings, ...)."""
     storage_emulator: str | None = None
     """A local Cloud Storage's URL for a `gs://` backend the adapter reads directly (a
-    preview's state copy, a lock's holder); None: Google's."""
+    preview's state copy, a lock's holder, a checkpoint's pending operations); None: Google's."""
 
 
 @dataclass(frozen=True)
@@ -191,6 +192,18 @@ class Engine(Protocol):
 
     def record(self, tenant: str, record: StackRecord) -> None:
         """Write the reconciler's record on the stack; allowed after a cancel."""
+        ...
+
+    # --- interrupted operations (a killed run's pending operations) ----------------------
+
+    def pending_operations(self, tenant: str) -> tuple[PendingOperation, ...]:
+        """The operations a killed run left pending in the stack's checkpoint; () if none."""
+        ...
+
+    def recover_pending(self, tenant: str, imports: Mapping[str, str]) -> tuple[str, ...]:
+        """Resolve the stack's pending operations: each pending create in `imports` (URN ->
+        id) adopted under that id (kept if the cloud has it), every other pending create
+        dropped, then a refresh; the URNs the stack's state holds afterwards."""
         ...
 
     # --- adoption (reconciler adopt): state-only operations, none touches the cloud ------

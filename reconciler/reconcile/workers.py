@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from typing import TypeVar
 
 from reconciler.engine.backend.records import StackRecord, versions_from_outputs
 from reconciler.engine.port import (
@@ -26,6 +27,12 @@ from reconciler.engine.port import (
     TemporaryError,
 )
 from reconciler.reconcile.context import ActContext, program_for
+from reconciler.reconcile.pending import (
+    InterruptedCreate,
+    describe,
+    plan_recovery,
+    refusal_message,
+)
 from reconciler.reconcile.plan import Action, Change
 from reconciler.reconcile.policy import (
     blocked_message,
@@ -47,7 +54,10 @@ class _PreviewFailed(PermanentError):
     """apply's safety preview failed: nothing was changed, so nothing is recorded."""
 
 
-def with_retry(ctx: ActContext, operation: Callable[[], StackRun]) -> StackRun:
+T = TypeVar("T")
+
+
+def with_retry(ctx: ActContext, operation: Callable[[], T]) -> T:
     """Run `operation`, retrying a `TemporaryError` with backoff until `retry_wait` is spent."""
     deadline = ctx.clock() + ctx.retry_wait
     delay: float | None = None
@@ -151,6 +161,9 @@ def _apply_change(change: Change, ctx: ActContext) -> tuple[Status, str, StackRu
                 f"(users of a replaced identity tenant, objects of a replaced bucket)"
             )
     exists = deployed is not None
+    if exists:
+        recovered = recover_interrupted(change, ctx)
+        reason = f"{reason}; {recovered}" if recovered else reason
     run = with_retry(ctx, lambda: engine.up(change.tenant, program, ctx.refresh, exists))
     if ctx.verify is not None:
         ctx.verify(change, run)  # a failed check records the tenant as failed, like an up
@@ -167,6 +180,26 @@ def _apply_change(change: Change, ctx: ActContext) -> tuple[Status, str, StackRu
     )
     record(ctx, change, applied)
     return Status.SUCCEEDED, reason, run
+
+
+def recover_interrupted(change: Change, ctx: ActContext) -> str:
+    """Resolve what a killed run left pending in the stack (`pending.py` decides) before the
+    `up`, which would otherwise create an interrupted create's object again (409); what was
+    done, or "" when nothing was pending."""
+    tenant, platform = change.tenant, ctx.platform
+    operations = with_retry(ctx, lambda: ctx.engine.pending_operations(tenant))
+    if not operations:
+        return ""
+    plan = plan_recovery(operations, platform.gcp_project)
+    if plan.refused:
+        raise InterruptedCreate(
+            "; ".join(
+                refusal_message(d, tenant, platform.pulumi_project, platform.gcp_project)
+                for d in plan.refused
+            )
+        )
+    held = with_retry(ctx, lambda: ctx.engine.recover_pending(tenant, plan.imports))
+    return describe(plan, held)
 
 
 def _was_protected(change: Change) -> bool:

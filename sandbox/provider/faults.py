@@ -7,6 +7,9 @@ Google Cloud throws at a real deployment.
 - ACTION is one of
   - `fail`: the operation errors;
   - `hang`: it blocks until the engine cancels the operation or the process is killed;
+  - `hang-after` (create, update or delete): the operation is done in the cloud, then its
+    answer to the engine blocks like `hang`, so a kill leaves the checkpoint with a pending
+    operation whose cloud side already happened (an interrupted create whose object exists);
   - `taken` (create of a bucket): someone outside the platform owns the name: 409;
   - `quota`: every attempt answers 429 RESOURCE_EXHAUSTED (a quota, not a rate);
   - `ratelimit=N`: the first N attempts answer 429 RATE_LIMIT_EXCEEDED, then it works;
@@ -21,7 +24,7 @@ from dataclasses import dataclass
 
 FAULTS_ENV = "SANDBOX_FAULTS"
 OPERATIONS = ("create", "update", "delete", "read", "diff", "check")
-ACTIONS = ("fail", "hang", "taken", "quota")
+ACTIONS = ("fail", "hang", "hang-after", "taken", "quota")
 ACTIONS_WITH_ARGUMENT = ("ratelimit", "lag")
 
 

@@ -189,6 +189,7 @@ class SandboxProvider(Provider):
             return kind.create(cloud, inputs)
 
         resource_id, outputs = await self._blocking(with_retries, attempt, retry_budget())
+        await self._hang_after(rule, "create", request.urn)
         return CreateResponse(resource_id, self._wire(kind, outputs, secret))
 
     async def read(self, request: ReadRequest) -> ReadResponse:
@@ -233,6 +234,7 @@ class SandboxProvider(Provider):
             return kind.update(self.cloud, request.resource_id, olds, news)
 
         outputs = await self._blocking(with_retries, attempt, retry_budget())
+        await self._hang_after(rule, "update", request.urn)
         return UpdateResponse(self._wire(kind, outputs, secret))
 
     async def delete(self, request: DeleteRequest) -> None:
@@ -245,6 +247,7 @@ class SandboxProvider(Provider):
             kind.delete(self.cloud, request.resource_id, state)
 
         await self._blocking(with_retries, attempt, retry_budget())
+        await self._hang_after(rule, "delete", request.urn)
 
     async def invoke(self, request: InvokeRequest) -> InvokeResponse:
         if request.tok != GET_SECRET_VERSION:
@@ -267,6 +270,16 @@ class SandboxProvider(Provider):
         await self._cancelled.wait()
         raise ProviderError(
             f"sandbox fault injected ({FAULTS_ENV}): {operation} of {urn} hung until cancelled"
+        )
+
+    async def _hang_after(self, rule: FaultRule | None, operation: str, urn: str) -> None:
+        """The `hang-after` fault: the cloud has done the operation; the engine never hears."""
+        if rule is None or rule.action != "hang-after":
+            return
+        await self._cancelled.wait()
+        raise ProviderError(
+            f"sandbox fault injected ({FAULTS_ENV}): {operation} of {urn} was done, then its "
+            "answer hung until cancelled"
         )
 
     def _throttle(self, rule: FaultRule | None, operation: str, urn: str) -> None:

@@ -1,7 +1,8 @@
 """A run killed with SIGKILL (a CI timeout) leaves its stack lock behind (#11, repro 3).
 
 Plan shows who holds it and for how long; `reconciler unlock` removes it only when it is
-old enough and its holder is gone; the next apply then converges.
+old enough and its holder is gone; the next apply then recovers the create the kill
+interrupted (imports the object it made) and converges.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from sandbox.provider.store import Store
 from tests.e2e.harness import TenantRepo, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -56,11 +58,26 @@ def _held_by_the_update(repo: TenantRepo) -> bool:
     return plan.code == 0 and "locked by" in by_tenant(plan)["tenant-one"]["reason"]
 
 
-def test_a_killed_apply_then_unlock_then_apply_converges(tenant_repo: TenantRepo):
-    hang = {"SANDBOX_FAULTS": "create:tenant-one-data:hang"}
+IDP = "tenant-one-idp-google.com"
+IDP_TYPE = "gcp:identityplatform/tenantDefaultSupportedIdpConfig:TenantDefaultSupportedIdpConfig"
+
+
+def _idp_created(db: Path) -> bool:
+    """The sandbox cloud holds tenant-one's google.com config (its checkpoint may not)."""
+    return any(key.endswith("/google.com") for key, _ in Store(db).of_kind(IDP_TYPE))
+
+
+def test_a_killed_apply_then_unlock_then_apply_converges(tenant_repo: TenantRepo, tmp_path: Path):
+    # The IdP config is created in the cloud, then its answer never reaches the engine: the
+    # kill always lands on a pending create whose object exists (in CI it sometimes did, and
+    # the last apply failed with 409 ALREADY_EXISTS).
+    hang = {"SANDBOX_FAULTS": f"create:{IDP}:hang-after"}
     first = tenant_repo.start("apply", "--tenant", "tenant-one", extra_env=hang)
     try:
-        wait_for(lambda: _held_by_the_update(tenant_repo), timeout=180)
+        wait_for(
+            lambda: _idp_created(tmp_path / "sandbox.db") and _held_by_the_update(tenant_repo),
+            timeout=180,
+        )
     finally:
         _kill_tree(first)  # also when the wait fails: never leave the hanging run behind
     assert first.returncode == -signal.SIGKILL
@@ -95,6 +112,7 @@ def test_a_killed_apply_then_unlock_then_apply_converges(tenant_repo: TenantRepo
     converged = tenant_repo.run("apply", "--format", "json")
     assert converged.code == 0, converged.stdout + converged.stderr
     assert by_tenant(converged)["tenant-one"]["status"] == "succeeded"
+    assert f"imported interrupted create of {IDP}" in by_tenant(converged)["tenant-one"]["reason"]
     after = tenant_repo.run("plan", "--format", "json")
     assert {t["action"] for t in after.json()["tenants"]} == {"unchanged"}
 

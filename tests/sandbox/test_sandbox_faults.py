@@ -12,6 +12,8 @@ from pulumi.provider.experimental.provider import CheckRequest, ConfigureRequest
 from sandbox.provider.faults import FaultRule, FaultSpecError, find_fault, parse_faults
 from sandbox.provider.resource import ProviderError
 from sandbox.provider.server import SandboxProvider
+from sandbox.provider.storage import BUCKET_KIND
+from sandbox.provider.store import Store
 
 URN = "urn:pulumi:dev::mlaas::gcp:storage/bucket:Bucket::tenant-one-data"
 
@@ -94,6 +96,29 @@ def test_hang_blocks_until_the_engine_cancels(
         return "finished without error"
 
     assert "hung until cancelled" in asyncio.run(scenario())
+
+
+def test_hang_after_does_the_operation_then_blocks_its_answer(
+    provider: SandboxProvider, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """What a kill then leaves: a pending operation whose cloud side already happened."""
+    configure(provider, monkeypatch, "delete:tenant-one:hang-after")
+    store = Store(tmp_path / "sandbox.db")
+    store.insert(BUCKET_KIND, "tenant-one-data", {"name": "tenant-one-data"})
+
+    async def scenario() -> str:
+        delete = asyncio.create_task(provider.delete(DeleteRequest(URN, "tenant-one-data", {}, 0)))
+        await asyncio.sleep(0.3)
+        assert not delete.done(), "the answer must not come by itself"
+        assert store.get(BUCKET_KIND, "tenant-one-data") is None, "the cloud did the delete"
+        await provider.cancel()
+        try:
+            await asyncio.wait_for(delete, timeout=5)
+        except ProviderError as error:
+            return str(error)
+        return "finished without error"
+
+    assert "was done, then its answer hung until cancelled" in asyncio.run(scenario())
 
 
 def test_a_bad_spec_fails_configure(

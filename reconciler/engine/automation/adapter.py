@@ -44,6 +44,7 @@ from reconciler.engine.automation.events import (
     masked_outputs,
     steps_recorder,
 )
+from reconciler.engine.automation.recovery import checkpoint_locked, checkpoint_pending, recover
 from reconciler.engine.automation.scratch import previewed
 from reconciler.engine.automation.stacks import NamedStack
 from reconciler.engine.automation.state_ops import (
@@ -55,6 +56,7 @@ from reconciler.engine.automation.state_ops import (
 )
 from reconciler.engine.automation.transforms import look_through, releasing, with_transform
 from reconciler.engine.backend.locks import lock_refusal
+from reconciler.engine.backend.pending import PendingOperation, pending_operations
 from reconciler.engine.backend.records import STATUS_TAG, StackRecord, decode_record
 from reconciler.engine.backend.state import DeployedStack, stack_lock
 from reconciler.engine.port import (
@@ -349,6 +351,25 @@ class AutomationEngine:
         """Write the reconciler's record on the stack (one tag, one CLI call)."""
         with self._operation(engine_run=False, after_cancel=True):
             self._stack(tenant, None, create=False).set_tag(STATUS_TAG, record.encode())
+
+    # --- interrupted operations (`recovery.py`) ------------------------------------------
+
+    def pending_operations(self, tenant: str) -> tuple[PendingOperation, ...]:
+        found = checkpoint_pending(self._settings, tenant)
+        if found is None:
+            with self._operation(engine_run=False):
+                project = self._settings.pulumi_project
+                found = pending_operations(self._state_command(export_args(tenant, project)))
+        if found and checkpoint_locked(self._settings, tenant):
+            # A live run's operations, not a killed one's: wait like for any lock.
+            raise StackLocked("the stack is locked by another run", delay=2.0)
+        return found
+
+    def recover_pending(self, tenant: str, imports: Mapping[str, str]) -> tuple[str, ...]:
+        """`stack export`, the pending creates adopted or dropped, `stack import`, then a
+        refresh (why not `refresh --import-pending-creates`: `recovery.py`)."""
+        with self._operation(refresh=True, tenant=tenant) as (_steps, on_event):
+            return recover(self._stack(tenant, None, create=False), imports, on_event)
 
     # --- adoption: state-only CLI commands (no deployment engine, no cloud call) ---------
 
