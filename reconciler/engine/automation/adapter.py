@@ -28,7 +28,6 @@ import signal
 import tempfile
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager as ContextManager
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -44,7 +43,7 @@ from reconciler.engine.automation.events import (
     masked_outputs,
     steps_recorder,
 )
-from reconciler.engine.automation.scratch import previewed
+from reconciler.engine.automation.scratch import Previewed, previewed
 from reconciler.engine.automation.stacks import NamedStack
 from reconciler.engine.automation.state_ops import (
     export_args,
@@ -209,17 +208,21 @@ class AutomationEngine:
         workspace.program = noop
         return NamedStack(tenant, workspace)
 
-    def _previewed(self, tenant: str, program: Program | None) -> ContextManager[auto.Stack]:
-        """The stack a preview runs on: a scratch copy (no lock, no decrypt: scratch.py)."""
+    def _previewed(self, tenant: str, program: Program | None, snapshot: bool) -> Previewed:
+        """The stack a preview runs on: with `snapshot`, a scratch copy (scratch.py)."""
         in_place = lambda: self._stack(tenant, program, create=False)  # noqa: E731
-        return previewed(self._settings, tenant, program, self._workspace_options, in_place)
+        how = self._settings, self._workspace_options
+        return previewed(*how, tenant, program, in_place, snapshot)
 
-    def preview(self, tenant: str, program: Program, exists: bool) -> StackRun:
+    def preview(
+        self, tenant: str, program: Program, exists: bool, snapshot: bool = False
+    ) -> StackRun:
         """What `up` would do. A tenant without a stack is previewed in a scratch backend,
         so a pull request's preview never creates stacks in the real one."""
         with self._operation(tenant=tenant) as (steps, on_event):
             if exists:
-                with self._previewed(tenant, with_transform(program, look_through)) as stack:
+                looking_through = with_transform(program, look_through)
+                with self._previewed(tenant, looking_through, snapshot) as stack:
                     stack.preview(on_event=on_event, color="never")
                 return StackRun(steps=tuple(steps))
             with tempfile.TemporaryDirectory(prefix="reconciler-preview-") as scratch:
@@ -279,7 +282,9 @@ class AutomationEngine:
             self._selected.pop(tenant, None)
             return StackRun(steps=tuple(steps))
 
-    def preview_decommission(self, tenant: str, program: Program) -> StackRun:
+    def preview_decommission(
+        self, tenant: str, program: Program, snapshot: bool = False
+    ) -> StackRun:
         """A decommission: the `up` that lifts protection, then every resource deleted.
 
         `preview_destroy` cannot be used: it refuses while the resources are protected,
@@ -287,7 +292,7 @@ class AutomationEngine:
         """
         with (
             self._operation(tenant=tenant) as (steps, on_event),
-            self._previewed(tenant, program) as stack,
+            self._previewed(tenant, program, snapshot) as stack,
         ):
             stack.preview(on_event=on_event, color="never")
             resources = (stack.export_stack().deployment or {}).get("resources", [])
@@ -298,10 +303,10 @@ class AutomationEngine:
             )
             return StackRun(steps=(*steps, *deletes))
 
-    def preview_destroy(self, tenant: str) -> StackRun:
+    def preview_destroy(self, tenant: str, snapshot: bool = False) -> StackRun:
         with (
             self._operation(tenant=tenant) as (steps, on_event),
-            self._previewed(tenant, None) as stack,
+            self._previewed(tenant, None, snapshot) as stack,
         ):
             stack.preview_destroy(on_event=on_event, color="never", show_secrets=False)
             return StackRun(steps=tuple(steps))

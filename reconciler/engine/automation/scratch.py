@@ -35,16 +35,26 @@ PLACEHOLDER_KEY = "reconciler:previewPlaceholder"
 WorkspaceOptions = Callable[[Path, str, Mapping[str, str], str], auto.LocalWorkspaceOptions]
 
 
+Previewed = AbstractContextManager[auto.Stack]
+
+
 def previewed(
     settings: EngineSettings,
+    options: WorkspaceOptions,
     tenant: str,
     program: Program | None,
-    options: WorkspaceOptions,
     in_place: Callable[[], auto.Stack],
-) -> AbstractContextManager[auto.Stack]:
-    """The stack a preview runs on: the scratch copy where the backend's checkpoints can be
-    read directly (file://, gs://), else (another backend) the stack itself, `in_place`."""
-    if not settings.backend_url.startswith(BULK_SCHEMES):
+    snapshot: bool,
+) -> Previewed:
+    """The stack a preview runs on. With `snapshot` (a run that reads no secret and must
+    not decrypt), the scratch copy where the backend's checkpoints can be read directly
+    (file://, gs://); else (without it, or on another backend) the stack itself, `in_place`.
+
+    Only a run that compares no secret may preview the copy. A provider's Diff gets the old
+    *outputs* (pulumi `runtime/proto/provider_pb2.pyi` DiffRequest), which in the copy hold the
+    placeholder wherever a secret was: a run that reads the secrets (a local preview, apply's
+    safety preview, adopt's) would compare each one with it and show it changed."""
+    if not snapshot or not settings.backend_url.startswith(BULK_SCHEMES):
         return nullcontext(in_place())
     return snapshot_stack(settings, tenant, program or (lambda: None), options)
 
