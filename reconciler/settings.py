@@ -174,7 +174,9 @@ SETTINGS: tuple[Setting, ...] = (
                 "RECONCILER_CLIENT_SECRETS",
                 "env",
                 "Where client secrets come from: `env` (each manifest's `fromEnv` variable), "
-                "`secret-manager` (by naming convention; CI's apply) or `unread` (CI's previews).",
+                "`secret-manager` (by naming convention; CI's apply) or `unread` (CI's previews: "
+                "on a `gs://` or `file://` backend they then run on a copy of the state with "
+                "placeholder secrets, no lock, no decrypt; docs/security.md).",
             ),
             (
                 "RECONCILER_SECRET_MANAGER_ENDPOINT",

@@ -91,6 +91,8 @@ class FakeEngine:
         self.cancel_requests: list[bool] = []
         self.up_exists: list[tuple[str, bool]] = []
         """Each `up`'s tenant and whether act said its stack exists."""
+        self.snapshots: list[tuple[str, str, bool]] = []
+        """Each preview's operation, tenant and `snapshot` (a copy of the state, or in place)."""
         self.operations = 0
         self.attempts = 0
         self.running = 0
@@ -139,7 +141,11 @@ class FakeEngine:
             for name, stack in sorted(self.stacks.items())
         }
 
-    def preview(self, tenant: str, program: Program, exists: bool) -> StackRun:
+    def preview(
+        self, tenant: str, program: Program, exists: bool, snapshot: bool = False
+    ) -> StackRun:
+        with self._lock:
+            self.snapshots.append(("preview", tenant, snapshot))
         script = self._run("preview", tenant)
         return StackRun(steps=script.steps)
 
@@ -188,11 +194,17 @@ class FakeEngine:
             del self.stacks[tenant]
         return StackRun(steps=(ResourceStep("delete", "gcp:storage/bucket:Bucket", "data"),))
 
-    def preview_decommission(self, tenant: str, program: Program) -> StackRun:
+    def preview_decommission(
+        self, tenant: str, program: Program, snapshot: bool = False
+    ) -> StackRun:
+        with self._lock:
+            self.snapshots.append(("preview_decommission", tenant, snapshot))
         self._run("preview_decommission", tenant, needs_stack=True)
         return StackRun(steps=(ResourceStep("delete", "gcp:storage/bucket:Bucket", "data"),))
 
-    def preview_destroy(self, tenant: str) -> StackRun:
+    def preview_destroy(self, tenant: str, snapshot: bool = False) -> StackRun:
+        with self._lock:
+            self.snapshots.append(("preview_destroy", tenant, snapshot))
         self._run("preview_destroy", tenant, needs_stack=True)
         return StackRun(steps=(ResourceStep("delete", "gcp:storage/bucket:Bucket", "data"),))
 

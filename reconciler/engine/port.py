@@ -144,11 +144,19 @@ class Engine(Protocol):
         """Every stack of the project with its record (for backends not read in bulk)."""
         ...
 
-    def preview(self, tenant: str, program: Program, exists: bool) -> StackRun:
+    def preview(
+        self, tenant: str, program: Program, exists: bool, snapshot: bool = False
+    ) -> StackRun:
         """What `up` would do; a tenant without a stack is previewed without creating one.
 
         Protection is looked through: a replacement or delete of a protected resource shows
-        as a step (for act's guard to judge) instead of failing the preview."""
+        as a step (for act's guard to judge) instead of failing the preview.
+
+        `snapshot`: for a run that reads no secret and must not decrypt (CI's preview):
+        preview a copy of the state whose secrets are placeholders, taking no lock, where
+        the backend's checkpoints can be read directly (file://, gs://); elsewhere, and
+        without it, the stack itself. Only a run that compares no secret may use the copy:
+        one that does would compare each with its placeholder and show it changed."""
         ...
 
     def release(self, tenant: str, program: Program, resources: Sequence[ResourceStep]) -> StackRun:
@@ -176,11 +184,16 @@ class Engine(Protocol):
         """Destroy every resource of the stack, then remove the stack."""
         ...
 
-    def preview_decommission(self, tenant: str, program: Program) -> StackRun:
-        """The `up` that lifts protection, then every resource in state as a delete."""
+    def preview_decommission(
+        self, tenant: str, program: Program, snapshot: bool = False
+    ) -> StackRun:
+        """The `up` that lifts protection, then every resource in state as a delete
+        (`snapshot`: as for `preview`)."""
         ...
 
-    def preview_destroy(self, tenant: str) -> StackRun: ...
+    def preview_destroy(self, tenant: str, snapshot: bool = False) -> StackRun:
+        """Every resource in state as a delete (`snapshot`: as for `preview`)."""
+        ...
 
     def outputs(self, tenant: str) -> dict[str, Any]:
         """Stack outputs, secret values replaced by "[secret]"."""

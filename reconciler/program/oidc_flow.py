@@ -44,6 +44,7 @@ from pulumi.dynamic import (
 
 from reconciler.program.best_effort import reset_on_delete
 from reconciler.program.pickling import PICKLING
+from reconciler.program.secrets import SNAPSHOT_PLACEHOLDER
 
 TYPE_NAME = "pulumi-python:dynamic/identityplatform:TenantOidcFlow"
 """The resource type the engine records."""
@@ -83,14 +84,23 @@ def outputs(props: Mapping[str, Any], config: Mapping[str, Any]) -> dict[str, An
 
 
 def flow_diff(olds: Mapping[str, Any], news: Mapping[str, Any]) -> DiffResult:
-    """Replace for another config; update when the flow or (code flow) its secret differs."""
+    """Replace for another config; update when the flow or (code flow) its secret differs.
+
+    `olds` are the old outputs (pulumi `runtime/proto/provider_pb2.pyi` DiffRequest). In the
+    copy of the state CI's preview runs on, the secret among them is a placeholder
+    (`SNAPSHOT_PLACEHOLDER`): its deployed value is unknown, so it is not compared. Answering
+    "unknown" (`changes=None`) instead would not do: the engine then diffs old inputs with
+    new (pulumi pkg/resource/deploy/step_generator.go `diffResource`), and the copy's old
+    `__provider` input, a secret, is a placeholder too."""
     replaces = [key for key in _REPLACE_ON if olds.get(key) != news.get(key)]
     wanted = news.get("responseType")
+    old_secret = olds.get("clientSecret")
+    known = old_secret != SNAPSHOT_PLACEHOLDER
     changed = olds.get("responseType") != wanted or (
-        wanted == CODE and olds.get("clientSecret") != news.get("clientSecret")
+        wanted == CODE and known and old_secret != news.get("clientSecret")
     )
     # An implicit-flow config must hold no secret (one set in the console is drift).
-    changed = changed or (wanted != CODE and bool(olds.get("clientSecret")))
+    changed = changed or (wanted != CODE and known and bool(old_secret))
     return DiffResult(
         changes=bool(replaces) or changed, replaces=replaces, delete_before_replace=False
     )

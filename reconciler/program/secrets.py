@@ -48,6 +48,10 @@ NOT_COMPARED = "not compared"
 
 _PLACEHOLDER = "unread-in-preview"
 """Stands for an unread secret in a preview; `ignore_changes` keeps it out of the diff."""
+SNAPSHOT_PLACEHOLDER = "[secret: not read by previews]"
+"""What every secret reads as in the copy of a stack's state CI's preview runs on
+(`reconciler/engine/backend/snapshot.py`): a dynamic provider's diff that meets it among
+the old outputs cannot know the deployed value, so it does not compare it."""
 
 
 class SecretSourceError(ValueError):

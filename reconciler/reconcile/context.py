@@ -36,6 +36,16 @@ def tenant_program(change: Change, settings: Settings, platform: Platform) -> Pr
     return program(tenant, platform, change.desired.fingerprint, secrets)
 
 
+def reads_no_secret(settings: Settings) -> bool:
+    """This run reads no client secret (`RECONCILER_CLIENT_SECRETS=unread`, CI's previews), so
+    it compares none and need not decrypt: its previews may run on a copy of the state whose
+    secrets are placeholders (`Engine.preview`'s `snapshot`). A run that reads them must
+    preview the stack itself, or each secret would show changed against its placeholder."""
+    from reconciler.program.secrets import UNREAD, secret_source
+
+    return secret_source(settings.client_secrets) == UNREAD
+
+
 def load_program() -> None:
     """Import the program once, in this thread, before the worker threads start."""
     from reconciler.program.tenant import preload

@@ -26,7 +26,7 @@ from reconciler.engine.port import (
     StackLocked,
     TemporaryError,
 )
-from reconciler.reconcile.context import ActContext, program_for
+from reconciler.reconcile.context import ActContext, program_for, reads_no_secret
 from reconciler.reconcile.pending import (
     InterruptedCreate,
     describe,
@@ -223,15 +223,18 @@ def record(ctx: ActContext, change: Change, written: StackRecord) -> None:
 
 
 def preview_one(change: Change, ctx: ActContext) -> tuple[Status, str, StackRun]:
-    engine = ctx.engine
+    """The preview stage's preview: on a copy of the state when the run reads no secret
+    (`reads_no_secret`), else on the stack itself (apply's safety preview always is)."""
+    engine, snapshot = ctx.engine, reads_no_secret(ctx.settings)
     if change.action is Action.DELETE:
         if change.decommission:
-            run = engine.preview_decommission(change.tenant, program_for(change, ctx))
+            program = program_for(change, ctx)
+            run = engine.preview_decommission(change.tenant, program, snapshot)
         else:
-            run = engine.preview_destroy(change.tenant)
+            run = engine.preview_destroy(change.tenant, snapshot)
         return Status.PLANNED, change.reason, run
     program = program_for(change, ctx)
-    run = engine.preview(change.tenant, program, change.deployed is not None)
+    run = engine.preview(change.tenant, program, change.deployed is not None, snapshot)
     if change.deployed is not None:
         _check_replacements(change, run, ctx)
     return Status.PLANNED, change.reason, run

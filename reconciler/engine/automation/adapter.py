@@ -23,12 +23,9 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import signal
-import tempfile
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager as ContextManager
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -45,7 +42,7 @@ from reconciler.engine.automation.events import (
     steps_recorder,
 )
 from reconciler.engine.automation.recovery import checkpoint_locked, checkpoint_pending, recover
-from reconciler.engine.automation.scratch import previewed
+from reconciler.engine.automation.scratch import Previewed, new_stack, previewed
 from reconciler.engine.automation.stacks import NamedStack
 from reconciler.engine.automation.state_ops import (
     export_args,
@@ -211,33 +208,26 @@ class AutomationEngine:
         workspace.program = noop
         return NamedStack(tenant, workspace)
 
-    def _previewed(self, tenant: str, program: Program | None) -> ContextManager[auto.Stack]:
-        """The stack a preview runs on: a scratch copy (no lock, no decrypt: scratch.py)."""
+    def _previewed(self, tenant: str, program: Program | None, snapshot: bool) -> Previewed:
+        """The stack a preview runs on: with `snapshot`, a scratch copy (scratch.py)."""
         in_place = lambda: self._stack(tenant, program, create=False)  # noqa: E731
-        return previewed(self._settings, tenant, program, self._workspace_options, in_place)
+        how = self._settings, self._workspace_options
+        return previewed(*how, tenant, program, in_place, snapshot)
 
-    def preview(self, tenant: str, program: Program, exists: bool) -> StackRun:
+    def preview(
+        self, tenant: str, program: Program, exists: bool, snapshot: bool = False
+    ) -> StackRun:
         """What `up` would do. A tenant without a stack is previewed in a scratch backend,
         so a pull request's preview never creates stacks in the real one."""
         with self._operation(tenant=tenant) as (steps, on_event):
             if exists:
-                with self._previewed(tenant, with_transform(program, look_through)) as stack:
+                looking_through = with_transform(program, look_through)
+                with self._previewed(tenant, looking_through, snapshot) as stack:
                     stack.preview(on_event=on_event, color="never")
                 return StackRun(steps=tuple(steps))
-            with tempfile.TemporaryDirectory(prefix="reconciler-preview-") as scratch:
-                env = {**self._settings.env, "PULUMI_CONFIG_PASSPHRASE": secrets.token_hex(16)}
-                env.pop("PULUMI_CONFIG_PASSPHRASE_FILE", None)
-                opts = self._workspace_options(
-                    Path(scratch) / "workspace", "file://" + scratch, env, "passphrase"
-                )
-                scratch_stack = auto.create_stack(
-                    stack_name=tenant,
-                    project_name=self._settings.pulumi_project,
-                    program=program,
-                    opts=opts,
-                )
-                scratch_stack.preview(on_event=on_event, color="never")
-                return StackRun(steps=tuple(steps))
+            with new_stack(self._settings, self._workspace_options, tenant, program) as stack:
+                stack.preview(on_event=on_event, color="never")
+            return StackRun(steps=tuple(steps))
 
     def up(
         self, tenant: str, program: Program, refresh: bool = False, exists: bool = True
@@ -281,7 +271,9 @@ class AutomationEngine:
             self._selected.pop(tenant, None)
             return StackRun(steps=tuple(steps))
 
-    def preview_decommission(self, tenant: str, program: Program) -> StackRun:
+    def preview_decommission(
+        self, tenant: str, program: Program, snapshot: bool = False
+    ) -> StackRun:
         """A decommission: the `up` that lifts protection, then every resource deleted.
 
         `preview_destroy` cannot be used: it refuses while the resources are protected,
@@ -289,7 +281,7 @@ class AutomationEngine:
         """
         with (
             self._operation(tenant=tenant) as (steps, on_event),
-            self._previewed(tenant, program) as stack,
+            self._previewed(tenant, program, snapshot) as stack,
         ):
             stack.preview(on_event=on_event, color="never")
             resources = (stack.export_stack().deployment or {}).get("resources", [])
@@ -300,10 +292,10 @@ class AutomationEngine:
             )
             return StackRun(steps=(*steps, *deletes))
 
-    def preview_destroy(self, tenant: str) -> StackRun:
+    def preview_destroy(self, tenant: str, snapshot: bool = False) -> StackRun:
         with (
             self._operation(tenant=tenant) as (steps, on_event),
-            self._previewed(tenant, None) as stack,
+            self._previewed(tenant, None, snapshot) as stack,
         ):
             stack.preview_destroy(on_event=on_event, color="never", show_secrets=False)
             return StackRun(steps=tuple(steps))
@@ -358,16 +350,15 @@ class AutomationEngine:
         found = checkpoint_pending(self._settings, tenant)
         if found is None:
             with self._operation(engine_run=False):
-                project = self._settings.pulumi_project
-                found = pending_operations(self._state_command(export_args(tenant, project)))
+                exported = self._state_command(export_args(tenant, self._settings.pulumi_project))
+                found = pending_operations(exported)
         if found and checkpoint_locked(self._settings, tenant):
             # A live run's operations, not a killed one's: wait like for any lock.
             raise StackLocked("the stack is locked by another run", delay=2.0)
         return found
 
     def recover_pending(self, tenant: str, imports: Mapping[str, str]) -> tuple[str, ...]:
-        """`stack export`, the pending creates adopted or dropped, `stack import`, then a
-        refresh (why not `refresh --import-pending-creates`: `recovery.py`)."""
+        """Adopt or drop the pending creates, then refresh (`recovery.recover`)."""
         with self._operation(refresh=True, tenant=tenant) as (_steps, on_event):
             return recover(self._stack(tenant, None, create=False), imports, on_event)
 
@@ -395,5 +386,4 @@ class AutomationEngine:
 
     def rename_resource(self, stack: str, urn: str, new_name: str) -> None:
         with self._operation(engine_run=False):
-            project = self._settings.pulumi_project
-            self._state_command(rename_args(stack, urn, new_name, project))
+            self._state_command(rename_args(stack, urn, new_name, self._settings.pulumi_project))

@@ -35,16 +35,41 @@ PLACEHOLDER_KEY = "reconciler:previewPlaceholder"
 WorkspaceOptions = Callable[[Path, str, Mapping[str, str], str], auto.LocalWorkspaceOptions]
 
 
+Previewed = AbstractContextManager[auto.Stack]
+
+
+@contextmanager
+def new_stack(
+    settings: EngineSettings, options: WorkspaceOptions, tenant: str, program: Program
+) -> Iterator[auto.Stack]:
+    """A tenant with no stack yet, in an empty scratch backend with a random passphrase:
+    a pull request's preview never creates stacks in the real one."""
+    with tempfile.TemporaryDirectory(prefix="reconciler-preview-") as scratch:
+        env = {**settings.env, "PULUMI_CONFIG_PASSPHRASE": secrets.token_hex(16)}
+        env.pop("PULUMI_CONFIG_PASSPHRASE_FILE", None)
+        opts = options(Path(scratch) / "workspace", "file://" + scratch, env, "passphrase")
+        yield auto.create_stack(
+            stack_name=tenant, project_name=settings.pulumi_project, program=program, opts=opts
+        )
+
+
 def previewed(
     settings: EngineSettings,
+    options: WorkspaceOptions,
     tenant: str,
     program: Program | None,
-    options: WorkspaceOptions,
     in_place: Callable[[], auto.Stack],
-) -> AbstractContextManager[auto.Stack]:
-    """The stack a preview runs on: the scratch copy where the backend's checkpoints can be
-    read directly (file://, gs://), else (another backend) the stack itself, `in_place`."""
-    if not settings.backend_url.startswith(BULK_SCHEMES):
+    snapshot: bool,
+) -> Previewed:
+    """The stack a preview runs on. With `snapshot` (a run that reads no secret and must
+    not decrypt), the scratch copy where the backend's checkpoints can be read directly
+    (file://, gs://); else (without it, or on another backend) the stack itself, `in_place`.
+
+    Only a run that compares no secret may preview the copy. A provider's Diff gets the old
+    *outputs* (pulumi `runtime/proto/provider_pb2.pyi` DiffRequest), which in the copy hold the
+    placeholder wherever a secret was: a run that reads the secrets (a local preview, apply's
+    safety preview, adopt's) would compare each one with it and show it changed."""
+    if not snapshot or not settings.backend_url.startswith(BULK_SCHEMES):
         return nullcontext(in_place())
     return snapshot_stack(settings, tenant, program or (lambda: None), options)
 

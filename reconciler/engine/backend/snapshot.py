@@ -32,11 +32,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from reconciler.engine.backend.state import BackendError, Bucket
+from reconciler.program.secrets import SNAPSHOT_PLACEHOLDER
 
 SIG_KEY = "4dabf18193072939515e22adb298388d"
 SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
-PLACEHOLDER = "[secret: not read by previews]"
-"""The plaintext every secret of the copy decrypts to."""
+PLACEHOLDER = SNAPSHOT_PLACEHOLDER
+"""The plaintext every secret of the copy decrypts to (a dynamic provider's diff knows it:
+`reconciler/program/secrets.py`)."""
 
 
 @dataclass(frozen=True)
