@@ -360,7 +360,13 @@ class AutomationEngine:
     def recover_pending(self, tenant: str, imports: Mapping[str, str]) -> tuple[str, ...]:
         """Adopt or drop the pending creates, then refresh (`recovery.recover`)."""
         with self._operation(refresh=True, tenant=tenant) as (_steps, on_event):
-            return recover(self._stack(tenant, None, create=False), imports, on_event)
+            stack = self._stack(tenant, None, create=False)
+            project = self._settings.pulumi_project
+
+            def refresh() -> None:
+                stack.refresh(on_event=on_event, color="never", show_secrets=False)
+
+            return recover(self._state_command, tenant, project, imports, refresh)
 
     # --- adoption: state-only CLI commands (no deployment engine, no cloud call) ---------
 

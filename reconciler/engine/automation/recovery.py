@@ -23,16 +23,22 @@ holds the stack's lock (`checkpoint_locked`: the caller waits, as for any locked
 the edited deployment is imported only if a second export just before it still matches
 the first (`pulumi stack import` takes the lock itself, diy/backend.go `ImportDeployment`,
 so a run starting after that check makes the import fail instead of being overwritten).
+On a backend the bulk reader cannot list (s3://, azblob://, Pulumi Cloud) there is no lock
+pre-check: `checkpoint_locked` says False, a live run's pending create may be reported as
+interrupted, and only the CLI's own lock in `pulumi stack import` (and the compare before
+it) keeps a live run's checkpoint from being overwritten; reading the pending operations
+there also costs one `pulumi stack export` per existing stack per apply.
 """
 
 from __future__ import annotations
 
+import json
+import tempfile
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
-from pulumi import automation as auto
-from pulumi.automation.events import EngineEvent
-
+from reconciler.engine.automation.state_ops import export_args, import_args
 from reconciler.engine.backend.errors import BackendError
 from reconciler.engine.backend.pending import CREATING, PendingOperation, read_pending
 from reconciler.engine.backend.state import BULK_SCHEMES, open_bucket
@@ -83,14 +89,32 @@ def state_urns(deployment: Mapping[str, Any]) -> tuple[str, ...]:
 
 
 def recover(
-    stack: auto.Stack, imports: Mapping[str, str], on_event: Callable[[EngineEvent], None]
+    run: Callable[[list[str]], str],
+    stack: str,
+    project: str,
+    imports: Mapping[str, str],
+    refresh: Callable[[], None],
 ) -> tuple[str, ...]:
     """Export, adopt or drop the pending creates, import (if nothing changed meanwhile),
-    refresh; the URNs in state afterwards."""
-    exported = stack.export_stack()
-    edited = adopt_pending(exported.deployment or {}, imports)
-    if stack.export_stack().deployment != exported.deployment:
+    refresh (`refresh`); the URNs in state afterwards. `run`: one CLI state command, its
+    stdout (`state_ops.run_state_command`).
+
+    Not the SDK's `Stack.export_stack`/`import_stack`: the first runs `stack export
+    --show-secrets`, the second writes that deployment to a temporary file it removes only
+    when the import succeeds (pulumi/automation/_local_workspace.py). Here every secret stays
+    the ciphertext the checkpoint holds, and the file lives in a private folder (0700)
+    removed whatever the import does (`tests/reconciler/engine/test_automation_recovery.py`).
+    """
+    exported = run(export_args(stack, project))
+    document = json.loads(exported)
+    edited = adopt_pending(document.get("deployment") or {}, imports)
+    if run(export_args(stack, project)) != exported:
         raise StackLocked("the stack changed while its recovery was prepared", delay=2.0)
-    stack.import_stack(auto.Deployment(version=exported.version, deployment=edited))
-    stack.refresh(on_event=on_event, color="never", show_secrets=False)
-    return state_urns(stack.export_stack().deployment or {})
+    with tempfile.TemporaryDirectory(prefix="reconciler-recovery-") as folder:
+        # mkdtemp makes the folder 0700: no other user can read or swap the file.
+        path = Path(folder) / "deployment.json"
+        path.write_text(json.dumps({**document, "deployment": edited}))
+        run(import_args(stack, project, path))
+    refresh()
+    held = json.loads(run(export_args(stack, project))).get("deployment") or {}
+    return state_urns(held)

@@ -10,6 +10,7 @@ multi-tenant stack a migration moves from) is `PROJECT/STACK` on our command lin
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from pulumi import automation as auto
 
@@ -38,6 +39,11 @@ def run_state_command(
 
 def export_args(stack: str, project: str) -> list[str]:
     return ["stack", "export", "--stack", qualified(stack, project)]
+
+
+def import_args(stack: str, project: str, path: Path) -> list[str]:
+    """`pulumi stack import` of a deployment file (the CLI takes the stack's lock itself)."""
+    return ["stack", "import", "--stack", qualified(stack, project), "--file", str(path)]
 
 
 def move_args(source: str, dest: str, urns: tuple[str, ...], project: str) -> list[str]:
