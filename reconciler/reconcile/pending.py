@@ -10,8 +10,9 @@ conflict ("do not clear merely to unblock the stack: clearing a real create can 
 duplicate infrastructure").
 
 So per pending create: `import` when its id follows from its inputs (pulumi-gcp's import
-formats, cited below; the refresh after the import drops it if the cloud has no such
-object), `clear` where a second create is harmless, `refuse` otherwise: an id the server
+formats, cited below, IAM grants included; the refresh after the import drops it if the
+cloud has no such object), `clear` where a second create is harmless (the reconciler's own
+PATCH-only resources), `refuse` otherwise: an id the server
 assigns (the identity tenant's) is never guessed. The decision is pure and table-tested
 (`tests/reconciler/reconcile/test_pending.py`); act's worker runs it before an apply touches
 the stack (`workers.recover_interrupted`; the engine's side: `engine/automation/recovery.py`).
@@ -30,12 +31,12 @@ from reconciler.reconcile.adoption import IDP_TYPES, TENANT_TYPE
 
 BUCKET_TYPE = "gcp:storage/bucket:Bucket"
 ACCOUNT_TYPE = "gcp:serviceaccount/account:Account"
-IAM_MEMBER_TYPES = frozenset(
-    {"gcp:storage/bucketIAMMember:BucketIAMMember", "gcp:serviceaccount/iAMMember:IAMMember"}
-)
-"""Additive grants: the provider's create reads the policy, adds the member and writes it
-back (terraform-provider-google-beta tpgiamresource/resource_iam_member.go,
-`resourceIamMemberCreate`), so a second create of a grant that exists changes nothing."""
+BUCKET_MEMBER_TYPE = "gcp:storage/bucketIAMMember:BucketIAMMember"
+ACCOUNT_MEMBER_TYPE = "gcp:serviceaccount/iAMMember:IAMMember"
+"""The program's additive grants (`program/isolation.py`). Imported, not dropped: a second
+create would be harmless, but the next program may no longer hold the grant (a revert, a
+decommission), and a grant the killed run made would then stay in the cloud with nothing in
+state to revoke it or show its drift."""
 DYNAMIC_PREFIX = "pulumi-python:dynamic/identityplatform:"
 """The reconciler's own resources (`TYPE_NAME` in `program/tenant_settings.py`,
 `oidc_flow.py`, `auth_settings.py`): each create is a masked PATCH of an object that already
@@ -90,6 +91,23 @@ def _account_id(inputs: Mapping[str, str], project: str) -> str | None:
     return f"projects/{where}/serviceAccounts/{account}@{where}.iam.gserviceaccount.com"
 
 
+def _grant_id(resource: str | None, inputs: Mapping[str, str]) -> str | None:
+    """An IAM member's import id: "RESOURCE ROLE MEMBER", space-delimited (a condition's title
+    would be a fourth part; the program sets none)."""
+    role, member = inputs.get("role"), inputs.get("member")
+    return f"{resource} {role} {member}" if resource and role and member else None
+
+
+def _bucket_member_id(inputs: Mapping[str, str], project: str) -> str | None:
+    bucket = inputs.get("bucket")
+    return _grant_id(bucket if not bucket or bucket.startswith("b/") else f"b/{bucket}", inputs)
+
+
+def _account_member_id(inputs: Mapping[str, str], project: str) -> str | None:
+    # The program passes service_account_id=account.name: projects/P/serviceAccounts/EMAIL.
+    return _grant_id(inputs.get("serviceAccountId"), inputs)
+
+
 IMPORT_IDS: dict[str, Callable[[Mapping[str, str], str], str | None]] = {
     # pulumi-gcp's "Import" sections (terraform-provider-google-beta website/docs/r/*):
     # identity_platform_tenant_default_supported_idp_config:
@@ -104,6 +122,13 @@ IMPORT_IDS: dict[str, Callable[[Mapping[str, str], str], str | None]] = {
     # google_service_account: projects/{{project}}/serviceAccounts/{{email}}, the email
     # being ACCOUNT_ID@PROJECT.iam.gserviceaccount.com (IAM API, projects.serviceAccounts)
     ACCOUNT_TYPE: _account_id,
+    # storage_bucket_iam (pulumi/terraform-provider-google-beta and hashicorp's,
+    # website/docs/r/storage_bucket_iam.html.markdown, "Import"): "b/{{bucket}} ROLE MEMBER"
+    BUCKET_MEMBER_TYPE: _bucket_member_id,
+    # google_service_account_iam (pulumi/terraform-provider-google-beta
+    # website/docs/r/google_service_account_iam.html.markdown, "Import"):
+    # "projects/{your-project-id}/serviceAccounts/{your-service-account-email} ROLE MEMBER"
+    ACCOUNT_MEMBER_TYPE: _account_member_id,
 }
 """Type -> the import id a pending create's inputs make, or None if they lack a part."""
 
@@ -113,7 +138,7 @@ def decide(operation: PendingOperation, project: str) -> Decision:
     platform's; a resource's own `project` input wins)."""
     if operation.operation != CREATING:
         return Decision(operation, Recovery.REFRESH)
-    if operation.type in IAM_MEMBER_TYPES or operation.type.startswith(DYNAMIC_PREFIX):
+    if operation.type.startswith(DYNAMIC_PREFIX):
         return Decision(operation, Recovery.CLEAR)
     derive = IMPORT_IDS.get(operation.type)
     import_id = derive(operation.inputs, project) if derive else None

@@ -21,6 +21,10 @@ DEFAULT_IDP = "gcp:identityplatform/tenantDefaultSupportedIdpConfig:TenantDefaul
 OIDC = "gcp:identityplatform/tenantOauthIdpConfig:TenantOauthIdpConfig"
 SAML = "gcp:identityplatform/tenantInboundSamlConfig:TenantInboundSamlConfig"
 TENANT = "gcp:identityplatform/tenant:Tenant"
+BUCKET_MEMBER = "gcp:storage/bucketIAMMember:BucketIAMMember"
+ACCOUNT_MEMBER = "gcp:serviceaccount/iAMMember:IAMMember"
+ACCOUNT = "projects/p/serviceAccounts/t-acme@p.iam.gserviceaccount.com"
+USER = "user:ops@example.com"
 
 
 def op(kind: str, operation: str = "creating", **inputs: str) -> PendingOperation:
@@ -66,9 +70,30 @@ def op(kind: str, operation: str = "creating", **inputs: str) -> PendingOperatio
         (op(DEFAULT_IDP, idpId="google.com"), Recovery.REFUSE, ""),
         # A type the reconciler does not know: refused rather than cleared.
         (op("gcp:compute/instance:Instance", name="vm"), Recovery.REFUSE, ""),
-        # Additive grants and the reconciler's PATCH-only resources: created again harmlessly.
-        (op("gcp:storage/bucketIAMMember:BucketIAMMember"), Recovery.CLEAR, ""),
-        (op("gcp:serviceaccount/iAMMember:IAMMember"), Recovery.CLEAR, ""),
+        # Grants are imported (the provider's importer's space-delimited ids), not dropped:
+        # the next program may lack them, and a grant nobody manages would stay.
+        (
+            op(BUCKET_MEMBER, bucket="acme-data-1a2b3c", role="roles/storage.admin", member=USER),
+            Recovery.IMPORT,
+            f"b/acme-data-1a2b3c roles/storage.admin {USER}",
+        ),
+        (
+            op(
+                ACCOUNT_MEMBER,
+                serviceAccountId=ACCOUNT,
+                role="roles/iam.serviceAccountUser",
+                member=USER,
+            ),
+            Recovery.IMPORT,
+            f"{ACCOUNT} roles/iam.serviceAccountUser {USER}",
+        ),
+        (
+            op(BUCKET_MEMBER, bucket="acme-data-1a2b3c", role="roles/storage.admin"),
+            Recovery.REFUSE,
+            "",
+        ),
+        (op(ACCOUNT_MEMBER, role="roles/iam.serviceAccountUser", member=USER), Recovery.REFUSE, ""),
+        # The reconciler's PATCH-only resources: created again harmlessly.
         (op("pulumi-python:dynamic/identityplatform:TenantSignInSettings"), Recovery.CLEAR, ""),
         (op("pulumi-python:dynamic/identityplatform:TenantOidcFlow"), Recovery.CLEAR, ""),
         # Updates, deletes, reads: a plain refresh resolves them, whatever the type.
@@ -85,9 +110,9 @@ def test_each_pending_operation_is_imported_cleared_refreshed_or_refused(
 
 def test_the_plan_imports_by_urn_and_names_what_it_refuses():
     idp = op(DEFAULT_IDP, tenant="t-1", idpId="google.com")
-    grant = op("gcp:storage/bucketIAMMember:BucketIAMMember")
+    settings = op("pulumi-python:dynamic/identityplatform:TenantSignInSettings")  # cleared
     tenant = op(TENANT, displayName="Acme")
-    plan = plan_recovery([idp, grant, tenant], PROJECT)
+    plan = plan_recovery([idp, settings, tenant], PROJECT)
     assert plan.imports == {idp.urn: decide(idp, PROJECT).import_id}
     assert [d.operation for d in plan.refused] == [tenant]
 
