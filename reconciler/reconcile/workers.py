@@ -135,10 +135,19 @@ def _bucket_resource(change: Change) -> str:
 def _apply_change(change: Change, ctx: ActContext) -> tuple[Status, str, StackRun]:
     engine = ctx.engine
     if change.action is Action.DELETE:
-        if change.decommission:
-            return _decommission(change, ctx)
-        run = with_retry(ctx, lambda: engine.destroy(change.tenant))
-        return Status.SUCCEEDED, "destroyed and its stack removed", run
+        # A create the killed run left pending is not in state, so a destroy would leave its
+        # object behind (and a later tenant of the same name would hit 409): adopt it first.
+        recovered = recover_interrupted(change, ctx)
+        status, reason, run = (
+            _decommission(change, ctx)
+            if change.decommission
+            else (
+                Status.SUCCEEDED,
+                "destroyed and its stack removed",
+                with_retry(ctx, lambda: engine.destroy(change.tenant)),
+            )
+        )
+        return status, f"{reason}; {recovered}" if recovered else reason, run
     desired = change.desired
     assert desired is not None
     program = program_for(change, ctx)
@@ -184,8 +193,9 @@ def _apply_change(change: Change, ctx: ActContext) -> tuple[Status, str, StackRu
 
 def recover_interrupted(change: Change, ctx: ActContext) -> str:
     """Resolve what a killed run left pending in the stack (`pending.py` decides) before the
-    `up`, which would otherwise create an interrupted create's object again (409); what was
-    done, or "" when nothing was pending."""
+    `up`, which would otherwise create an interrupted create's object again (409), or the
+    destroy, which would otherwise leave it behind; what was done, or "" when nothing was
+    pending."""
     tenant, platform = change.tenant, ctx.platform
     operations = with_retry(ctx, lambda: ctx.engine.pending_operations(tenant))
     if not operations:

@@ -191,3 +191,38 @@ def test_nothing_pending_means_no_refresh():
     engine = FakeEngine({"acme": record("acme")})
     act.apply([change("acme", Action.UPDATE, record("acme"))], context(engine))
     assert "recover_pending" not in engine.calls_for("acme")
+
+
+@pytest.mark.parametrize("decommission", [False, True])
+def test_a_delete_recovers_first_so_the_destroy_takes_the_interrupted_create_with_it(
+    decommission: bool,
+):
+    engine = FakeEngine({"acme": record("acme")})
+    pending = _idp_pending("acme")
+    engine.pending["acme"] = (pending,)
+    engine.state["acme"] = [StateResource(pending.urn, DEFAULT_IDP, pending.name, "id")]
+    deleted = change("acme", Action.DELETE, record("acme"), decommission=decommission)
+    outcome = by_tenant(act.apply([deleted], context(engine)))["acme"]
+    assert outcome.status is Status.SUCCEEDED, outcome.reason
+    calls = engine.calls_for("acme")
+    assert calls[0] == "recover_pending" and calls[-1] == "destroy", calls
+    idp_id = "projects/p/tenants/t-1/defaultSupportedIdpConfigs/google.com"
+    assert engine.recoveries == [("acme", {pending.urn: idp_id})]
+    assert "imported interrupted create of acme-idp-google.com" in outcome.reason
+
+
+def test_a_delete_with_an_interrupted_identity_tenant_create_destroys_nothing():
+    engine = FakeEngine({"acme": record("acme")})
+    engine.pending["acme"] = (
+        PendingOperation(
+            "urn:pulumi:acme::mlaas-tenants::gcp:identityplatform/tenant:Tenant::acme-identity",
+            TENANT,
+            "creating",
+            {"displayName": "Acme"},
+        ),
+    )
+    deleted = change("acme", Action.DELETE, record("acme"), decommission=True)
+    outcome = by_tenant(act.apply([deleted], context(engine)))["acme"]
+    assert outcome.status is Status.FAILED
+    assert "acme-identity" in outcome.reason and "--clear-pending-creates" in outcome.reason
+    assert {"up", "destroy"}.isdisjoint(engine.calls_for("acme"))
