@@ -24,10 +24,11 @@ the edited deployment is imported only if a second export just before it still m
 the first (`pulumi stack import` takes the lock itself, diy/backend.go `ImportDeployment`,
 so a run starting after that check makes the import fail instead of being overwritten).
 On a backend the bulk reader cannot list (s3://, azblob://, Pulumi Cloud) there is no lock
-pre-check: `checkpoint_locked` says False, a live run's pending create may be reported as
-interrupted, and only the CLI's own lock in `pulumi stack import` (and the compare before
-it) keeps a live run's checkpoint from being overwritten; reading the pending operations
-there also costs one `pulumi stack export` per existing stack per apply.
+pre-check, by design: `checkpoint_locked` says False, so a live run's pending create may be
+reported as interrupted, and what keeps a live run's checkpoint from being overwritten is the
+compare before the import plus the lock `pulumi stack import` takes itself (DIY backends,
+as above; not verified for Pulumi Cloud). Reading the pending operations there also costs
+one `pulumi stack export` per existing stack per apply.
 """
 
 from __future__ import annotations
