@@ -27,6 +27,7 @@ import signal
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -163,10 +164,8 @@ class AutomationEngine:
             translated = translate(error, diagnostics, self._cancel.is_set())
             # A try another run's lock refused did nothing: an attempt, not an operation.
             refused = isinstance(translated, StackLocked)
-            if isinstance(translated, StackLocked) and tenant:  # the holder, the way out
-                how = self._settings
-                held = stack_lock(how.backend_url, how.pulumi_project, tenant, how.storage_emulator)
-                translated = StackLocked(lock_refusal(held, tenant), delay=translated.delay)
+            if isinstance(translated, StackLocked) and tenant:
+                translated = self._locked(tenant, translated.delay)
             raise translated from error
         finally:
             if engine_run and not refused:
@@ -354,18 +353,21 @@ class AutomationEngine:
                 found = pending_operations(exported)
         if found and checkpoint_locked(self._settings, tenant):
             # A live run's operations, not a killed one's: wait like for any lock.
-            raise StackLocked("the stack is locked by another run", delay=2.0)
+            raise self._locked(tenant, 2.0)
         return found
+
+    def _locked(self, tenant: str, delay: float) -> StackLocked:
+        """A lock refusal naming the holder and the way out (`locks.lock_refusal`)."""
+        how = self._settings
+        held = stack_lock(how.backend_url, how.pulumi_project, tenant, how.storage_emulator)
+        return StackLocked(lock_refusal(held, tenant), delay=delay)
 
     def recover_pending(self, tenant: str, imports: Mapping[str, str]) -> tuple[str, ...]:
         """Adopt or drop the pending creates, then refresh (`recovery.recover`)."""
         with self._operation(refresh=True, tenant=tenant) as (_steps, on_event):
             stack = self._stack(tenant, None, create=False)
+            refresh = partial(stack.refresh, on_event=on_event, color="never", show_secrets=False)
             project = self._settings.pulumi_project
-
-            def refresh() -> None:
-                stack.refresh(on_event=on_event, color="never", show_secrets=False)
-
             return recover(self._state_command, tenant, project, imports, refresh)
 
     # --- adoption: state-only CLI commands (no deployment engine, no cloud call) ---------

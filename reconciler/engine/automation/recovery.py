@@ -94,7 +94,7 @@ def recover(
     stack: str,
     project: str,
     imports: Mapping[str, str],
-    refresh: Callable[[], None],
+    refresh: Callable[[], object],
 ) -> tuple[str, ...]:
     """Export, adopt or drop the pending creates, import (if nothing changed meanwhile),
     refresh (`refresh`); the URNs in state afterwards. `run`: one CLI state command, its
