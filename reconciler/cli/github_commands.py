@@ -61,7 +61,6 @@ def run_approval(options: ApprovalOptions, settings: Settings) -> int:
             commit,
             lookups(github, teams_client(github, run.teams_token)),
             workflow=options.workflow,
-            before=options.before,
             accepted=options.accepted,
             base=options.base,
         )

@@ -45,7 +45,7 @@ def test_an_unapproved_merge_is_not_deployed_by_the_next_approved_one(world: Wor
 
     assert world.approval("--format", "github") == 4
     out = capsys.readouterr().out
-    assert f"since: the last successful run #1 of {APPLY} on main deployed" in out, out
+    assert f"since: the last successful run #2 of {APPLY} on main deployed" in out, out
     assert f"approved: pull request #9 (merged as {world.merged[:12]})" in out
     assert (
         f"::error title=Refused: not approved::pull request #7 (merged as {unapproved[:12]}): "
@@ -83,11 +83,55 @@ def test_nothing_merged_since_the_last_deploy_is_approved(world: World, capsys) 
     assert "nothing reached main after it" in capsys.readouterr().out
 
 
-def test_a_first_deploy_checks_the_push_and_says_so(world: World, capsys) -> None:
+def test_no_deploy_on_record_refuses_unless_a_commit_is_accepted(world: World, capsys) -> None:
+    # Every successful run deleted (anyone with write access can), or a new repository:
+    # nothing says what was deployed, so checking only this push would skip #7's parent.
+    world.github.state.runs.clear()
     world.github.review(7, "acme-lead")
-    assert world.approval() == 0
+    assert world.approval() == 4
     out = capsys.readouterr().out
-    assert "no earlier successful run of tenant-apply.yml on main (a first deploy)" in out
+    assert f"no successful push run of {APPLY} on main is on record" in out, out
+    assert "sets ACCEPTED_THROUGH" in out
+    # A first deploy: the platform team vouches for main's base; #7 after it is checked.
+    assert world.approval("--accepted-through", world.before) == 0, capsys.readouterr().out
+    world.github.state.reviews[7].clear()
+    assert world.approval("--accepted-through", world.before) == 4
+
+
+@pytest.mark.parametrize("value", ["HEAD", "main", "origin/main", "SHORT", "UPPER"])
+def test_accepted_through_is_a_full_sha_and_nothing_else(world: World, capsys, value: str) -> None:
+    # Deployed at the base; #7 (unapproved) and #9 (unapproved) merged since.
+    merge(world, 9, {"tenants/acme.yaml": "a: 3\n"})
+    if value == "SHORT":
+        # A writer's tag named like the short SHA, at main's head: git resolves refs first.
+        value = world.before[:8]
+        git(world.clone, "tag", value, world.merged)
+    elif value == "UPPER":
+        value = world.before.upper()
+    assert world.approval("--accepted-through", value) == 4
+    out = capsys.readouterr().out
+    assert f"ACCEPTED_THROUGH {value!r} is not" in out, out
+    assert "approved: " not in out
+
+
+def test_an_accepted_through_older_than_the_last_deploy_is_no_longer_needed(
+    world: World, capsys
+) -> None:
+    world.github.review(7, "acme-lead")
+    deployed(world, world.merged)
+    assert world.approval("--accepted-through", world.before) == 0
+    assert "is older: no longer needed" in capsys.readouterr().out
+
+
+def test_re_running_an_older_run_says_so(world: World, capsys) -> None:
+    old = world.merged
+    merge(world, 9, {"tenants/acme.yaml": "a: 3\n"}, approver="acme-lead")
+    deployed(world, world.merged)
+    world.merged = old
+    assert world.approval() == 4
+    out = capsys.readouterr().out
+    assert f"{old[:12]} is older than what the last successful run #2" in out, out
+    assert "force-pushed" not in out
 
 
 def test_a_last_deploy_outside_mains_history_refuses(world: World, capsys) -> None:

@@ -79,6 +79,9 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
         {"acme-lead": "write", "platform-lead": "admin", "bob": "write"}
     )
     github.merge_pull_request(7, head, base_sha=before)
+    # The team's earlier deploy: the last successful push run of the apply workflow ran
+    # at main's base (with none on record the check refuses: test_approval_range.py).
+    github.state.run("tenant-apply.yml", "push", before, "main", "success")
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
     monkeypatch.setenv("GITHUB_REPOSITORY", REPO)
     monkeypatch.delenv("RECONCILER_GITHUB_TEAMS_TOKEN", raising=False)
@@ -160,6 +163,7 @@ def test_a_capped_file_listing_refuses(world: World, capsys) -> None:
 def test_a_team_owner_needs_a_token_that_reads_teams(world: World, capsys) -> None:
     owners = "* @acme-ml/platform\n"
     world.before = commit(world.clone, "teams", {".github/CODEOWNERS": owners})
+    world.github.state.run("tenant-apply.yml", "push", world.before, "main", "success")
     git(world.clone, "checkout", "-q", "-b", "t", world.before)
     head = commit(world.clone, "t", {"tenants/acme.yaml": "a: 5\n"})
     git(world.clone, "checkout", "-q", "main")
