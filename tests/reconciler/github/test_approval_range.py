@@ -62,7 +62,7 @@ def test_a_direct_push_between_two_merges_is_named(world: World, capsys) -> None
 
     assert world.approval() == 4
     out = capsys.readouterr().out
-    assert f"refused: commit {pushed[:12]}: no merged pull request into main brought" in out
+    assert f"refused: commit {pushed[:12]}: no merged pull request into main is listed for" in out
 
 
 def test_every_merge_since_the_last_deploy_approved_passes(world: World, capsys) -> None:
