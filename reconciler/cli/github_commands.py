@@ -29,6 +29,8 @@ from reconciler.report.status import EXIT_BLOCKED, EXIT_INVALID, EXIT_OK, EXIT_U
 from reconciler.settings import Settings
 
 if TYPE_CHECKING:
+    from reconciler.github.api import GitHub
+    from reconciler.github.approval import Lookups
     from reconciler.github.history import Landed
 
 CODEOWNERS_PATH = Path(".github") / "CODEOWNERS"
@@ -54,6 +56,10 @@ def run_approval(options: ApprovalOptions, settings: Settings) -> int:
         _err(f"reconciler approval: {github}")
         return EXIT_USAGE
     commit = options.commit
+    if options.only_commit:
+        return _approve_commit(
+            options, github, lookups(github, teams_client(github, run.teams_token))
+        )
     try:
         checked = check(
             github,
@@ -84,6 +90,28 @@ def run_approval(options: ApprovalOptions, settings: Settings) -> int:
         else:
             reasons += [f"{what}: {reason}" for reason in verdict.missing]
     return _refuse(options, reasons) if reasons else EXIT_OK
+
+
+def _approve_commit(options: ApprovalOptions, github: GitHub, asked: Lookups) -> int:
+    """`--only-commit`: the pull request that merged as the commit, and nothing before it."""
+    from reconciler.github.api import GitHubError
+    from reconciler.github.approval import decide
+    from reconciler.github.evidence import read_evidence
+    from reconciler.github.git import Git, GitError
+
+    commit = options.commit
+    git = Git(options.globals.root.resolve())
+    try:
+        evidence = read_evidence(github, git, commit, options.before, options.base)
+    except (GitHubError, GitError) as error:
+        return _refuse(options, [f"could not read the approval of {commit[:12]}: {error}"])
+    verdict = decide(evidence, asked, options.base)
+    if not verdict.approved:
+        what = f"pull request #{verdict.pull}" if verdict.pull else f"commit {commit[:12]}"
+        return _refuse(options, [f"{what}: {reason}" for reason in verdict.missing])
+    approvers = ", ".join(f"@{login}" for login in verdict.approvers)
+    print(f"approved: pull request #{verdict.pull} (merged as {commit[:12]}) by {approvers}")
+    return EXIT_OK
 
 
 def _landed(landed: Landed, pull: int | None) -> str:

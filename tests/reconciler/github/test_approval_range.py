@@ -187,3 +187,18 @@ def test_an_approved_pull_request_can_accept_a_refused_commit(
     merge(world, 9, {".github/workflows/tenant-apply.yml": "accept\n"}, approver="platform-lead")
     extra = ("--accepted-through", unapproved) if accepted else ()
     assert world.approval(*extra) == (0 if accepted else 4), capsys.readouterr().out
+
+
+def test_an_acting_job_rechecks_only_the_merge_at_its_commit(world: World, capsys) -> None:
+    # The plan job checked #7 and #9 (the range); an acting job, which needs the plan,
+    # re-reads only #9's approval: a handful of requests instead of the range's (review 1.5).
+    deployed(world, world.before)
+    merge(world, 9, {"tenants/acme.yaml": "a: 3\n"}, approver="acme-lead")
+    world.github.requests.clear()
+    assert world.approval("--only-commit") == 0, capsys.readouterr().out
+    paths = [r.path for r in world.github.requests]
+    assert not any("/actions/" in p or "/pulls/7" in p for p in paths), paths
+    # A code owner's approval withdrawn after the plan: the acting job refuses.
+    world.github.review(9, "acme-lead", "CHANGES_REQUESTED")
+    assert world.approval("--only-commit") == 4
+    assert "@acme-lead requested changes" in capsys.readouterr().out
