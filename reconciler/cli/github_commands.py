@@ -129,8 +129,9 @@ def _refuse(options: ApprovalOptions, reasons: list[str]) -> int:
     print(
         f"{options.commit[:12]} is not deployed: nothing was applied or destroyed. Every "
         f"commit that reached {options.base} since the last successful deploy needs its own "
-        "approved pull request (a code owner of each path, after its last push). A refused "
-        "commit stays refused on every later run, even after a revert: see docs/security.md, "
+        "approved pull request (a code owner of each path, after its last push). A code "
+        "owner may still approve a merged pull request at its last push: then re-run. A "
+        "revert does not take a commit out of the range: see docs/security.md, "
         '"When the deploy refuses a merge", for the way forward.'
     )
     return EXIT_BLOCKED

@@ -32,8 +32,9 @@ next run that succeeds. So the approval check covers `LAST..SHA`:
   commit, the pull request's `merge_commit_sha`; a rebase merge is several, the last of
   them its `merge_commit_sha` ("the commit that the base branch was updated to", Get a pull
   request), and the earlier ones list the same pull request: they are grouped with it.
-- More than `MAX_COMMITS` commits refuse: the check reads a few API pages per pull request
-  in every acting job, and a workflow's token has a rate limit.
+- More than `MAX_COMMITS` commits refuse: the check reads about 5 API pages per pull
+  request (once per run, in the plan job; the acting jobs re-read only their commit's), and
+  a workflow's token has 1,000 requests an hour per repository.
 """
 
 from __future__ import annotations

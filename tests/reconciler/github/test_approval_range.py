@@ -202,3 +202,15 @@ def test_an_acting_job_rechecks_only_the_merge_at_its_commit(world: World, capsy
     world.github.review(9, "acme-lead", "CHANGES_REQUESTED")
     assert world.approval("--only-commit") == 4
     assert "@acme-lead requested changes" in capsys.readouterr().out
+
+
+def test_a_code_owner_approving_after_the_merge_then_a_re_run_passes(world: World, capsys) -> None:
+    # GitHub accepts reviews on a merged pull request (cli/cli#5038): #7 was refused,
+    # a code owner approves it at its last push afterwards, and the re-run's range passes.
+    deployed(world, world.before)
+    merge(world, 9, {"tenants/acme.yaml": "a: 3\n"}, approver="acme-lead")
+    assert world.approval() == 4
+    out = capsys.readouterr().out
+    assert "A code owner may still approve a merged pull request at its last push" in out
+    world.github.review(7, "acme-lead")  # after the merge
+    assert world.approval() == 0, capsys.readouterr().out
