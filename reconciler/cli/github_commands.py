@@ -29,6 +29,8 @@ from reconciler.report.status import EXIT_BLOCKED, EXIT_INVALID, EXIT_OK, EXIT_U
 from reconciler.settings import Settings
 
 if TYPE_CHECKING:
+    from reconciler.github.api import GitHub
+    from reconciler.github.approval import Lookups
     from reconciler.github.history import Landed
 
 CODEOWNERS_PATH = Path(".github") / "CODEOWNERS"
@@ -54,6 +56,10 @@ def run_approval(options: ApprovalOptions, settings: Settings) -> int:
         _err(f"reconciler approval: {github}")
         return EXIT_USAGE
     commit = options.commit
+    if options.only_commit:
+        return _approve_commit(
+            options, github, lookups(github, teams_client(github, run.teams_token))
+        )
     try:
         checked = check(
             github,
@@ -61,7 +67,6 @@ def run_approval(options: ApprovalOptions, settings: Settings) -> int:
             commit,
             lookups(github, teams_client(github, run.teams_token)),
             workflow=options.workflow,
-            before=options.before,
             accepted=options.accepted,
             base=options.base,
         )
@@ -87,6 +92,28 @@ def run_approval(options: ApprovalOptions, settings: Settings) -> int:
     return _refuse(options, reasons) if reasons else EXIT_OK
 
 
+def _approve_commit(options: ApprovalOptions, github: GitHub, asked: Lookups) -> int:
+    """`--only-commit`: the pull request that merged as the commit, and nothing before it."""
+    from reconciler.github.api import GitHubError
+    from reconciler.github.approval import decide
+    from reconciler.github.evidence import read_evidence
+    from reconciler.github.git import Git, GitError
+
+    commit = options.commit
+    git = Git(options.globals.root.resolve())
+    try:
+        evidence = read_evidence(github, git, commit, options.before, options.base)
+    except (GitHubError, GitError) as error:
+        return _refuse(options, [f"could not read the approval of {commit[:12]}: {error}"])
+    verdict = decide(evidence, asked, options.base)
+    if not verdict.approved:
+        what = f"pull request #{verdict.pull}" if verdict.pull else f"commit {commit[:12]}"
+        return _refuse(options, [f"{what}: {reason}" for reason in verdict.missing])
+    approvers = ", ".join(f"@{login}" for login in verdict.approvers)
+    print(f"approved: pull request #{verdict.pull} (merged as {commit[:12]}) by {approvers}")
+    return EXIT_OK
+
+
 def _landed(landed: Landed, pull: int | None) -> str:
     commits = f"{len(landed.commits)} commits ending {landed.merge[:12]}"
     where = landed.merge[:12] if len(landed.commits) == 1 else commits
@@ -102,8 +129,9 @@ def _refuse(options: ApprovalOptions, reasons: list[str]) -> int:
     print(
         f"{options.commit[:12]} is not deployed: nothing was applied or destroyed. Every "
         f"commit that reached {options.base} since the last successful deploy needs its own "
-        "approved pull request (a code owner of each path, after its last push). A refused "
-        "commit stays refused on every later run, even after a revert: see docs/security.md, "
+        "approved pull request (a code owner of each path, after its last push). A code "
+        "owner may still approve a merged pull request at its last push: then re-run. A "
+        "revert does not take a commit out of the range: see docs/security.md, "
         '"When the deploy refuses a merge", for the way forward.'
     )
     return EXIT_BLOCKED

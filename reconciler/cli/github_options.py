@@ -23,6 +23,9 @@ class ApprovalOptions:
     """The apply workflow's file: its last successful push run on `base` is the last deploy."""
     accepted: str = ""
     """Commits up to this one were accepted by an approved pull request (ACCEPTED_THROUGH)."""
+    only_commit: bool = False
+    """Check only the pull request that merged as `commit` (the acting jobs: the plan job
+    checked the whole range)."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,7 @@ def _approval(globals_of: GlobalsOf, args: argparse.Namespace) -> ApprovalOption
         args.format,
         args.workflow,
         args.accepted_through,
+        args.only_commit,
     )
 
 

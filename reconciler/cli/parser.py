@@ -177,6 +177,12 @@ def _add_github(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
         help="commits up to SHA were accepted by an approved pull request: check only the "
         "merges after it (the recovery after a refusal, docs/security.md)",
     )
+    p.add_argument(
+        "--only-commit",
+        action="store_true",
+        help="check only the pull request that merged as COMMIT, not every merge since the "
+        "last deploy (the acting jobs, after the plan job checked the range)",
+    )
     p = add("codeowners", "write .github/CODEOWNERS from the manifests' reviewers")
     p.add_argument("--check", action="store_true", help="only check that the file is current")
     p = add(

@@ -150,8 +150,9 @@ def decide(evidence: Evidence, lookups: Lookups, base: str = "main") -> Verdict:
             None,
             (),
             (
-                f"no merged pull request into {base} brought {_short(evidence.commit)}: a "
-                "direct push is not deployed",
+                f"no merged pull request into {base} is listed for {_short(evidence.commit)} "
+                "(GitHub lists it shortly after a merge, and was asked for 30 s: if a pull "
+                "request did merge it, re-run in a few minutes); a direct push is not deployed",
             ),
         )
     missing = [f"could not read {what}" for what in evidence.unreadable]

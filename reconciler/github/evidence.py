@@ -35,6 +35,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from functools import cache
+from time import sleep
 from typing import Any
 
 from reconciler.github.api import GitHub, GitHubError
@@ -42,6 +43,9 @@ from reconciler.github.approval import Evidence, Lookups, PullRequest, Review
 from reconciler.github.codeowners import LOCATIONS, CodeOwners, parse
 from reconciler.github.git import ZERO, Git, GitError
 
+RETRY_DELAYS = (2.0, 4.0, 8.0, 16.0)
+"""Seconds between the asks of a commit's pull requests while GitHub lists none (30 s in
+all: the index is filled within seconds of a merge, see `merged_pulls`)."""
 MAX_CODEOWNERS_BYTES = 3 * 1024 * 1024
 """GitHub ignores a larger CODEOWNERS ("must be under 3 MB"); here it refuses."""
 MACHINE_COMMITTERS = frozenset({"web-flow"})
@@ -54,9 +58,20 @@ def _login(user: Any) -> str | None:
 
 def merged_pulls(github: GitHub, commit: str) -> list[Mapping[str, Any]]:
     """Every pull request GitHub lists for `commit` as merged (`merged_at` set), whatever
-    its base; the caller picks the one(s) whose `merge_commit_sha` is the commit."""
-    listed = github.pages(f"/commits/{commit}/pulls?per_page=100")
-    return [p for p in listed if isinstance(p, Mapping) and p.get("merged_at")]
+    its base; the caller picks the one(s) whose `merge_commit_sha` is the commit.
+
+    GitHub fills this listing in shortly after a merge, not with it: an empty answer
+    seconds after the push is no proof of a direct push (Songmu/tagpr#333, "depends on an
+    internal index that associates commits with PRs. This index update is asynchronous";
+    tektoncd/pipelines-as-code#2461 retries the same call). So an empty answer is asked
+    again after each of `RETRY_DELAYS` before the commit counts as brought by none."""
+    for delay in (*RETRY_DELAYS, None):
+        listed = github.pages(f"/commits/{commit}/pulls?per_page=100")
+        merged = [p for p in listed if isinstance(p, Mapping) and p.get("merged_at")]
+        if merged or delay is None:
+            return merged
+        sleep(delay)
+    return []  # not reached: the last delay is None
 
 
 def claimants(merged: Iterable[Mapping[str, Any]], commit: str) -> list[Mapping[str, Any]]:

@@ -15,10 +15,16 @@ next run that succeeds. So the approval check covers `LAST..SHA`:
   and its order is not documented, so the newest is the highest `run_number` of the first
   page. A run succeeds only when its plan job's approval check of its own range passed, so
   by induction everything up to `LAST` was checked. `LAST` must be an ancestor of `SHA`
-  (else main was rewritten: refused). With no successful run yet (a first deploy), the push's
-  `before` is used instead, and the output says so.
+  (else main was rewritten: refused). With no successful run on record the check refuses
+  (review 1.2): anyone with write access may delete workflow runs ("Anyone with write
+  access to the repository can use this endpoint", REST "Delete a workflow run"), so an
+  empty list is no proof of a first deploy, and starting from the push's `before` would let
+  whoever deleted the runs skip every merge before it.
 - An approved pull request may move `LAST` forward by hand (`accepted`, the workflow's
-  `ACCEPTED_THROUGH`): the recovery after a refused commit (docs/security.md).
+  `ACCEPTED_THROUGH`): the recovery after a refused commit, and the first deploy of a new
+  repository (docs/security.md). It must be a full 40-hex commit SHA that git resolves to
+  itself: any other revision (`HEAD`, a branch, a tag, a short SHA, which git resolves
+  through refs first) is a pointer that moves, so it refuses, naming the value.
 - Each commit of `git rev-list --first-parent LAST..SHA` must belong to exactly one merged
   pull request, found by `GET /repos/{o}/{r}/commits/{sha}/pulls`
   (https://docs.github.com/rest/commits/commits#list-pull-requests-associated-with-a-commit,
@@ -26,12 +32,14 @@ next run that succeeds. So the approval check covers `LAST..SHA`:
   commit, the pull request's `merge_commit_sha`; a rebase merge is several, the last of
   them its `merge_commit_sha` ("the commit that the base branch was updated to", Get a pull
   request), and the earlier ones list the same pull request: they are grouped with it.
-- More than `MAX_COMMITS` commits refuse: the check reads a few API pages per pull request
-  in every acting job, and a workflow's token has a rate limit.
+- More than `MAX_COMMITS` commits refuse: the check reads about 5 API pages per pull
+  request (once per run, in the plan job; the acting jobs re-read only their commit's), and
+  a workflow's token has 1,000 requests an hour per repository.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -40,8 +48,10 @@ from urllib.parse import quote
 from reconciler.github.api import GitHub
 from reconciler.github.approval import Evidence, Lookups, Verdict, decide
 from reconciler.github.evidence import claimants, merged_pulls, read_evidence
-from reconciler.github.git import ZERO, Git, GitError
+from reconciler.github.git import Git, GitError
 
+FULL_SHA = re.compile(r"[0-9a-f]{40}")
+"""The only form `accepted` takes: a full object name (git resolves it as itself)."""
 MAX_COMMITS = 50
 """The most first-parent commits one deploy checks; more refuse, naming this cap."""
 
@@ -86,18 +96,13 @@ def last_deployed(
     sha: str,
     *,
     workflow: str,
-    before: str = "",
     accepted: str = "",
     branch: str = "main",
 ) -> Since:
     """`LAST` for `sha` (see the module). Raises RangeRefused or GitHubError."""
     found = _last_run(github, git, sha, workflow, branch)
     if accepted:
-        if not (git.has_commit(accepted) and git.is_ancestor(accepted, sha)):
-            raise RangeRefused(
-                f"ACCEPTED_THROUGH {_short(accepted)} is not a commit of {branch} before "
-                f"{_short(sha)}: set it to a full commit SHA from {branch}'s history"
-            )
+        _check_accepted(git, accepted, sha, branch)
         # Accepted past the last deploy, or the last deploy is gone from main's history.
         if isinstance(found, str) or found is None or git.is_ancestor(found.commit, accepted):
             return Since(
@@ -105,22 +110,39 @@ def last_deployed(
                 f"commits up to {_short(accepted)} were accepted by an approved pull request "
                 "(ACCEPTED_THROUGH in the apply workflow)",
             )
+        said = f"{found.said} (ACCEPTED_THROUGH {_short(accepted)} is older: no longer needed)"
+        return Since(found.commit, said)
     if isinstance(found, str):
         raise RangeRefused(found)
     if found is not None:
         return found
-    if before and before != ZERO and git.has_commit(before) and git.is_ancestor(before, sha):
-        return Since(
-            before,
-            f"no earlier successful run of {workflow} on {branch} (a first deploy): checking "
-            f"this push only, from its `before` {_short(before)}",
-        )
-    parent = _first_parent(git, sha)
-    return Since(
-        parent,
-        f"no earlier successful run of {workflow} on {branch} and no push `before` (a first "
-        f"deploy, dispatched): checking {_short(sha)} only",
+    raise RangeRefused(
+        f"no successful push run of {workflow} on {branch} is on record, so nothing says what "
+        "was deployed (runs can be deleted by anyone with write access). A first deploy: the "
+        f"platform team sets ACCEPTED_THROUGH in {workflow} to the full SHA of the commit of "
+        f"{branch} it vouches for, in an approved pull request (docs/security.md, "
+        '"When the deploy refuses a merge")'
     )
+
+
+def _check_accepted(git: Git, accepted: str, sha: str, branch: str) -> None:
+    """`accepted` is a full SHA, resolves to itself, and is in `sha`'s history."""
+    where = f"ACCEPTED_THROUGH {accepted!r}"
+    if not FULL_SHA.fullmatch(accepted):
+        raise RangeRefused(
+            f"{where} is not a full 40-character lowercase commit SHA: a branch, tag, `HEAD` "
+            "or short SHA names whatever it points to when the check runs. Set it to the full "
+            f"SHA of a commit of {branch}"
+        )
+    try:
+        resolved = git.text("rev-parse", "--verify", "--end-of-options", f"{accepted}^{{commit}}")
+    except GitError:
+        resolved = ""
+    if resolved != accepted or not git.is_ancestor(accepted, sha):
+        raise RangeRefused(
+            f"{where} is not a commit of {branch} before {_short(sha)}: set it to the full "
+            f"SHA of a commit from {branch}'s history"
+        )
 
 
 def _last_run(github: GitHub, git: Git, sha: str, workflow: str, branch: str) -> Since | str | None:
@@ -142,6 +164,12 @@ def _last_run(github: GitHub, git: Git, sha: str, workflow: str, branch: str) ->
     newest = max(runs, key=lambda run: int(run.get("run_number") or 0))
     head = str(newest["head_sha"])
     named = f"run #{newest.get('run_number')} of {workflow}"
+    if git.has_commit(head) and git.is_ancestor(sha, head) and head != sha:
+        return (
+            f"{_short(sha)} is older than what the last successful {named} on {branch} "
+            f"deployed ({_short(head)}): nothing to deploy from this run (a re-run of an older "
+            "run?)"
+        )
     if not (git.has_commit(head) and git.is_ancestor(head, sha)):
         return (
             f"the last successful {named} on {branch} deployed {_short(head)}, which is not "
@@ -226,16 +254,13 @@ def check(
     lookups: Lookups,
     *,
     workflow: str,
-    before: str = "",
     accepted: str = "",
     base: str = "main",
 ) -> Checked:
     """Every merge in `LAST..sha`, each decided by `approval.decide` (owners of the paths
     that pull request changed, under main's CODEOWNERS before it merged). Raises
     RangeRefused, GitHubError or GitError (the caller refuses, naming it)."""
-    since = last_deployed(
-        github, git, sha, workflow=workflow, before=before, accepted=accepted, branch=base
-    )
+    since = last_deployed(github, git, sha, workflow=workflow, accepted=accepted, branch=base)
     verdicts = []
     for landed in group(github, git, first_parent_range(git, since.commit, sha)):
         if landed.pull is None:

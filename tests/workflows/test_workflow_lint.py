@@ -491,7 +491,24 @@ def test_every_acting_job_checks_approval_then_the_head_of_main_before_its_crede
     check = runs.index(".github/scripts/head-of-main")
     auth = next(i for i, s in enumerate(steps(found)) if AUTH in str(s.get("uses", "")))
     assert (approval, check) == (auth - 2, auth - 1), (workflow, job)
-    _checks_every_merge_since_the_last_deploy(found, approval)
+    # The plan checked the whole range (once: GITHUB_TOKEN's rate limit); this job needs it
+    # and re-reads only the approval of the pull request merged as this commit.
+    assert found["needs"] == "plan" and "always()" not in str(found.get("if", ""))
+    assert str(steps(found)[approval]["run"]).strip() == APPROVAL_TIP_RUN
+    assert steps(found)[approval]["env"] == APPROVAL_ENV
+    assert {k: v for k, v in found["permissions"].items() if k != "id-token"} == {
+        "contents": "read",
+        "pull-requests": "read",
+    }
+    assert steps(found)[0]["with"]["fetch-depth"] == 0  # main's history: head-of-main
+
+
+def test_the_acceptance_pull_request_starts_a_push_run() -> None:
+    # The recovery edits only ACCEPTED_THROUGH in this workflow: its merge must start a
+    # push run, the only kind the next check starts from (review session 4, 1.3).
+    paths = triggers(load(GITHUB / "workflows" / "tenant-apply.yml"))["push"]["paths"]
+    assert ".github/workflows/tenant-apply.yml" in paths
+    assert ".github/CODEOWNERS" in paths  # what the check reads
 
 
 APPROVAL_RUN = (
@@ -500,14 +517,19 @@ APPROVAL_RUN = (
 )
 
 
+APPROVAL_TIP_RUN = (
+    'reconciler approval --commit "$SHA" --before "$BEFORE" --format github --only-commit'
+)
+APPROVAL_ENV = {
+    "GITHUB_TOKEN": "${{ github.token }}",
+    "SHA": "${{ github.sha }}",
+    "BEFORE": "${{ github.event.before }}",
+}
+
+
 def _checks_every_merge_since_the_last_deploy(found: dict[str, Any], approval: int) -> None:
     assert str(steps(found)[approval]["run"]).strip() == APPROVAL_RUN
-    env = steps(found)[approval]["env"]
-    assert env == {
-        "GITHUB_TOKEN": "${{ github.token }}",
-        "SHA": "${{ github.sha }}",
-        "BEFORE": "${{ github.event.before }}",
-    }
+    assert steps(found)[approval]["env"] == APPROVAL_ENV
     # Reviews need pull-requests: read, the last successful run actions: read; nothing
     # is written.
     assert {k: v for k, v in found["permissions"].items() if k != "id-token"} == {

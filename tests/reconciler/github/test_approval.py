@@ -63,7 +63,7 @@ def test_an_owner_approving_the_last_push_is_approved() -> None:
 def test_no_pull_request_refuses_a_direct_push() -> None:
     verdict = decide(Evidence(commit=MERGE, pull=None), lookups())
     assert not verdict.approved
-    assert "no merged pull request into main brought mmmmmmmmmmmm" in verdict.missing[0]
+    assert "no merged pull request into main is listed for mmmmmmmmmmmm" in verdict.missing[0]
 
 
 def test_a_stale_approval_never_counts() -> None:

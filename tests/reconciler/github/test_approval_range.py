@@ -45,7 +45,7 @@ def test_an_unapproved_merge_is_not_deployed_by_the_next_approved_one(world: Wor
 
     assert world.approval("--format", "github") == 4
     out = capsys.readouterr().out
-    assert f"since: the last successful run #1 of {APPLY} on main deployed" in out, out
+    assert f"since: the last successful run #2 of {APPLY} on main deployed" in out, out
     assert f"approved: pull request #9 (merged as {world.merged[:12]})" in out
     assert (
         f"::error title=Refused: not approved::pull request #7 (merged as {unapproved[:12]}): "
@@ -62,7 +62,7 @@ def test_a_direct_push_between_two_merges_is_named(world: World, capsys) -> None
 
     assert world.approval() == 4
     out = capsys.readouterr().out
-    assert f"refused: commit {pushed[:12]}: no merged pull request into main brought" in out
+    assert f"refused: commit {pushed[:12]}: no merged pull request into main is listed for" in out
 
 
 def test_every_merge_since_the_last_deploy_approved_passes(world: World, capsys) -> None:
@@ -83,11 +83,55 @@ def test_nothing_merged_since_the_last_deploy_is_approved(world: World, capsys) 
     assert "nothing reached main after it" in capsys.readouterr().out
 
 
-def test_a_first_deploy_checks_the_push_and_says_so(world: World, capsys) -> None:
+def test_no_deploy_on_record_refuses_unless_a_commit_is_accepted(world: World, capsys) -> None:
+    # Every successful run deleted (anyone with write access can), or a new repository:
+    # nothing says what was deployed, so checking only this push would skip #7's parent.
+    world.github.state.runs.clear()
     world.github.review(7, "acme-lead")
-    assert world.approval() == 0
+    assert world.approval() == 4
     out = capsys.readouterr().out
-    assert "no earlier successful run of tenant-apply.yml on main (a first deploy)" in out
+    assert f"no successful push run of {APPLY} on main is on record" in out, out
+    assert "sets ACCEPTED_THROUGH" in out
+    # A first deploy: the platform team vouches for main's base; #7 after it is checked.
+    assert world.approval("--accepted-through", world.before) == 0, capsys.readouterr().out
+    world.github.state.reviews[7].clear()
+    assert world.approval("--accepted-through", world.before) == 4
+
+
+@pytest.mark.parametrize("value", ["HEAD", "main", "origin/main", "SHORT", "UPPER"])
+def test_accepted_through_is_a_full_sha_and_nothing_else(world: World, capsys, value: str) -> None:
+    # Deployed at the base; #7 (unapproved) and #9 (unapproved) merged since.
+    merge(world, 9, {"tenants/acme.yaml": "a: 3\n"})
+    if value == "SHORT":
+        # A writer's tag named like the short SHA, at main's head: git resolves refs first.
+        value = world.before[:8]
+        git(world.clone, "tag", value, world.merged)
+    elif value == "UPPER":
+        value = world.before.upper()
+    assert world.approval("--accepted-through", value) == 4
+    out = capsys.readouterr().out
+    assert f"ACCEPTED_THROUGH {value!r} is not" in out, out
+    assert "approved: " not in out
+
+
+def test_an_accepted_through_older_than_the_last_deploy_is_no_longer_needed(
+    world: World, capsys
+) -> None:
+    world.github.review(7, "acme-lead")
+    deployed(world, world.merged)
+    assert world.approval("--accepted-through", world.before) == 0
+    assert "is older: no longer needed" in capsys.readouterr().out
+
+
+def test_re_running_an_older_run_says_so(world: World, capsys) -> None:
+    old = world.merged
+    merge(world, 9, {"tenants/acme.yaml": "a: 3\n"}, approver="acme-lead")
+    deployed(world, world.merged)
+    world.merged = old
+    assert world.approval() == 4
+    out = capsys.readouterr().out
+    assert f"{old[:12]} is older than what the last successful run #2" in out, out
+    assert "force-pushed" not in out
 
 
 def test_a_last_deploy_outside_mains_history_refuses(world: World, capsys) -> None:
@@ -143,3 +187,30 @@ def test_an_approved_pull_request_can_accept_a_refused_commit(
     merge(world, 9, {".github/workflows/tenant-apply.yml": "accept\n"}, approver="platform-lead")
     extra = ("--accepted-through", unapproved) if accepted else ()
     assert world.approval(*extra) == (0 if accepted else 4), capsys.readouterr().out
+
+
+def test_an_acting_job_rechecks_only_the_merge_at_its_commit(world: World, capsys) -> None:
+    # The plan job checked #7 and #9 (the range); an acting job, which needs the plan,
+    # re-reads only #9's approval: a handful of requests instead of the range's (review 1.5).
+    deployed(world, world.before)
+    merge(world, 9, {"tenants/acme.yaml": "a: 3\n"}, approver="acme-lead")
+    world.github.requests.clear()
+    assert world.approval("--only-commit") == 0, capsys.readouterr().out
+    paths = [r.path for r in world.github.requests]
+    assert not any("/actions/" in p or "/pulls/7" in p for p in paths), paths
+    # A code owner's approval withdrawn after the plan: the acting job refuses.
+    world.github.review(9, "acme-lead", "CHANGES_REQUESTED")
+    assert world.approval("--only-commit") == 4
+    assert "@acme-lead requested changes" in capsys.readouterr().out
+
+
+def test_a_code_owner_approving_after_the_merge_then_a_re_run_passes(world: World, capsys) -> None:
+    # GitHub accepts reviews on a merged pull request (cli/cli#5038): #7 was refused,
+    # a code owner approves it at its last push afterwards, and the re-run's range passes.
+    deployed(world, world.before)
+    merge(world, 9, {"tenants/acme.yaml": "a: 3\n"}, approver="acme-lead")
+    assert world.approval() == 4
+    out = capsys.readouterr().out
+    assert "A code owner may still approve a merged pull request at its last push" in out
+    world.github.review(7, "acme-lead")  # after the merge
+    assert world.approval() == 0, capsys.readouterr().out

@@ -41,6 +41,8 @@ class World:
     before: str
     merged: str
     monkeypatch: pytest.MonkeyPatch
+    waits: list[float]
+    """The seconds slept before asking GitHub again (recorded, not slept)."""
 
     def approval(self, *extra: str, before: str | None = None) -> int:
         self.monkeypatch.setenv("GITHUB_API_URL", self.github.url)
@@ -71,6 +73,7 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     git(clone, "checkout", "-q", "main")
     git(clone, "merge", "-q", "--ff-only", "change")
     git(clone, "push", "-q", "origin", "main")
+    world_waits: list[float] = []
     github = FakeGitHub(REPO, TOKEN).start()
     github.max_per_page = 1  # every listing is paged
     github.open_pull_request(7, "change acme", author="alice", head=head, head_ref="change")
@@ -79,11 +82,16 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
         {"acme-lead": "write", "platform-lead": "admin", "bob": "write"}
     )
     github.merge_pull_request(7, head, base_sha=before)
+    # The team's earlier deploy: the last successful push run of the apply workflow ran
+    # at main's base (with none on record the check refuses: test_approval_range.py).
+    github.state.run("tenant-apply.yml", "push", before, "main", "success")
+    # GitHub's pull request listing is asked again while empty: no real waits in tests.
+    monkeypatch.setattr("reconciler.github.evidence.sleep", world_waits.append)
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
     monkeypatch.setenv("GITHUB_REPOSITORY", REPO)
     monkeypatch.delenv("RECONCILER_GITHUB_TEAMS_TOKEN", raising=False)
     try:
-        yield World(github, clone, before, head, monkeypatch)
+        yield World(github, clone, before, head, monkeypatch, world_waits)
     finally:
         github.stop()
 
@@ -113,7 +121,22 @@ def test_a_refusal_is_exit_4_with_an_annotation_per_reason(world: World, capsys)
 def test_a_direct_push_has_no_pull_request(world: World, capsys) -> None:
     world.merged = commit(world.clone, "direct", {"tenants/acme.yaml": "a: 3\n"})
     assert world.approval() == 4
-    assert "no merged pull request into main brought" in capsys.readouterr().out
+    assert "no merged pull request into main is listed for" in capsys.readouterr().out
+
+
+def test_a_merge_github_has_not_indexed_yet_is_asked_again(world: World, capsys) -> None:
+    # Seconds after the merge GitHub lists no pull request for it, then does.
+    world.github.review(7, "acme-lead")
+    world.github.state.unindexed[world.merged] = 2
+    assert world.approval() == 0, capsys.readouterr().out
+    assert world.waits == [2.0, 4.0]
+
+
+def test_a_direct_push_is_concluded_after_about_30_seconds_of_asking(world: World, capsys) -> None:
+    world.merged = commit(world.clone, "direct", {"tenants/acme.yaml": "a: 3\n"})
+    assert world.approval() == 4
+    assert sum(world.waits) == 30
+    assert "no merged pull request into main is listed for" in capsys.readouterr().out
 
 
 def test_codeowners_comes_from_main_before_the_merge(world: World, capsys) -> None:
@@ -160,6 +183,7 @@ def test_a_capped_file_listing_refuses(world: World, capsys) -> None:
 def test_a_team_owner_needs_a_token_that_reads_teams(world: World, capsys) -> None:
     owners = "* @acme-ml/platform\n"
     world.before = commit(world.clone, "teams", {".github/CODEOWNERS": owners})
+    world.github.state.run("tenant-apply.yml", "push", world.before, "main", "success")
     git(world.clone, "checkout", "-q", "-b", "t", world.before)
     head = commit(world.clone, "t", {"tenants/acme.yaml": "a: 5\n"})
     git(world.clone, "checkout", "-q", "main")

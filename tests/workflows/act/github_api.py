@@ -287,6 +287,9 @@ class FakeGitHub:
     def _pulls_of_commit(self, sha: str, **_: Any) -> _Page:
         """The merged pull request that brought `sha` to main; for a commit not on main, the
         open pull requests whose head it is (the endpoint's description)."""
+        if self.state.unindexed.get(sha, 0) > 0:
+            self.state.unindexed[sha] -= 1
+            return _Page([])  # not indexed yet
         merged = [p for p in self.state.pulls.values() if sha in (p.merge_commit_sha, *p.landed)]
         listed = merged or [
             p for p in self.state.pulls.values() if p.state == "open" and p.head_sha == sha

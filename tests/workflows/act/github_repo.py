@@ -61,6 +61,9 @@ class Repository:
     environments: dict[str, dict[str, Any]] = field(default_factory=dict)
     runs: list[dict[str, Any]] = field(default_factory=list)
     """Workflow runs, oldest first (`workflow-run` shape, see `run`)."""
+    unindexed: dict[str, int] = field(default_factory=dict)
+    """Commit → how many more times `commits/{sha}/pulls` answers empty: GitHub fills that
+    listing in a few seconds after a merge (Songmu/tagpr#333)."""
     ids: Any = field(default_factory=lambda: itertools.count(1000))
 
     # --- Shapes -----------------------------------------------------------------------
