@@ -123,7 +123,8 @@ class Engine(Protocol):
 
     @property
     def attempts(self) -> int:
-        """Deployment-engine runs started, lock-refused retries included."""
+        """Deployment-engine runs started, lock-refused retries included (also a refusal
+        before the run: a live run's lock seen with its pending operations)."""
         ...
 
     @property

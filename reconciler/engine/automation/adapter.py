@@ -352,7 +352,10 @@ class AutomationEngine:
                 exported = self._state_command(export_args(tenant, self._settings.pulumi_project))
                 found = pending_operations(exported)
         if found and checkpoint_locked(self._settings, tenant):
-            # A live run's operations, not a killed one's: wait like for any lock.
+            # A live run's operations, not a killed one's: wait like for any lock. It stands
+            # for the up that lock would refuse, so it counts as a refused try (`attempts`).
+            with self._count_lock:
+                self.attempts += 1
             raise self._locked(tenant, 2.0)
         return found
 
