@@ -87,6 +87,9 @@ class Evidence:
     claimants: tuple[int, ...] = ()
     """With `pull` None: the merged pull requests that all claim the commit as their merge
     (`merge_commit_sha`), when there are several (refused: whose approval would count?)."""
+    landing: str | None = None
+    """Why main's update to the commit was no pull request's merge on GitHub (a push, or
+    none found: `reconciler.github.activity`); None when GitHub merged it there."""
 
 
 @dataclass(frozen=True)
@@ -156,6 +159,8 @@ def decide(evidence: Evidence, lookups: Lookups, base: str = "main") -> Verdict:
             ),
         )
     missing = [f"could not read {what}" for what in evidence.unreadable]
+    if evidence.landing:
+        missing.append(evidence.landing)
     if not pull.merged or pull.merge_commit_sha != evidence.commit:
         missing.append(f"pull request #{pull.number} did not merge as {_short(evidence.commit)}")
     if pull.base_ref != base:

@@ -38,6 +38,7 @@ from functools import cache
 from time import sleep
 from typing import Any
 
+from reconciler.github.activity import main_update
 from reconciler.github.api import GitHub, GitHubError
 from reconciler.github.approval import Evidence, Lookups, PullRequest, Review
 from reconciler.github.codeowners import LOCATIONS, CodeOwners, parse
@@ -142,6 +143,7 @@ def read_evidence(
         changed_paths=tuple(sorted(paths)),
         owners=owners or CodeOwners(()),
         unreadable=tuple(unreadable),
+        landing=main_update(github, commit, base),
     )
 
 
