@@ -8,9 +8,9 @@ commit is approved when:
 1. a pull request into main brought it: its `merge_commit_sha` is the commit
    (merge, squash and rebase merges all end main there; GET /repos/{o}/{r}/pulls/{n},
    https://docs.github.com/rest/pulls/pulls#get-a-pull-request), and no other merged pull
-   request claims it. As GitHub records merges: a push GitHub itself marks as a pull
-   request's merge (a merge made by hand and pushed) passes as one (docs/security.md,
-   "What the check does not catch");
+   request claims it, and main's update to it was GitHub's merge of it (`pr_merge` or
+   `merge_queue_merge`), not a push GitHub then marked as its merge
+   (`reconciler.github.activity`);
 2. nobody's latest opinionated review asks for changes, and someone approved it who is
    not its author (nor the author or committer of any of its commits: GitHub's
    "most recent push must be approved by someone other than the person who pushed it"),
