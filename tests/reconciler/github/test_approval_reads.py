@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.cli.main import main
-from tests.workflows.act.github_api import FakeGitHub, Identity
+from tests.workflows.act.github_api import ApiError, FakeGitHub, Identity
 from tests.workflows.act.github_repo import user
 
 REPO = "acme-ml/tenants"
@@ -255,3 +255,14 @@ def test_a_merge_commit_with_no_recorded_update_of_main_refuses(world: World, ca
     world.github.review(7, "acme-lead")
     assert world.approval() == 4
     assert f"has no update to {world.merged[:12]}" in capsys.readouterr().out
+
+
+def test_an_unreadable_activity_log_refuses_naming_the_permission(world: World, capsys) -> None:
+    def forbidden(query: object) -> list[object]:
+        raise ApiError(403, "Resource not accessible by integration")
+
+    world.monkeypatch.setattr(world.github.state, "list_activity", forbidden)
+    world.github.review(7, "acme-lead")
+    assert world.approval() == 4
+    out = capsys.readouterr().out
+    assert "could not read how main reached" in out and "needs `contents: read`" in out
