@@ -82,3 +82,27 @@ def _pushed(entry: Mapping[str, Any], branch: str, short: str) -> str:
         "request there, so no review vouches for what that push put on main, even if "
         "GitHub marked a pull request merged by it"
     )
+
+
+HEAD_UPDATES = frozenset({"push", "force_push", "branch_creation"})
+"""The updates of a pull request's branch that put commits on it, made by their actor."""
+
+
+def branch_pushers(github: GitHub, branch: str) -> frozenset[str]:
+    """Who pushed commits to `branch` of this repository, as GitHub recorded each update
+    (`actor` of its push, force_push and branch_creation entries): unlike a commit's author
+    or committer, nothing a commit carries sets it (review A4). A branch name used again
+    by a later pull request adds its pushers too (stricter, never looser). Raises
+    GitHubError when the log cannot be read, or when it is longer than `MAX_ENTRIES`."""
+    ref = quote(f"refs/heads/{branch}", safe="")
+    entries = list(islice(github.pages(f"/activity?ref={ref}&per_page=100"), MAX_ENTRIES + 1))
+    if len(entries) > MAX_ENTRIES:
+        raise GitHubError(0, f"{branch} has more than {MAX_ENTRIES} updates to read")
+    found = set()
+    for entry in entries:
+        if not isinstance(entry, Mapping) or entry.get("activity_type") not in HEAD_UPDATES:
+            continue
+        actor = entry.get("actor")
+        if isinstance(actor, Mapping) and actor.get("login"):
+            found.add(str(actor["login"]))
+    return frozenset(found)

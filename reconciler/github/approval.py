@@ -12,7 +12,8 @@ commit is approved when:
    `merge_queue_merge`), not a push GitHub then marked as its merge
    (`reconciler.github.activity`);
 2. nobody's latest opinionated review asks for changes, and someone approved it who is
-   not its author (nor the author or committer of any of its commits: GitHub's
+   not its author (nor the author or committer of any of its commits, nor anyone GitHub
+   recorded pushing to its branch, `activity.branch_pushers`: GitHub's
    "most recent push must be approved by someone other than the person who pushed it"),
    has write or admin access ("approving reviews from people with write or admin
    permissions", docs `approving-a-pull-request-with-required-reviews.md`), and approved
@@ -79,7 +80,8 @@ class Evidence:
     """None: no merged pull request into main brought the commit."""
     reviews: tuple[Review, ...] = ()
     pushers: frozenset[str] = frozenset()
-    """Logins of the authors and committers of the pull request's commits."""
+    """Logins of the authors and committers of the pull request's commits, and of who
+    GitHub recorded pushing to its branch (a branch of this repository)."""
     changed_paths: tuple[str, ...] = ()
     owners: CodeOwners = field(default_factory=lambda: CodeOwners(()))
     unreadable: tuple[str, ...] = ()

@@ -266,3 +266,13 @@ def test_an_unreadable_activity_log_refuses_naming_the_permission(world: World, 
     assert world.approval() == 4
     out = capsys.readouterr().out
     assert "could not read how main reached" in out and "needs `contents: read`" in out
+
+
+def test_someone_github_saw_push_to_the_branch_is_no_approver(world: World, capsys) -> None:
+    # bob's commit carries an e-mail mapping to no account (no login), but GitHub
+    # recorded his push to the pull request's branch (review A4).
+    world.github.state.update_ref("refs/heads/change", "0" * 40, world.merged, "bob", "push")
+    world.github.review(7, "bob")
+    world.github.review(7, "acme-lead")
+    assert world.approval() == 4  # a pusher's approval refuses, as a commit login's does
+    assert "@bob approved, but pushed commits" in capsys.readouterr().out
