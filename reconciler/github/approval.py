@@ -8,11 +8,12 @@ commit is approved when:
 1. a pull request into main brought it: its `merge_commit_sha` is the commit
    (merge, squash and rebase merges all end main there; GET /repos/{o}/{r}/pulls/{n},
    https://docs.github.com/rest/pulls/pulls#get-a-pull-request), and no other merged pull
-   request claims it. As GitHub records merges: a push GitHub itself marks as a pull
-   request's merge (a merge made by hand and pushed) passes as one (docs/security.md,
-   "What the check does not catch");
+   request claims it, and main's update to it was GitHub's merge of it (`pr_merge` or
+   `merge_queue_merge`), not a push GitHub then marked as its merge
+   (`reconciler.github.activity`);
 2. nobody's latest opinionated review asks for changes, and someone approved it who is
-   not its author (nor the author or committer of any of its commits: GitHub's
+   not its author (nor the author or committer of any of its commits, nor anyone GitHub
+   recorded pushing to its branch, `activity.branch_pushers`: GitHub's
    "most recent push must be approved by someone other than the person who pushed it"),
    has write or admin access ("approving reviews from people with write or admin
    permissions", docs `approving-a-pull-request-with-required-reviews.md`), and approved
@@ -79,7 +80,8 @@ class Evidence:
     """None: no merged pull request into main brought the commit."""
     reviews: tuple[Review, ...] = ()
     pushers: frozenset[str] = frozenset()
-    """Logins of the authors and committers of the pull request's commits."""
+    """Logins of the authors and committers of the pull request's commits, and of who
+    GitHub recorded pushing to its branch (a branch of this repository)."""
     changed_paths: tuple[str, ...] = ()
     owners: CodeOwners = field(default_factory=lambda: CodeOwners(()))
     unreadable: tuple[str, ...] = ()
@@ -87,6 +89,9 @@ class Evidence:
     claimants: tuple[int, ...] = ()
     """With `pull` None: the merged pull requests that all claim the commit as their merge
     (`merge_commit_sha`), when there are several (refused: whose approval would count?)."""
+    landing: str | None = None
+    """Why main's update to the commit was no pull request's merge on GitHub (a push, or
+    none found: `reconciler.github.activity`); None when GitHub merged it there."""
 
 
 @dataclass(frozen=True)
@@ -156,6 +161,8 @@ def decide(evidence: Evidence, lookups: Lookups, base: str = "main") -> Verdict:
             ),
         )
     missing = [f"could not read {what}" for what in evidence.unreadable]
+    if evidence.landing:
+        missing.append(evidence.landing)
     if not pull.merged or pull.merge_commit_sha != evidence.commit:
         missing.append(f"pull request #{pull.number} did not merge as {_short(evidence.commit)}")
     if pull.base_ref != base:

@@ -38,6 +38,7 @@ from functools import cache
 from time import sleep
 from typing import Any
 
+from reconciler.github.activity import branch_pushers, main_update
 from reconciler.github.api import GitHub, GitHubError
 from reconciler.github.approval import Evidence, Lookups, PullRequest, Review
 from reconciler.github.codeowners import LOCATIONS, CodeOwners, parse
@@ -127,6 +128,13 @@ def read_evidence(
             f"every commit of #{number}: GitHub listed {len(commits)} of {full.get('commits')} "
             "(it lists at most 250)"
         )
+    pushers = set(_pushers(commits))
+    head = full.get("head") or {}
+    if (head.get("repo") or {}).get("full_name") == github.repo and head.get("ref"):
+        try:  # who GitHub says pushed to the branch (a fork's branch: commit logins only)
+            pushers |= branch_pushers(github, str(head["ref"]))
+        except GitHubError as error:
+            unreadable.append(f"who pushed to {head['ref']} ({error})")
     paths = set(_file_names(files))
     landed_base = before if _usable(git, before, commit) else f"{commit}^1"
     paths.update(git.changed_paths(landed_base, commit))
@@ -138,10 +146,11 @@ def read_evidence(
         commit=commit,
         pull=pull,
         reviews=reviews,
-        pushers=frozenset(_pushers(commits)),
+        pushers=frozenset(pushers),
         changed_paths=tuple(sorted(paths)),
         owners=owners or CodeOwners(()),
         unreadable=tuple(unreadable),
+        landing=main_update(github, commit, base),
     )
 
 

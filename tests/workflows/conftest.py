@@ -384,6 +384,7 @@ def scenario(act_session: Session, tmp_path: Path) -> Iterator[Scenario]:
     threading.Thread(target=secret_manager.serve_forever, daemon=True).start()
     secret_manager_url = f"http://127.0.0.1:{secret_manager.server_address[1]}"
     origin = Origin(tmp_path / "origin")
+    origin.on_push = github.pushed  # a scenario's direct push to main is a `push` activity
     # A team's repository in use: its initial main was deployed by an earlier successful
     # push run of the apply workflow, which the approval check starts from (with none on
     # record it refuses until the platform team sets ACCEPTED_THROUGH: docs/security.md).

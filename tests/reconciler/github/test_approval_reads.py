@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.cli.main import main
-from tests.workflows.act.github_api import FakeGitHub, Identity
+from tests.workflows.act.github_api import ApiError, FakeGitHub, Identity
 from tests.workflows.act.github_repo import user
 
 REPO = "acme-ml/tenants"
@@ -228,3 +228,51 @@ def test_two_merged_pull_requests_claiming_the_commit_refuse_naming_both(
     assert world.approval() == 4
     out = capsys.readouterr().out
     assert f"2 merged pull requests claim {world.merged[:12]} as their merge: #7, #8" in out, out
+
+
+def test_a_merge_github_made_on_main_passes(world: World, capsys) -> None:
+    world.github.review(7, "acme-lead")
+    assert world.approval() == 0
+    assert "approved: pull request #7" in capsys.readouterr().out
+    reads = [r for r in world.github.requests if r.path == f"/repos/{REPO}/activity"]
+    assert reads  # main's update to the merge commit was read (a pr_merge)
+
+
+def test_a_pushed_merge_commit_that_a_pull_request_claims_refuses(world: World, capsys) -> None:
+    # GitHub marks #7 merged when its head reaches main by a plain push (hub-merge(1)): the
+    # pull request looks merged, but main's update is a `push` by whoever pushed it.
+    world.github.state.activity.clear()
+    world.github.pushed(world.before, world.merged, actor="mallory")
+    world.github.review(7, "acme-lead")
+    assert world.approval() == 4
+    out = capsys.readouterr().out
+    assert f"@mallory moved main to {world.merged[:12]} by a push" in out
+    assert "GitHub did not merge a pull request there" in out
+
+
+def test_a_merge_commit_with_no_recorded_update_of_main_refuses(world: World, capsys) -> None:
+    world.github.state.activity.clear()
+    world.github.review(7, "acme-lead")
+    assert world.approval() == 4
+    assert f"has no update to {world.merged[:12]}" in capsys.readouterr().out
+
+
+def test_an_unreadable_activity_log_refuses_naming_the_permission(world: World, capsys) -> None:
+    def forbidden(query: object) -> list[object]:
+        raise ApiError(403, "Resource not accessible by integration")
+
+    world.monkeypatch.setattr(world.github.state, "list_activity", forbidden)
+    world.github.review(7, "acme-lead")
+    assert world.approval() == 4
+    out = capsys.readouterr().out
+    assert "could not read how main reached" in out and "needs `contents: read`" in out
+
+
+def test_someone_github_saw_push_to_the_branch_is_no_approver(world: World, capsys) -> None:
+    # bob's commit carries an e-mail mapping to no account (no login), but GitHub
+    # recorded his push to the pull request's branch (review A4).
+    world.github.state.update_ref("refs/heads/change", "0" * 40, world.merged, "bob", "push")
+    world.github.review(7, "bob")
+    world.github.review(7, "acme-lead")
+    assert world.approval() == 4  # a pusher's approval refuses, as a commit login's does
+    assert "@bob approved, but pushed commits" in capsys.readouterr().out

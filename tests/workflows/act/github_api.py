@@ -145,16 +145,24 @@ class FakeGitHub:
             return self.state.review(number, login, state, at or None)
 
     def merge_pull_request(
-        self, number: int, commit: str, base_sha: str = "", *landed: str
+        self, number: int, commit: str, base_sha: str = "", *landed: str, by: str = "merger"
     ) -> None:
-        """Merged as `commit`; a rebase merge's earlier commits on main are `landed`."""
+        """Merged as `commit` by `by` on github.com (main's update is a `pr_merge`); a rebase
+        merge's earlier commits on main are `landed`."""
         with self._lock:
             pull = self.state.pulls[number]
+            ref = f"refs/heads/{pull.base_ref}"
+            self.state.update_ref(ref, base_sha or pull.base_sha, commit, by, "pr_merge")
             pull.landed = list(landed)
             pull.state, pull.merged_at = "closed", "2026-01-01T00:00:00Z"
             pull.merge_commit_sha, pull.base_sha = commit, base_sha or pull.base_sha
             self.state.issues[number]["pull_request"]["merged_at"] = pull.merged_at
             self.state.issues[number]["state"] = "closed"
+
+    def pushed(self, before: str, after: str, actor: str = "pusher", kind: str = "push") -> None:
+        """Someone pushed main from `before` to `after` (no merge button): a `push` entry."""
+        with self._lock:
+            self.state.update_ref("refs/heads/main", before, after, actor, kind)
 
     def add_comment(self, number: int, body: str, author: dict[str, Any]) -> int:
         """A comment someone else wrote (e.g. one that quotes the report marker)."""
@@ -207,6 +215,7 @@ class FakeGitHub:
             (r"/rules/branches/([^/]+)", "GET", self._rules),
             (r"/environments/([^/]+)", "GET", self._environment),
             (r"/actions/workflows/([^/]+)/runs", "GET", self.state.list_runs),
+            (r"/activity", "GET", lambda query, **_: _Page(self.state.list_activity(query))),
         ]
 
     # Issues and comments (https://docs.github.com/rest/issues).

@@ -61,6 +61,8 @@ class Repository:
     environments: dict[str, dict[str, Any]] = field(default_factory=dict)
     runs: list[dict[str, Any]] = field(default_factory=list)
     """Workflow runs, oldest first (`workflow-run` shape, see `run`)."""
+    activity: list[dict[str, Any]] = field(default_factory=list)
+    """Ref updates, oldest first (`activity` shape, see `update_ref`)."""
     unindexed: dict[str, int] = field(default_factory=dict)
     """Commit → how many more times `commits/{sha}/pulls` answers empty: GitHub fills that
     listing in a few seconds after a merge (Songmu/tagpr#333)."""
@@ -191,3 +193,27 @@ class Repository:
             "total_count": len(newest),
             "workflow_runs": newest[(page - 1) * per_page : page * per_page],
         }
+
+    def update_ref(self, ref: str, before: str, after: str, actor: str, kind: str) -> None:
+        """GitHub's record of a ref update (List repository activities,
+        https://docs.github.com/rest/repos/repos#list-repository-activities): `kind` is its
+        `activity_type` (push, force_push, branch_creation, branch_deletion, pr_merge,
+        merge_queue_merge)."""
+        self.activity.append(
+            {
+                "id": next(self.ids),
+                "node_id": f"RA_{len(self.activity)}",
+                "before": before or "0" * 40,
+                "after": after,
+                "ref": ref,
+                "timestamp": f"2026-01-01T00:{len(self.activity) % 60:02d}:00Z",
+                "activity_type": kind,
+                "actor": user(actor),
+            }
+        )
+
+    def list_activity(self, query: dict[str, list[str]]) -> list[dict[str, Any]]:
+        """Newest first (the default `direction`), filtered by `ref` (`refs/heads/X` or `X`)."""
+        ref = query.get("ref", [""])[0]
+        full = ref if ref.startswith("refs/") or not ref else f"refs/heads/{ref}"
+        return [e for e in reversed(self.activity) if not full or e["ref"] == full]

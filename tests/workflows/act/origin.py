@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,6 +63,8 @@ class Origin:
         self.clone = root / "author"
         self.bare.mkdir(parents=True)
         self._main_before: dict[str, str] = {}
+        self.on_push: Callable[[str, str], None] = lambda before, after: None
+        """Told of each direct push to main (`before`, `after`): the API's `push` activity."""
         """main's head before each commit that moved it (a push event's `before`)."""
         git(self.bare, "init", "-q", "--bare", "-b", "main")
         # The checkout stand-in fetches `github.sha` by id, as actions/checkout does.
@@ -115,6 +118,8 @@ class Origin:
         after = git(self.clone, "rev-parse", "HEAD")
         if before:
             self._main_before[after] = before
+        if branch == "main":
+            self.on_push(before, after)
         return after
 
     def head_exists(self) -> bool:
