@@ -39,7 +39,10 @@ from pathlib import Path
 
 import yaml
 
-REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.repo import REPO, tool_cache
+
 FLOWS = REPO / "tests" / "workflows"
 
 SCENARIOS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -112,9 +115,7 @@ def figures(timings: Path, workflows: Sequence[str]) -> list[JobFigure]:
 
 def cold_install_seconds() -> float:
     """One `uv sync --frozen --no-dev --extra deploy` into an empty environment, no cache."""
-    default = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "tenant-gitops"
-    cache = Path(os.environ.get("TENANT_GITOPS_CACHE", default))  # scripts/bootstrap's
-    uv = next(cache.glob("uv-*/bin/uv"), None)
+    uv = next(tool_cache().glob("uv-*/bin/uv"), None)
     if uv is None:
         sys.exit("uv is not in the tool cache: run scripts/bootstrap first")
     with tempfile.TemporaryDirectory() as scratch:

@@ -18,18 +18,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.repo import REPO
+from tests.repo import REPO, tool_cache
 
 UV_VERSION = "0.13.9"
 SOURCES = ("pyproject.toml", "uv.lock", "README.md", "reconciler", "schema")
 
 
 def _uv() -> str:
-    cache = Path(
-        os.environ.get("TENANT_GITOPS_CACHE")
-        or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "tenant-gitops"
-    )
-    pinned = cache / f"uv-{UV_VERSION}" / "bin" / "uv"
+    pinned = tool_cache() / f"uv-{UV_VERSION}" / "bin" / "uv"
     found = str(pinned) if pinned.exists() else shutil.which("uv")
     assert found, "uv is missing: run scripts/bootstrap (it installs the pinned uv)"
     return found

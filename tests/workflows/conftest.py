@@ -26,7 +26,7 @@ import pytest
 
 from sandbox.provider.secretmanager import put_secret
 from sandbox.secretmanager_api import make_server
-from tests.repo import REPO
+from tests.repo import REPO, tool_cache
 from tests.workflows.act.github_api import FakeGitHub
 from tests.workflows.act.origin import FORK, FULL_NAME, PLATFORM_REVIEWER, Event, Origin
 from tests.workflows.act.runner import Harness, RunResult, Session
@@ -66,11 +66,6 @@ def _check_act() -> Path:
     return ACT
 
 
-def _tool_cache() -> Path:
-    default = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "tenant-gitops"
-    return Path(os.environ.get("TENANT_GITOPS_CACHE", default))
-
-
 def _tools(folder: Path) -> Path:
     """uv and the Pulumi CLI, by version, as the setup stand-ins look them up."""
     pulumi = (REPO / ".tools" / "bin" / "pulumi").resolve()
@@ -87,7 +82,7 @@ def _tools(folder: Path) -> Path:
     shim = bin_dir / "pulumi-resource-pulumi-python"
     shim.write_text('#!/bin/sh\nexec python -u -m pulumi.dynamic "$@"\n')
     shim.chmod(0o755)
-    for uv in sorted(_tool_cache().glob("uv-*/bin/uv")):
+    for uv in sorted(tool_cache().glob("uv-*/bin/uv")):
         target = folder / uv.parent.parent.name
         target.mkdir()
         (target / "uv").symlink_to(uv)
@@ -171,7 +166,7 @@ def act_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
         "HOME": str(home),
         "LANG": "C.UTF-8",
         "UV_CACHE_DIR": subprocess.run(
-            [str(next(_tool_cache().glob("uv-*/bin/uv"))), "cache", "dir"],
+            [str(next(tool_cache().glob("uv-*/bin/uv"))), "cache", "dir"],
             capture_output=True,
             text=True,
             check=True,
